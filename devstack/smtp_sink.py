@@ -1,0 +1,105 @@
+"""An SMTP peer that keeps every message it receives: the embedded stack's mail catcher.
+
+Messages are kept in memory for tests and, when a folder is given, written there as `.eml` files so
+another process (the web app's outbox) can list them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope, Session
+
+
+@dataclass
+class ReceivedMail:
+    envelope_from: str
+    recipients: list[str]
+    message: EmailMessage
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"] or "")
+
+    def text(self) -> str:
+        part = self.message.get_body(preferencelist=("plain",))
+        return part.get_content() if part is not None else ""
+
+    def html(self) -> str:
+        part = self.message.get_body(preferencelist=("html",))
+        return part.get_content() if part is not None else ""
+
+
+@dataclass
+class _Handler:
+    folder: Path | None
+    received: list[ReceivedMail] = field(default_factory=list)
+    arrived: asyncio.Event | None = None
+
+    async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:  # noqa: N802
+        raw = envelope.original_content or envelope.content or b""
+        if isinstance(raw, str):
+            raw = raw.encode()
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        self.received.append(
+            ReceivedMail(str(envelope.mail_from), [str(r) for r in envelope.rcpt_tos], message)
+        )
+        if self.folder is not None:
+            name = f"{len(self.received):07d}.eml"
+            (self.folder / name).write_bytes(raw)
+        return "250 Message accepted for delivery"
+
+
+class SmtpSink:
+    """`with SmtpSink() as sink:` listens on 127.0.0.1 and a free port (`sink.port`)."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, folder: Path | None = None) -> None:
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+        self._handler = _Handler(folder)
+        self._controller = Controller(self._handler, hostname=host, port=port or _free_port(host))
+        self.host = host
+
+    @property
+    def port(self) -> int:
+        return int(self._controller.port)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://{self.host}:{self.port}"
+
+    @property
+    def messages(self) -> list[ReceivedMail]:
+        return list(self._handler.received)
+
+    def clear(self) -> None:
+        self._handler.received.clear()
+
+    def start(self) -> SmtpSink:
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    def __enter__(self) -> SmtpSink:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _free_port(host: str) -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])

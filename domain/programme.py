@@ -1,0 +1,164 @@
+"""The programme as the coordinator describes it, and the plan the workflows run.
+
+`ProgrammeSpec` is what a programme file parses into: it holds personal data (names, e-mails).
+`ProgrammePlan` is what `ProgrammeWorkflow` receives: the same programme with every person reduced
+to an opaque participant id, so that no name or e-mail ever enters a workflow history (histories
+cannot be erased; the participant table can).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Role(StrEnum):
+    MENTOR = "mentor"  # the junior colleague who teaches digital skills
+    MENTEE = "mentee"  # the senior colleague who learns them
+
+
+class Locale(StrEnum):
+    FR = "fr"
+    EN = "en"
+
+
+class Skill(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    label_fr: str
+    label_en: str
+
+    def label(self, locale: Locale) -> str:
+        return self.label_fr if locale == Locale.FR else self.label_en
+
+
+class Durations(BaseModel):
+    """Every wait of the lifecycle, in days; a programme file may override any of them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    self_assessment_days: int = Field(7, gt=0)
+    self_assessment_reminder_days: tuple[int, ...] = (3, 6)
+    matching_review_days: int = Field(3, gt=0)
+    chemistry_days: int = Field(10, gt=0)
+    goals_days: int = Field(7, gt=0)
+    session_reminder_days_before: int = Field(2, gt=0)
+    session_log_grace_days: int = Field(7, gt=0)
+    max_pause_days: int = Field(28, gt=0)
+    survey_days: int = Field(7, gt=0)
+    final_evaluation_days: int = Field(14, gt=0)
+    task_link_grace_days: int = Field(3, ge=0)
+
+
+class MatchingSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    auto_approve: bool = False
+    max_repairings: int = Field(2, ge=0)
+    backups_per_mentee: int = Field(3, ge=0)
+
+
+class Participant(BaseModel):
+    """One row of the participants CSV, with its personal data."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    email: str
+    name: str
+    role: Role
+    department: str | None = None
+    manager_email: str | None = None
+    grade: int | None = None
+    locale: Locale = Locale.FR
+
+
+class ProgrammeSpec(BaseModel):
+    """A validated programme file and its participants."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    starts_on: date
+    locale: Locale = Locale.FR
+    sessions: int = Field(12, gt=0)
+    cadence_days: int = Field(14, gt=0)
+    skills: tuple[Skill, ...]
+    participants: tuple[Participant, ...]
+    matching: MatchingSettings = MatchingSettings()
+    durations: Durations = Durations()
+    coordinator_email: str | None = None
+    source_file: str = ""
+
+    def plan(self, day_seconds: int = 86_400) -> ProgrammePlan:
+        by_email = {p.email.lower(): p.id for p in self.participants}
+        return ProgrammePlan(
+            id=self.id,
+            name=self.name,
+            starts_on=self.starts_on,
+            sessions=self.sessions,
+            cadence_days=self.cadence_days,
+            skills=self.skills,
+            participants=tuple(
+                ParticipantRef(
+                    id=p.id,
+                    role=p.role,
+                    locale=p.locale,
+                    grade=p.grade,
+                    department=p.department,
+                    manager_id=by_email.get(p.manager_email.lower()) if p.manager_email else None,
+                )
+                for p in self.participants
+            ),
+            matching=self.matching,
+            durations=self.durations,
+            day_seconds=day_seconds,
+        )
+
+
+class ParticipantRef(BaseModel):
+    """A participant as workflows see them: no name, no e-mail."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    role: Role
+    locale: Locale = Locale.FR
+    grade: int | None = None
+    department: str | None = None
+    manager_id: str | None = None  # only when the manager is in the programme
+
+
+class ProgrammePlan(BaseModel):
+    """The input of `ProgrammeWorkflow`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    starts_on: date
+    sessions: int
+    cadence_days: int
+    skills: tuple[Skill, ...]
+    participants: tuple[ParticipantRef, ...]
+    matching: MatchingSettings = MatchingSettings()
+    durations: Durations = Durations()
+    # Length of a programme "day" in seconds: 86,400 in production; a demo compresses it.
+    day_seconds: int = Field(86_400, gt=0)
+
+    def participant(self, participant_id: str) -> ParticipantRef:
+        for p in self.participants:
+            if p.id == participant_id:
+                return p
+        raise KeyError(participant_id)
+
+
+def participant_id(programme_id: str, email: str) -> str:
+    """A stable, opaque id: the same person in the same programme always gets the same one."""
+    digest = hashlib.sha256(f"{programme_id}\x00{email.strip().lower()}".encode()).hexdigest()
+    return f"p{digest[:12]}"

@@ -1,0 +1,66 @@
+"""Participant tasks and the notifications that announce them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TaskKind(StrEnum):
+    SELF_ASSESSMENT = "self_assessment"
+    CHEMISTRY = "chemistry"
+    GOALS_PROPOSE = "goals_propose"
+    GOALS_CONFIRM = "goals_confirm"
+    SESSION_LOG = "session_log"
+    MIDPOINT_SURVEY = "midpoint_survey"
+    FINAL_EVALUATION = "final_evaluation"
+    MATCHING_REVIEW = "matching_review"
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+class TaskSpec(BaseModel):
+    """A task issued to one participant; the web page and the simulator act on it by update."""
+
+    model_config = ConfigDict(frozen=True)
+
+    task_id: UUID
+    programme_id: str
+    participant_id: str
+    kind: TaskKind
+    workflow_id: str
+    update_name: str
+    due_at: datetime
+    context: dict[str, Any] = Field(default_factory=dict)
+
+
+class TaskClosure(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    task_id: UUID
+    status: TaskStatus
+
+
+class Notification(BaseModel):
+    """One e-mail to one participant (or the coordinator when `participant_id` is None).
+
+    `notification_id` is minted in the workflow: the sender skips an id it has already sent.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    notification_id: UUID
+    programme_id: str
+    participant_id: str | None
+    template: str
+    task_id: UUID | None = None
+    context: dict[str, Any] = Field(default_factory=dict)

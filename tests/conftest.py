@@ -1,0 +1,64 @@
+"""Real servers for the tests: embedded PostgreSQL, an aiosmtpd sink, Temporal's test servers."""
+
+from __future__ import annotations
+
+import itertools
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from devstack.postgres import start_postgres
+from devstack.smtp_sink import SmtpSink
+from store.db import create_pool, migrate
+
+_db_counter = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[object]:
+    with tempfile.TemporaryDirectory(prefix="tandem-pg-") as tmp:
+        _, server = start_postgres(Path(tmp) / "data", persistent=False)
+        yield server
+        server.cleanup()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def pg_uri(pg_server: object) -> str:
+    return str(pg_server.get_uri())  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+async def database_url(pg_server: object, pg_uri: str) -> AsyncIterator[str]:
+    """A fresh, migrated database for one test."""
+    name = f"test_{next(_db_counter)}"
+    admin = await asyncpg.connect(pg_uri)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = str(pg_server.get_uri(name))  # type: ignore[attr-defined]
+    pool = await create_pool(url)
+    try:
+        await migrate(pool)
+    finally:
+        await pool.close()
+    yield url
+
+
+@pytest.fixture
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    p = await create_pool(database_url)
+    try:
+        yield p
+    finally:
+        await p.close()
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    with SmtpSink() as sink:
+        yield sink
