@@ -40,20 +40,24 @@ class ReceivedMail:
 @dataclass
 class _Handler:
     folder: Path | None
+    keep: bool = True
+    count: int = 0
     received: list[ReceivedMail] = field(default_factory=list)
     arrived: asyncio.Event | None = None
 
-    async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
+        self.count += 1
         raw = envelope.original_content or envelope.content or b""
         if isinstance(raw, str):
             raw = raw.encode()
         message = email.message_from_bytes(raw, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
-        self.received.append(
-            ReceivedMail(str(envelope.mail_from), [str(r) for r in envelope.rcpt_tos], message)
-        )
+        if self.keep:
+            self.received.append(
+                ReceivedMail(str(envelope.mail_from), [str(r) for r in envelope.rcpt_tos], message)
+            )
         if self.folder is not None:
-            name = f"{len(self.received):07d}.eml"
+            name = f"{self.count:07d}.eml"
             (self.folder / name).write_bytes(raw)
         return "250 Message accepted for delivery"
 
@@ -61,10 +65,12 @@ class _Handler:
 class SmtpSink:
     """`with SmtpSink() as sink:` listens on 127.0.0.1 and a free port (`sink.port`)."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, folder: Path | None = None) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, folder: Path | None = None, keep: bool = True
+    ) -> None:
         if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
-        self._handler = _Handler(folder)
+        self._handler = _Handler(folder, keep)
         self._controller = Controller(self._handler, hostname=host, port=port or _free_port(host))
         self.host = host
 
@@ -79,6 +85,10 @@ class SmtpSink:
     @property
     def messages(self) -> list[ReceivedMail]:
         return list(self._handler.received)
+
+    @property
+    def received_count(self) -> int:
+        return self._handler.count
 
     def clear(self) -> None:
         self._handler.received.clear()

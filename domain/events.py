@@ -21,6 +21,7 @@ class EventType(StrEnum):
     SELF_ASSESSMENT_MISSED = "SelfAssessmentMissed"
     MATCHING_PROPOSED = "MatchingProposed"
     MATCHING_APPROVED = "MatchingApproved"
+    MATCHING_ABANDONED = "MatchingAbandoned"
     PAIR_FORMED = "PairFormed"
     CHEMISTRY_ANSWERED = "ChemistryAnswered"
     PAIR_DISSOLVED = "PairDissolved"

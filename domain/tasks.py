@@ -19,6 +19,8 @@ class TaskKind(StrEnum):
     MIDPOINT_SURVEY = "midpoint_survey"
     FINAL_EVALUATION = "final_evaluation"
     MATCHING_REVIEW = "matching_review"
+    CONCERN = "concern"
+    PAIR_MANAGE = "pair_manage"
 
 
 class TaskStatus(StrEnum):
@@ -41,6 +43,9 @@ class TaskSpec(BaseModel):
     update_name: str
     due_at: datetime
     context: dict[str, Any] = Field(default_factory=dict)
+    # Programme time (the workflow's clock), which a compressed demo or a simulation runs ahead
+    # of the database's clock; None means "now" for the store.
+    issued_at: datetime | None = None
 
 
 class TaskClosure(BaseModel):

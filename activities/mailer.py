@@ -1,0 +1,425 @@
+"""Turns a `Notification` into one e-mail: resolve the person, sign the links, render, send, log.
+
+Workflows only ever name people by id (histories cannot be erased), so everything personal —
+address, name, the partner's name — is looked up here, at the last moment, from the stores.
+
+Idempotence: the notification id is minted in the workflow, so a retried activity re-sends the same
+id and `SentMailLog` turns it into a no-op. A crash between the SMTP send and the log write can
+still send twice; the Message-ID is derived from the notification id, so the copy is recognisable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formatdate, parseaddr
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from uuid import UUID
+
+import aiosmtplib
+import asyncpg
+import structlog
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
+
+from domain.tasks import Notification, TaskKind
+from domain.tokens import sign_task_token
+from store.participants import ParticipantStore
+from store.programmes import ProgrammeStore
+from store.sent_mail import SentMailLog
+from store.tasks import TaskRecord, TaskStore
+
+log = structlog.get_logger(__name__)
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+LOCALES = ("fr", "en")
+
+# Every notification the workflows may send. Each has `{locale}/{name}.subject.j2`, `.txt.j2` and
+# `.html.j2` in every locale (a test checks the folder against this list).
+TEMPLATES = (
+    "enrolment",
+    "self_assessment",
+    "self_assessment_reminder",
+    "self_assessment_closed",
+    "matching_review",
+    "unmatched",
+    "chemistry",
+    "chemistry_reminder",
+    "pair_dissolved",
+    "goals_propose",
+    "goals_confirm",
+    "session_reminder",
+    "session_log",
+    "session_missed",
+    "at_risk",
+    "session_rescheduled",
+    "pair_paused",
+    "pair_resumed",
+    "midpoint_survey",
+    "midpoint_alert",
+    "final_evaluation",
+    "pair_completed",
+    "pair_ended_early",
+    "concern_raised",
+    "programme_completed",
+)
+
+# These e-mails exist to hand over a task: without its link they would be useless to the reader.
+# (`matching_review` is not one: the coordinator can also act from the dashboard.)
+TASK_TEMPLATES = frozenset(
+    {
+        "self_assessment",
+        "self_assessment_reminder",
+        "chemistry",
+        "chemistry_reminder",
+        "goals_propose",
+        "goals_confirm",
+        "session_log",
+        "midpoint_survey",
+        "final_evaluation",
+    }
+)
+
+# When a partner's row is gone (erased on request) the e-mail still has to read correctly.
+_UNKNOWN_PARTNER = {"fr": "un(e) collègue", "en": "a colleague"}
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    smtp_url: str
+    mail_from: str
+    public_base_url: str
+    secret: bytes
+    # A link keeps working a little past the task's due date: late is better than never.
+    link_grace: timedelta = timedelta(days=3)
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+# Written out by hand: the `locale` module is process-global and depends on what the host has
+# installed, so e-mails in two languages could not be rendered side by side reliably.
+_DAYS = {
+    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+# fmt: off
+_MONTHS = {
+    "fr": ("janvier", "février", "mars", "avril", "mai", "juin",
+           "juillet", "août", "septembre", "octobre", "novembre", "décembre"),
+    "en": ("January", "February", "March", "April", "May", "June",
+           "July", "August", "September", "October", "November", "December"),
+}
+# fmt: on
+
+
+def format_date(value: str | date, locale: str) -> str:
+    """E.g. "lundi 11 janvier 2027" or "Monday 11 January 2027", from an ISO string or a date.
+
+    A datetime shows its own calendar date, without the time: the workflows do not know the
+    reader's time zone, and a wrong hour would be worse than none.
+    """
+    if isinstance(value, str):
+        day = datetime.fromisoformat(value).date() if "T" in value else date.fromisoformat(value)
+    elif isinstance(value, datetime):
+        day = value.date()
+    else:
+        day = value
+    lang = locale if locale in _DAYS else "fr"
+    number = "1er" if lang == "fr" and day.day == 1 else str(day.day)
+    return f"{_DAYS[lang][day.weekday()]} {number} {_MONTHS[lang][day.month - 1]} {day.year}"
+
+
+@pass_context
+def _date_filter(context: Context, value: str | date) -> str:
+    return format_date(value, str(context["locale"]))
+
+
+def _amount(value: object) -> int:
+    """A count given either as a number or as the list itself (the workflows may send either)."""
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Sequence | Mapping) and not isinstance(value, str):
+        return len(value)
+    raise TypeError(f"expected a number or a list, got {value!r}")
+
+
+_ROLES = {
+    "fr": {"mentor": "mentor", "mentee": "mentoré(e)", "coordinator": "coordination"},
+    "en": {"mentor": "mentor", "mentee": "mentee", "coordinator": "coordinator"},
+}
+# Why someone was left unmatched or a pair ended, as told to participants. Only a recognised
+# reason is shown: anything else may be matcher diagnostics or someone's own words about their
+# partner, and in the wrong language too, so the e-mail leaves it out (the dashboard has it).
+# A concern is deliberately never a reason here: telling the partner would break confidentiality.
+_REASONS = {
+    "no_compatible_partner": (
+        "aucun profil compatible n’était disponible",
+        "no compatible partner was available",
+    ),
+    "self_assessment_missed": (
+        "votre auto-évaluation ne nous est pas parvenue à temps",
+        "we did not receive your self-assessment in time",
+    ),
+    "repairing_exhausted": (
+        "aucun autre binôme n’a pu être trouvé après la première rencontre",
+        "no other partner could be found after the first meeting",
+    ),
+    "no_go": (
+        "la première rencontre n’a pas été confirmée",
+        "the first meeting was not confirmed",
+    ),
+    "missed_sessions": (
+        "plusieurs séances consécutives n’ont pas eu lieu",
+        "several sessions in a row did not take place",
+    ),
+    "pause_expired": (
+        "la pause a dépassé la durée maximale prévue",
+        "the pause went beyond the maximum length",
+    ),
+    "participant_left": ("l’un de vous a quitté le programme", "one of you left the programme"),
+    "mutual_agreement": ("d’un commun accord", "by mutual agreement"),
+    "coordinator_decision": (
+        "décision de la coordination du programme",
+        "a decision of the programme coordinators",
+    ),
+}
+# The phrases the workflows and the matcher currently use, by the code they mean. A reason may
+# carry details after a colon ("no compatible mentor: grade"); only its head is looked up.
+_REASON_ALIASES = {
+    "no compatible mentor": "no_compatible_partner",
+    "no mentor available": "no_compatible_partner",
+    "every compatible mentor is at capacity": "no_compatible_partner",
+    "no mentee left to pair with": "no_compatible_partner",
+    "re-pairing limit reached": "repairing_exhausted",
+    "no backup mentor is available": "repairing_exhausted",
+    "no answer in time": "no_go",
+    "ended by coordinator": "coordinator_decision",
+}
+
+
+@pass_context
+def _role_label(context: Context, role: object) -> str:
+    return _ROLES[str(context["locale"])].get(str(role), str(role))
+
+
+@pass_context
+def _reason_label(context: Context, reason: object) -> str:
+    """The reason in the reader's language, or "" when it is not one we can word for them."""
+    head = str(reason or "").split(":", 1)[0].strip().lower()
+    wording = _REASONS.get(_REASON_ALIASES.get(head, head))
+    if wording is None:
+        return ""
+    return wording[LOCALES.index(str(context["locale"]))]
+
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES_DIR),
+    # Escape only the HTML part: a subject or plain text must keep "<" as typed, not "&lt;".
+    autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+    undefined=StrictUndefined,  # a variable the workflow forgot is an error, not a blank
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+_env.filters["date"] = _date_filter
+_env.filters["amount"] = _amount
+_env.filters["role_label"] = _role_label
+_env.filters["reason_label"] = _reason_label
+
+
+def render(template: str, locale: str, context: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(subject, plain text, html) of one notification; `context` must hold every variable used."""
+    if template not in TEMPLATES:
+        raise ValueError(f"unknown e-mail template {template!r}")
+    if locale not in LOCALES:
+        raise ValueError(f"unknown locale {locale!r} for e-mail template {template!r}")
+    if template in TASK_TEMPLATES and not context.get("task_link"):
+        raise ValueError(f"e-mail template {template!r} needs a task_link")
+    values = {**context, "locale": locale}  # the filters format for the locale rendered
+    subject = _env.get_template(f"{locale}/{template}.subject.j2").render(values)
+    text = _env.get_template(f"{locale}/{template}.txt.j2").render(values)
+    html = _env.get_template(f"{locale}/{template}.html.j2").render(values)
+    # A subject is one line; template whitespace must not turn into a folded header.
+    return " ".join(subject.split()), text, html
+
+
+# -- sending -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _SmtpTarget:
+    hostname: str
+    port: int
+    use_tls: bool
+    username: str | None
+    password: str | None
+
+
+def _parse_smtp_url(url: str) -> _SmtpTarget:
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps"):
+        raise ValueError(f"SMTP URL must start with smtp:// or smtps://, got {parts.scheme!r}")
+    use_tls = parts.scheme == "smtps"
+    return _SmtpTarget(
+        hostname=parts.hostname or "localhost",
+        port=parts.port or (465 if use_tls else 25),
+        use_tls=use_tls,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
+
+
+@dataclass(frozen=True)
+class _Recipient:
+    email: str
+    name: str | None
+    locale: str
+    participant_id: str | None
+    role: str | None
+
+
+class Mailer:
+    def __init__(self, pool: asyncpg.Pool, settings: MailSettings) -> None:
+        self._settings = settings
+        self._smtp = _parse_smtp_url(settings.smtp_url)
+        self._participants = ParticipantStore(pool)
+        self._programmes = ProgrammeStore(pool)
+        self._tasks = TaskStore(pool)
+        self._sent = SentMailLog(pool)
+
+    async def deliver(
+        self, n: Notification, attachments: Sequence[tuple[str, str, bytes]] = ()
+    ) -> bool:
+        """Send `n` once; False when it was already sent or has nobody to go to.
+
+        `attachments` are (filename, mime type, content), e.g. a calendar invite.
+        """
+        bound = log.bind(notification_id=str(n.notification_id), template=n.template)
+        if n.template not in TEMPLATES:
+            raise ValueError(f"unknown e-mail template {n.template!r}")
+        if await self._sent.was_sent(n.notification_id):
+            bound.info("mail.skipped_duplicate")
+            return False
+
+        programme = await self._programmes.get(n.programme_id)
+        if programme is None:
+            raise LookupError(f"programme {n.programme_id!r} not found")
+        recipient = await self._recipient(n, programme.locale, programme.coordinator_email)
+        if recipient is None:
+            # Nothing is recorded: should the address appear later, a replay may still send it.
+            bound.warning("mail.no_recipient", participant_id=n.participant_id)
+            return False
+
+        context: dict[str, Any] = {
+            **n.context,
+            "programme_name": programme.name,
+            "recipient_name": recipient.name,
+            "recipient_role": recipient.role,
+            "locale": recipient.locale,
+            "task_link": await self._task_link(n.task_id),
+            "concern_link": await self._concern_link(recipient.participant_id),
+        }
+        if "partner_id" in n.context:
+            partner_id = n.context["partner_id"]
+            partner = await self._participants.get(str(partner_id)) if partner_id else None
+            context["partner_name"] = (
+                partner.name if partner is not None else _UNKNOWN_PARTNER[recipient.locale]
+            )
+
+        subject, text, html = render(n.template, recipient.locale, context)
+        message = self._message(n, recipient, subject, text, html, attachments)
+        await aiosmtplib.send(
+            message,
+            sender=parseaddr(self._settings.mail_from)[1],  # "Name <a@b>" -> "a@b"
+            recipients=[recipient.email],
+            hostname=self._smtp.hostname,
+            port=self._smtp.port,
+            use_tls=self._smtp.use_tls,
+            username=self._smtp.username,
+            password=self._smtp.password,
+            timeout=30,
+        )
+        await self._sent.record(
+            n.notification_id,
+            n.programme_id,
+            n.participant_id,
+            n.template,
+            str(message["Message-ID"]),
+        )
+        bound.info("mail.sent", participant_id=n.participant_id, locale=recipient.locale)
+        return True
+
+    async def _recipient(
+        self, n: Notification, programme_locale: str, coordinator_email: str | None
+    ) -> _Recipient | None:
+        if n.participant_id is None:
+            if not coordinator_email:
+                return None
+            return _Recipient(coordinator_email, None, _locale(programme_locale), None, None)
+        p = await self._participants.get(n.participant_id)
+        if p is None:
+            return None  # erased on request, or never imported
+        return _Recipient(p.email, p.name, _locale(p.locale), p.id, str(p.role))
+
+    async def _task_link(self, task_id: UUID | None) -> str | None:
+        if task_id is None:
+            return None
+        task = await self._tasks.get(task_id)
+        if task is None:
+            # The workflow opens a task before announcing it; a retry may find it committed.
+            raise LookupError(f"task {task_id} not found")
+        return self._link(task)
+
+    async def _concern_link(self, participant_id: str | None) -> str | None:
+        if participant_id is None:
+            return None
+        task = await self._tasks.open_of_kind(participant_id, TaskKind.CONCERN.value)
+        return self._link(task) if task is not None else None
+
+    def _link(self, task: TaskRecord) -> str:
+        token = sign_task_token(
+            task.task_id,
+            task.participant_id,
+            task.due_at + self._settings.link_grace,
+            self._settings.secret,
+        )
+        return f"{self._settings.public_base_url.rstrip('/')}/t/{token}"
+
+    def _message(
+        self,
+        n: Notification,
+        recipient: _Recipient,
+        subject: str,
+        text: str,
+        html: str,
+        attachments: Sequence[tuple[str, str, bytes]],
+    ) -> EmailMessage:
+        message = EmailMessage()
+        message["From"] = self._settings.mail_from
+        # Address quotes a display name like `Doe, Jane <x>` rather than let it split the header.
+        message["To"] = Address(display_name=recipient.name or "", addr_spec=recipient.email)
+        message["Subject"] = subject
+        message["Date"] = formatdate(localtime=False, usegmt=True)
+        message["Message-ID"] = f"<{n.notification_id}@tandem>"
+        message["X-Tandem-Template"] = n.template
+        if n.task_id is not None:
+            message["X-Tandem-Task"] = str(n.task_id)
+        message.set_content(text)
+        message.add_alternative(html, subtype="html")
+        for filename, mime_type, content in attachments:
+            maintype, _, subtype = mime_type.partition("/")
+            message.add_attachment(
+                content, maintype=maintype, subtype=subtype or "octet-stream", filename=filename
+            )
+        return message
+
+
+def _locale(value: object) -> str:
+    """A supported locale; anything else falls back to French, the programme default."""
+    text = str(value)
+    return text if text in LOCALES else "fr"

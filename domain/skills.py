@@ -1,0 +1,54 @@
+"""The built-in catalogue of digital skills programmes choose from, and the self-assessment scale.
+
+A programme file names skills by id; it may also define its own (see `domain.programme_file`).
+"""
+
+from __future__ import annotations
+
+from domain.programme import Locale, Skill
+
+_SKILLS = (
+    Skill(id="linkedin", label_fr="LinkedIn", label_en="LinkedIn"),
+    Skill(id="instagram", label_fr="Instagram", label_en="Instagram"),
+    Skill(id="tiktok", label_fr="TikTok", label_en="TikTok"),
+    Skill(id="generative-ai", label_fr="IA générative", label_en="Generative AI"),
+    Skill(
+        id="spreadsheets",
+        label_fr="Tableurs (Excel, Google Sheets)",
+        label_en="Spreadsheets (Excel, Google Sheets)",
+    ),
+    Skill(
+        id="data-visualisation", label_fr="Visualisation de données", label_en="Data visualisation"
+    ),
+    Skill(id="automation", label_fr="Automatisation des tâches", label_en="Task automation"),
+    Skill(
+        id="collaboration-tools",
+        label_fr="Outils collaboratifs (Teams, Slack, Notion)",
+        label_en="Collaboration tools (Teams, Slack, Notion)",
+    ),
+    Skill(id="video-calls", label_fr="Visioconférence", label_en="Video calls"),
+    Skill(
+        id="seo",
+        label_fr="Référencement naturel (SEO)",
+        label_en="Search engine optimisation (SEO)",
+    ),
+    Skill(id="e-commerce", label_fr="Commerce en ligne", label_en="E-commerce"),
+    Skill(id="cybersecurity", label_fr="Cybersécurité", label_en="Cybersecurity"),
+)
+
+CATALOGUE: dict[str, Skill] = {skill.id: skill for skill in _SKILLS}
+
+# Self-assessed level of a skill: 0 (never used it) to 4 (could teach it).
+LEVELS = range(0, 5)
+
+LEVEL_LABELS: dict[Locale, tuple[str, ...]] = {
+    Locale.FR: ("aucune", "notions", "autonome", "maîtrise", "expert"),
+    Locale.EN: ("none", "basic", "independent", "proficient", "expert"),
+}
+
+
+def level_label(level: int, locale: Locale) -> str:
+    """The label of a level in `LEVELS`; raises `ValueError` for a level outside the scale."""
+    if level not in LEVELS:
+        raise ValueError(f"skill level must be between {LEVELS[0]} and {LEVELS[-1]}, got {level}")
+    return LEVEL_LABELS[locale][level]

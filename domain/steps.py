@@ -1,0 +1,24 @@
+"""The one activity a workflow step calls: record its events, issue and close its tasks, send its
+e-mails — batched because every activity costs history events and a server round trip."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.events import NewEvent
+from domain.tasks import Notification, TaskClosure, TaskSpec
+
+
+class StepInput(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    events: tuple[NewEvent, ...] = ()
+    open_tasks: tuple[TaskSpec, ...] = ()
+    close_tasks: tuple[TaskClosure, ...] = ()
+    notifications: tuple[Notification, ...] = ()
+    correlation: dict[str, str] = Field(default_factory=dict)  # workflow id, run id
+
+
+class StepResult(BaseModel):
+    events_written: int = 0
+    emails_sent: int = 0

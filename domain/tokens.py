@@ -1,0 +1,128 @@
+"""Signed task links: a token names one task of one participant and stops working after a date.
+
+The token is the only credential a participant has (they act from an e-mail, with no account), so:
+- it is signed with HMAC-SHA256 under the deployment secret and compared in constant time;
+- it carries its own expiry, so an old e-mail stops granting access without any server state;
+- it is URL-safe and short enough to survive mail clients that wrap long lines.
+
+Layout, before base64url without padding:
+
+    version (1) | task uuid (16) | expiry, epoch seconds, signed big-endian (8) | participant id
+    (UTF-8, the rest) | HMAC-SHA256 truncated to 16 bytes
+
+This module is pure: the caller passes the clock (`now`) and the secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import re
+import struct
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+
+_VERSION = 1
+# Domain separation: a MAC made for something else under the same secret never verifies here.
+_CONTEXT = b"tandem-task-link\x00"
+_MAC_BYTES = 16  # 128 bits: far beyond any online guessing.
+_HEAD = struct.Struct(">B16sq")
+_MIN_BYTES = _HEAD.size + 1 + _MAC_BYTES  # a participant id has at least one byte
+_ALPHABET = re.compile(r"[A-Za-z0-9_-]+")
+# Nothing legitimate is longer; bounding the input keeps garbage cheap to reject.
+_MAX_TOKEN_CHARS = 512
+
+
+class TokenError(Exception):
+    """Base of every refusal: callers that only need "yes or no" catch this."""
+
+
+class TokenInvalid(TokenError):
+    """Malformed, tampered with, or signed under another secret."""
+
+
+class TokenExpired(TokenError):
+    """Genuine, but past its expiry: the page can say "this link has expired" rather than "bad"."""
+
+    def __init__(self, claims: TaskClaims) -> None:
+        super().__init__(f"task link expired at {claims.expires_at.isoformat()}")
+        self.claims = claims
+
+
+@dataclass(frozen=True)
+class TaskClaims:
+    task_id: UUID
+    participant_id: str
+    expires_at: datetime  # UTC, whole seconds
+
+
+def sign_task_token(task_id: UUID, participant_id: str, expires_at: datetime, secret: bytes) -> str:
+    """A URL-safe token letting `participant_id` act on `task_id` until `expires_at` (seconds)."""
+    if not participant_id:
+        raise ValueError("participant_id must not be empty")
+    if not secret:
+        raise ValueError("secret must not be empty")
+    payload = _HEAD.pack(_VERSION, task_id.bytes, _epoch(expires_at)) + participant_id.encode()
+    return _b64encode(payload + _mac(payload, secret))
+
+
+def verify_task_token(token: str, secret: bytes, now: datetime) -> TaskClaims:
+    """The claims of a genuine, unexpired token; otherwise `TokenInvalid` or `TokenExpired`.
+
+    Any input string is answered with claims or a `TokenError`, never another exception: tokens
+    come straight from URLs anyone can type.
+    """
+    now_epoch = _epoch(now)  # a naive `now` is the caller's bug, not the token's: let it raise
+    raw = _b64decode(token)
+    if raw is None or len(raw) < _MIN_BYTES:
+        raise TokenInvalid("malformed token")
+    payload, mac = raw[:-_MAC_BYTES], raw[-_MAC_BYTES:]
+    # Check the signature before reading anything else, so a forged token learns nothing.
+    if not hmac.compare_digest(mac, _mac(payload, secret)):
+        raise TokenInvalid("bad signature")
+    version, task_bytes, expiry = _HEAD.unpack_from(payload)
+    if version != _VERSION:
+        raise TokenInvalid(f"unsupported token version {version}")
+    try:
+        participant_id = payload[_HEAD.size :].decode()
+        expires_at = datetime.fromtimestamp(expiry, UTC)
+    except (UnicodeDecodeError, OverflowError, OSError, ValueError) as exc:
+        raise TokenInvalid("malformed token") from exc
+    claims = TaskClaims(UUID(bytes=task_bytes), participant_id, expires_at)
+    if now_epoch >= expiry:
+        raise TokenExpired(claims)
+    return claims
+
+
+def _mac(payload: bytes, secret: bytes) -> bytes:
+    return hmac.new(secret, _CONTEXT + payload, hashlib.sha256).digest()[:_MAC_BYTES]
+
+
+def _epoch(moment: datetime) -> int:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("datetimes must be timezone-aware")
+    return int(moment.timestamp())
+
+
+def _b64encode(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _b64decode(token: str) -> bytes | None:
+    """Strict base64url: `None` for anything but the canonical encoding of some bytes.
+
+    The standard decoder skips stray characters and ignores trailing bits, which would let
+    several strings stand for one token; re-encoding and comparing rules that out.
+    """
+    if not isinstance(token, str) or len(token) > _MAX_TOKEN_CHARS:
+        return None
+    if not _ALPHABET.fullmatch(token):
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    return raw if _b64encode(raw) == token else None

@@ -1,0 +1,100 @@
+"""Participants and their personal data.
+
+This table is the ONLY place names and e-mails are stored: events and workflow histories carry
+opaque participant ids, so erasing a person is deleting (or anonymising) their rows here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import asyncpg
+from pydantic import BaseModel, ConfigDict
+
+from domain.programme import Participant
+
+
+class ParticipantRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    programme_id: str
+    email: str
+    name: str
+    role: str
+    locale: str
+    department: str | None
+    manager_email: str | None
+    grade: int | None
+
+
+_COLUMNS = "id, programme_id, email, name, role, locale, department, manager_email, grade"
+
+
+class ParticipantStore:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def upsert_many(self, programme_id: str, participants: Sequence[Participant]) -> int:
+        """Insert or update `participants` of one programme; returns the rows written.
+
+        One statement over arrays, so 5,000 rows are one round trip. A repeated id keeps its last
+        occurrence (ON CONFLICT DO UPDATE refuses to touch a row twice in one statement).
+        """
+        by_id = {p.id: p for p in participants}
+        if not by_id:
+            return 0
+        rows = list(by_id.values())
+        status = await self._pool.execute(
+            """
+            INSERT INTO participants
+                (id, programme_id, email, name, role, locale, department, manager_email, grade)
+            SELECT t.id, $1, t.email, t.name, t.role, t.locale, t.department, t.manager_email,
+                   t.grade
+            FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                        $8::text[], $9::int[])
+                 AS t(id, email, name, role, locale, department, manager_email, grade)
+            ON CONFLICT (id) DO UPDATE SET
+                programme_id = excluded.programme_id,
+                email = excluded.email,
+                name = excluded.name,
+                role = excluded.role,
+                locale = excluded.locale,
+                department = excluded.department,
+                manager_email = excluded.manager_email,
+                grade = excluded.grade,
+                updated_at = now()
+            """,
+            programme_id,
+            [p.id for p in rows],
+            [p.email for p in rows],
+            [p.name for p in rows],
+            [str(p.role) for p in rows],
+            [str(p.locale) for p in rows],
+            [p.department for p in rows],
+            [p.manager_email for p in rows],
+            [p.grade for p in rows],
+        )
+        return int(status.split()[-1])  # "INSERT 0 <n>"
+
+    async def get(self, participant_id: str) -> ParticipantRecord | None:
+        row = await self._pool.fetchrow(
+            f"SELECT {_COLUMNS} FROM participants WHERE id = $1", participant_id
+        )
+        return ParticipantRecord(**dict(row)) if row else None
+
+    async def get_many(self, ids: Sequence[str]) -> dict[str, ParticipantRecord]:
+        """The participants among `ids` that exist, by id."""
+        if not ids:
+            return {}
+        rows = await self._pool.fetch(
+            f"SELECT {_COLUMNS} FROM participants WHERE id = ANY($1::text[])", list(ids)
+        )
+        return {r["id"]: ParticipantRecord(**dict(r)) for r in rows}
+
+    async def list_for_programme(self, programme_id: str) -> list[ParticipantRecord]:
+        rows = await self._pool.fetch(
+            f"SELECT {_COLUMNS} FROM participants WHERE programme_id = $1 ORDER BY name, id",
+            programme_id,
+        )
+        return [ParticipantRecord(**dict(r)) for r in rows]

@@ -1,0 +1,50 @@
+"""Programmes as the coordinator filed them, minus the participants (they live in participants)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+from pydantic import BaseModel, ConfigDict
+
+from domain.programme import ProgrammeSpec
+
+
+class ProgrammeRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    locale: str
+    coordinator_email: str | None
+    spec: dict[str, Any]  # ProgrammeSpec as json, without `participants`
+
+
+class ProgrammeStore:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def upsert(self, spec: ProgrammeSpec) -> bool:
+        """Insert the programme; True if new. An existing programme is left as it is: the launch
+        activity may be retried, and a programme's file is fixed once it has started."""
+        row = await self._pool.fetchrow(
+            """
+            INSERT INTO programmes (id, name, locale, coordinator_email, spec)
+            VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (id) DO NOTHING
+            RETURNING id
+            """,
+            spec.id,
+            spec.name,
+            str(spec.locale),
+            spec.coordinator_email,
+            spec.model_dump(mode="json", exclude={"participants"}),
+        )
+        return row is not None
+
+    async def get(self, programme_id: str) -> ProgrammeRecord | None:
+        row = await self._pool.fetchrow(
+            "SELECT id, name, locale, coordinator_email, spec FROM programmes WHERE id = $1",
+            programme_id,
+        )
+        return ProgrammeRecord(**dict(row)) if row else None

@@ -1,0 +1,482 @@
+"""What a coordinator sees when loading a programme file: a spec, or every problem at FILE:LINE."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from domain.programme import Durations, Locale, Role, participant_id
+from domain.programme_file import Problem, ProgrammeFileError, load_programme
+from domain.skills import CATALOGUE, LEVELS, level_label
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+PROGRAMME = """\
+id: test-2027
+name: "Test programme"
+starts_on: 2027-01-11
+skills: [linkedin, generative-ai]
+participants: participants.csv
+"""
+
+HEADER = "email,name,role,department,manager_email,grade,locale"
+PARTICIPANTS = f"""\
+{HEADER}
+lea@example.com,Léa Martin,mentor,Marketing,,2,
+hugo@example.com,Hugo Bernard,mentor,Finance,isabelle@example.com,1,en
+isabelle@example.com,Isabelle Moreau,mentee,Finance,ceo@example.com,9,
+marc@example.com,Marc Girard,mentee,IT,isabelle@example.com,8,fr
+"""
+
+
+def write(
+    tmp_path: Path, programme: str = PROGRAMME, participants: str | bytes = PARTICIPANTS
+) -> Path:
+    path = tmp_path / "programme.yaml"
+    path.write_text(programme, encoding="utf-8")
+    csv_path = tmp_path / "participants.csv"
+    if isinstance(participants, bytes):
+        csv_path.write_bytes(participants)
+    else:
+        csv_path.write_text(participants, encoding="utf-8", newline="")
+    return path
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(ProgrammeFileError) as caught:
+        load_programme(path)
+    assert str(caught.value) == "\n".join(str(p) for p in caught.value.problems)
+    return [str(p) for p in caught.value.problems]
+
+
+def one_problem(path: Path, where: str, *fragments: str) -> str:
+    """The single problem starting with `where` (e.g. "participants.csv:3: email")."""
+    found = [p for p in problems(path) if where in p]
+    assert len(found) == 1, f"expected one problem at {where!r}, got {problems(path)}"
+    for fragment in fragments:
+        assert fragment in found[0]
+    return found[0]
+
+
+def with_row(row: str) -> str:
+    return PARTICIPANTS + row + "\n"
+
+
+# --- what loads
+
+
+def test_the_sample_programme_loads() -> None:
+    spec = load_programme(EXAMPLES / "pilote-2027" / "programme.yaml")
+
+    assert spec.id == "pilote-2027"
+    assert spec.starts_on == date(2027, 1, 11)
+    assert (spec.sessions, spec.cadence_days) == (12, 14)
+    assert spec.matching.auto_approve is True
+    assert spec.coordinator_email is not None
+    assert len(spec.participants) == 24
+    roles = [p.role for p in spec.participants]
+    assert roles.count(Role.MENTOR) == roles.count(Role.MENTEE) == 12
+    assert all(
+        p.grade is not None and p.grade <= 3 for p in spec.participants if p.role == "mentor"
+    )
+    assert all(
+        p.grade is not None and p.grade >= 6 for p in spec.participants if p.role == "mentee"
+    )
+    assert any(p.locale == Locale.EN for p in spec.participants)
+    assert [s.id for s in spec.skills][:2] == ["linkedin", "generative-ai"]
+    assert spec.skills[1].label(Locale.FR) == "IA générative"
+    assert spec.skills[1].label(Locale.EN) == "Generative AI"
+    assert spec.source_file.endswith("programme.yaml")
+
+
+def test_sample_reporting_lines_link_participants_and_people_outside() -> None:
+    spec = load_programme(EXAMPLES / "pilote-2027" / "programme.yaml")
+    plan = spec.plan()
+
+    inside = [p for p in plan.participants if p.manager_id is not None]
+    emails = {p.email for p in spec.participants}
+    outside = [p for p in spec.participants if p.manager_email and p.manager_email not in emails]
+    assert inside and outside
+
+
+def test_participants_get_stable_ids_and_the_programme_locale(tmp_path: Path) -> None:
+    spec = load_programme(write(tmp_path, PROGRAMME + "locale: en\n"))
+
+    lea, hugo, isabelle, marc = spec.participants
+    assert lea.id == participant_id("test-2027", "lea@example.com")
+    assert (lea.locale, hugo.locale, marc.locale) == (Locale.EN, Locale.EN, Locale.FR)
+    assert (isabelle.role, isabelle.grade, isabelle.department) == (Role.MENTEE, 9, "Finance")
+    assert hugo.manager_email == "isabelle@example.com"
+    assert lea.manager_email is None
+
+
+def test_spreadsheet_export_with_semicolons_bom_and_crlf_loads(tmp_path: Path) -> None:
+    lines = [
+        "Email;Name;Role;Grade;Notes",
+        "lea@example.com;Martin, Léa;Mentor ;2;préfère le matin",
+        ";;;;",  # how spreadsheets export an empty row
+        "",
+        "isabelle@example.com;Isabelle Moreau; MENTEE;9;",
+    ]
+    data = "\ufeff".encode() + "\r\n".join(lines).encode() + b"\r\n"
+
+    spec = load_programme(write(tmp_path, participants=data))
+
+    assert [(p.name, p.role) for p in spec.participants] == [
+        ("Martin, Léa", Role.MENTOR),
+        ("Isabelle Moreau", Role.MENTEE),
+    ]
+
+
+def test_durations_and_matching_overrides_reach_the_spec(tmp_path: Path) -> None:
+    programme = PROGRAMME + (
+        "durations:\n"
+        "  chemistry_days: 5\n"
+        "  self_assessment_reminder_days: [2, 4]\n"
+        "  task_link_grace_days: 0\n"
+        "matching:\n"
+        "  auto_approve: true\n"
+        "  backups_per_mentee: 0\n"
+        "sessions: 6\n"
+        "cadence_days: 7\n"
+    )
+
+    spec = load_programme(write(tmp_path, programme))
+
+    assert spec.durations.chemistry_days == 5
+    assert spec.durations.self_assessment_reminder_days == (2, 4)
+    assert spec.durations.task_link_grace_days == 0
+    assert spec.durations.goals_days == Durations().goals_days
+    assert spec.matching.auto_approve is True
+    assert spec.matching.backups_per_mentee == 0
+    assert (spec.sessions, spec.cadence_days) == (6, 7)
+
+
+def test_a_programme_may_define_its_own_skills(tmp_path: Path) -> None:
+    programme = PROGRAMME.replace(
+        "skills: [linkedin, generative-ai]",
+        "skills:\n"
+        "  - linkedin\n"
+        "  - {id: podcasts, label: Podcasts}\n"
+        "  - id: no-code\n"
+        "    label_fr: Outils sans code\n"
+        "    label_en: No-code tools\n",
+    )
+
+    spec = load_programme(write(tmp_path, programme))
+
+    assert [s.id for s in spec.skills] == ["linkedin", "podcasts", "no-code"]
+    assert spec.skills[1].label(Locale.EN) == "Podcasts"
+    assert spec.skills[2].label(Locale.FR) == "Outils sans code"
+
+
+def test_catalogue_and_levels() -> None:
+    assert {"linkedin", "generative-ai", "cybersecurity", "e-commerce"} <= CATALOGUE.keys()
+    assert all(skill.label_fr and skill.label_en for skill in CATALOGUE.values())
+    assert list(LEVELS) == [0, 1, 2, 3, 4]
+    assert level_label(0, Locale.FR) == "aucune"
+    assert level_label(4, Locale.EN) == "expert"
+    with pytest.raises(ValueError):
+        level_label(5, Locale.FR)
+
+
+# --- the programme file's problems
+
+
+def test_problem_formats_as_file_line_field_message() -> None:
+    problem = Problem("a.yaml", 3, "id", "bad")
+    assert str(problem) == "a.yaml:3: id: bad"
+    error = ProgrammeFileError([problem, Problem("b.csv", 0, "role", "none")])
+    assert str(error) == "a.yaml:3: id: bad\nb.csv:0: role: none"
+    assert pickle.loads(pickle.dumps(error)).problems == error.problems
+
+
+def test_bad_id(tmp_path: Path) -> None:
+    path = write(tmp_path, PROGRAMME.replace("id: test-2027", "id: Test 2027"))
+    one_problem(path, "programme.yaml:1: id:", "'Test 2027'", "lowercase")
+
+
+def test_impossible_date(tmp_path: Path) -> None:
+    path = write(tmp_path, PROGRAMME.replace("2027-01-11", "2027-02-30"))
+    one_problem(path, "programme.yaml:3: starts_on:", "impossible date", "2027-02-30")
+
+
+def test_date_in_another_format(tmp_path: Path) -> None:
+    path = write(tmp_path, PROGRAMME.replace("2027-01-11", "11/01/2027"))
+    one_problem(path, "programme.yaml:3: starts_on:", "YYYY-MM-DD")
+
+
+def test_unknown_skill(tmp_path: Path) -> None:
+    path = write(tmp_path, PROGRAMME.replace("generative-ai]", "linkdin]"))
+    one_problem(path, "programme.yaml:4: skills:", "unknown skill 'linkdin'", "linkedin")
+
+
+def test_duplicate_skill(tmp_path: Path) -> None:
+    path = write(tmp_path, PROGRAMME.replace("[linkedin, generative-ai]", "[linkedin, linkedin]"))
+    one_problem(path, "programme.yaml:4: skills:", "listed twice")
+
+
+def test_own_skill_without_label(tmp_path: Path) -> None:
+    path = write(tmp_path, PROGRAMME.replace("generative-ai]", "{id: podcasts}]"))
+    one_problem(path, "programme.yaml:4: skills.label:", "needs a label")
+
+
+def test_non_positive_sessions(tmp_path: Path) -> None:
+    path = write(tmp_path, PROGRAMME + "sessions: 0\n")
+    one_problem(path, "programme.yaml:6: sessions:", "positive", "got 0")
+
+
+def test_non_positive_duration(tmp_path: Path) -> None:
+    path = write(tmp_path, PROGRAMME + "durations:\n  goals_days: 1\n  chemistry_days: -2\n")
+    one_problem(path, "programme.yaml:8: durations.chemistry_days:", "positive", "-2")
+
+
+def test_unknown_duration(tmp_path: Path) -> None:
+    path = write(tmp_path, PROGRAMME + "durations:\n  chemestry_days: 4\n")
+    one_problem(path, "programme.yaml:7: durations.chemestry_days:", "unknown", "chemistry_days")
+
+
+def test_wrong_types_name_the_field(tmp_path: Path) -> None:
+    programme = PROGRAMME + (
+        'sessions: twelve\ncadence_days: "14"\nmatching:\n  auto_approve: 1\n  max_repairings: -1\n'
+    )
+    found = problems(write(tmp_path, programme))
+
+    assert found == [
+        f"{tmp_path / 'programme.yaml'}:6: sessions: must be a whole number, got 'twelve'",
+        f"{tmp_path / 'programme.yaml'}:7: cadence_days: must be a whole number, got '14'",
+        f"{tmp_path / 'programme.yaml'}:9: matching.auto_approve: must be true or false, got '1'",
+        f"{tmp_path / 'programme.yaml'}:10: matching.max_repairings: must be at least 0, got -1",
+    ]
+
+
+def test_unknown_top_level_key_suggests_the_right_one(tmp_path: Path) -> None:
+    path = write(tmp_path, PROGRAMME + "coordinator_mail: rh@example.com\n")
+    one_problem(path, "programme.yaml:6: coordinator_mail:", "did you mean 'coordinator_email'")
+
+
+def test_malformed_coordinator_email(tmp_path: Path) -> None:
+    path = write(tmp_path, PROGRAMME + "coordinator_email: rh@example\n")
+    one_problem(path, "programme.yaml:6: coordinator_email:", "malformed e-mail")
+
+
+def test_key_set_twice(tmp_path: Path) -> None:
+    path = write(tmp_path, PROGRAMME + "sessions: 4\nsessions: 6\n")
+    one_problem(path, "programme.yaml:7: sessions:", "set twice", "line 6")
+
+
+def test_missing_required_settings(tmp_path: Path) -> None:
+    found = problems(write(tmp_path, "name: Only a name\n"))
+    for key in ("id", "starts_on", "skills", "participants"):
+        assert f"programme.yaml:0: {key}: is required" in "\n".join(found)
+
+
+def test_yaml_syntax_error_gives_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, PROGRAMME + "matching:\n  auto_approve: true\n bad indent: 1\n")
+    one_problem(path, "programme.yaml:8: syntax:")
+
+
+def test_yaml_indented_with_tabs(tmp_path: Path) -> None:
+    path = write(tmp_path, PROGRAMME + "matching:\n\tauto_approve: true\n")
+    one_problem(path, "programme.yaml:7: syntax:", "tabs")
+
+
+def test_yaml_that_is_a_list(tmp_path: Path) -> None:
+    path = write(tmp_path, "- id: test-2027\n- name: Test\n")
+    one_problem(path, "programme.yaml:1: file:", "must be a mapping", "a list")
+
+
+def test_empty_yaml(tmp_path: Path) -> None:
+    one_problem(write(tmp_path, "# nothing yet\n"), "programme.yaml:0: file:", "empty")
+
+
+def test_binary_garbage_in_the_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "programme.yaml"
+    path.write_bytes(b"id: x\n" + bytes(range(256)) + os.urandom(512))
+    one_problem(path, "programme.yaml:", "not UTF-8 text")
+
+
+def test_control_characters_in_the_yaml(tmp_path: Path) -> None:
+    path = write(tmp_path, PROGRAMME + "name2: \x07\n")
+    one_problem(path, "programme.yaml:6: syntax:", "U+0007")
+
+
+def test_missing_programme_file(tmp_path: Path) -> None:
+    one_problem(tmp_path / "nope.yaml", "nope.yaml:0: file:", "not found")
+
+
+def test_programme_path_is_a_directory(tmp_path: Path) -> None:
+    one_problem(tmp_path, f"{tmp_path}:0: file:", "directory")
+
+
+# --- the participants file's problems
+
+
+def test_missing_csv_file_is_reported_on_the_yaml_line(tmp_path: Path) -> None:
+    path = write(tmp_path, PROGRAMME.replace("participants.csv", "people.csv"))
+    one_problem(path, "programme.yaml:5: participants:", "people.csv", "not found")
+
+
+def test_csv_path_is_a_directory(tmp_path: Path) -> None:
+    (tmp_path / "people").mkdir()
+    path = write(tmp_path, PROGRAMME.replace("participants.csv", "people"))
+    one_problem(path, "programme.yaml:5: participants:", "directory")
+
+
+def test_duplicate_emails_mention_both_lines(tmp_path: Path) -> None:
+    path = write(tmp_path, participants=with_row("LEA@example.com ,Léa Martin,mentor,,,,"))
+    one_problem(path, "participants.csv:6: email:", "duplicate", "first on line 2")
+
+
+def test_unknown_role(tmp_path: Path) -> None:
+    path = write(tmp_path, participants=with_row("paul@example.com,Paul Henry,mentoré,,,,"))
+    one_problem(path, "participants.csv:6: role:", "'mentoré'", "mentor or mentee")
+
+
+def test_malformed_email(tmp_path: Path) -> None:
+    path = write(tmp_path, participants=with_row("paul.example.com,Paul Henry,mentor,,,,"))
+    one_problem(path, "participants.csv:6: email:", "malformed e-mail 'paul.example.com'")
+
+
+def test_malformed_manager_email(tmp_path: Path) -> None:
+    path = write(tmp_path, participants=with_row("paul@example.com,Paul Henry,mentor,,boss@,,"))
+    one_problem(path, "participants.csv:6: manager_email:", "malformed")
+
+
+def test_malformed_grade(tmp_path: Path) -> None:
+    path = write(tmp_path, participants=with_row("paul@example.com,Paul Henry,mentor,,,deux,"))
+    one_problem(path, "participants.csv:6: grade:", "'deux'")
+
+
+def test_malformed_locale(tmp_path: Path) -> None:
+    path = write(tmp_path, participants=with_row("paul@example.com,Paul Henry,mentor,,,,de"))
+    one_problem(path, "participants.csv:6: locale:", "fr or en")
+
+
+def test_missing_name(tmp_path: Path) -> None:
+    path = write(tmp_path, participants=with_row("paul@example.com,,mentor,,,,"))
+    one_problem(path, "participants.csv:6: name:", "missing")
+
+
+def test_missing_column(tmp_path: Path) -> None:
+    csv_text = "email,name,department\nlea@example.com,Léa Martin,Marketing\n"
+    one_problem(
+        write(tmp_path, participants=csv_text), "participants.csv:1: role:", "missing column"
+    )
+
+
+def test_unquoted_delimiter_in_a_value(tmp_path: Path) -> None:
+    path = write(tmp_path, participants=with_row("paul@example.com,Henry, Paul,mentor,,,2,fr"))
+    found = problems(path)
+    assert any("participants.csv:6: row:" in p and "double quotes" in p for p in found)
+
+
+def test_reporting_line_cycle(tmp_path: Path) -> None:
+    csv_text = PARTICIPANTS.replace(
+        "marc@example.com,Marc Girard,mentee,IT,isabelle@example.com",
+        "marc@example.com,Marc Girard,mentee,IT,hugo@example.com",
+    ).replace(
+        "isabelle@example.com,Isabelle Moreau,mentee,Finance,ceo@example.com",
+        "isabelle@example.com,Isabelle Moreau,mentee,Finance,marc@example.com",
+    )
+    # hugo -> isabelle -> marc -> hugo
+    problem = one_problem(
+        write(tmp_path, participants=csv_text), "participants.csv:3: manager_email:", "cycle"
+    )
+    assert "(line 4)" in problem and "(line 5)" in problem
+
+
+def test_own_manager(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, participants=with_row("paul@example.com,Paul Henry,mentor,,Paul@example.com,,")
+    )
+    one_problem(path, "participants.csv:6: manager_email:", "own manager")
+
+
+def test_no_mentor(tmp_path: Path) -> None:
+    csv_text = "email,name,role\nisabelle@example.com,Isabelle Moreau,mentee\n"
+    one_problem(write(tmp_path, participants=csv_text), "participants.csv:1: role:", "no mentor")
+
+
+def test_no_mentee(tmp_path: Path) -> None:
+    csv_text = "email,name,role\nlea@example.com,Léa Martin,mentor\n"
+    one_problem(write(tmp_path, participants=csv_text), "participants.csv:1: role:", "no mentee")
+
+
+def test_empty_csv(tmp_path: Path) -> None:
+    one_problem(write(tmp_path, participants=""), "participants.csv:1: header:", "empty")
+
+
+def test_binary_garbage_in_the_csv(tmp_path: Path) -> None:
+    path = write(tmp_path, participants=b"email,name,role\n\xff\xfe\x00garbage" + os.urandom(256))
+    one_problem(path, "participants.csv:2: encoding:", "not UTF-8", "CSV UTF-8")
+
+
+def test_nul_bytes_in_the_csv(tmp_path: Path) -> None:
+    path = write(tmp_path, participants=b"email,name,role\n\x00\x01\x02\x03\n")
+    one_problem(path, "participants.csv:2: encoding:", "binary")
+
+
+def test_excel_workbook_instead_of_csv(tmp_path: Path) -> None:
+    path = write(tmp_path, participants=b"PK\x03\x04" + os.urandom(64))
+    one_problem(path, "participants.csv:1: encoding:", "Excel", "CSV UTF-8")
+
+
+def test_latin1_export_points_at_the_line(tmp_path: Path) -> None:
+    path = write(tmp_path, participants=PARTICIPANTS.encode("latin-1"))
+    one_problem(path, "participants.csv:2: encoding:", "not UTF-8")
+
+
+# --- everything at once
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    programme = (
+        PROGRAMME.replace("2027-01-11", "2027-13-01").replace("generative-ai]", "blockchain]")
+        + "sessions: -1\ndurations:\n  survey_days: 0\n"
+    )
+    csv_text = with_row("paul@example,Paul Henry,boss,,,x,") + "lea@example.com,Léa,mentor,,,,\n"
+
+    found = problems(write(tmp_path, programme, csv_text))
+
+    expected = [
+        "programme.yaml:3: starts_on:",
+        "programme.yaml:4: skills:",
+        "programme.yaml:6: sessions:",
+        "programme.yaml:8: durations.survey_days:",
+        "participants.csv:6: email:",
+        "participants.csv:6: role:",
+        "participants.csv:6: grade:",
+        "participants.csv:7: email:",
+    ]
+    assert len(found) == len(expected), found
+    for where, problem in zip(expected, found, strict=True):
+        assert where in problem
+
+
+def test_the_broken_example_reports_all_its_problems() -> None:
+    found = problems(EXAMPLES / "broken" / "programme.yaml")
+    text = "\n".join(found)
+
+    for where in (
+        "programme.yaml:2: id:",
+        "programme.yaml:4: starts_on:",
+        "programme.yaml:5: sessions:",
+        "programme.yaml:6: skills: unknown skill 'chatgpt'",
+        "programme.yaml:6: skills: skill 'linkedin' is listed twice",
+        "programme.yaml:9: matching.auto_approve:",
+        "programme.yaml:11: durations.chemistry_days:",
+        "programme.yaml:12: durations.coffee_days:",
+        "programme.yaml:13: coordinator_mail:",
+        "participants.csv:3: email:",
+        "participants.csv:4: email: duplicate",
+        "participants.csv:5: role:",
+        "participants.csv:5: manager_email: reporting-line cycle",
+        "participants.csv:7: grade:",
+    ):
+        assert where in text
+    assert len(found) == 14

@@ -1,0 +1,80 @@
+"""The worker: the composition root that wires settings, stores and activities to Temporal."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import asyncpg
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+
+from activities.mailer import Mailer, MailSettings
+from activities.matching import MatchingActivities
+from activities.steps import StepActivities
+from settings import Settings, get_settings
+from store.events import EventStore
+from store.tasks import TaskStore
+from workflows.assessment import AssessmentWorkflow
+from workflows.pair import PairWorkflow
+from workflows.programme import ProgrammeWorkflow
+
+WORKFLOWS: Sequence[type] = (ProgrammeWorkflow, AssessmentWorkflow, PairWorkflow)
+
+
+def mail_settings(settings: Settings, smtp_url: str) -> MailSettings:
+    return MailSettings(
+        smtp_url=smtp_url,
+        mail_from=settings.mail_from,
+        public_base_url=settings.public_base_url,
+        secret=settings.secret.get_secret_value().encode(),
+    )
+
+
+def build_worker(
+    client: Client,
+    pool: asyncpg.Pool,
+    mail: MailSettings,
+    task_queue: str,
+    *,
+    step_activities: StepActivities | None = None,
+) -> Worker:
+    events = EventStore(pool)
+    steps = step_activities or StepActivities(events, TaskStore(pool), Mailer(pool, mail))
+    matching = MatchingActivities(events)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=list(WORKFLOWS),
+        activities=[steps.record_step, matching.run_matching],
+        max_concurrent_activities=32,
+    )
+
+
+async def connect_client(address: str, namespace: str = "default") -> Client:
+    return await Client.connect(address, namespace=namespace, data_converter=pydantic_data_converter)
+
+
+async def serve(settings: Settings) -> None:
+    from devstack.stack import resolve_services  # the embedded defaults, when nothing is set
+
+    from logging_setup import configure_logging
+    from store.db import create_pool, migrate
+
+    configure_logging(settings.log_level, settings.log_format)
+    services = await resolve_services(settings)
+    client = await connect_client(services.temporal_address, settings.namespace)
+    pool = await create_pool(services.database_url)
+    await migrate(pool)
+    worker = build_worker(client, pool, mail_settings(settings, services.smtp_url),
+                          settings.task_queue)
+    await worker.run()
+
+
+def main() -> None:
+    asyncio.run(serve(get_settings()))
+
+
+if __name__ == "__main__":
+    main()

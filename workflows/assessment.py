@@ -1,0 +1,130 @@
+"""One participant's self-assessment window: task link, reminders, answer or exclusion."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain.answers import Acknowledgement, SelfAssessment
+    from domain.events import EventType, participant_stream
+    from domain.programme import Durations, Role
+    from domain.tasks import TaskKind, TaskStatus
+
+from workflows.shared import Journal, days, iso_date, programme_workflow_id, wait_until
+
+SUBMIT = "submit_self_assessment"
+
+
+class AssessmentInput(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    programme_id: str
+    participant_id: str
+    role: Role
+    skills: tuple[str, ...]
+    durations: Durations
+    day_seconds: int
+    concern_task_id: UUID
+    concern_due_at: datetime
+
+
+class AssessmentResult(BaseModel):
+    participant_id: str
+    responded: bool
+
+
+@workflow.defn
+class AssessmentWorkflow:
+    @workflow.init
+    def __init__(self, inp: AssessmentInput) -> None:
+        self._input = inp
+        self._journal = Journal(inp.programme_id)
+        self._answer: SelfAssessment | None = None
+        self._task_id: UUID | None = None
+
+    @workflow.run
+    async def run(self, inp: AssessmentInput) -> AssessmentResult:
+        journal = self._journal
+        opened = workflow.now()
+        deadline = opened + days(inp.durations.self_assessment_days, inp.day_seconds)
+        journal.open_task(
+            inp.participant_id, TaskKind.CONCERN, "raise_concern", inp.concern_due_at,
+            task_id=inp.concern_task_id, workflow_id=programme_workflow_id(inp.programme_id),
+        )
+        self._task_id = journal.open_task(
+            inp.participant_id, TaskKind.SELF_ASSESSMENT, SUBMIT, deadline,
+            role=inp.role.value, skills=list(inp.skills),
+        )
+        journal.event(participant_stream(inp.participant_id), EventType.SELF_ASSESSMENT_OPENED,
+                      due_at=deadline.isoformat())
+        journal.notify(inp.participant_id, "self_assessment", self._task_id,
+                       due_date=iso_date(deadline))
+        await journal.flush("issue the self-assessment task")
+
+        for reminder_day in sorted(inp.durations.self_assessment_reminder_days):
+            reminder_at = opened + days(reminder_day, inp.day_seconds)
+            if reminder_at >= deadline or await wait_until(
+                reminder_at, lambda: self._answer is not None, journal,
+                f"self-assessment answer, reminder on day {reminder_day}",
+            ):
+                break
+            left = max(1, inp.durations.self_assessment_days - reminder_day)
+            journal.notify(inp.participant_id, "self_assessment_reminder", self._task_id,
+                           due_date=iso_date(deadline), days_left=left)
+            await journal.flush(f"self-assessment reminder (day {reminder_day})")
+
+        answered = await wait_until(
+            deadline, lambda: self._answer is not None, journal, "waiting for the self-assessment"
+        )
+        if not answered:
+            journal.close_task(self._task_id, TaskStatus.EXPIRED)
+            journal.event(participant_stream(inp.participant_id), EventType.SELF_ASSESSMENT_MISSED)
+            await journal.flush("self-assessment window closed without an answer")
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return AssessmentResult(participant_id=inp.participant_id, responded=answered)
+
+    @workflow.update(name=SUBMIT)
+    def submit(self, answer: SelfAssessment) -> Acknowledgement:
+        assert self._task_id is not None
+        self._answer = answer
+        journal = self._journal
+        journal.close_task(self._task_id)
+        journal.event(
+            participant_stream(answer.participant_id),
+            EventType.SELF_ASSESSMENT_SUBMITTED,
+            **answer.model_dump(mode="json", exclude={"task_id", "participant_id"}),
+            role=self._input.role.value,
+        )
+        return Acknowledgement(next_step="matching")
+
+    @submit.validator
+    def _check(self, answer: SelfAssessment) -> None:
+        inp = self._input
+        if self._task_id is None:
+            raise ApplicationError("the self-assessment is not open yet", type="NotReady")
+        if self._answer is not None:
+            raise ApplicationError("the self-assessment was already submitted", type="WrongPhase")
+        if answer.task_id != self._task_id or answer.participant_id != inp.participant_id:
+            raise ApplicationError("this task is not yours", type="WrongTask")
+        unknown = sorted(set(answer.levels) - set(inp.skills))
+        if unknown:
+            raise ApplicationError(f"unknown skills: {', '.join(unknown)}", type="Invalid")
+        missing = sorted(set(inp.skills) - set(answer.levels))
+        if missing:
+            raise ApplicationError(f"a level is needed for: {', '.join(missing)}", type="Invalid")
+        if inp.role is Role.MENTEE:
+            if set(answer.targets) != set(inp.skills):
+                raise ApplicationError("a target level is needed for every skill", type="Invalid")
+            if any(answer.targets[s] < answer.levels[s] for s in inp.skills):
+                raise ApplicationError("a target cannot be below the current level", type="Invalid")
+            if not set(answer.priorities) <= set(inp.skills):
+                raise ApplicationError("priorities must be skills of the programme", type="Invalid")
+
+    @workflow.query
+    def status(self) -> dict[str, object]:
+        return {"answered": self._answer is not None, "task_id": str(self._task_id)}

@@ -1,0 +1,445 @@
+"""A whole programme: enrolment, self-assessment, matching and review, the pairs, completion.
+
+Participants and pairs run as child workflows (abandoned on continue-as-new, so they outlive the
+run that started them); pairs report their end by signal. The programme continues as new whenever
+its history grows past `HISTORY_LIMIT`, carrying `ProgrammeState`, so a cohort of thousands keeps
+every run's history small.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+from temporalio import workflow
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError
+from temporalio.workflow import ParentClosePolicy
+
+with workflow.unsafe.imports_passed_through():
+    from domain.answers import Acknowledgement, Concern, CoordinatorCommand
+    from domain.events import EventType, participant_stream, programme_stream
+    from domain.matching import MatchingProposal
+    from domain.programme import ProgrammePlan, Role
+
+from workflows.assessment import AssessmentInput, AssessmentWorkflow
+from workflows.pair import PairInput, PairOutcome, PairPhase, PairWorkflow
+from workflows.shared import (
+    PAIR_ID,
+    PHASE,
+    PROGRAMME_ID,
+    RUN_MATCHING,
+    Journal,
+    assessment_workflow_id,
+    days,
+    iso_date,
+    pair_workflow_id,
+    wait_until,
+)
+
+HISTORY_LIMIT = 1_500
+MAX_REVIEW_REMINDERS = 5
+START_BATCH = 50
+
+
+class ProgrammePhase(StrEnum):
+    LAUNCHING = "launching"
+    SELF_ASSESSMENT = "self_assessment"
+    MATCHING = "matching"
+    REVIEW = "matching_review"
+    RUNNING = "running"
+    COMPLETED = "completed"
+
+
+class MatchingRequest(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    plan: ProgrammePlan
+    banned: tuple[tuple[str, str], ...] = ()
+
+
+class PairRecord(BaseModel):
+    pair_id: str
+    mentor_id: str
+    mentee_id: str
+    phase: str = "starting"
+    started: bool = False
+    outcome: PairOutcome | None = None
+
+
+class ProgrammeState(BaseModel):
+    phase: ProgrammePhase = ProgrammePhase.LAUNCHING
+    enrolled: int = 0  # participants whose enrolment events are recorded
+    assessments_started: int = 0
+    assessment_deadline: datetime | None = None
+    concern_tasks: dict[str, UUID] = Field(default_factory=dict)
+    proposal: MatchingProposal | None = None
+    review_deadline: datetime | None = None
+    review_reminders: int = 0
+    approved: bool = False
+    pairs: dict[str, PairRecord] = Field(default_factory=dict)
+    pending_outcomes: list[PairOutcome] = Field(default_factory=list)
+    repairings: dict[str, int] = Field(default_factory=dict)
+    banned: list[tuple[str, str]] = Field(default_factory=list)
+    unmatched: list[str] = Field(default_factory=list)
+    handled_commands: list[str] = Field(default_factory=list)
+    concerns: int = 0
+    runs: int = 1
+    max_history_length: int = 0
+
+
+class ProgrammeInput(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    plan: ProgrammePlan
+    state: ProgrammeState | None = None
+
+
+class ProgrammeSummary(BaseModel):
+    programme_id: str
+    phase: ProgrammePhase
+    participants: int
+    responded: int | None
+    pairs_formed: int
+    pairs_active: int
+    pairs_completed: int
+    pairs_ended_early: int
+    pairs_dissolved: int
+    repairings: int
+    unmatched: int
+    concerns: int
+    sessions_planned: int
+    sessions_held: int
+    next_deadline: datetime | None
+    waiting_for: str
+    pairs: list[PairRecord]
+    runs: int
+    max_history_length: int
+
+
+@workflow.defn
+class ProgrammeWorkflow:
+    @workflow.init
+    def __init__(self, inp: ProgrammeInput) -> None:
+        self._plan = inp.plan
+        self._s = inp.state or ProgrammeState()
+        self._journal = Journal(inp.plan.id)
+        self._stream = programme_stream(inp.plan.id)
+        self._waiting_for = "starting"
+        self._next_deadline: datetime | None = None
+
+    @workflow.run
+    async def run(self, inp: ProgrammeInput) -> ProgrammeSummary:
+        s = self._s
+        workflow.upsert_search_attributes([PHASE.value_set(s.phase.value)])
+        while s.phase is not ProgrammePhase.COMPLETED:
+            if s.phase is ProgrammePhase.LAUNCHING:
+                await self._launch()
+            elif s.phase is ProgrammePhase.SELF_ASSESSMENT:
+                await self._self_assessment()
+            elif s.phase is ProgrammePhase.MATCHING:
+                await self._matching()
+            elif s.phase is ProgrammePhase.REVIEW:
+                await self._review()
+            elif s.phase is ProgrammePhase.RUNNING:
+                await self._run_pairs()
+            self._continue_as_new_if_long()
+        self._journal.event(self._stream, EventType.PROGRAMME_COMPLETED,
+                            **self.summary().model_dump(mode="json", include={
+                                "pairs_completed", "pairs_ended_early", "pairs_dissolved"}))
+        self._journal.notify(None, "programme_completed",
+                             pairs_completed=self.summary().pairs_completed,
+                             pairs_ended_early=self.summary().pairs_ended_early)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._journal.flush("programme completed")
+        return self.summary()
+
+    # ---- phases ---------------------------------------------------------------------------------
+
+    async def _launch(self) -> None:
+        plan, s, j = self._plan, self._s, self._journal
+        if s.enrolled == 0:
+            j.event(self._stream, EventType.PROGRAMME_LAUNCHED, name=plan.name,
+                    starts_on=plan.starts_on.isoformat(), sessions=plan.sessions,
+                    cadence_days=plan.cadence_days, skills=[k.id for k in plan.skills],
+                    participants=len(plan.participants))
+        while s.enrolled < len(plan.participants):
+            batch = plan.participants[s.enrolled : s.enrolled + 500]
+            for p in batch:
+                j.event(participant_stream(p.id), EventType.PARTICIPANT_ENROLLED,
+                        programme_id=plan.id, role=p.role.value, locale=p.locale.value)
+                s.concern_tasks[p.id] = workflow.uuid4()
+            s.enrolled += len(batch)
+            await j.flush(f"enrol participants {s.enrolled}/{len(plan.participants)}")
+        s.assessment_deadline = workflow.now() + self._days(plan.durations.self_assessment_days)
+        self._set_phase(ProgrammePhase.SELF_ASSESSMENT)
+
+    async def _self_assessment(self) -> None:
+        plan, s = self._plan, self._s
+        concern_due = self._expected_end() + self._days(60)
+        while s.assessments_started < len(plan.participants):
+            batch = plan.participants[s.assessments_started : s.assessments_started + START_BATCH]
+            for p in batch:
+                await workflow.start_child_workflow(
+                    AssessmentWorkflow.run,
+                    AssessmentInput(
+                        programme_id=plan.id, participant_id=p.id, role=p.role,
+                        skills=tuple(k.id for k in plan.skills), durations=plan.durations,
+                        day_seconds=plan.day_seconds, concern_task_id=s.concern_tasks[p.id],
+                        concern_due_at=concern_due,
+                    ),
+                    id=assessment_workflow_id(plan.id, p.id),
+                    parent_close_policy=ParentClosePolicy.ABANDON,
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                    static_summary=f"self-assessment of {p.role.value} {p.id}",
+                    search_attributes=TypedSearchAttributes([
+                        SearchAttributePair(PROGRAMME_ID, plan.id),
+                        SearchAttributePair(PHASE, "self_assessment"),
+                    ]),
+                )
+            s.assessments_started += len(batch)
+            self._continue_as_new_if_long()
+        assert s.assessment_deadline is not None
+        # A little after the children's own deadline, so their last answers are recorded.
+        closes = s.assessment_deadline + self._days(0.02)
+        await wait_until(closes, lambda: False, self._journal,
+                         "self-assessment window", also=self._history_is_long)
+        if workflow.now() >= closes:
+            self._set_phase(ProgrammePhase.MATCHING)
+
+    async def _matching(self) -> None:
+        plan, s, j = self._plan, self._s, self._journal
+        proposal = await workflow.execute_activity(
+            RUN_MATCHING,
+            MatchingRequest(plan=plan, banned=tuple(s.banned)),
+            result_type=MatchingProposal,
+            start_to_close_timeout=timedelta(minutes=10),
+            summary="optimal matching of the respondents",
+        )
+        s.proposal = proposal
+        j.event(self._stream, EventType.MATCHING_PROPOSED, pairs=[
+            p.model_dump(mode="json") for p in proposal.pairs],
+            unmatched=[u.model_dump(mode="json") for u in proposal.unmatched],
+            total_score=proposal.total_score)
+        s.review_deadline = workflow.now() + self._days(plan.durations.matching_review_days)
+        j.notify(None, "matching_review", pairs=len(proposal.pairs),
+                 unmatched=len(proposal.unmatched), due_date=iso_date(s.review_deadline),
+                 auto_approve=plan.matching.auto_approve)
+        await j.flush("matching proposed to the coordinator")
+        self._set_phase(ProgrammePhase.REVIEW)
+
+    async def _review(self) -> None:
+        plan, s, j = self._plan, self._s, self._journal
+        assert s.review_deadline is not None and s.proposal is not None
+        await wait_until(s.review_deadline, lambda: s.approved, j, "coordinator's matching review",
+                         also=self._history_is_long)
+        if self._history_is_long():
+            return
+        if not s.approved and not plan.matching.auto_approve:
+            # Never start pairs nobody approved: remind, and give another review window.
+            if s.review_reminders >= MAX_REVIEW_REMINDERS:
+                j.event(self._stream, EventType.MATCHING_ABANDONED,
+                        reminders=s.review_reminders)
+                await j.flush("matching never approved: the programme closes")
+                self._set_phase(ProgrammePhase.COMPLETED)
+                return
+            s.review_reminders += 1
+            s.review_deadline = workflow.now() + self._days(plan.durations.matching_review_days)
+            assert s.proposal is not None
+            j.notify(None, "matching_review", pairs=len(s.proposal.pairs),
+                     unmatched=len(s.proposal.unmatched), due_date=iso_date(s.review_deadline),
+                     auto_approve=False)
+            await j.flush("remind the coordinator to review the matching")
+            return
+        j.event(self._stream, EventType.MATCHING_APPROVED,
+                by="coordinator" if s.approved else "auto-approval")
+        for u in s.proposal.unmatched:
+            self._leave_unmatched(u.participant_id, u.reason)
+        for p in s.proposal.pairs:
+            self._add_pair(p.mentor_id, p.mentee_id)
+        await j.flush("matching approved")
+        self._set_phase(ProgrammePhase.RUNNING)
+
+    async def _run_pairs(self) -> None:
+        s, j = self._s, self._journal
+        for record in [r for r in s.pairs.values() if not r.started]:
+            await self._start_pair(record)
+            if self._history_is_long():
+                return
+        while s.pending_outcomes:
+            self._handle_outcome(s.pending_outcomes.pop(0))
+        if any(not r.started for r in s.pairs.values()):
+            return
+        if all(r.outcome is not None for r in s.pairs.values()):
+            self._set_phase(ProgrammePhase.COMPLETED)
+            return
+        await wait_until(
+            workflow.now() + self._days(30), lambda: bool(s.pending_outcomes), j,
+            "pairs in progress", also=self._history_is_long,
+        )
+
+    # ---- pairs and re-pairing -------------------------------------------------------------------
+
+    def _add_pair(self, mentor_id: str, mentee_id: str) -> None:
+        pair_id = f"{len(self._s.pairs) + 1:04d}"
+        self._s.pairs[pair_id] = PairRecord(pair_id=pair_id, mentor_id=mentor_id,
+                                            mentee_id=mentee_id)
+
+    async def _start_pair(self, record: PairRecord) -> None:
+        plan = self._plan
+        await workflow.start_child_workflow(
+            PairWorkflow.run,
+            PairInput(
+                programme_id=plan.id, pair_id=record.pair_id, mentor_id=record.mentor_id,
+                mentee_id=record.mentee_id, sessions=plan.sessions,
+                cadence_days=plan.cadence_days, durations=plan.durations,
+                day_seconds=plan.day_seconds, skills=tuple(k.id for k in plan.skills),
+                programme_workflow_id=workflow.info().workflow_id,
+            ),
+            id=pair_workflow_id(plan.id, record.pair_id),
+            parent_close_policy=ParentClosePolicy.ABANDON,
+            static_summary=f"pair {record.pair_id}: mentor {record.mentor_id}, "
+            f"mentee {record.mentee_id}",
+            search_attributes=TypedSearchAttributes([
+                SearchAttributePair(PROGRAMME_ID, plan.id),
+                SearchAttributePair(PAIR_ID, record.pair_id),
+                SearchAttributePair(PHASE, PairPhase.CHEMISTRY.value),
+            ]),
+        )
+        record.started = True
+        record.phase = PairPhase.CHEMISTRY.value
+
+    def _handle_outcome(self, outcome: PairOutcome) -> None:
+        s = self._s
+        record = s.pairs.get(outcome.pair_id)
+        if record is None or record.outcome is not None:
+            return
+        record.outcome, record.phase = outcome, outcome.phase.value
+        if outcome.phase is PairPhase.DISSOLVED:
+            s.banned.append((outcome.mentor_id, outcome.mentee_id))
+            self._repair(outcome.mentee_id)
+
+    def _repair(self, mentee_id: str) -> None:
+        s, limit = self._s, self._plan.matching.max_repairings
+        assert s.proposal is not None
+        if s.repairings.get(mentee_id, 0) >= limit:
+            self._leave_unmatched(mentee_id, "re-pairing limit reached")
+            return
+        load: dict[str, int] = {}
+        for r in s.pairs.values():
+            if r.outcome is None or r.outcome.phase is not PairPhase.DISSOLVED:
+                load[r.mentor_id] = load.get(r.mentor_id, 0) + 1
+        for mentor_id in s.proposal.backups.get(mentee_id, ()):
+            if (mentor_id, mentee_id) in s.banned or s.repairings.get(mentor_id, 0) >= limit:
+                continue
+            if load.get(mentor_id, 0) >= s.proposal.capacities.get(mentor_id, 1):
+                continue
+            s.repairings[mentee_id] = s.repairings.get(mentee_id, 0) + 1
+            s.repairings[mentor_id] = s.repairings.get(mentor_id, 0) + 1
+            self._add_pair(mentor_id, mentee_id)
+            return
+        self._leave_unmatched(mentee_id, "no backup mentor is available")
+
+    def _leave_unmatched(self, participant_id: str, reason: str) -> None:
+        self._s.unmatched.append(participant_id)
+        self._journal.event(participant_stream(participant_id), EventType.PARTICIPANT_UNMATCHED,
+                            reason=reason)
+        self._journal.notify(participant_id, "unmatched", reason=reason)
+
+    # ---- signals, updates, queries ----------------------------------------------------------
+
+    @workflow.signal(name="pair_ended")
+    def pair_ended(self, outcome: PairOutcome) -> None:
+        self._s.pending_outcomes.append(outcome)
+
+    @workflow.update(name="approve_matching")
+    def approve_matching(self, command: CoordinatorCommand) -> Acknowledgement:
+        self._s.approved = True
+        self._s.handled_commands.append(command.command_id)
+        return Acknowledgement(next_step="pairs start their chemistry meeting")
+
+    @approve_matching.validator
+    def _check_approve(self, command: CoordinatorCommand) -> None:
+        if self._s.phase is not ProgrammePhase.REVIEW:
+            raise ApplicationError(
+                f"the matching can be approved during its review, not in phase "
+                f"{self._s.phase.value}", type="WrongPhase")
+        if self._s.approved:
+            raise ApplicationError("the matching is already approved", type="WrongPhase")
+
+    @workflow.update(name="raise_concern")
+    def raise_concern(self, concern: Concern) -> Acknowledgement:
+        self._s.concerns += 1
+        role = self._plan.participant(concern.participant_id).role.value
+        self._journal.event(self._stream, EventType.CONCERN_RAISED, concern_id=str(concern.task_id),
+                            participant_id=concern.participant_id, pair_id=concern.pair_id,
+                            text=concern.text)
+        self._journal.notify(None, "concern_raised", participant_role=role,
+                             pair_id=concern.pair_id or "")
+        return Acknowledgement(next_step="the coordinator will contact you confidentially")
+
+    @raise_concern.validator
+    def _check_concern(self, concern: Concern) -> None:
+        if self._s.concern_tasks.get(concern.participant_id) != concern.task_id:
+            raise ApplicationError("this link is not valid for this participant", type="WrongTask")
+
+    @workflow.query
+    def summary(self) -> ProgrammeSummary:
+        s = self._s
+        outcomes = [r.outcome for r in s.pairs.values() if r.outcome is not None]
+        by_phase = [o.phase for o in outcomes]
+        formed = [r for r in s.pairs.values() if r.started]
+        return ProgrammeSummary(
+            programme_id=self._plan.id, phase=s.phase, participants=len(self._plan.participants),
+            responded=None if s.proposal is None else len(
+                {p.mentor_id for p in s.proposal.pairs} | {p.mentee_id for p in s.proposal.pairs}
+            ),
+            pairs_formed=len(formed),
+            pairs_active=len(formed) - len(outcomes),
+            pairs_completed=by_phase.count(PairPhase.COMPLETED),
+            pairs_ended_early=by_phase.count(PairPhase.ENDED_EARLY),
+            pairs_dissolved=by_phase.count(PairPhase.DISSOLVED),
+            repairings=sum(s.repairings.values()) // 2,
+            unmatched=len(s.unmatched), concerns=s.concerns,
+            sessions_planned=sum(o.sessions_planned for o in outcomes),
+            sessions_held=sum(o.sessions_held for o in outcomes),
+            next_deadline=self._next_deadline, waiting_for=self._waiting_for,
+            pairs=list(s.pairs.values()), runs=s.runs,
+            max_history_length=max(s.max_history_length, workflow.info().get_current_history_length()),
+        )
+
+    # ---- helpers ------------------------------------------------------------------------------
+
+    def _set_phase(self, phase: ProgrammePhase) -> None:
+        self._s.phase = phase
+        self._waiting_for = phase.value.replace("_", " ")
+        workflow.upsert_search_attributes([PHASE.value_set(phase.value)])
+        workflow.set_current_details(f"phase: {self._waiting_for}")
+
+    def _history_is_long(self) -> bool:
+        return workflow.info().get_current_history_length() > HISTORY_LIMIT
+
+    def _continue_as_new_if_long(self) -> None:
+        if not self._history_is_long() or self._s.phase is ProgrammePhase.COMPLETED:
+            return
+        if self._journal.pending or not workflow.all_handlers_finished():
+            return  # the next safe point comes at the next loop turn
+        s = self._s
+        s.max_history_length = max(s.max_history_length,
+                                   workflow.info().get_current_history_length())
+        s.runs += 1
+        workflow.continue_as_new(ProgrammeInput(plan=self._plan, state=s))
+
+    def _expected_end(self) -> datetime:
+        d = self._plan.durations
+        total = (d.self_assessment_days + d.matching_review_days + d.chemistry_days
+                 + self._plan.sessions * self._plan.cadence_days + d.final_evaluation_days)
+        return workflow.now() + self._days(total)
+
+    def _days(self, count: float) -> timedelta:
+        return days(count, self._plan.day_seconds)
+
+
+__all__ = ["ProgrammeInput", "ProgrammeWorkflow", "Role"]

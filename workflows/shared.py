@@ -1,0 +1,169 @@
+"""What every Tandem workflow shares: the journal of pending effects, search attributes, waits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributeKey
+
+with workflow.unsafe.imports_passed_through():
+    from domain.events import EventType, NewEvent
+    from domain.steps import StepInput, StepResult
+    from domain.tasks import Notification, TaskClosure, TaskKind, TaskSpec, TaskStatus
+
+PROGRAMME_ID = SearchAttributeKey.for_keyword("TandemProgrammeId")
+PAIR_ID = SearchAttributeKey.for_keyword("TandemPairId")
+PHASE = SearchAttributeKey.for_keyword("TandemPhase")
+AT_RISK = SearchAttributeKey.for_bool("TandemAtRisk")
+SEARCH_ATTRIBUTES = (PROGRAMME_ID, PAIR_ID, PHASE, AT_RISK)
+
+RECORD_STEP = "record_step"
+RUN_MATCHING = "run_matching"
+STEP_TIMEOUT = timedelta(minutes=5)
+STEP_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+
+
+def programme_workflow_id(programme_id: str) -> str:
+    return f"programme:{programme_id}"
+
+
+def pair_workflow_id(programme_id: str, pair_id: str) -> str:
+    return f"pair:{programme_id}:{pair_id}"
+
+
+def assessment_workflow_id(programme_id: str, participant_id: str) -> str:
+    return f"assessment:{programme_id}:{participant_id}"
+
+
+def days(count: float, day_seconds: int) -> timedelta:
+    """A programme duration: `count` days, each `day_seconds` long (a demo compresses days)."""
+    return timedelta(seconds=count * day_seconds)
+
+
+def iso_date(moment: datetime) -> str:
+    return moment.date().isoformat()
+
+
+class Journal:
+    """Effects decided by workflow code, written by one `record_step` activity.
+
+    Ids are minted here with `workflow.uuid4()`, so a retried activity re-sends the same ids and
+    the store and the mailer skip what they already did.
+    """
+
+    def __init__(self, programme_id: str) -> None:
+        self.programme_id = programme_id
+        self._events: list[NewEvent] = []
+        self._open: list[TaskSpec] = []
+        self._close: list[TaskClosure] = []
+        self._mail: list[Notification] = []
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._events or self._open or self._close or self._mail)
+
+    def event(self, stream: str, type_: EventType, **data: Any) -> None:
+        self._events.append(
+            NewEvent(event_id=workflow.uuid4(), stream_name=stream, type=type_, data=data)
+        )
+
+    def open_task(
+        self,
+        participant_id: str,
+        kind: TaskKind,
+        update_name: str,
+        due_at: datetime,
+        task_id: UUID | None = None,
+        workflow_id: str | None = None,
+        **context: Any,
+    ) -> UUID:
+        task_id = task_id or workflow.uuid4()
+        self._open.append(
+            TaskSpec(
+                task_id=task_id,
+                programme_id=self.programme_id,
+                participant_id=participant_id,
+                kind=kind,
+                workflow_id=workflow_id or workflow.info().workflow_id,
+                update_name=update_name,
+                due_at=due_at,
+                context=context,
+                issued_at=workflow.now(),
+            )
+        )
+        return task_id
+
+    def close_task(self, task_id: UUID, status: TaskStatus = TaskStatus.DONE) -> None:
+        self._close.append(TaskClosure(task_id=task_id, status=status))
+
+    def notify(
+        self, participant_id: str | None, template: str, task_id: UUID | None = None, **context: Any
+    ) -> None:
+        self._mail.append(
+            Notification(
+                notification_id=workflow.uuid4(),
+                programme_id=self.programme_id,
+                participant_id=participant_id,
+                template=template,
+                task_id=task_id,
+                context=context,
+            )
+        )
+
+    async def flush(self, summary: str) -> None:
+        if not self.pending:
+            return
+        info = workflow.info()
+        step = StepInput(
+            events=tuple(self._events),
+            open_tasks=tuple(self._open),
+            close_tasks=tuple(self._close),
+            notifications=tuple(self._mail),
+            correlation={"workflow_id": info.workflow_id, "run_id": info.run_id},
+        )
+        self._events, self._open, self._close, self._mail = [], [], [], []
+        await workflow.execute_activity(
+            RECORD_STEP,
+            step,
+            result_type=StepResult,
+            start_to_close_timeout=STEP_TIMEOUT,
+            retry_policy=STEP_RETRY,
+            summary=summary,
+        )
+
+
+async def wait_until(
+    deadline: datetime,
+    done: Callable[[], bool],
+    journal: Journal,
+    what: str,
+    also: Callable[[], bool] = lambda: False,
+) -> bool:
+    """Wait until `done()` or the deadline, writing whatever update handlers journal meanwhile.
+
+    Returns whether `done()` held. `also()` ends the wait early without being "done" (a pause, an
+    early end, a continue-as-new point) so the caller can react.
+    """
+    while True:
+        if journal.pending:
+            await journal.flush(f"record: {what}")
+        if done():
+            return True
+        if also():
+            return False
+        remaining = deadline - workflow.now()
+        if remaining <= timedelta(0):
+            return False
+        workflow.set_current_details(f"{what} (due {deadline:%Y-%m-%d %H:%M} UTC)")
+        try:
+            await workflow.wait_condition(
+                lambda: done() or also() or journal.pending,
+                timeout=remaining,
+                timeout_summary=what,
+            )
+        except TimeoutError:
+            pass
