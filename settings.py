@@ -1,4 +1,4 @@
-"""One settings object, read from the environment. Unset means the embedded default, never a crash."""
+"""One settings object from the environment; unset means the embedded default, never a crash."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ class Settings(BaseSettings):
     temporal_address: str | None = Field(None, validation_alias="TEMPORAL_ADDRESS")
     smtp_url: str | None = Field(None, validation_alias="SMTP_URL")
     public_base_url: str = Field("http://127.0.0.1:8000", validation_alias="PUBLIC_BASE_URL")
-    secret: SecretStr = Field(SecretStr("dev-only-secret-change-me"), validation_alias="TANDEM_SECRET")
+    secret: SecretStr = Field(
+        SecretStr("dev-only-secret-change-me"), validation_alias="TANDEM_SECRET"
+    )
 
     namespace: str = "default"
     task_queue: str = "tandem"

@@ -53,12 +53,13 @@ def build_worker(
 
 
 async def connect_client(address: str, namespace: str = "default") -> Client:
-    return await Client.connect(address, namespace=namespace, data_converter=pydantic_data_converter)
+    return await Client.connect(
+        address, namespace=namespace, data_converter=pydantic_data_converter
+    )
 
 
 async def serve(settings: Settings) -> None:
     from devstack.stack import resolve_services  # the embedded defaults, when nothing is set
-
     from logging_setup import configure_logging
     from store.db import create_pool, migrate
 
@@ -67,8 +68,9 @@ async def serve(settings: Settings) -> None:
     client = await connect_client(services.temporal_address, settings.namespace)
     pool = await create_pool(services.database_url)
     await migrate(pool)
-    worker = build_worker(client, pool, mail_settings(settings, services.smtp_url),
-                          settings.task_queue)
+    worker = build_worker(
+        client, pool, mail_settings(settings, services.smtp_url), settings.task_queue
+    )
     await worker.run()
 
 

@@ -28,7 +28,10 @@ class Launch:
 
 
 async def launch_programme(
-    client: Client, pool: asyncpg.Pool, spec: ProgrammeSpec, task_queue: str,
+    client: Client,
+    pool: asyncpg.Pool,
+    spec: ProgrammeSpec,
+    task_queue: str,
     day_seconds: int = 86_400,
 ) -> Launch:
     workflow_id = programme_workflow_id(spec.id)
@@ -43,10 +46,12 @@ async def launch_programme(
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             static_summary=f"programme {spec.name} ({len(spec.participants)} participants)",
-            search_attributes=TypedSearchAttributes([
-                SearchAttributePair(PROGRAMME_ID, spec.id),
-                SearchAttributePair(PHASE, "launching"),
-            ]),
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(PROGRAMME_ID, spec.id),
+                    SearchAttributePair(PHASE, "launching"),
+                ]
+            ),
         )
     except WorkflowAlreadyStartedError:
         return Launch(workflow_id, started=False)

@@ -67,8 +67,13 @@ class SimulatedCohort:
     def _decide(self, task: TaskRecord) -> tuple[datetime, Decision] | None:
         person = next(p for p in self.spec.participants if p.id == task.participant_id)
         decision = decide(
-            self.seed, self.knobs, participant_id=person.id, role=person.role, kind=task.kind,
-            skills=tuple(s.id for s in self.spec.skills), context=task.context,
+            self.seed,
+            self.knobs,
+            participant_id=person.id,
+            role=person.role,
+            kind=task.kind,
+            skills=tuple(s.id for s in self.spec.skills),
+            context=task.context,
             today=task.issued_at.date(),
         )
         if decision is None:
@@ -93,9 +98,11 @@ class SimulatedCohort:
             # validator refuses, as it would for a participant clicking a stale link.
             self.stats.rejected += 1
             log.info("simulated answer refused", task=task.kind.value, error=str(error))
-            self.stats.rejections.append(f"{task.kind.value}: {error.cause or error}"
-                                         if isinstance(error, WorkflowUpdateFailedError)
-                                         else f"{task.kind.value}: {error}")
+            self.stats.rejections.append(
+                f"{task.kind.value}: {error.cause or error}"
+                if isinstance(error, WorkflowUpdateFailedError)
+                else f"{task.kind.value}: {error}"
+            )
 
 
 async def run_until(

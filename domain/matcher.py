@@ -45,7 +45,9 @@ def solve(problem: MatchingProblem) -> MatchingProposal:
     if n_e and slots:
         gain = scores[:, slots]
         feasible = gain > _INFEASIBLE / 2
-        weight = np.where(feasible, gain + (_PARTICIPATION_BONUS if problem.favour_participation else 0), 0.0)
+        weight = np.where(
+            feasible, gain + (_PARTICIPATION_BONUS if problem.favour_participation else 0), 0.0
+        )
         rows, cols = linear_sum_assignment(weight, maximize=True)
         for i, c in zip(rows, cols, strict=True):
             if not feasible[i, c]:
@@ -76,7 +78,9 @@ def solve(problem: MatchingProblem) -> MatchingProposal:
         unmatched.append(Unmatched(participant_id=mentee.id, reason=reason))
     for j, mentor in enumerate(mentors):
         if load[j] == 0:
-            unmatched.append(Unmatched(participant_id=mentor.id, reason="no mentee left to pair with"))
+            unmatched.append(
+                Unmatched(participant_id=mentor.id, reason="no mentee left to pair with")
+            )
 
     paired_with = {(p.mentor_id, p.mentee_id) for p in pairs}
     backups: dict[str, tuple[str, ...]] = {}

@@ -61,6 +61,8 @@ class MatchingProposal(BaseModel):
 
     pairs: tuple[ProposedPair, ...]
     unmatched: tuple[Unmatched, ...] = ()
-    backups: dict[str, tuple[str, ...]] = Field(default_factory=dict)  # mentee -> mentors, best first
+    backups: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict
+    )  # mentee -> mentors, best first
     capacities: dict[str, int] = Field(default_factory=dict)  # mentor -> capacity
     total_score: float = 0.0

@@ -41,7 +41,9 @@ def explain(mentor: Profile, mentee: Profile) -> tuple[str, ...]:
     reasons: list[tuple[float, str]] = []
     for skill in mentee.priorities:
         if mentor.levels.get(skill, 0) > mentee.levels.get(skill, 0):
-            reasons.append((_skill_weight(mentee, skill), f"mentor is stronger on priority {skill}"))
+            reasons.append(
+                (_skill_weight(mentee, skill), f"mentor is stronger on priority {skill}")
+            )
     shared = sorted(set(mentor.exchange) & set(mentee.exchange))
     if shared:
         reasons.append((0.5 * len(shared), "reverse exchange on " + ", ".join(shared)))

@@ -50,7 +50,8 @@ def decide(
     today: date,
 ) -> Decision | None:
     """The simulated answer to one task, or None when this participant stays silent."""
-    key = f"{seed}:{participant_id}:{kind.value}:{context.get('pair_id')}:{context.get('session_number')}"
+    where = f"{context.get('pair_id')}:{context.get('session_number')}"
+    key = f"{seed}:{participant_id}:{kind.value}:{where}"
     rng = random.Random(key)
     if kind is TaskKind.PAIR_MANAGE:
         if rng.random() >= knobs.dropout_rate:
@@ -88,35 +89,55 @@ def _answer(
             "exchange": rng.sample(EXCHANGE, 2),
         }
         if role is Role.MENTOR:
-            return {"levels": _levels(rng, skills, 2, 4), "capacity": rng.choice((1, 1, 2)),
-                    **common}
+            return {
+                "levels": _levels(rng, skills, 2, 4),
+                "capacity": rng.choice((1, 1, 2)),
+                **common,
+            }
         current = _levels(rng, skills, 0, 2)
         targets = {s: min(4, v + rng.randint(1, 2)) for s, v in current.items()}
-        return {"levels": current, "targets": targets,
-                "priorities": rng.sample(skills, min(3, len(skills))), **common}
+        return {
+            "levels": current,
+            "targets": targets,
+            "priorities": rng.sample(skills, min(3, len(skills))),
+            **common,
+        }
     if kind is TaskKind.CHEMISTRY:
         go = rng.random() >= knobs.no_go_rate
         return {"go": go, "reason": "" if go else "Pas d'affinité sur les objectifs"}
     if kind is TaskKind.GOALS_PROPOSE:
-        return {"goals": [
-            {"objective": f"Progresser sur {skill}", "kpi": "une publication par semaine",
-             "target_date": (today + timedelta(days=90)).isoformat()}
-            for skill in rng.sample(skills, rng.randint(1, min(3, len(skills))))
-        ]}
+        return {
+            "goals": [
+                {
+                    "objective": f"Progresser sur {skill}",
+                    "kpi": "une publication par semaine",
+                    "target_date": (today + timedelta(days=90)).isoformat(),
+                }
+                for skill in rng.sample(skills, rng.randint(1, min(3, len(skills))))
+            ]
+        }
     if kind is TaskKind.GOALS_CONFIRM:
         return {"confirmed": True}
     if kind is TaskKind.SESSION_LOG:
         held = rng.random() >= knobs.no_show_rate
-        return {"session_number": context["session_number"], "held": held,
-                "minutes": 60 if held else 0,
-                "skills_covered": rng.sample(skills, min(2, len(skills))) if held else [],
-                "progress_rating": rng.randint(2, 5) if held else None}
+        return {
+            "session_number": context["session_number"],
+            "held": held,
+            "minutes": 60 if held else 0,
+            "skills_covered": rng.sample(skills, min(2, len(skills))) if held else [],
+            "progress_rating": rng.randint(2, 5) if held else None,
+        }
     if kind is TaskKind.MIDPOINT_SURVEY:
-        return {"satisfaction": rng.choice((2, 3, 4, 4, 5, 5)), "progress": rng.randint(2, 5),
-                "wants_to_continue": rng.random() > 0.03}
+        return {
+            "satisfaction": rng.choice((2, 3, 4, 4, 5, 5)),
+            "progress": rng.randint(2, 5),
+            "wants_to_continue": rng.random() > 0.03,
+        }
     if kind is TaskKind.FINAL_EVALUATION:
-        answer: dict[str, Any] = {"satisfaction": rng.choice((3, 4, 4, 5, 5)),
-                                  "nps": rng.choice((6, 7, 8, 9, 9, 10, 10))}
+        answer: dict[str, Any] = {
+            "satisfaction": rng.choice((3, 4, 4, 5, 5)),
+            "nps": rng.choice((6, 7, 8, 9, 9, 10, 10)),
+        }
         if role is Role.MENTEE:
             answer["levels"] = _levels(rng, skills, 1, 4)
             answer["kpi_attainment"] = [rng.randrange(40, 101, 10)]
@@ -144,16 +165,18 @@ def synthetic_programme(participants: int, seed: int, starts_on: date) -> Progra
         manager = None
         if role is Role.MENTEE and n >= 10 and rng.random() < 0.3:
             manager = f"mentee{rng.randrange(0, n):05d}@example.com"
-        people.append(Participant(
-            id=participant_id(programme_id, email),
-            email=email,
-            name=f"{'Mentee' if role is Role.MENTEE else 'Mentor'} {n:05d}",
-            role=role,
-            department=rng.choice(departments),
-            manager_email=manager,
-            grade=rng.randint(6, 9) if role is Role.MENTEE else rng.randint(1, 3),
-            locale=Locale.EN if rng.random() < 0.15 else Locale.FR,
-        ))
+        people.append(
+            Participant(
+                id=participant_id(programme_id, email),
+                email=email,
+                name=f"{'Mentee' if role is Role.MENTEE else 'Mentor'} {n:05d}",
+                role=role,
+                department=rng.choice(departments),
+                manager_email=manager,
+                grade=rng.randint(6, 9) if role is Role.MENTEE else rng.randint(1, 3),
+                locale=Locale.EN if rng.random() < 0.15 else Locale.FR,
+            )
+        )
     skills = ("linkedin", "generative-ai", "data-visualisation", "automation", "cybersecurity")
     return ProgrammeSpec(
         id=programme_id,

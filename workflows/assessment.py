@@ -53,29 +53,47 @@ class AssessmentWorkflow:
         opened = workflow.now()
         deadline = opened + days(inp.durations.self_assessment_days, inp.day_seconds)
         journal.open_task(
-            inp.participant_id, TaskKind.CONCERN, "raise_concern", inp.concern_due_at,
-            task_id=inp.concern_task_id, workflow_id=programme_workflow_id(inp.programme_id),
+            inp.participant_id,
+            TaskKind.CONCERN,
+            "raise_concern",
+            inp.concern_due_at,
+            task_id=inp.concern_task_id,
+            workflow_id=programme_workflow_id(inp.programme_id),
         )
         self._task_id = journal.open_task(
-            inp.participant_id, TaskKind.SELF_ASSESSMENT, SUBMIT, deadline,
-            role=inp.role.value, skills=list(inp.skills),
+            inp.participant_id,
+            TaskKind.SELF_ASSESSMENT,
+            SUBMIT,
+            deadline,
+            context={"role": inp.role.value, "skills": list(inp.skills)},
         )
-        journal.event(participant_stream(inp.participant_id), EventType.SELF_ASSESSMENT_OPENED,
-                      due_at=deadline.isoformat())
-        journal.notify(inp.participant_id, "self_assessment", self._task_id,
-                       due_date=iso_date(deadline))
+        journal.event(
+            participant_stream(inp.participant_id),
+            EventType.SELF_ASSESSMENT_OPENED,
+            due_at=deadline.isoformat(),
+        )
+        journal.notify(
+            inp.participant_id, "self_assessment", self._task_id, due_date=iso_date(deadline)
+        )
         await journal.flush("issue the self-assessment task")
 
         for reminder_day in sorted(inp.durations.self_assessment_reminder_days):
             reminder_at = opened + days(reminder_day, inp.day_seconds)
             if reminder_at >= deadline or await wait_until(
-                reminder_at, lambda: self._answer is not None, journal,
+                reminder_at,
+                lambda: self._answer is not None,
+                journal,
                 f"self-assessment answer, reminder on day {reminder_day}",
             ):
                 break
             left = max(1, inp.durations.self_assessment_days - reminder_day)
-            journal.notify(inp.participant_id, "self_assessment_reminder", self._task_id,
-                           due_date=iso_date(deadline), days_left=left)
+            journal.notify(
+                inp.participant_id,
+                "self_assessment_reminder",
+                self._task_id,
+                due_date=iso_date(deadline),
+                days_left=left,
+            )
             await journal.flush(f"self-assessment reminder (day {reminder_day})")
 
         answered = await wait_until(

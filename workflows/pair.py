@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
@@ -158,8 +159,13 @@ class PairWorkflow:
         manage_due = deadline + self._days(
             inp.sessions * inp.cadence_days + inp.durations.final_evaluation_days + 60
         )
-        j.event(self._stream, EventType.PAIR_FORMED, mentor_id=inp.mentor_id,
-                mentee_id=inp.mentee_id, chemistry_due=deadline.isoformat())
+        j.event(
+            self._stream,
+            EventType.PAIR_FORMED,
+            mentor_id=inp.mentor_id,
+            mentee_id=inp.mentee_id,
+            chemistry_due=deadline.isoformat(),
+        )
         for me, partner in self._sides():
             self._open(me, TaskKind.PAIR_MANAGE, "end_pair", manage_due)
             task = self._open(me, TaskKind.CHEMISTRY, "chemistry", deadline)
@@ -167,16 +173,25 @@ class PairWorkflow:
         await j.flush("pair formed: chemistry meeting tasks")
 
         reminder_at = deadline - self._days(3)
-        both = lambda: len(self._chemistry) == 2  # noqa: E731
-        no_go = lambda: any(not a.go for a in self._chemistry.values())  # noqa: E731
-        if not await wait_until(reminder_at, both, j, "chemistry go/no-go", also=no_go):
-            if not no_go():
-                for me, partner in self._sides():
-                    if me not in self._chemistry:
-                        task = self._task_of(me, TaskKind.CHEMISTRY)
-                        j.notify(me, "chemistry_reminder", task, partner_id=partner,
-                                 due_date=iso_date(deadline))
-                await j.flush("chemistry reminder")
+
+        def both() -> bool:
+            return len(self._chemistry) == 2
+
+        def no_go() -> bool:
+            return any(not a.go for a in self._chemistry.values())
+
+        answered = await wait_until(reminder_at, both, j, "chemistry go/no-go", also=no_go)
+        if not answered and not no_go():
+            for me, partner in self._sides():
+                if me not in self._chemistry:
+                    j.notify(
+                        me,
+                        "chemistry_reminder",
+                        self._task_of(me, TaskKind.CHEMISTRY),
+                        partner_id=partner,
+                        due_date=iso_date(deadline),
+                    )
+            await j.flush("chemistry reminder")
         await wait_until(deadline, both, j, "chemistry go/no-go", also=no_go)
         if both() and not no_go():
             return True
@@ -196,23 +211,33 @@ class PairWorkflow:
             for k in range(1, inp.sessions + 1)
         ]
         for s in self._sessions:
-            j.event(self._stream, EventType.SESSION_SCHEDULED, session_number=s.number,
-                    at=s.at.isoformat())
+            j.event(
+                self._stream,
+                EventType.SESSION_SCHEDULED,
+                session_number=s.number,
+                at=s.at.isoformat(),
+            )
         propose_due = start + self._days(inp.durations.goals_days)
         task = self._open(inp.mentee_id, TaskKind.GOALS_PROPOSE, "propose_goals", propose_due)
-        j.notify(inp.mentee_id, "goals_propose", task, partner_id=inp.mentor_id,
-                 due_date=iso_date(propose_due))
+        j.notify(
+            inp.mentee_id,
+            "goals_propose",
+            task,
+            partner_id=inp.mentor_id,
+            due_date=iso_date(propose_due),
+        )
         await j.flush("chemistry confirmed: goals task")
         ended = lambda: self._ended_by is not None  # noqa: E731
-        if not await wait_until(propose_due, lambda: self._goals is not None, j,
-                                "mentee's goals", also=ended):
+        if not await wait_until(
+            propose_due, lambda: self._goals is not None, j, "mentee's goals", also=ended
+        ):
             self._expire(TaskKind.GOALS_PROPOSE)
             return
         # The mentor's confirmation runs alongside the session timeline: it never delays session 1.
         self._set_phase(PairPhase.SESSIONS)
 
     async def _hold_sessions(self) -> None:
-        inp, j = self._in, self._journal
+        _inp, j = self._in, self._journal
         if self._phase is PairPhase.GOALS:
             self._set_phase(PairPhase.SESSIONS)
         while self._ended_by is None:
@@ -225,7 +250,10 @@ class PairWorkflow:
             upcoming = self._next_due(workflow.now())
             self._changed = False
             await wait_until(
-                upcoming, lambda: False, j, self._waiting_for,
+                upcoming,
+                lambda: False,
+                j,
+                self._waiting_for,
                 also=lambda: self._changed or self._ended_by is not None,
             )
         await j.flush("session timeline")
@@ -233,15 +261,24 @@ class PairWorkflow:
     async def _finish(self) -> PairOutcome:
         inp, j = self._in, self._journal
         if self._phase is PairPhase.DISSOLVED:
-            j.event(self._stream, EventType.PAIR_DISSOLVED, no_go_by=self._ended_by,
-                    reason=self._end_reason)
+            j.event(
+                self._stream,
+                EventType.PAIR_DISSOLVED,
+                no_go_by=self._ended_by,
+                reason=self._end_reason,
+            )
             for me, partner in self._sides():
                 j.notify(me, "pair_dissolved", partner_id=partner, will_repair=True)
         elif self._ended_by is not None:
             self._phase = PairPhase.ENDED_EARLY
             by_role = self._role_of(self._ended_by)
-            j.event(self._stream, EventType.PAIR_ENDED_EARLY, ended_by=self._ended_by,
-                    ended_by_role=by_role, reason=self._end_reason)
+            j.event(
+                self._stream,
+                EventType.PAIR_ENDED_EARLY,
+                ended_by=self._ended_by,
+                ended_by_role=by_role,
+                reason=self._end_reason,
+            )
             for me, _ in self._sides():
                 j.notify(me, "pair_ended_early", reason=self._end_reason, ended_by_role=by_role)
         else:
@@ -255,10 +292,15 @@ class PairWorkflow:
         await j.flush(f"pair {self._phase.value}")
         self._set_phase(self._phase)
         outcome = PairOutcome(
-            pair_id=inp.pair_id, mentor_id=inp.mentor_id, mentee_id=inp.mentee_id,
-            phase=self._phase, ended_by=self._ended_by, reason=self._end_reason,
+            pair_id=inp.pair_id,
+            mentor_id=inp.mentor_id,
+            mentee_id=inp.mentee_id,
+            phase=self._phase,
+            ended_by=self._ended_by,
+            reason=self._end_reason,
             sessions_planned=inp.sessions if self._sessions else 0,
-            sessions_held=self._held(), sessions_missed=sum(s.missed for s in self._sessions),
+            sessions_held=self._held(),
+            sessions_missed=sum(s.missed for s in self._sessions),
             at_risk_episodes=self._at_risk_episodes,
         )
         programme = workflow.get_external_workflow_handle(inp.programme_workflow_id)
@@ -274,15 +316,32 @@ class PairWorkflow:
                 if not s.reminded and now >= s.at - self._days(dur.session_reminder_days_before):
                     s.reminded = True
                     for me, partner in self._sides():
-                        j.notify(me, "session_reminder", session_number=s.number,
-                                 sessions_total=inp.sessions, session_date=s.at.isoformat(),
-                                 partner_id=partner, leads_agenda=me == inp.mentor_id)
+                        j.notify(
+                            me,
+                            "session_reminder",
+                            session_number=s.number,
+                            sessions_total=inp.sessions,
+                            session_date=s.at.isoformat(),
+                            partner_id=partner,
+                            leads_agenda=me == inp.mentor_id,
+                        )
                 if s.log_task is None and now >= s.at:
                     due = s.at + self._days(dur.session_log_grace_days)
-                    s.log_task = self._open(inp.mentor_id, TaskKind.SESSION_LOG, "log_session",
-                                            due, session_number=s.number)
-                    j.notify(inp.mentor_id, "session_log", s.log_task, session_number=s.number,
-                             session_date=s.at.isoformat(), due_date=iso_date(due))
+                    s.log_task = self._open(
+                        inp.mentor_id,
+                        TaskKind.SESSION_LOG,
+                        "log_session",
+                        due,
+                        session_number=s.number,
+                    )
+                    j.notify(
+                        inp.mentor_id,
+                        "session_log",
+                        s.log_task,
+                        session_number=s.number,
+                        session_date=s.at.isoformat(),
+                        due_date=iso_date(due),
+                    )
         for s in self._sessions:
             if s.log_task is not None and not s.resolved and now >= self._tasks[s.log_task].due_at:
                 s.missed = True
@@ -304,9 +363,10 @@ class PairWorkflow:
             for me, _ in self._sides():
                 task = self._open(me, TaskKind.FINAL_EVALUATION, "final_evaluation", due)
                 j.notify(me, "final_evaluation", task, due_date=iso_date(due))
-        for task in list(self._tasks.values()):
-            if task.kind in (TaskKind.MIDPOINT_SURVEY, TaskKind.GOALS_CONFIRM) and now >= task.due_at:
-                self._close(task.task_id, TaskStatus.EXPIRED)
+        for open_task in list(self._tasks.values()):
+            survey = open_task.kind in (TaskKind.MIDPOINT_SURVEY, TaskKind.GOALS_CONFIRM)
+            if survey and now >= open_task.due_at:
+                self._close(open_task.task_id, TaskStatus.EXPIRED)
         self._waiting_for = self._describe_wait(now)
 
     def _final_done(self, now: datetime) -> bool:
@@ -323,8 +383,11 @@ class PairWorkflow:
 
     def _next_due(self, now: datetime) -> datetime:
         dur = self._in.durations
-        moments: list[datetime] = [t.due_at for t in self._tasks.values()
-                                   if t.kind not in (TaskKind.PAIR_MANAGE, TaskKind.CONCERN)]
+        moments: list[datetime] = [
+            t.due_at
+            for t in self._tasks.values()
+            if t.kind not in (TaskKind.PAIR_MANAGE, TaskKind.CONCERN)
+        ]
         if self._paused_until is not None:
             moments.append(self._paused_until)
         else:
@@ -353,17 +416,20 @@ class PairWorkflow:
     def _count_missed(self, number: int) -> None:
         self._missed_in_a_row += 1
         for me, _ in self._sides():
-            self._journal.notify(me, "session_missed", session_number=number,
-                                 missed_in_a_row=self._missed_in_a_row)
+            self._journal.notify(
+                me, "session_missed", session_number=number, missed_in_a_row=self._missed_in_a_row
+            )
         if self._missed_in_a_row >= 2 and not self._at_risk:
             self._at_risk = True
             self._at_risk_episodes += 1
             workflow.upsert_search_attributes([AT_RISK.value_set(True)])
-            self._journal.event(self._stream, EventType.PAIR_AT_RISK,
-                                missed_in_a_row=self._missed_in_a_row)
+            self._journal.event(
+                self._stream, EventType.PAIR_AT_RISK, missed_in_a_row=self._missed_in_a_row
+            )
             self._journal.event(self._stream, EventType.COORDINATOR_ALERTED, why="at_risk")
-            self._journal.notify(None, "at_risk", pair_id=self._in.pair_id,
-                                 missed_in_a_row=self._missed_in_a_row)
+            self._journal.notify(
+                None, "at_risk", pair_id=self._in.pair_id, missed_in_a_row=self._missed_in_a_row
+            )
 
     def _resume_if_due(self, now: datetime) -> None:
         if self._paused_until is not None and now >= self._paused_until:
@@ -371,8 +437,11 @@ class PairWorkflow:
             upcoming = next((s for s in self._sessions if s.log_task is None), None)
             self._journal.event(self._stream, EventType.PAIR_RESUMED)
             for me, _ in self._sides():
-                self._journal.notify(me, "pair_resumed", next_session_date=(
-                    upcoming.at.isoformat() if upcoming else ""))
+                self._journal.notify(
+                    me,
+                    "pair_resumed",
+                    next_session_date=(upcoming.at.isoformat() if upcoming else ""),
+                )
 
     def _shift_from(self, first: Session, delta: timedelta) -> None:
         """Move `first` and every later session by `delta`: the cadence keeps its rhythm."""
@@ -387,9 +456,13 @@ class PairWorkflow:
     def chemistry(self, answer: ChemistryAnswer) -> Acknowledgement:
         self._chemistry[answer.participant_id] = answer
         self._close(answer.task_id)
-        self._journal.event(self._stream, EventType.CHEMISTRY_ANSWERED,
-                            participant_id=answer.participant_id, go=answer.go,
-                            reason=answer.reason)
+        self._journal.event(
+            self._stream,
+            EventType.CHEMISTRY_ANSWERED,
+            participant_id=answer.participant_id,
+            go=answer.go,
+            reason=answer.reason,
+        )
         return Acknowledgement(next_step="goals" if answer.go else "re-pairing")
 
     @chemistry.validator
@@ -405,8 +478,14 @@ class PairWorkflow:
         self._journal.event(self._stream, EventType.GOALS_PROPOSED, goals=goals)
         due = workflow.now() + self._days(inp.durations.goals_days)
         task = self._open(inp.mentor_id, TaskKind.GOALS_CONFIRM, "confirm_goals", due)
-        self._journal.notify(inp.mentor_id, "goals_confirm", task, partner_id=inp.mentee_id,
-                             goals=goals, due_date=iso_date(due))
+        self._journal.notify(
+            inp.mentor_id,
+            "goals_confirm",
+            task,
+            partner_id=inp.mentee_id,
+            goals=goals,
+            due_date=iso_date(due),
+        )
         return Acknowledgement(next_step="mentor confirms the goals")
 
     @propose_goals.validator
@@ -417,22 +496,32 @@ class PairWorkflow:
     def confirm_goals(self, confirmation: GoalsConfirmation) -> Acknowledgement:
         self._goals_confirmed = confirmation.confirmed
         self._close(confirmation.task_id)
-        self._journal.event(self._stream, EventType.GOALS_CONFIRMED,
-                            confirmed=confirmation.confirmed, comment=confirmation.comment)
+        self._journal.event(
+            self._stream,
+            EventType.GOALS_CONFIRMED,
+            confirmed=confirmation.confirmed,
+            comment=confirmation.comment,
+        )
         return Acknowledgement(next_step="sessions")
 
     @confirm_goals.validator
     def _check_confirm(self, confirmation: GoalsConfirmation) -> None:
-        self._require(confirmation, TaskKind.GOALS_CONFIRM,
-                      {PairPhase.GOALS, PairPhase.SESSIONS, PairPhase.FINAL})
+        self._require(
+            confirmation,
+            TaskKind.GOALS_CONFIRM,
+            {PairPhase.GOALS, PairPhase.SESSIONS, PairPhase.FINAL},
+        )
 
     @workflow.update(name="log_session")
     def log_session(self, log: SessionLog) -> Acknowledgement:
         session = self._sessions[log.session_number - 1]
         session.logged, session.held = True, log.held
         self._close(log.task_id)
-        self._journal.event(self._stream, EventType.SESSION_LOGGED,
-                            **log.model_dump(mode="json", exclude={"task_id"}))
+        self._journal.event(
+            self._stream,
+            EventType.SESSION_LOGGED,
+            **log.model_dump(mode="json", exclude={"task_id"}),
+        )
         if log.held:
             self._missed_in_a_row = 0
             if self._at_risk:
@@ -460,19 +549,28 @@ class PairWorkflow:
         session = self._sessions[request.session_number - 1]
         new_at = datetime.combine(request.new_date, session.at.timetz())
         self._shift_from(session, new_at - session.at)
-        self._journal.event(self._stream, EventType.SESSION_RESCHEDULED,
-                            session_number=session.number, at=new_at.isoformat(),
-                            by=request.participant_id)
+        self._journal.event(
+            self._stream,
+            EventType.SESSION_RESCHEDULED,
+            session_number=session.number,
+            at=new_at.isoformat(),
+            by=request.participant_id,
+        )
         for me, _ in self._sides():
-            self._journal.notify(me, "session_rescheduled", session_number=session.number,
-                                 session_date=new_at.isoformat())
+            self._journal.notify(
+                me,
+                "session_rescheduled",
+                session_number=session.number,
+                session_date=new_at.isoformat(),
+            )
         self._changed = True
         return Acknowledgement(next_step=f"session {session.number} on {iso_date(new_at)}")
 
     @reschedule.validator
     def _check_reschedule(self, request: Reschedule) -> None:
-        self._require(request, TaskKind.PAIR_MANAGE, {PairPhase.GOALS, PairPhase.SESSIONS},
-                      keep_open=True)
+        self._require(
+            request, TaskKind.PAIR_MANAGE, {PairPhase.GOALS, PairPhase.SESSIONS}, keep_open=True
+        )
         if not 1 <= request.session_number <= len(self._sessions):
             raise ApplicationError("there is no such session", type="Invalid")
         session = self._sessions[request.session_number - 1]
@@ -493,9 +591,14 @@ class PairWorkflow:
         upcoming = next((s for s in self._sessions if s.log_task is None), None)
         if upcoming is not None:
             self._shift_from(upcoming, self._days(request.days))
-        self._journal.event(self._stream, EventType.PAIR_PAUSED, days=request.days,
-                            until=self._paused_until.isoformat(), by=request.participant_id,
-                            reason=request.reason)
+        self._journal.event(
+            self._stream,
+            EventType.PAIR_PAUSED,
+            days=request.days,
+            until=self._paused_until.isoformat(),
+            by=request.participant_id,
+            reason=request.reason,
+        )
         for me, _ in self._sides():
             self._journal.notify(me, "pair_paused", until_date=iso_date(self._paused_until))
         self._changed = True
@@ -503,8 +606,9 @@ class PairWorkflow:
 
     @pause.validator
     def _check_pause(self, request: Pause) -> None:
-        self._require(request, TaskKind.PAIR_MANAGE, {PairPhase.GOALS, PairPhase.SESSIONS},
-                      keep_open=True)
+        self._require(
+            request, TaskKind.PAIR_MANAGE, {PairPhase.GOALS, PairPhase.SESSIONS}, keep_open=True
+        )
         if self._paused_until is not None:
             raise ApplicationError("the pair is already paused", type="WrongPhase")
         if request.days > self._in.durations.max_pause_days:
@@ -515,13 +619,20 @@ class PairWorkflow:
     @workflow.update(name="midpoint_survey")
     def midpoint_survey(self, answer: MidpointAnswer) -> Acknowledgement:
         self._close(answer.task_id)
-        self._journal.event(self._stream, EventType.MIDPOINT_ANSWERED,
-                            **answer.model_dump(mode="json", exclude={"task_id"}))
+        self._journal.event(
+            self._stream,
+            EventType.MIDPOINT_ANSWERED,
+            **answer.model_dump(mode="json", exclude={"task_id"}),
+        )
         if answer.satisfaction <= 2 or not answer.wants_to_continue:
             self._journal.event(self._stream, EventType.COORDINATOR_ALERTED, why="midpoint")
-            self._journal.notify(None, "midpoint_alert", pair_id=self._in.pair_id,
-                                 satisfaction=answer.satisfaction,
-                                 wants_to_continue=answer.wants_to_continue)
+            self._journal.notify(
+                None,
+                "midpoint_alert",
+                pair_id=self._in.pair_id,
+                satisfaction=answer.satisfaction,
+                wants_to_continue=answer.wants_to_continue,
+            )
         return Acknowledgement(next_step="sessions continue")
 
     @midpoint_survey.validator
@@ -532,9 +643,12 @@ class PairWorkflow:
     def final_evaluation(self, evaluation: FinalEvaluation) -> Acknowledgement:
         self._final[evaluation.participant_id] = evaluation
         self._close(evaluation.task_id)
-        self._journal.event(self._stream, EventType.FINAL_EVALUATION_SUBMITTED,
-                            role=self._role_of(evaluation.participant_id),
-                            **evaluation.model_dump(mode="json", exclude={"task_id"}))
+        self._journal.event(
+            self._stream,
+            EventType.FINAL_EVALUATION_SUBMITTED,
+            role=self._role_of(evaluation.participant_id),
+            **evaluation.model_dump(mode="json", exclude={"task_id"}),
+        )
         self._changed = True
         return Acknowledgement(next_step="the pair is complete")
 
@@ -544,8 +658,9 @@ class PairWorkflow:
         if evaluation.participant_id == self._in.mentee_id:
             missing = sorted(set(self._in.skills) - set(evaluation.levels))
             if missing:
-                raise ApplicationError(f"a level is needed for: {', '.join(missing)}",
-                                       type="Invalid")
+                raise ApplicationError(
+                    f"a level is needed for: {', '.join(missing)}", type="Invalid"
+                )
 
     @workflow.update(name="end_pair")
     def end_pair(self, request: EndPair) -> Acknowledgement:
@@ -554,8 +669,12 @@ class PairWorkflow:
 
     @end_pair.validator
     def _check_end(self, request: EndPair) -> None:
-        self._require(request, TaskKind.PAIR_MANAGE,
-                      {PairPhase.GOALS, PairPhase.SESSIONS, PairPhase.FINAL}, keep_open=True)
+        self._require(
+            request,
+            TaskKind.PAIR_MANAGE,
+            {PairPhase.GOALS, PairPhase.SESSIONS, PairPhase.FINAL},
+            keep_open=True,
+        )
         if self._ended_by is not None:
             raise ApplicationError("the pair is already ending", type="WrongPhase")
 
@@ -574,10 +693,15 @@ class PairWorkflow:
     @workflow.query
     def status(self) -> PairStatus:
         return PairStatus(
-            pair_id=self._in.pair_id, phase=self._phase, waiting_for=self._waiting_for,
-            next_deadline=self._next_deadline, sessions_held=self._held(),
-            sessions_missed=sum(s.missed for s in self._sessions), at_risk=self._at_risk,
-            paused_until=self._paused_until, open_tasks=list(self._tasks.values()),
+            pair_id=self._in.pair_id,
+            phase=self._phase,
+            waiting_for=self._waiting_for,
+            next_deadline=self._next_deadline,
+            sessions_held=self._held(),
+            sessions_missed=sum(s.missed for s in self._sessions),
+            at_risk=self._at_risk,
+            paused_until=self._paused_until,
+            open_tasks=list(self._tasks.values()),
         )
 
     # ---- helpers ------------------------------------------------------------------------------
@@ -597,15 +721,24 @@ class PairWorkflow:
         return task
 
     def _open(
-        self, participant_id: str, kind: TaskKind, update: str, due: datetime,
+        self,
+        participant_id: str,
+        kind: TaskKind,
+        update: str,
+        due: datetime,
         session_number: int | None = None,
     ) -> UUID:
-        context: dict[str, object] = {"pair_id": self._in.pair_id}
+        context: dict[str, Any] = {"pair_id": self._in.pair_id}
         if session_number is not None:
             context["session_number"] = session_number
-        task_id = self._journal.open_task(participant_id, kind, update, due, **context)
-        self._tasks[task_id] = OpenTask(task_id=task_id, participant_id=participant_id, kind=kind,
-                                        due_at=due, session_number=session_number)
+        task_id = self._journal.open_task(participant_id, kind, update, due, context=context)
+        self._tasks[task_id] = OpenTask(
+            task_id=task_id,
+            participant_id=participant_id,
+            kind=kind,
+            due_at=due,
+            session_number=session_number,
+        )
         return task_id
 
     def _close(self, task_id: UUID, status: TaskStatus = TaskStatus.DONE) -> None:
@@ -617,8 +750,14 @@ class PairWorkflow:
             self._close(task.task_id, TaskStatus.EXPIRED)
 
     def _task_of(self, participant_id: str, kind: TaskKind) -> UUID | None:
-        return next((t.task_id for t in self._tasks.values()
-                     if t.participant_id == participant_id and t.kind is kind), None)
+        return next(
+            (
+                t.task_id
+                for t in self._tasks.values()
+                if t.participant_id == participant_id and t.kind is kind
+            ),
+            None,
+        )
 
     def _set_phase(self, phase: PairPhase) -> None:
         self._phase = phase

@@ -146,12 +146,19 @@ class ProgrammeWorkflow:
             elif s.phase is ProgrammePhase.RUNNING:
                 await self._run_pairs()
             self._continue_as_new_if_long()
-        self._journal.event(self._stream, EventType.PROGRAMME_COMPLETED,
-                            **self.summary().model_dump(mode="json", include={
-                                "pairs_completed", "pairs_ended_early", "pairs_dissolved"}))
-        self._journal.notify(None, "programme_completed",
-                             pairs_completed=self.summary().pairs_completed,
-                             pairs_ended_early=self.summary().pairs_ended_early)
+        self._journal.event(
+            self._stream,
+            EventType.PROGRAMME_COMPLETED,
+            **self.summary().model_dump(
+                mode="json", include={"pairs_completed", "pairs_ended_early", "pairs_dissolved"}
+            ),
+        )
+        self._journal.notify(
+            None,
+            "programme_completed",
+            pairs_completed=self.summary().pairs_completed,
+            pairs_ended_early=self.summary().pairs_ended_early,
+        )
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._journal.flush("programme completed")
         return self.summary()
@@ -161,15 +168,26 @@ class ProgrammeWorkflow:
     async def _launch(self) -> None:
         plan, s, j = self._plan, self._s, self._journal
         if s.enrolled == 0:
-            j.event(self._stream, EventType.PROGRAMME_LAUNCHED, name=plan.name,
-                    starts_on=plan.starts_on.isoformat(), sessions=plan.sessions,
-                    cadence_days=plan.cadence_days, skills=[k.id for k in plan.skills],
-                    participants=len(plan.participants))
+            j.event(
+                self._stream,
+                EventType.PROGRAMME_LAUNCHED,
+                name=plan.name,
+                starts_on=plan.starts_on.isoformat(),
+                sessions=plan.sessions,
+                cadence_days=plan.cadence_days,
+                skills=[k.id for k in plan.skills],
+                participants=len(plan.participants),
+            )
         while s.enrolled < len(plan.participants):
             batch = plan.participants[s.enrolled : s.enrolled + 500]
             for p in batch:
-                j.event(participant_stream(p.id), EventType.PARTICIPANT_ENROLLED,
-                        programme_id=plan.id, role=p.role.value, locale=p.locale.value)
+                j.event(
+                    participant_stream(p.id),
+                    EventType.PARTICIPANT_ENROLLED,
+                    programme_id=plan.id,
+                    role=p.role.value,
+                    locale=p.locale.value,
+                )
                 s.concern_tasks[p.id] = workflow.uuid4()
             s.enrolled += len(batch)
             await j.flush(f"enrol participants {s.enrolled}/{len(plan.participants)}")
@@ -185,27 +203,38 @@ class ProgrammeWorkflow:
                 await workflow.start_child_workflow(
                     AssessmentWorkflow.run,
                     AssessmentInput(
-                        programme_id=plan.id, participant_id=p.id, role=p.role,
-                        skills=tuple(k.id for k in plan.skills), durations=plan.durations,
-                        day_seconds=plan.day_seconds, concern_task_id=s.concern_tasks[p.id],
+                        programme_id=plan.id,
+                        participant_id=p.id,
+                        role=p.role,
+                        skills=tuple(k.id for k in plan.skills),
+                        durations=plan.durations,
+                        day_seconds=plan.day_seconds,
+                        concern_task_id=s.concern_tasks[p.id],
                         concern_due_at=concern_due,
                     ),
                     id=assessment_workflow_id(plan.id, p.id),
                     parent_close_policy=ParentClosePolicy.ABANDON,
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                     static_summary=f"self-assessment of {p.role.value} {p.id}",
-                    search_attributes=TypedSearchAttributes([
-                        SearchAttributePair(PROGRAMME_ID, plan.id),
-                        SearchAttributePair(PHASE, "self_assessment"),
-                    ]),
+                    search_attributes=TypedSearchAttributes(
+                        [
+                            SearchAttributePair(PROGRAMME_ID, plan.id),
+                            SearchAttributePair(PHASE, "self_assessment"),
+                        ]
+                    ),
                 )
             s.assessments_started += len(batch)
             self._continue_as_new_if_long()
         assert s.assessment_deadline is not None
         # A little after the children's own deadline, so their last answers are recorded.
         closes = s.assessment_deadline + self._days(0.02)
-        await wait_until(closes, lambda: False, self._journal,
-                         "self-assessment window", also=self._history_is_long)
+        await wait_until(
+            closes,
+            lambda: False,
+            self._journal,
+            "self-assessment window",
+            also=self._history_is_long,
+        )
         if workflow.now() >= closes:
             self._set_phase(ProgrammePhase.MATCHING)
 
@@ -219,42 +248,62 @@ class ProgrammeWorkflow:
             summary="optimal matching of the respondents",
         )
         s.proposal = proposal
-        j.event(self._stream, EventType.MATCHING_PROPOSED, pairs=[
-            p.model_dump(mode="json") for p in proposal.pairs],
+        j.event(
+            self._stream,
+            EventType.MATCHING_PROPOSED,
+            pairs=[p.model_dump(mode="json") for p in proposal.pairs],
             unmatched=[u.model_dump(mode="json") for u in proposal.unmatched],
-            total_score=proposal.total_score)
+            total_score=proposal.total_score,
+        )
         s.review_deadline = workflow.now() + self._days(plan.durations.matching_review_days)
-        j.notify(None, "matching_review", pairs=len(proposal.pairs),
-                 unmatched=len(proposal.unmatched), due_date=iso_date(s.review_deadline),
-                 auto_approve=plan.matching.auto_approve)
+        j.notify(
+            None,
+            "matching_review",
+            pairs=len(proposal.pairs),
+            unmatched=len(proposal.unmatched),
+            due_date=iso_date(s.review_deadline),
+            auto_approve=plan.matching.auto_approve,
+        )
         await j.flush("matching proposed to the coordinator")
         self._set_phase(ProgrammePhase.REVIEW)
 
     async def _review(self) -> None:
         plan, s, j = self._plan, self._s, self._journal
         assert s.review_deadline is not None and s.proposal is not None
-        await wait_until(s.review_deadline, lambda: s.approved, j, "coordinator's matching review",
-                         also=self._history_is_long)
+        await wait_until(
+            s.review_deadline,
+            lambda: s.approved,
+            j,
+            "coordinator's matching review",
+            also=self._history_is_long,
+        )
         if self._history_is_long():
             return
         if not s.approved and not plan.matching.auto_approve:
             # Never start pairs nobody approved: remind, and give another review window.
             if s.review_reminders >= MAX_REVIEW_REMINDERS:
-                j.event(self._stream, EventType.MATCHING_ABANDONED,
-                        reminders=s.review_reminders)
+                j.event(self._stream, EventType.MATCHING_ABANDONED, reminders=s.review_reminders)
                 await j.flush("matching never approved: the programme closes")
                 self._set_phase(ProgrammePhase.COMPLETED)
                 return
             s.review_reminders += 1
             s.review_deadline = workflow.now() + self._days(plan.durations.matching_review_days)
             assert s.proposal is not None
-            j.notify(None, "matching_review", pairs=len(s.proposal.pairs),
-                     unmatched=len(s.proposal.unmatched), due_date=iso_date(s.review_deadline),
-                     auto_approve=False)
+            j.notify(
+                None,
+                "matching_review",
+                pairs=len(s.proposal.pairs),
+                unmatched=len(s.proposal.unmatched),
+                due_date=iso_date(s.review_deadline),
+                auto_approve=False,
+            )
             await j.flush("remind the coordinator to review the matching")
             return
-        j.event(self._stream, EventType.MATCHING_APPROVED,
-                by="coordinator" if s.approved else "auto-approval")
+        j.event(
+            self._stream,
+            EventType.MATCHING_APPROVED,
+            by="coordinator" if s.approved else "auto-approval",
+        )
         for u in s.proposal.unmatched:
             self._leave_unmatched(u.participant_id, u.reason)
         for p in s.proposal.pairs:
@@ -276,37 +325,48 @@ class ProgrammeWorkflow:
             self._set_phase(ProgrammePhase.COMPLETED)
             return
         await wait_until(
-            workflow.now() + self._days(30), lambda: bool(s.pending_outcomes), j,
-            "pairs in progress", also=self._history_is_long,
+            workflow.now() + self._days(30),
+            lambda: bool(s.pending_outcomes),
+            j,
+            "pairs in progress",
+            also=self._history_is_long,
         )
 
     # ---- pairs and re-pairing -------------------------------------------------------------------
 
     def _add_pair(self, mentor_id: str, mentee_id: str) -> None:
         pair_id = f"{len(self._s.pairs) + 1:04d}"
-        self._s.pairs[pair_id] = PairRecord(pair_id=pair_id, mentor_id=mentor_id,
-                                            mentee_id=mentee_id)
+        self._s.pairs[pair_id] = PairRecord(
+            pair_id=pair_id, mentor_id=mentor_id, mentee_id=mentee_id
+        )
 
     async def _start_pair(self, record: PairRecord) -> None:
         plan = self._plan
         await workflow.start_child_workflow(
             PairWorkflow.run,
             PairInput(
-                programme_id=plan.id, pair_id=record.pair_id, mentor_id=record.mentor_id,
-                mentee_id=record.mentee_id, sessions=plan.sessions,
-                cadence_days=plan.cadence_days, durations=plan.durations,
-                day_seconds=plan.day_seconds, skills=tuple(k.id for k in plan.skills),
+                programme_id=plan.id,
+                pair_id=record.pair_id,
+                mentor_id=record.mentor_id,
+                mentee_id=record.mentee_id,
+                sessions=plan.sessions,
+                cadence_days=plan.cadence_days,
+                durations=plan.durations,
+                day_seconds=plan.day_seconds,
+                skills=tuple(k.id for k in plan.skills),
                 programme_workflow_id=workflow.info().workflow_id,
             ),
             id=pair_workflow_id(plan.id, record.pair_id),
             parent_close_policy=ParentClosePolicy.ABANDON,
             static_summary=f"pair {record.pair_id}: mentor {record.mentor_id}, "
             f"mentee {record.mentee_id}",
-            search_attributes=TypedSearchAttributes([
-                SearchAttributePair(PROGRAMME_ID, plan.id),
-                SearchAttributePair(PAIR_ID, record.pair_id),
-                SearchAttributePair(PHASE, PairPhase.CHEMISTRY.value),
-            ]),
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(PROGRAMME_ID, plan.id),
+                    SearchAttributePair(PAIR_ID, record.pair_id),
+                    SearchAttributePair(PHASE, PairPhase.CHEMISTRY.value),
+                ]
+            ),
         )
         record.started = True
         record.phase = PairPhase.CHEMISTRY.value
@@ -344,8 +404,9 @@ class ProgrammeWorkflow:
 
     def _leave_unmatched(self, participant_id: str, reason: str) -> None:
         self._s.unmatched.append(participant_id)
-        self._journal.event(participant_stream(participant_id), EventType.PARTICIPANT_UNMATCHED,
-                            reason=reason)
+        self._journal.event(
+            participant_stream(participant_id), EventType.PARTICIPANT_UNMATCHED, reason=reason
+        )
         self._journal.notify(participant_id, "unmatched", reason=reason)
 
     # ---- signals, updates, queries ----------------------------------------------------------
@@ -365,7 +426,9 @@ class ProgrammeWorkflow:
         if self._s.phase is not ProgrammePhase.REVIEW:
             raise ApplicationError(
                 f"the matching can be approved during its review, not in phase "
-                f"{self._s.phase.value}", type="WrongPhase")
+                f"{self._s.phase.value}",
+                type="WrongPhase",
+            )
         if self._s.approved:
             raise ApplicationError("the matching is already approved", type="WrongPhase")
 
@@ -373,11 +436,17 @@ class ProgrammeWorkflow:
     def raise_concern(self, concern: Concern) -> Acknowledgement:
         self._s.concerns += 1
         role = self._plan.participant(concern.participant_id).role.value
-        self._journal.event(self._stream, EventType.CONCERN_RAISED, concern_id=str(concern.task_id),
-                            participant_id=concern.participant_id, pair_id=concern.pair_id,
-                            text=concern.text)
-        self._journal.notify(None, "concern_raised", participant_role=role,
-                             pair_id=concern.pair_id or "")
+        self._journal.event(
+            self._stream,
+            EventType.CONCERN_RAISED,
+            concern_id=str(concern.task_id),
+            participant_id=concern.participant_id,
+            pair_id=concern.pair_id,
+            text=concern.text,
+        )
+        self._journal.notify(
+            None, "concern_raised", participant_role=role, pair_id=concern.pair_id or ""
+        )
         return Acknowledgement(next_step="the coordinator will contact you confidentially")
 
     @raise_concern.validator
@@ -392,8 +461,12 @@ class ProgrammeWorkflow:
         by_phase = [o.phase for o in outcomes]
         formed = [r for r in s.pairs.values() if r.started]
         return ProgrammeSummary(
-            programme_id=self._plan.id, phase=s.phase, participants=len(self._plan.participants),
-            responded=None if s.proposal is None else len(
+            programme_id=self._plan.id,
+            phase=s.phase,
+            participants=len(self._plan.participants),
+            responded=None
+            if s.proposal is None
+            else len(
                 {p.mentor_id for p in s.proposal.pairs} | {p.mentee_id for p in s.proposal.pairs}
             ),
             pairs_formed=len(formed),
@@ -402,12 +475,17 @@ class ProgrammeWorkflow:
             pairs_ended_early=by_phase.count(PairPhase.ENDED_EARLY),
             pairs_dissolved=by_phase.count(PairPhase.DISSOLVED),
             repairings=sum(s.repairings.values()) // 2,
-            unmatched=len(s.unmatched), concerns=s.concerns,
+            unmatched=len(s.unmatched),
+            concerns=s.concerns,
             sessions_planned=sum(o.sessions_planned for o in outcomes),
             sessions_held=sum(o.sessions_held for o in outcomes),
-            next_deadline=self._next_deadline, waiting_for=self._waiting_for,
-            pairs=list(s.pairs.values()), runs=s.runs,
-            max_history_length=max(s.max_history_length, workflow.info().get_current_history_length()),
+            next_deadline=self._next_deadline,
+            waiting_for=self._waiting_for,
+            pairs=list(s.pairs.values()),
+            runs=s.runs,
+            max_history_length=max(
+                s.max_history_length, workflow.info().get_current_history_length()
+            ),
         )
 
     # ---- helpers ------------------------------------------------------------------------------
@@ -427,15 +505,21 @@ class ProgrammeWorkflow:
         if self._journal.pending or not workflow.all_handlers_finished():
             return  # the next safe point comes at the next loop turn
         s = self._s
-        s.max_history_length = max(s.max_history_length,
-                                   workflow.info().get_current_history_length())
+        s.max_history_length = max(
+            s.max_history_length, workflow.info().get_current_history_length()
+        )
         s.runs += 1
         workflow.continue_as_new(ProgrammeInput(plan=self._plan, state=s))
 
     def _expected_end(self) -> datetime:
         d = self._plan.durations
-        total = (d.self_assessment_days + d.matching_review_days + d.chemistry_days
-                 + self._plan.sessions * self._plan.cadence_days + d.final_evaluation_days)
+        total = (
+            d.self_assessment_days
+            + d.matching_review_days
+            + d.chemistry_days
+            + self._plan.sessions * self._plan.cadence_days
+            + d.final_evaluation_days
+        )
         return workflow.now() + self._days(total)
 
     def _days(self, count: float) -> timedelta:

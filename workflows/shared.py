@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,7 +25,9 @@ SEARCH_ATTRIBUTES = (PROGRAMME_ID, PAIR_ID, PHASE, AT_RISK)
 RECORD_STEP = "record_step"
 RUN_MATCHING = "run_matching"
 STEP_TIMEOUT = timedelta(minutes=5)
-STEP_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+STEP_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
+)
 
 
 def programme_workflow_id(programme_id: str) -> str:
@@ -79,7 +82,7 @@ class Journal:
         due_at: datetime,
         task_id: UUID | None = None,
         workflow_id: str | None = None,
-        **context: Any,
+        context: dict[str, Any] | None = None,
     ) -> UUID:
         task_id = task_id or workflow.uuid4()
         self._open.append(
@@ -91,7 +94,7 @@ class Journal:
                 workflow_id=workflow_id or workflow.info().workflow_id,
                 update_name=update_name,
                 due_at=due_at,
-                context=context,
+                context=context or {},
                 issued_at=workflow.now(),
             )
         )
@@ -159,11 +162,9 @@ async def wait_until(
         if remaining <= timedelta(0):
             return False
         workflow.set_current_details(f"{what} (due {deadline:%Y-%m-%d %H:%M} UTC)")
-        try:
+        with contextlib.suppress(TimeoutError):
             await workflow.wait_condition(
                 lambda: done() or also() or journal.pending,
                 timeout=remaining,
                 timeout_summary=what,
             )
-        except TimeoutError:
-            pass

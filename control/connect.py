@@ -1,0 +1,33 @@
+"""Client-side connections for the CLI: Temporal and the database, configured or embedded."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+from temporalio.client import Client
+
+from devstack.stack import resolve_services
+from settings import Settings, get_settings
+from store.db import create_pool, migrate
+from worker import connect_client
+
+
+@asynccontextmanager
+async def connected() -> AsyncIterator[tuple[Client, asyncpg.Pool, Settings]]:
+    settings = get_settings()
+    services = await resolve_services(settings)
+    try:
+        client = await connect_client(services.temporal_address, settings.namespace)
+    except RuntimeError as error:
+        raise RuntimeError(
+            f"cannot reach Temporal at {services.temporal_address} (is `make demo` running, or "
+            f"TEMPORAL_ADDRESS set?): {error}"
+        ) from None
+    pool = await create_pool(services.database_url)
+    try:
+        await migrate(pool)
+        yield client, pool, settings
+    finally:
+        await pool.close()

@@ -1,0 +1,234 @@
+"""`tandem`: the coordinator's command line.
+
+Exit status: 0 done, 1 the input is wrong (each problem printed as FILE:LINE: field: message),
+2 a service could not be reached. Machine-readable output with --json goes to stdout alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Coroutine
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from domain.programme import ProgrammeSpec
+from domain.programme_file import ProgrammeFileError, load_programme
+from domain.simulation import Knobs, synthetic_programme
+from logging_setup import configure_logging
+from settings import get_settings
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="Tandem: reverse-mentoring programmes run as durable workflows.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+programme_app = typer.Typer(help="Validate, start and follow a programme.", no_args_is_help=True)
+app.add_typer(programme_app, name="programme")
+
+out = Console()
+err = Console(stderr=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    try:
+        return asyncio.run(coro)
+    except (OSError, ConnectionError, RuntimeError) as error:
+        err.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+
+
+def _load(file: Path) -> ProgrammeSpec:
+    try:
+        return load_programme(file)
+    except ProgrammeFileError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)  # one line each, never wrapped: tools grep these
+        err.print(f"[red]{len(error.problems)} problem(s); nothing was started.[/red]")
+        raise typer.Exit(1) from None
+
+
+@programme_app.command("validate")
+def validate(file: Path, as_json: JsonOpt = False) -> None:
+    """Check a programme file and its participants CSV; print every problem found."""
+    spec = _load(file)
+    mentors = sum(p.role.value == "mentor" for p in spec.participants)
+    summary = {
+        "id": spec.id,
+        "name": spec.name,
+        "starts_on": spec.starts_on.isoformat(),
+        "participants": len(spec.participants),
+        "mentors": mentors,
+        "mentees": len(spec.participants) - mentors,
+        "sessions": spec.sessions,
+        "cadence_days": spec.cadence_days,
+        "skills": [s.id for s in spec.skills],
+        "auto_approve": spec.matching.auto_approve,
+    }
+    if as_json:
+        print(json.dumps({"valid": True, **summary}))
+        return
+    out.print(f"[green]✓[/green] {file} is valid: {spec.name} ({spec.id})")
+    out.print(
+        f"  {summary['participants']} participants: {mentors} mentors, "
+        f"{summary['mentees']} mentees; {spec.sessions} sessions every "
+        f"{spec.cadence_days} days from {spec.starts_on}"
+    )
+
+
+@programme_app.command("start")
+def start(
+    file: Path,
+    day_seconds: Annotated[
+        int,
+        typer.Option(
+            help="Length of a programme day in seconds (compress time for a demo).", min=1
+        ),
+    ] = 86_400,
+    as_json: JsonOpt = False,
+) -> None:
+    """Validate then start a programme; starting it again changes nothing and says so."""
+    spec = _load(file)
+    from control.connect import connected
+    from control.launch import launch_programme
+
+    async def go() -> bool:
+        async with connected() as (client, pool, settings):
+            launch = await launch_programme(client, pool, spec, settings.task_queue, day_seconds)
+            return launch.started
+
+    started = _run(go())
+    if as_json:
+        print(json.dumps({"programme_id": spec.id, "started": started}))
+    elif started:
+        out.print(f"[green]Started[/green] programme {spec.id}: workflow programme:{spec.id}")
+    else:
+        out.print(f"Programme {spec.id} was already started: nothing new was started.")
+
+
+@programme_app.command("status")
+def status(programme_id: str, as_json: JsonOpt = False) -> None:
+    """Show the phase, the pairs and what each is waiting for."""
+    from control.status import programme_status
+
+    report = _run(programme_status(programme_id))
+    if as_json:
+        print(report.model_dump_json())
+        return
+    s = report.summary
+    out.print(f"[bold]{programme_id}[/bold] — phase [cyan]{s.phase.value}[/cyan]: {s.waiting_for}")
+    out.print(
+        f"  pairs formed {s.pairs_formed}, active {s.pairs_active}, completed "
+        f"{s.pairs_completed}, ended early {s.pairs_ended_early}, dissolved "
+        f"{s.pairs_dissolved}; unmatched {s.unmatched}"
+    )
+    if report.pairs:
+        table = Table("pair", "phase", "waiting for", "held", "missed", "at risk")
+        for p in report.pairs:
+            table.add_row(
+                p.pair_id,
+                p.phase.value,
+                p.waiting_for,
+                str(p.sessions_held),
+                str(p.sessions_missed),
+                "yes" if p.at_risk else "",
+            )
+        out.print(table)
+
+
+@programme_app.command("approve")
+def approve(programme_id: str) -> None:
+    """Approve the proposed matching (during its review window)."""
+    from control.status import approve_matching
+
+    message = _run(approve_matching(programme_id))
+    out.print(message)
+
+
+@app.command()
+def simulate(
+    file: Annotated[
+        Path | None, typer.Argument(help="A programme file; or use --participants.")
+    ] = None,
+    participants: Annotated[int, typer.Option(help="Size of a synthetic cohort.", min=2)] = 20,
+    seed: Annotated[int, typer.Option(help="Same seed, same programme.")] = 1,
+    no_show_rate: float = 0.06,
+    no_go_rate: float = 0.05,
+    silent_rate: float = 0.03,
+    late_rate: float = 0.10,
+    dropout_rate: float = 0.02,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rehearse a whole programme with simulated participants on a private time-skipping stack."""
+    configure_logging("WARNING")
+    from control.simulate import simulate as run_simulation
+
+    spec = _load(file) if file else synthetic_programme(participants, seed, date(2027, 1, 11))
+    knobs = Knobs(
+        no_show_rate=no_show_rate,
+        no_go_rate=no_go_rate,
+        silent_rate=silent_rate,
+        late_rate=late_rate,
+        dropout_rate=dropout_rate,
+    )
+    expected_days = 40 + spec.sessions * spec.cadence_days
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("day {task.completed:.0f}"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not err.is_terminal,
+    ) as progress:
+        bar = progress.add_task(
+            f"simulating {len(spec.participants)} participants", total=expected_days
+        )
+        report = _run(
+            run_simulation(spec, seed, knobs, on_day=lambda d: progress.update(bar, completed=d))
+        )
+    if as_json:
+        print(report.model_dump_json())
+        return
+    table = Table("measure", "value", title=f"Simulation of {spec.id} (seed {seed})")
+    for key, value in report.model_dump().items():
+        table.add_row(key.replace("_", " "), str(value))
+    out.print(table)
+
+
+@app.command()
+def demo(
+    day_seconds: Annotated[int, typer.Option(help="Seconds per programme day.", min=1)] = 2,
+    file: Path = Path("examples/pilote-2027/programme.yaml"),
+    exit_when_done: Annotated[
+        bool, typer.Option(help="Stop once the programme is complete.")
+    ] = False,
+) -> None:
+    """Start the embedded stack offline and run the sample programme with simulated people."""
+    from control.demo import run_demo
+
+    spec = _load(file)
+    try:
+        asyncio.run(run_demo(spec, day_seconds, exit_when_done))
+    except KeyboardInterrupt:
+        err.print("stopped")
+
+
+def main() -> None:
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    app()
+
+
+if __name__ == "__main__":
+    main()
