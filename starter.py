@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import asyncpg
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -36,7 +37,7 @@ programme_app = typer.Typer(help="Validate, start and follow a programme.", no_a
 app.add_typer(programme_app, name="programme")
 
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 
@@ -44,7 +45,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
     try:
         return asyncio.run(coro)
-    except (OSError, ConnectionError, RuntimeError) as error:
+    except (OSError, ConnectionError, RuntimeError, asyncpg.PostgresError) as error:
         err.print(f"[red]error:[/red] {error}")
         raise typer.Exit(2) from None
 
@@ -219,7 +220,7 @@ def demo(
 
     spec = _load(file)
     try:
-        asyncio.run(run_demo(spec, day_seconds, exit_when_done))
+        _run(run_demo(spec, day_seconds, exit_when_done))
     except KeyboardInterrupt:
         err.print("stopped")
 

@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from control.launch import launch_programme
-from control.participants import SimulatedCohort, run_until
+from control.participants import SimulatedCohort, programme_finished, run_until
 from devstack.postgres import start_postgres
 from devstack.smtp_sink import SmtpSink
 from devstack.temporal import start_dev_server
@@ -17,7 +17,7 @@ from domain.simulation import Knobs
 from settings import get_settings
 from store.db import create_pool, migrate
 from worker import build_worker, mail_settings
-from workflows.programme import ProgrammePhase, ProgrammeWorkflow
+from workflows.programme import ProgrammeWorkflow
 
 UI_PORT = 8233
 
@@ -52,7 +52,7 @@ async def run_demo(spec: ProgrammeSpec, day_seconds: int, exit_when_done: bool =
             if not launch.started:
                 print(f"{spec.id} was already started: following it.")
             print(f"One programme day lasts {day_seconds}s; press Ctrl-C to stop.", flush=True)
-            handle = env.client.get_workflow_handle(launch.workflow_id)
+            handle = env.client.get_workflow_handle_for(ProgrammeWorkflow.run, launch.workflow_id)
             cohort = SimulatedCohort(
                 env.client,
                 pool,
@@ -63,8 +63,7 @@ async def run_demo(spec: ProgrammeSpec, day_seconds: int, exit_when_done: bool =
             )
 
             async def finished() -> bool:
-                summary = await handle.query(ProgrammeWorkflow.summary)
-                return summary.phase is ProgrammePhase.COMPLETED
+                return await programme_finished(handle)
 
             await run_until(
                 cohort,
@@ -73,7 +72,7 @@ async def run_demo(spec: ProgrammeSpec, day_seconds: int, exit_when_done: bool =
                 timedelta(seconds=max(0.5, day_seconds / 4)),
                 max_steps=10**6,
             )
-            summary = await handle.query(ProgrammeWorkflow.summary)
+            summary = await handle.result()
             print(
                 f"Programme completed: {summary.pairs_completed} pairs completed, "
                 f"{summary.sessions_held} sessions held, {sink.received_count} e-mails.",

@@ -6,12 +6,17 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 import asyncpg
 import structlog
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
 from temporalio.service import RPCError
 
 from domain.answers import ANSWER_MODELS, Acknowledgement
@@ -103,6 +108,12 @@ class SimulatedCohort:
                 if isinstance(error, WorkflowUpdateFailedError)
                 else f"{task.kind.value}: {error}"
             )
+
+
+async def programme_finished(handle: WorkflowHandle[Any, Any]) -> bool:
+    """Closed, by any means: completed, failed or terminated (a query would need a live worker)."""
+    description = await handle.describe()
+    return description.status not in (None, WorkflowExecutionStatus.RUNNING)
 
 
 async def run_until(

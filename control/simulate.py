@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from temporalio.testing import WorkflowEnvironment
 
 from control.launch import launch_programme
-from control.participants import SimulatedCohort, run_until
+from control.participants import SimulatedCohort, programme_finished, run_until
 from devstack.postgres import start_postgres
 from devstack.smtp_sink import SmtpSink
 from devstack.temporal import start_time_skipping
@@ -27,7 +27,7 @@ from store.db import create_pool, migrate
 from store.events import EventStore
 from store.sent_mail import SentMailLog
 from worker import build_worker
-from workflows.programme import ProgrammePhase, ProgrammeSummary, ProgrammeWorkflow
+from workflows.programme import ProgrammeSummary, ProgrammeWorkflow
 from workflows.shared import assessment_workflow_id, pair_workflow_id
 
 
@@ -96,8 +96,7 @@ async def simulate(
                 cohort = SimulatedCohort(env.client, pool, spec, seed, knobs, 86_400)
 
                 async def finished() -> bool:
-                    summary = await handle.query(ProgrammeWorkflow.summary)
-                    return summary.phase is ProgrammePhase.COMPLETED
+                    return await programme_finished(handle)
 
                 await run_until(
                     cohort,

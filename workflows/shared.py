@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -60,10 +60,29 @@ class Journal:
 
     def __init__(self, programme_id: str) -> None:
         self.programme_id = programme_id
+        self._timers: dict[datetime, asyncio.Task[None]] = {}
         self._events: list[NewEvent] = []
         self._open: list[TaskSpec] = []
         self._close: list[TaskClosure] = []
         self._mail: list[Notification] = []
+
+    def timer(self, deadline: datetime, what: str) -> asyncio.Task[None]:
+        """One durable timer per deadline, shared by every wait on it and never cancelled.
+
+        Never cancelled because the time-skipping test server strands a run whose workflow task
+        cancels a timer that fired meanwhile (sdk-java#3088); a timer that fires after its wait
+        ended only costs one wake-up.
+        """
+        timer = self._timers.get(deadline)
+        if timer is None:
+            delay = max(deadline - workflow.now(), timedelta(milliseconds=1))
+            timer = asyncio.ensure_future(workflow.sleep(delay, summary=what))
+            self._timers[deadline] = timer
+        return timer
+
+    def deadline_passed(self, deadline: datetime) -> bool:
+        timer = self._timers.get(deadline)
+        return workflow.now() >= deadline or (timer is not None and timer.done())
 
     @property
     def pending(self) -> bool:
@@ -156,15 +175,10 @@ async def wait_until(
             await journal.flush(f"record: {what}")
         if done():
             return True
-        if also():
-            return False
-        remaining = deadline - workflow.now()
-        if remaining <= timedelta(0):
+        if also() or journal.deadline_passed(deadline):
             return False
         workflow.set_current_details(f"{what} (due {deadline:%Y-%m-%d %H:%M} UTC)")
-        with contextlib.suppress(TimeoutError):
-            await workflow.wait_condition(
-                lambda: done() or also() or journal.pending,
-                timeout=remaining,
-                timeout_summary=what,
-            )
+        timer = journal.timer(deadline, what)
+        await workflow.wait_condition(
+            lambda t=timer: done() or also() or journal.pending or t.done()  # type: ignore[misc]
+        )

@@ -1,0 +1,521 @@
+"""A pair's life inside a real programme: re-pairing, missed sessions, pause and reschedule, early
+end, refused actions, and retried steps.
+
+Each test runs a tiny cohort through the real `ProgrammeWorkflow` (so a pair's closing signal has
+somewhere to go) on the time-skipping server, and acts for participants through the same task
+table and workflow updates as the web page.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from uuid import uuid4
+
+import asyncpg
+import pytest
+from temporalio import activity
+from temporalio.api.enums.v1 import EventType as EventTypeProto
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
+
+from activities.mailer import Mailer, MailSettings
+from activities.steps import StepActivities
+from devstack.smtp_sink import SmtpSink
+from domain.answers import (
+    ChemistryAnswer,
+    EndPair,
+    Goal,
+    GoalsProposal,
+    Pause,
+    Reschedule,
+    SessionLog,
+)
+from domain.events import EventType, NewEvent, pair_stream, participant_stream
+from domain.programme import Role
+from domain.steps import StepInput, StepResult
+from domain.tasks import Notification, TaskClosure, TaskKind, TaskSpec, TaskStatus
+from store.events import EventStore
+from store.participants import ParticipantStore
+from store.programmes import ProgrammeStore
+from store.sent_mail import SentMailLog
+from store.tasks import TaskStore
+from tests.lifecycle_helpers import (
+    START,
+    Run,
+    Stack,
+    eventually,
+    mail_settings,
+    running_stack,
+    small_cohort,
+    time_skipping_environment,
+)
+from workflows.pair import PairOutcome, PairPhase
+from workflows.programme import ProgrammePhase
+
+COORDINATOR = "coordination@example.com"
+_WORKFLOW_TASK_EVENTS = {
+    EventTypeProto.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+    EventTypeProto.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+    EventTypeProto.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+}
+
+
+@pytest.fixture(scope="module")
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    async with time_skipping_environment() as e:
+        yield e
+
+
+@pytest.fixture
+async def stack(
+    env: WorkflowEnvironment, pool: asyncpg.Pool, smtp_sink: SmtpSink
+) -> AsyncIterator[Stack]:
+    async with running_stack(env, pool, smtp_sink) as s:
+        yield s
+
+
+def _is(kind: TaskKind):  # type: ignore[no-untyped-def]
+    return lambda task: task.kind is kind
+
+
+async def _pair_in_sessions(stack: Stack, sessions: int = 4) -> Run:
+    """One mentee and one mentor, matched, chemistry and goals agreed: session 1 is ahead."""
+    run = await stack.launch(small_cohort(2, sessions=sessions))
+    await run.until_pair_phase(1, PairPhase.SESSIONS.value, max_days=30)
+    return run
+
+
+def _near(actual: datetime, expected: datetime, slack: timedelta = timedelta(minutes=5)) -> bool:
+    return abs(actual - expected) <= slack
+
+
+# ---- a. a no-go at the chemistry meeting --------------------------------------------------------
+
+
+async def test_no_go_dissolves_the_pair_and_re_pairs_with_a_backup_never_the_same_mentor(
+    stack: Stack,
+) -> None:
+    run = await stack.launch(small_cohort(3))  # one mentee, two compatible mentors
+    (mentee,) = run.ids(Role.MENTEE)
+    chemistry = _is(TaskKind.CHEMISTRY)
+
+    async def chemistry_open() -> bool:
+        return len(await run.open_tasks(TaskKind.CHEMISTRY)) == 2
+
+    await run.run_until(chemistry_open, "first pair's chemistry", 20, skip=chemistry)
+    first = (await run.summary()).pairs[0]
+    assert first.mentee_id == mentee
+    (backup,) = [m for m in run.ids(Role.MENTOR) if m != first.mentor_id]
+
+    ack = await run.answer(
+        await run.task(TaskKind.CHEMISTRY, mentee), go=False, reason="Pas d'affinité"
+    )
+    assert ack.next_step == "re-pairing"
+    outcome: PairOutcome = await run.pair(1).result()
+    assert outcome.phase is PairPhase.DISSOLVED
+    assert outcome.ended_by == mentee
+
+    stream = pair_stream("0001")
+    types = await run.event_types(stream)
+    assert types.count(EventType.CHEMISTRY_ANSWERED) == 1
+    assert types[-1] == EventType.PAIR_DISSOLVED
+    dissolved = (await run.events(stream))[-1]
+    assert dissolved.data["no_go_by"] == mentee
+    for person in (mentee, first.mentor_id):
+        assert len(stack.mails("pair_dissolved", run.email(person))) == 1
+    # Nothing of the dissolved pair stays open (the mentor's chemistry task is cancelled).
+    assert await run.open_tasks(workflow_id=run.pair_id_for(1)) == []
+
+    async def re_paired() -> bool:
+        summary = await run.summary()
+        return summary.pairs_formed == 2 and summary.pairs_dissolved == 1
+
+    await eventually(re_paired, "a second pair started")
+    summary = await run.summary()
+    assert summary.repairings == 1
+    second = summary.pairs[1]
+    assert (second.mentor_id, second.mentee_id) == (backup, mentee)
+    assert second.phase == PairPhase.CHEMISTRY.value
+
+    # The backup mentor says no-go too: the first mentor is banned, so the mentee stays unmatched.
+    await run.run_until(chemistry_open, "second pair's chemistry", 5, skip=chemistry)
+    await run.answer(await run.task(TaskKind.CHEMISTRY, backup), go=False, reason="Agenda")
+    final = await run.handle.result()
+    assert final.phase is ProgrammePhase.COMPLETED
+    assert (final.pairs_formed, final.pairs_dissolved, final.repairings) == (2, 2, 1)
+    assert [(p.mentor_id, p.mentee_id) for p in final.pairs] == [
+        (first.mentor_id, mentee),
+        (backup, mentee),
+    ]
+    unmatched = [
+        e
+        for e in await run.events(participant_stream(mentee))
+        if e.type == EventType.PARTICIPANT_UNMATCHED
+    ]
+    assert [e.data["reason"] for e in unmatched] == ["no backup mentor is available"]
+    assert len(stack.mails("unmatched", run.email(mentee))) == 1
+    assert run.refused == []
+
+
+# ---- b. two missed sessions in a row ------------------------------------------------------------
+
+
+async def test_two_missed_sessions_in_a_row_put_the_pair_at_risk(stack: Stack) -> None:
+    run = await _pair_in_sessions(stack)
+    mentor, mentee = run.ids(Role.MENTOR)[0], run.ids(Role.MENTEE)[0]
+    session_log = _is(TaskKind.SESSION_LOG)
+
+    async def at_risk() -> bool:
+        return (await run.pair_status(1)).at_risk
+
+    await run.run_until(at_risk, "pair at risk", 45, skip=session_log)
+    status = await run.pair_status(1)
+    assert (status.sessions_missed, status.sessions_held) == (2, 0)
+
+    stream = pair_stream("0001")
+
+    async def alerted() -> list[str]:
+        types = await run.event_types(stream)
+        return types if EventType.COORDINATOR_ALERTED in types else []
+
+    types = await eventually(alerted, "the coordinator alert recorded")
+    assert types.count(EventType.SESSION_MISSED) == 2
+    assert types.count(EventType.PAIR_AT_RISK) == 1
+    risk = next(e for e in await run.events(stream) if e.type == EventType.PAIR_AT_RISK)
+    assert risk.data == {"missed_in_a_row": 2}
+    logs = await run.tasks_ever(TaskKind.SESSION_LOG)
+    assert [t.status for t in logs] == [TaskStatus.EXPIRED, TaskStatus.EXPIRED]
+
+    (alert,) = await stack.wait_for_mails("at_risk", COORDINATOR, 1)
+    assert alert.recipients == [COORDINATOR]
+    assert alert.message["X-Tandem-Template"] == "at_risk"
+    for person in (mentor, mentee):
+        assert len(stack.mails("session_missed", run.email(person))) == 2
+
+    # The next session takes place: the pair is no longer at risk.
+    async def log_open() -> bool:
+        return bool(await run.open_tasks(TaskKind.SESSION_LOG))
+
+    await run.run_until(log_open, "session 3 log task", 20, skip=session_log)
+    await run.answer(await run.task(TaskKind.SESSION_LOG, mentor), held=True)
+    status = await run.pair_status(1)
+    assert not status.at_risk
+    assert status.sessions_held == 1
+
+
+# ---- c. reschedule and pause ---------------------------------------------------------------
+
+
+async def test_reschedule_and_pause_shift_the_cadence(stack: Stack) -> None:
+    run = await _pair_in_sessions(stack)
+    mentor, mentee = run.ids(Role.MENTOR)[0], run.ids(Role.MENTEE)[0]
+    pair_wf = run.pair_id_for(1)
+    stream = pair_stream("0001")
+    planned = {
+        e.data["session_number"]: datetime.fromisoformat(e.data["at"])
+        for e in await run.events(stream)
+        if e.type == EventType.SESSION_SCHEDULED
+    }
+    assert sorted(planned) == [1, 2, 3, 4]
+    assert planned[2] - planned[1] == timedelta(days=14)
+
+    manage = await run.task(TaskKind.PAIR_MANAGE, mentor, pair_wf)
+    moved_to = (planned[1] + timedelta(days=3)).date()
+    ack = await run.send(
+        manage,
+        Reschedule(
+            task_id=manage.task_id, participant_id=mentor, session_number=1, new_date=moved_to
+        ),
+        update="reschedule",
+        update_id=f"{manage.task_id}:reschedule",
+    )
+    assert moved_to.isoformat() in ack.next_step
+
+    async def rescheduled() -> list[object]:
+        return [e for e in await run.events(stream) if e.type == EventType.SESSION_RESCHEDULED]
+
+    (event,) = await eventually(rescheduled, "SessionRescheduled recorded")
+    assert event.data["session_number"] == 1  # type: ignore[attr-defined]
+    assert datetime.fromisoformat(event.data["at"]) == planned[1] + timedelta(days=3)  # type: ignore[attr-defined]
+    for person in (mentor, mentee):
+        assert len(stack.mails("session_rescheduled", run.email(person))) == 1
+
+    async def logged(number: int) -> bool:
+        tasks = await run.tasks_ever(TaskKind.SESSION_LOG, pair_wf)
+        return len(tasks) >= number and tasks[number - 1].status is TaskStatus.DONE
+
+    await run.run_until(lambda: logged(1), "session 1 logged", 25)
+    first_log = (await run.tasks_ever(TaskKind.SESSION_LOG, pair_wf))[0]
+    # Session 1 took place three days late: its log task was issued then, not on the old date.
+    assert _near(first_log.issued_at, planned[1] + timedelta(days=3))
+    assert _near(first_log.due_at, planned[1] + timedelta(days=3 + 7))
+
+    # A 14-day pause moves session 2 (already 3 days later) by another 14 days.
+    manage = await run.task(TaskKind.PAIR_MANAGE, mentee, pair_wf)
+    paused_at = await stack.now()
+    await run.send(
+        manage,
+        Pause(task_id=manage.task_id, participant_id=mentee, days=14, reason="Congés"),
+        update="pause",
+        update_id=f"{manage.task_id}:pause",
+    )
+    status = await run.pair_status(1)
+    assert status.paused_until is not None
+    assert _near(status.paused_until, paused_at + timedelta(days=14))
+
+    await run.run_until(lambda: logged(2), "session 2 logged", 40)
+    second_log = (await run.tasks_ever(TaskKind.SESSION_LOG, pair_wf))[1]
+    assert _near(second_log.issued_at, planned[2] + timedelta(days=3 + 14))
+    await run.run_until(lambda: logged(3), "session 3 logged", 20)
+    third_log = (await run.tasks_ever(TaskKind.SESSION_LOG, pair_wf))[2]
+    assert _near(third_log.issued_at, planned[3] + timedelta(days=3 + 14))
+
+    types = await run.event_types(stream)
+    assert types.count(EventType.PAIR_PAUSED) == 1
+    assert types.count(EventType.PAIR_RESUMED) == 1
+    assert types.index(EventType.PAIR_PAUSED) < types.index(EventType.PAIR_RESUMED)
+    for person in (mentor, mentee):
+        assert len(stack.mails("pair_paused", run.email(person))) == 1
+        assert len(stack.mails("pair_resumed", run.email(person))) == 1
+    assert (await run.pair_status(1)).paused_until is None
+    assert run.refused == []
+
+
+# ---- d. an early end --------------------------------------------------------------------------
+
+
+async def test_a_participant_ends_the_pair_early(stack: Stack) -> None:
+    run = await _pair_in_sessions(stack)
+    mentor, mentee = run.ids(Role.MENTOR)[0], run.ids(Role.MENTEE)[0]
+    pair_wf = run.pair_id_for(1)
+    await run.run_days(2)  # the mentor confirms the goals; a pause is not needed
+
+    manage = await run.task(TaskKind.PAIR_MANAGE, mentee, pair_wf)
+    assert manage.update_name == "end_pair"
+    await run.send(
+        manage,
+        EndPair(task_id=manage.task_id, participant_id=mentee, reason="Mutation à Lyon"),
+    )
+    outcome: PairOutcome = await run.pair(1).result()
+    assert outcome.phase is PairPhase.ENDED_EARLY
+    assert (outcome.ended_by, outcome.reason) == (mentee, "Mutation à Lyon")
+
+    ended = [
+        e for e in await run.events(pair_stream("0001")) if e.type == EventType.PAIR_ENDED_EARLY
+    ]
+    assert [e.data for e in ended] == [
+        {"ended_by": mentee, "ended_by_role": "mentee", "reason": "Mutation à Lyon"}
+    ]
+    # Every task of the pair is closed; the pair's task links no longer work.
+    assert await run.open_tasks(workflow_id=pair_wf) == []
+    store = TaskStore(stack.pool)
+    closed = await store.get(manage.task_id)
+    assert closed is not None and closed.status is TaskStatus.CANCELLED
+    for person in (mentor, mentee):
+        assert len(stack.mails("pair_ended_early", run.email(person))) == 1
+
+    summary = await run.handle.result()
+    assert summary.phase is ProgrammePhase.COMPLETED
+    assert (summary.pairs_ended_early, summary.pairs_completed) == (1, 0)
+    assert EventType.PROGRAMME_COMPLETED in await run.event_types()
+
+
+# ---- e. refused actions -------------------------------------------------------------------------
+
+
+async def test_wrong_phase_wrong_task_and_repeated_answers_are_refused(stack: Stack) -> None:
+    run = await stack.launch(small_cohort(2))
+    mentor, mentee = run.ids(Role.MENTOR)[0], run.ids(Role.MENTEE)[0]
+
+    async def chemistry_open() -> bool:
+        return len(await run.open_tasks(TaskKind.CHEMISTRY)) == 2
+
+    await run.run_until(chemistry_open, "chemistry tasks", 20, skip=_is(TaskKind.CHEMISTRY))
+    mentor_chem = await run.task(TaskKind.CHEMISTRY, mentor)
+    pair = stack.client.get_workflow_handle(mentor_chem.workflow_id)
+    stream = pair_stream("0001")
+    history_before = len((await pair.fetch_history()).events)
+    assert history_before > 0
+    events_before = await run.event_types(stream)
+
+    async def refused(name: str, payload: object, why: str) -> ApplicationError:
+        with pytest.raises(WorkflowUpdateFailedError) as failure:
+            await pair.execute_update(name, payload, id=str(uuid4()))
+        cause = failure.value.cause
+        assert isinstance(cause, ApplicationError)
+        assert cause.type == why, cause
+        return cause
+
+    # A session log during the chemistry phase.
+    log = SessionLog(
+        task_id=mentor_chem.task_id, participant_id=mentor, session_number=1, held=True
+    )
+    assert "chemistry" in str(await refused("log_session", log, "WrongPhase"))
+    # The mentor's task answered by the mentee.
+    stolen = ChemistryAnswer(task_id=mentor_chem.task_id, participant_id=mentee, go=True)
+    assert "not yours" in str(await refused("chemistry", stolen, "WrongTask"))
+    # A task that does not exist.
+    forged = ChemistryAnswer(task_id=uuid4(), participant_id=mentor, go=True)
+    await refused("chemistry", forged, "WrongTask")
+    # Goals before the chemistry meeting.
+    goals = GoalsProposal(
+        task_id=mentor_chem.task_id,
+        participant_id=mentee,
+        goals=(Goal(objective="Publier sur LinkedIn", kpi="1 post", target_date=START),),
+    )
+    await refused("propose_goals", goals, "WrongPhase")
+
+    # Nothing was accepted or done: no update, activity or timer event. (The real server drops
+    # the speculative workflow task of a rejected update; the time-skipping test server keeps
+    # its three workflow-task events, so those are all that may appear.)
+    added = {e.event_type for e in (await pair.fetch_history()).events[history_before:]}
+    assert added <= _WORKFLOW_TASK_EVENTS
+    assert await run.event_types(stream) == events_before
+
+    # The right answer is accepted; the same click again (same update id) is one answer.
+    mine = ChemistryAnswer(task_id=mentor_chem.task_id, participant_id=mentor, go=True)
+    first = await run.send(mentor_chem, mine)
+    again = await run.send(mentor_chem, mine)
+    assert first == again
+    # The same answer through a new request is refused: the task is closed.
+    assert "closed" in str(await refused("chemistry", mine, "WrongTask"))
+
+    async def answered_once() -> bool:
+        types = await run.event_types(stream)
+        return types.count(EventType.CHEMISTRY_ANSWERED) == 1
+
+    await eventually(answered_once, "one ChemistryAnswered")
+    closed = await TaskStore(stack.pool).get(mentor_chem.task_id)
+    assert closed is not None and closed.status is TaskStatus.DONE
+
+
+# ---- f. retried steps ----------------------------------------------------------------------
+
+
+async def test_a_retried_record_step_writes_and_mails_once(
+    pool: asyncpg.Pool, smtp_sink: SmtpSink
+) -> None:
+    spec = small_cohort(2)
+    await ProgrammeStore(pool).upsert(spec)
+    await ParticipantStore(pool).upsert_many(spec.id, spec.participants)
+    (mentor_id,) = [p.id for p in spec.participants if p.role is Role.MENTOR]
+    (mentee_id,) = [p.id for p in spec.participants if p.role is Role.MENTEE]
+    task = TaskSpec(
+        task_id=uuid4(),
+        programme_id=spec.id,
+        participant_id=mentor_id,
+        kind=TaskKind.CHEMISTRY,
+        workflow_id="pair:x:0001",
+        update_name="chemistry",
+        due_at=datetime.fromisoformat("2027-02-01T09:00:00+00:00"),
+        context={"pair_id": "0001"},
+    )
+    step = StepInput(
+        events=(
+            NewEvent(
+                event_id=uuid4(),
+                stream_name=pair_stream(f"{spec.id}-0001"),
+                type=EventType.PAIR_FORMED,
+                data={"mentor_id": mentor_id, "mentee_id": mentee_id},
+            ),
+        ),
+        open_tasks=(task,),
+        notifications=(
+            Notification(
+                notification_id=uuid4(),
+                programme_id=spec.id,
+                participant_id=mentor_id,
+                template="chemistry",
+                task_id=task.task_id,
+                context={"partner_id": mentee_id, "due_date": "2027-02-01"},
+            ),
+        ),
+        correlation={"workflow_id": "pair:x:0001", "run_id": "r1"},
+    )
+    events, tasks, sent = EventStore(pool), TaskStore(pool), SentMailLog(pool)
+
+    # Attempt 1 dies at the SMTP step: events and the task are written, no mail leaves.
+    closed_port = MailSettings(
+        smtp_url="smtp://127.0.0.1:9",
+        mail_from="t@localhost",
+        public_base_url="http://x",
+        secret=b"s",
+    )
+    broken = StepActivities(events, tasks, Mailer(pool, closed_port))
+    with pytest.raises(OSError):
+        await ActivityEnvironment().run(broken.record_step, step)
+    assert await events.count() == 1
+    assert smtp_sink.received_count == 0
+
+    steps = StepActivities(events, tasks, Mailer(pool, mail_settings(smtp_sink)))
+    retried: StepResult = await ActivityEnvironment().run(steps.record_step, step)
+    again: StepResult = await ActivityEnvironment().run(steps.record_step, step)
+    assert (retried.emails_sent, again.emails_sent) == (1, 0)
+    assert await events.count() == 1
+    assert smtp_sink.received_count == 1
+    assert await sent.count(spec.id) == 1
+    stored = await tasks.get(task.task_id)
+    assert stored is not None and stored.status is TaskStatus.OPEN
+
+    # A repeated closure keeps the first status.
+    close = StepInput(close_tasks=(TaskClosure(task_id=task.task_id, status=TaskStatus.DONE),))
+    await ActivityEnvironment().run(steps.record_step, close)
+    expire = StepInput(close_tasks=(TaskClosure(task_id=task.task_id, status=TaskStatus.EXPIRED),))
+    await ActivityEnvironment().run(steps.record_step, expire)
+    stored = await tasks.get(task.task_id)
+    assert stored is not None and stored.status is TaskStatus.DONE
+
+
+class CrashAfterRecording(StepActivities):
+    """Does the whole step, then fails its first attempt: the worst moment for a retry."""
+
+    crashes = 0
+
+    @activity.defn(name="record_step")
+    async def record_step(self, step: StepInput) -> StepResult:
+        result = await super().record_step(step)
+        if activity.info().attempt == 1:
+            CrashAfterRecording.crashes += 1
+            raise RuntimeError("worker lost after recording the step")
+        return result
+
+
+async def test_retried_steps_in_a_running_programme_duplicate_nothing(
+    env: WorkflowEnvironment, pool: asyncpg.Pool, smtp_sink: SmtpSink
+) -> None:
+    settings = mail_settings(smtp_sink)
+    flaky = CrashAfterRecording(EventStore(pool), TaskStore(pool), Mailer(pool, settings))
+    CrashAfterRecording.crashes = 0
+    async with running_stack(env, pool, smtp_sink, step_activities=flaky) as stack:
+        run = await stack.launch(small_cohort(2, sessions=2))
+
+        async def completed() -> bool:
+            return (await run.summary()).phase is ProgrammePhase.COMPLETED
+
+        await run.run_until(completed, "programme completed", 90)
+        summary = await run.handle.result()
+
+    assert summary.pairs_completed == 1
+    assert summary.sessions_held == 2
+    assert CrashAfterRecording.crashes > 20  # every step failed once after recording
+
+    recorded = await run.events()
+    assert len({e.event_id for e in recorded}) == len(recorded)
+    copies = Counter((e.stream_name, e.type, json.dumps(e.data, sort_keys=True)) for e in recorded)
+    assert [key for key, n in copies.items() if n > 1] == []
+    types = Counter(e.type for e in recorded)
+    assert types[EventType.PARTICIPANT_ENROLLED] == 2
+    assert types[EventType.PAIR_FORMED] == 1
+    assert types[EventType.SESSION_SCHEDULED] == 2
+    assert types[EventType.SESSION_LOGGED] == 2
+    assert types[EventType.PAIR_COMPLETED] == 1
+    assert types[EventType.PROGRAMME_COMPLETED] == 1
+
+    logged = await SentMailLog(pool).count(run.spec.id)
+    assert smtp_sink.received_count == logged > 0
+    message_ids = [m.message["Message-ID"] for m in smtp_sink.messages]
+    assert len(set(message_ids)) == len(message_ids)
