@@ -19,7 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 from control.launch import launch_programme
 from control.participants import SimulatedCohort, programme_finished, run_until
 from devstack.postgres import start_postgres
-from devstack.smtp_sink import SmtpSink
+from devstack.smtp_sink import SmtpSinkProcess
 from devstack.temporal import start_time_skipping
 from domain.programme import ProgrammeSpec
 from domain.simulation import Knobs
@@ -72,7 +72,7 @@ async def simulate(
 ) -> SimulationReport:
     started = time.perf_counter()
     knobs = knobs or Knobs()
-    with tempfile.TemporaryDirectory(prefix="tandem-sim-") as tmp, SmtpSink(keep=False) as sink:
+    with tempfile.TemporaryDirectory(prefix="tandem-sim-") as tmp, SmtpSinkProcess() as sink:
         _, pg = start_postgres(Path(tmp) / "pg", persistent=False)
         pool = await create_pool(pg.get_uri(), max_size=20)  # type: ignore[attr-defined]
         env = await start_time_skipping()

@@ -63,7 +63,9 @@ def decide(
         return Decision(rng.uniform(20, 100), kind, {"text": "Je souhaite en parler en privé."})
     if rng.random() < knobs.silent_rate:
         return None
-    delay = rng.uniform(4.5, 6.5) if rng.random() < knobs.late_rate else rng.uniform(0.2, 3)
+    # Answer times keep half a day away from reminders and deadlines, so the simulator's one-day
+    # steps cannot tip an answer to the other side of one: a seed replays the same programme.
+    delay = rng.uniform(3.3, 4.5) if rng.random() < knobs.late_rate else rng.uniform(0.2, 2.4)
     payload = _answer(rng, knobs, role, kind, skills, context, today)
     return None if payload is None else Decision(delay, kind, payload)
 
