@@ -10,7 +10,8 @@ still send twice; the Message-ID is derived from the notification id, so the cop
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.headerregistry import Address
@@ -292,8 +293,29 @@ class Mailer:
         self._tasks = TaskStore(pool)
         self._sent = SentMailLog(pool)
 
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[aiosmtplib.SMTP]:
+        """One SMTP session for several e-mails: a step's e-mails share one connection."""
+        client = aiosmtplib.SMTP(
+            hostname=self._smtp.hostname,
+            port=self._smtp.port,
+            use_tls=self._smtp.use_tls,
+            timeout=30,
+        )
+        await client.connect()
+        try:
+            if self._smtp.username:
+                await client.login(self._smtp.username, self._smtp.password or "")
+            yield client
+        finally:
+            with suppress(aiosmtplib.SMTPException, OSError):
+                await client.quit()
+
     async def deliver(
-        self, n: Notification, attachments: Sequence[tuple[str, str, bytes]] = ()
+        self,
+        n: Notification,
+        attachments: Sequence[tuple[str, str, bytes]] = (),
+        smtp: aiosmtplib.SMTP | None = None,
     ) -> bool:
         """Send `n` once; False when it was already sent or has nobody to go to.
 
@@ -333,17 +355,21 @@ class Mailer:
 
         subject, text, html = render(n.template, recipient.locale, context)
         message = self._message(n, recipient, subject, text, html, attachments)
-        await aiosmtplib.send(
-            message,
-            sender=parseaddr(self._settings.mail_from)[1],  # "Name <a@b>" -> "a@b"
-            recipients=[recipient.email],
-            hostname=self._smtp.hostname,
-            port=self._smtp.port,
-            use_tls=self._smtp.use_tls,
-            username=self._smtp.username,
-            password=self._smtp.password,
-            timeout=30,
-        )
+        sender = parseaddr(self._settings.mail_from)[1]  # "Name <a@b>" -> "a@b"
+        if smtp is not None:
+            await smtp.send_message(message, sender=sender, recipients=[recipient.email])
+        else:
+            await aiosmtplib.send(
+                message,
+                sender=sender,
+                recipients=[recipient.email],
+                hostname=self._smtp.hostname,
+                port=self._smtp.port,
+                use_tls=self._smtp.use_tls,
+                username=self._smtp.username,
+                password=self._smtp.password,
+                timeout=30,
+            )
         await self._sent.record(
             n.notification_id,
             n.programme_id,

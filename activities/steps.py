@@ -32,8 +32,9 @@ class StepActivities:
         if step.close_tasks:
             await self._tasks.close_many(step.close_tasks)
         sent = 0
-        for notification in step.notifications:
-            if await self._mailer.deliver(notification):
-                sent += 1
+        if step.notifications:
+            async with self._mailer.connection() as smtp:
+                for notification in step.notifications:
+                    sent += await self._mailer.deliver(notification, smtp=smtp)
         log.debug("step recorded", events=len(step.events), emails=sent, **step.correlation)
         return StepResult(events_written=len(step.events), emails_sent=sent)
