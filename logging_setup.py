@@ -46,6 +46,9 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
 
 
+_runtime_installed = False
+
+
 def install_temporal_runtime() -> None:
     """Route the Temporal core's own log lines (Rust) through Python logging, never stdout."""
     from temporalio.runtime import (
@@ -60,4 +63,7 @@ def install_temporal_runtime() -> None:
     logging_config = LoggingConfig(
         filter=TelemetryFilter(core_level="WARN", other_level="ERROR"), forwarding=forwarding
     )
-    Runtime.set_default(Runtime(telemetry=TelemetryConfig(logging=logging_config)))
+    global _runtime_installed
+    if not _runtime_installed:  # the default runtime can be set only once per process
+        Runtime.set_default(Runtime(telemetry=TelemetryConfig(logging=logging_config)))
+        _runtime_installed = True

@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from pydantic import BaseModel
+from temporalio.client import WorkflowExecutionStatus
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from control.launch import launch_programme
@@ -64,6 +66,26 @@ class _SkippingClock:
         await self._env.sleep(delta)
 
 
+async def stalled_workflows(env: WorkflowEnvironment, workflow_ids: list[str]) -> list[str]:
+    """Why a simulation cannot move on: running workflows with pending work, for the error."""
+    found = []
+    for workflow_id in workflow_ids:
+        try:
+            description = await env.client.get_workflow_handle(workflow_id).describe()
+        except RPCError:
+            continue
+        raw = description.raw_description
+        if description.status is not WorkflowExecutionStatus.RUNNING:
+            continue
+        task = raw.pending_workflow_task
+        activities = [a.activity_type.name for a in raw.pending_activities]
+        if activities or task.attempt > 1:
+            found.append(
+                f"{workflow_id}: activities {activities}, workflow task attempt {task.attempt}"
+            )
+    return found
+
+
 async def simulate(
     spec: ProgrammeSpec,
     seed: int,
@@ -98,13 +120,25 @@ async def simulate(
                 async def finished() -> bool:
                     return await programme_finished(handle)
 
-                await run_until(
-                    cohort,
-                    _SkippingClock(env),
-                    finished,
-                    timedelta(days=1),
-                    on_step=lambda now: on_day((now - begin).days),
-                )
+                try:
+                    await run_until(
+                        cohort,
+                        _SkippingClock(env),
+                        finished,
+                        timedelta(days=1),
+                        on_step=lambda now: on_day((now - begin).days),
+                    )
+                except RPCError as error:
+                    ids = [launch.workflow_id]
+                    ids += [assessment_workflow_id(spec.id, p.id) for p in spec.participants]
+                    ids += [
+                        pair_workflow_id(spec.id, f"{n:04d}")
+                        for n in range(1, len(spec.participants))
+                    ]
+                    stalled = await stalled_workflows(env, ids)
+                    raise RuntimeError(
+                        f"the simulation stalled ({error}); still busy: " + "; ".join(stalled)
+                    ) from error
                 summary = await handle.result()
                 days = (await env.get_current_time() - begin).days
                 histories = await _largest_history(env, spec, summary)

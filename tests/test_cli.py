@@ -1,0 +1,111 @@
+"""The `tandem` command line as a coordinator uses it: real processes, real exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "examples" / "pilote-2027" / "programme.yaml"
+BROKEN = ROOT / "examples" / "broken" / "programme.yaml"
+
+
+def tandem(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "starter", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        timeout=600,
+    )
+
+
+def test_help_lists_every_command() -> None:
+    result = tandem("--help")
+    assert result.returncode == 0
+    for command in ("programme", "simulate", "demo"):
+        assert command in result.stdout
+    result = tandem("programme", "--help")
+    for command in ("validate", "start", "status", "approve"):
+        assert command in result.stdout
+
+
+def test_validate_accepts_the_sample() -> None:
+    result = tandem("programme", "validate", str(SAMPLE), "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["valid"] is True
+    assert (summary["participants"], summary["mentors"], summary["mentees"]) == (24, 12, 12)
+
+
+def test_validate_reports_every_problem_with_file_line_and_field() -> None:
+    result = tandem("programme", "validate", str(BROKEN))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr + result.stdout
+    problems = [line for line in result.stderr.splitlines() if ".yaml:" in line or ".csv:" in line]
+    assert len(problems) == 14
+    assert any("programme.yaml:4: starts_on: impossible date" in p for p in problems)
+    assert any("participants.csv:4: email: duplicate e-mail" in p for p in problems)
+    assert "nothing was started" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"\x00\x01\x02\xff\xfe garbage", b"id: [unclosed", b"- a\n- list\n"],
+    ids=["binary", "yaml-syntax", "not-a-mapping"],
+)
+def test_validate_never_shows_a_traceback(tmp_path: Path, content: bytes) -> None:
+    bad = tmp_path / "programme.yaml"
+    bad.write_bytes(content)
+    result = tandem("programme", "validate", str(bad))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"{bad}:" in result.stderr
+
+
+def test_start_refuses_a_bad_file_before_contacting_anything() -> None:
+    result = tandem("programme", "start", str(BROKEN), env={"TEMPORAL_ADDRESS": "127.0.0.1:9"})
+    assert result.returncode == 1
+    assert "nothing was started" in result.stderr
+
+
+def test_status_without_a_server_says_what_to_do(tmp_path: Path, pg_uri: str) -> None:
+    result = tandem(
+        "programme",
+        "status",
+        "pilote-2027",
+        env={"TEMPORAL_ADDRESS": "127.0.0.1:9", "DATABASE_URL": pg_uri},
+    )
+    assert result.returncode == 2
+    assert "cannot reach Temporal at 127.0.0.1:9" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_simulate_json_is_one_object_on_stdout() -> None:
+    result = tandem("simulate", "--participants", "6", "--seed", "3", "--json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout)  # the whole of stdout: logs went to stderr
+    for key in (
+        "participants",
+        "pairs_formed",
+        "pairs_completed",
+        "pairs_ended_early",
+        "sessions_planned",
+        "sessions_held",
+        "emails_sent",
+        "events_stored",
+        "max_history_events",
+        "wall_seconds",
+    ):
+        assert key in report
+    assert report["participants"] == 6
+    assert report["pairs_formed"] >= 1
+    assert report["sessions_held"] <= report["sessions_planned"]
+    assert 0 < report["max_history_events"] < 2_000
+    assert report["emails_sent"] > report["participants"]
