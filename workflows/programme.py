@@ -127,8 +127,6 @@ class ProgrammeWorkflow:
         self._s = inp.state or ProgrammeState()
         self._journal = Journal(inp.plan.id)
         self._stream = programme_stream(inp.plan.id)
-        self._waiting_for = "starting"
-        self._next_deadline: datetime | None = None
 
     @workflow.run
     async def run(self, inp: ProgrammeInput) -> ProgrammeSummary:
@@ -479,8 +477,8 @@ class ProgrammeWorkflow:
             concerns=s.concerns,
             sessions_planned=sum(o.sessions_planned for o in outcomes),
             sessions_held=sum(o.sessions_held for o in outcomes),
-            next_deadline=self._next_deadline,
-            waiting_for=self._waiting_for,
+            next_deadline=self._journal.next_deadline,
+            waiting_for=self._journal.waiting_for,
             pairs=list(s.pairs.values()),
             runs=s.runs,
             max_history_length=max(
@@ -492,9 +490,9 @@ class ProgrammeWorkflow:
 
     def _set_phase(self, phase: ProgrammePhase) -> None:
         self._s.phase = phase
-        self._waiting_for = phase.value.replace("_", " ")
+        self._journal.waiting_for = phase.value.replace("_", " ")
         workflow.upsert_search_attributes([PHASE.value_set(phase.value)])
-        workflow.set_current_details(f"phase: {self._waiting_for}")
+        workflow.set_current_details(f"phase: {self._journal.waiting_for}")
 
     def _history_is_long(self) -> bool:
         return workflow.info().get_current_history_length() > HISTORY_LIMIT

@@ -61,6 +61,9 @@ class Journal:
     def __init__(self, programme_id: str) -> None:
         self.programme_id = programme_id
         self._timers: dict[datetime, asyncio.Task[None]] = {}
+        # What the workflow waits for now, for queries and the Temporal UI's current details.
+        self.waiting_for = "starting"
+        self.next_deadline: datetime | None = None
         self._events: list[NewEvent] = []
         self._open: list[TaskSpec] = []
         self._close: list[TaskClosure] = []
@@ -177,6 +180,7 @@ async def wait_until(
             return True
         if also() or journal.deadline_passed(deadline):
             return False
+        journal.waiting_for, journal.next_deadline = what, deadline
         workflow.set_current_details(f"{what} (due {deadline:%Y-%m-%d %H:%M} UTC)")
         timer = journal.timer(deadline, what)
         await workflow.wait_condition(
