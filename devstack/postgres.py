@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import warnings
+from pathlib import Path
 
 # platformdirs warns at import when XDG_RUNTIME_DIR is unset (root, containers, CI): harmless here.
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
