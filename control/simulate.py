@@ -30,7 +30,7 @@ from store.events import EventStore
 from store.sent_mail import SentMailLog
 from worker import build_worker
 from workflows.programme import ProgrammeSummary, ProgrammeWorkflow
-from workflows.shared import assessment_workflow_id, pair_workflow_id
+from workflows.shared import assessment_workflow_id, pair_workflow_id, programme_workflow_id
 
 
 class SimulationReport(BaseModel):
@@ -91,7 +91,9 @@ async def simulate(
     seed: int,
     knobs: Knobs | None = None,
     on_day: Callable[[int], None] = lambda _: None,
+    keep_histories: Path | None = None,
 ) -> SimulationReport:
+    """Run `spec` to its end; `keep_histories` saves a few workflow histories for replay tests."""
     started = time.perf_counter()
     knobs = knobs or Knobs()
     with tempfile.TemporaryDirectory(prefix="tandem-sim-") as tmp, SmtpSinkProcess() as sink:
@@ -141,7 +143,7 @@ async def simulate(
                     ) from error
                 summary = await handle.result()
                 days = (await env.get_current_time() - begin).days
-                histories = await _largest_history(env, spec, summary)
+                histories = await _largest_history(env, spec, summary, keep_histories)
             return SimulationReport(
                 programme_id=spec.id,
                 seed=seed,
@@ -170,12 +172,20 @@ async def simulate(
 
 
 async def _largest_history(
-    env: WorkflowEnvironment, spec: ProgrammeSpec, summary: ProgrammeSummary
+    env: WorkflowEnvironment,
+    spec: ProgrammeSpec,
+    summary: ProgrammeSummary,
+    keep: Path | None,
 ) -> int:
-    ids = [pair_workflow_id(spec.id, p.pair_id) for p in summary.pairs]
+    ids = [programme_workflow_id(spec.id)]
+    ids += [pair_workflow_id(spec.id, p.pair_id) for p in summary.pairs]
     ids += [assessment_workflow_id(spec.id, p.id) for p in spec.participants]
     largest = 0
     for workflow_id in ids:
         history = await env.client.get_workflow_handle(workflow_id).fetch_history()
         largest = max(largest, len(history.events))
+        if keep is not None and (workflow_id == ids[0] or workflow_id in ids[1:3] + ids[-1:]):
+            keep.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (a few small files, once)
+            name = workflow_id.split(":", 1)[0] + "-" + workflow_id.rsplit(":", 1)[-1]
+            (keep / f"{name}.json").write_text(history.to_json())
     return largest
