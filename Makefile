@@ -18,7 +18,7 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/mypy domain workflows
+	$(BIN)/mypy .
 
 demo: install
 	$(BIN)/tandem demo

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import Sequence
 
 import asyncpg
@@ -79,7 +80,14 @@ async def serve(settings: Settings) -> None:
     worker = build_worker(
         client, pool, mail_settings(settings, services.smtp_url), settings.task_queue
     )
-    await worker.run()
+    # SIGTERM (a deployment, `docker stop`) stops polling and lets in-flight activities finish.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    async with worker:
+        await stop.wait()
+    await pool.close()
 
 
 def main() -> None:

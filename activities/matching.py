@@ -24,7 +24,7 @@ def profile(ref: ParticipantRef, answer: dict[str, object]) -> Profile:
         department=ref.department,
         manager_id=ref.manager_id,
         languages=tuple(answer.get("languages") or (ref.locale.value,)),  # type: ignore[arg-type]
-        format=MeetingFormat(answer.get("format") or MeetingFormat.HYBRID),
+        format=MeetingFormat(str(answer.get("format") or MeetingFormat.HYBRID)),
         availability=tuple(answer.get("availability") or ()),  # type: ignore[arg-type]
         levels=dict(answer.get("levels") or {}),  # type: ignore[call-overload]
         targets=dict(answer.get("targets") or {}),  # type: ignore[call-overload]
@@ -43,7 +43,9 @@ class MatchingActivities:
         plan = request.plan
         streams = [participant_stream(p.id) for p in plan.participants]
         answers = await self._events.latest_by_type(EventType.SELF_ASSESSMENT_SUBMITTED, streams)
-        mentors, mentees, missing = [], [], []
+        mentors: list[Profile] = []
+        mentees: list[Profile] = []
+        missing: list[Unmatched] = []
         for ref in plan.participants:
             recorded = answers.get(participant_stream(ref.id))
             if recorded is None:

@@ -85,4 +85,4 @@ async def run_demo(spec: ProgrammeSpec, day_seconds: int, exit_when_done: bool =
         await pool.close()
         await env.shutdown()
         sink.stop()
-        pg.cleanup()  # type: ignore[attr-defined]
+        pg.cleanup()

@@ -18,6 +18,7 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
+from activities.mailer import MailSettings
 from control.launch import launch_programme
 from control.participants import SimulatedCohort, programme_finished, run_until
 from devstack.postgres import start_postgres
@@ -98,11 +99,10 @@ async def simulate(
     knobs = knobs or Knobs()
     with tempfile.TemporaryDirectory(prefix="tandem-sim-") as tmp, SmtpSinkProcess() as sink:
         _, pg = start_postgres(Path(tmp) / "pg", persistent=False)
-        pool = await create_pool(pg.get_uri(), max_size=20)  # type: ignore[attr-defined]
+        pool = await create_pool(pg.get_uri(), max_size=20)
         env = await start_time_skipping()
         try:
             await migrate(pool)
-            from worker import MailSettings
 
             mail = MailSettings(
                 smtp_url=sink.url,
@@ -168,7 +168,7 @@ async def simulate(
         finally:
             await env.shutdown()
             await pool.close()
-            pg.cleanup()  # type: ignore[attr-defined]
+            pg.cleanup()
 
 
 async def _largest_history(

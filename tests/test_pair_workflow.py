@@ -34,7 +34,7 @@ from domain.answers import (
     Reschedule,
     SessionLog,
 )
-from domain.events import EventType, NewEvent, pair_stream, participant_stream
+from domain.events import EventType, NewEvent, RecordedEvent, pair_stream, participant_stream
 from domain.programme import Role
 from domain.steps import StepInput, StepResult
 from domain.tasks import Notification, TaskClosure, TaskKind, TaskSpec, TaskStatus
@@ -47,6 +47,7 @@ from tests.lifecycle_helpers import (
     START,
     Run,
     Stack,
+    TaskFilter,
     eventually,
     mail_settings,
     running_stack,
@@ -78,7 +79,7 @@ async def stack(
         yield s
 
 
-def _is(kind: TaskKind):  # type: ignore[no-untyped-def]
+def _is(kind: TaskKind) -> TaskFilter:
     return lambda task: task.kind is kind
 
 
@@ -119,7 +120,7 @@ async def test_no_go_dissolves_the_pair_and_re_pairs_with_a_backup_never_the_sam
     assert outcome.phase is PairPhase.DISSOLVED
     assert outcome.ended_by == mentee
 
-    stream = pair_stream("0001")
+    stream = await run.pair_stream(1)
     types = await run.event_types(stream)
     assert types.count(EventType.CHEMISTRY_ANSWERED) == 1
     assert types[-1] == EventType.PAIR_DISSOLVED
@@ -176,7 +177,7 @@ async def test_two_missed_sessions_in_a_row_put_the_pair_at_risk(stack: Stack) -
     status = await run.pair_status(1)
     assert (status.sessions_missed, status.sessions_held) == (2, 0)
 
-    stream = pair_stream("0001")
+    stream = await run.pair_stream(1)
 
     async def alerted() -> list[str]:
         types = await run.event_types(stream)
@@ -214,7 +215,7 @@ async def test_reschedule_and_pause_shift_the_cadence(stack: Stack) -> None:
     run = await _pair_in_sessions(stack)
     mentor, mentee = run.ids(Role.MENTOR)[0], run.ids(Role.MENTEE)[0]
     pair_wf = run.pair_id_for(1)
-    stream = pair_stream("0001")
+    stream = await run.pair_stream(1)
     planned = {
         e.data["session_number"]: datetime.fromisoformat(e.data["at"])
         for e in await run.events(stream)
@@ -235,12 +236,12 @@ async def test_reschedule_and_pause_shift_the_cadence(stack: Stack) -> None:
     )
     assert moved_to.isoformat() in ack.next_step
 
-    async def rescheduled() -> list[object]:
+    async def rescheduled() -> list[RecordedEvent]:
         return [e for e in await run.events(stream) if e.type == EventType.SESSION_RESCHEDULED]
 
     (event,) = await eventually(rescheduled, "SessionRescheduled recorded")
-    assert event.data["session_number"] == 1  # type: ignore[attr-defined]
-    assert datetime.fromisoformat(event.data["at"]) == planned[1] + timedelta(days=3)  # type: ignore[attr-defined]
+    assert event.data["session_number"] == 1
+    assert datetime.fromisoformat(event.data["at"]) == planned[1] + timedelta(days=3)
     for person in (mentor, mentee):
         assert len(stack.mails("session_rescheduled", run.email(person))) == 1
 
@@ -305,7 +306,9 @@ async def test_a_participant_ends_the_pair_early(stack: Stack) -> None:
     assert (outcome.ended_by, outcome.reason) == (mentee, "Mutation à Lyon")
 
     ended = [
-        e for e in await run.events(pair_stream("0001")) if e.type == EventType.PAIR_ENDED_EARLY
+        e
+        for e in await run.events(await run.pair_stream(1))
+        if e.type == EventType.PAIR_ENDED_EARLY
     ]
     assert [e.data for e in ended] == [
         {"ended_by": mentee, "ended_by_role": "mentee", "reason": "Mutation à Lyon"}
@@ -337,7 +340,7 @@ async def test_wrong_phase_wrong_task_and_repeated_answers_are_refused(stack: St
     await run.run_until(chemistry_open, "chemistry tasks", 20, skip=_is(TaskKind.CHEMISTRY))
     mentor_chem = await run.task(TaskKind.CHEMISTRY, mentor)
     pair = stack.client.get_workflow_handle(mentor_chem.workflow_id)
-    stream = pair_stream("0001")
+    stream = await run.pair_stream(1)
     history_before = len((await pair.fetch_history()).events)
     assert history_before > 0
     events_before = await run.event_types(stream)
