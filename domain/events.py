@@ -48,8 +48,9 @@ def programme_stream(programme_id: str) -> str:
     return f"programme-{programme_id}"
 
 
-def pair_stream(pair_id: str) -> str:
-    return f"pair-{pair_id}"
+def pair_stream(programme_id: str, pair_id: str) -> str:
+    # Pair ids count from 0001 in each programme: the programme keeps two cohorts' streams apart.
+    return f"pair-{programme_id}-{pair_id}"
 
 
 def participant_stream(participant_id: str) -> str:

@@ -421,7 +421,7 @@ async def test_a_retried_record_step_writes_and_mails_once(
         events=(
             NewEvent(
                 event_id=uuid4(),
-                stream_name=pair_stream(f"{spec.id}-0001"),
+                stream_name=pair_stream(spec.id, "0001"),
                 type=EventType.PAIR_FORMED,
                 data={"mentor_id": mentor_id, "mentee_id": mentee_id},
             ),

@@ -66,7 +66,7 @@ async def test_concurrent_migrations_apply_each_file_once(empty_database: str) -
 
 async def test_append_then_read_stream_in_order(pool: asyncpg.Pool) -> None:
     store = EventStore(pool)
-    stream = pair_stream("a1")
+    stream = pair_stream("p", "a1")
     when = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
     events = [ev(stream, session=i, at=when) for i in range(5)]
     positions = await store.append(events, metadata={"workflow_id": "wf-1"})
@@ -194,7 +194,7 @@ async def test_expected_version_is_checked_for_a_partially_new_batch(pool: async
 
 async def test_concurrent_appends_to_one_stream_are_gap_free(pool: asyncpg.Pool) -> None:
     store = EventStore(pool)
-    stream = pair_stream("busy")
+    stream = pair_stream("p", "busy")
     batches = [[ev(stream, batch=b, i=i) for i in range(3)] for b in range(20)]
     await asyncio.gather(*(store.append(batch, expected_version=ANY) for batch in batches))
 
@@ -310,7 +310,7 @@ async def test_count_and_stream_names_by_prefix(pool: asyncpg.Pool) -> None:
 
 async def test_latest_by_type(pool: asyncpg.Pool) -> None:
     store = EventStore(pool)
-    a, b, c = pair_stream("a"), pair_stream("b"), pair_stream("c")
+    a, b, c = pair_stream("p", "a"), pair_stream("p", "b"), pair_stream("p", "c")
     await store.append(
         [
             ev(a, EventType.SESSION_LOGGED, n=1),

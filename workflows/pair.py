@@ -123,7 +123,7 @@ class PairWorkflow:
     def __init__(self, inp: PairInput) -> None:
         self._in = inp
         self._journal = Journal(inp.programme_id)
-        self._stream = pair_stream(inp.pair_id)
+        self._stream = pair_stream(inp.programme_id, inp.pair_id)
         self._phase = PairPhase.CHEMISTRY
         self._tasks: dict[UUID, OpenTask] = {}
         self._chemistry: dict[str, ChemistryAnswer] = {}
@@ -578,6 +578,14 @@ class PairWorkflow:
         new_at = datetime.combine(request.new_date, session.at.timetz())
         if new_at <= workflow.now():
             raise ApplicationError("the new date must be in the future", type="Invalid")
+        if request.session_number > 1:
+            previous = self._sessions[request.session_number - 2]
+            if new_at <= previous.at:
+                raise ApplicationError(
+                    f"session {request.session_number} must come after session "
+                    f"{previous.number} ({iso_date(previous.at)})",
+                    type="Invalid",
+                )
         if new_at - session.at > self._days(self._in.cadence_days):
             raise ApplicationError(
                 "a session moves by at most one cadence; pause the pair instead", type="Invalid"
