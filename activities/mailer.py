@@ -31,7 +31,7 @@ from jinja2.runtime import Context
 from domain.tasks import Notification, TaskKind
 from domain.tokens import sign_task_token
 from store.participants import ParticipantStore
-from store.programmes import ProgrammeStore
+from store.programmes import ProgrammeRecord, ProgrammeStore
 from store.sent_mail import SentMailLog
 from store.tasks import TaskRecord, TaskStore
 
@@ -292,6 +292,7 @@ class Mailer:
         self._programmes = ProgrammeStore(pool)
         self._tasks = TaskStore(pool)
         self._sent = SentMailLog(pool)
+        self._programme_cache: dict[str, ProgrammeRecord] = {}
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[aiosmtplib.SMTP]:
@@ -328,7 +329,12 @@ class Mailer:
             bound.info("mail.skipped_duplicate")
             return False
 
-        programme = await self._programmes.get(n.programme_id)
+        programme = self._programme_cache.get(n.programme_id)
+        if programme is None:
+            programme = await self._programmes.get(n.programme_id)
+            if programme is not None:
+                # A programme's row never changes once launched (upsert leaves it as it is).
+                self._programme_cache[n.programme_id] = programme
         if programme is None:
             raise LookupError(f"programme {n.programme_id!r} not found")
         recipient = await self._recipient(n, programme.locale, programme.coordinator_email)
