@@ -567,9 +567,7 @@ class PairWorkflow:
 
     @reschedule.validator
     def _check_reschedule(self, request: Reschedule) -> None:
-        self._require(
-            request, TaskKind.PAIR_MANAGE, {PairPhase.GOALS, PairPhase.SESSIONS}, keep_open=True
-        )
+        self._require(request, TaskKind.PAIR_MANAGE, {PairPhase.GOALS, PairPhase.SESSIONS})
         if not 1 <= request.session_number <= len(self._sessions):
             raise ApplicationError("there is no such session", type="Invalid")
         session = self._sessions[request.session_number - 1]
@@ -613,9 +611,7 @@ class PairWorkflow:
 
     @pause.validator
     def _check_pause(self, request: Pause) -> None:
-        self._require(
-            request, TaskKind.PAIR_MANAGE, {PairPhase.GOALS, PairPhase.SESSIONS}, keep_open=True
-        )
+        self._require(request, TaskKind.PAIR_MANAGE, {PairPhase.GOALS, PairPhase.SESSIONS})
         if self._paused_until is not None:
             raise ApplicationError("the pair is already paused", type="WrongPhase")
         if request.days > self._in.durations.max_pause_days:
@@ -680,7 +676,6 @@ class PairWorkflow:
             request,
             TaskKind.PAIR_MANAGE,
             {PairPhase.GOALS, PairPhase.SESSIONS, PairPhase.FINAL},
-            keep_open=True,
         )
         if self._ended_by is not None:
             raise ApplicationError("the pair is already ending", type="WrongPhase")
@@ -713,9 +708,7 @@ class PairWorkflow:
 
     # ---- helpers ------------------------------------------------------------------------------
 
-    def _require(
-        self, action: Action, kind: TaskKind, phases: set[PairPhase], keep_open: bool = False
-    ) -> OpenTask:
+    def _require(self, action: Action, kind: TaskKind, phases: set[PairPhase]) -> OpenTask:
         task = self._tasks.get(action.task_id)
         if self._phase not in phases or self._ended_by is not None:
             raise ApplicationError(
