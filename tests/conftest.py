@@ -9,10 +9,12 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from temporalio.testing import WorkflowEnvironment
 
 from devstack.postgres import start_postgres
 from devstack.smtp_sink import SmtpSink
 from store.db import create_pool, migrate
+from tests.lifecycle_helpers import Stack, running_stack, time_skipping_environment
 
 _db_counter = itertools.count(1)
 
@@ -62,3 +64,19 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
 def smtp_sink() -> Iterator[SmtpSink]:
     with SmtpSink() as sink:
         yield sink
+
+
+# A module-scoped fixture here still gives each test module its own time-skipping server: its
+# clock is shared by everything in it, so modules must not share one.
+@pytest.fixture(scope="module")
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    async with time_skipping_environment() as e:
+        yield e
+
+
+@pytest.fixture
+async def stack(
+    env: WorkflowEnvironment, pool: asyncpg.Pool, smtp_sink: SmtpSink
+) -> AsyncIterator[Stack]:
+    async with running_stack(env, pool, smtp_sink) as s:
+        yield s

@@ -4,16 +4,12 @@ report, and the self-assessment window of a participant who never answers."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
-import asyncpg
-import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from control.participants import SimulatedCohort, run_until
 from control.simulate import simulate
-from devstack.smtp_sink import SmtpSink
 from domain.events import EventType, participant_stream, programme_stream
 from domain.programme import Role
 from domain.simulation import synthetic_programme
@@ -25,29 +21,13 @@ from tests.lifecycle_helpers import (
     EVERYONE_ANSWERS,
     START,
     Stack,
-    running_stack,
     small_cohort,
-    time_skipping_environment,
 )
 from workflows.programme import ProgrammePhase
 from workflows.shared import assessment_workflow_id
 
 COORDINATOR = "coordination@example.com"
 HOUR = timedelta(hours=1)
-
-
-@pytest.fixture(scope="module")
-async def env() -> AsyncIterator[WorkflowEnvironment]:
-    async with time_skipping_environment() as e:
-        yield e
-
-
-@pytest.fixture
-async def stack(
-    env: WorkflowEnvironment, pool: asyncpg.Pool, smtp_sink: SmtpSink
-) -> AsyncIterator[Stack]:
-    async with running_stack(env, pool, smtp_sink) as s:
-        yield s
 
 
 class _Clock:

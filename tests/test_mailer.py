@@ -13,6 +13,7 @@ from jinja2 import UndefinedError
 
 from activities.mailer import (
     LOCALES,
+    TASK_TEMPLATES,
     TEMPLATES,
     TEMPLATES_DIR,
     Mailer,
@@ -362,18 +363,9 @@ COORDINATOR_TEMPLATES = {
     "concern_raised",
     "programme_completed",
 }
-TASK_TEMPLATES = {
-    "self_assessment",
-    "self_assessment_reminder",
-    "matching_review",
-    "chemistry",
-    "chemistry_reminder",
-    "goals_propose",
-    "goals_confirm",
-    "session_log",
-    "midpoint_survey",
-    "final_evaluation",
-}
+# Templates given a task link here: the mailer's own list, and the coordinator's review (whose
+# link is optional and must render both ways).
+LINKED_TEMPLATES = TASK_TEMPLATES | {"matching_review"}
 
 
 def _context(template: str, locale: str, role: str = "mentor") -> dict[str, Any]:
@@ -384,7 +376,7 @@ def _context(template: str, locale: str, role: str = "mentor") -> dict[str, Any]
         "recipient_name": None if coordinator else "Claire Dubois",
         "recipient_role": None if coordinator else role,
         "locale": locale,
-        "task_link": f"{BASE_URL}/t/TASK" if template in TASK_TEMPLATES else None,
+        "task_link": f"{BASE_URL}/t/TASK" if template in LINKED_TEMPLATES else None,
         "concern_link": None if coordinator else f"{BASE_URL}/t/CONCERN",
     }
     if "partner_id" in context:

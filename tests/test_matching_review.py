@@ -2,39 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import asyncpg
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.testing import WorkflowEnvironment
 
-from devstack.smtp_sink import SmtpSink
 from domain.answers import CoordinatorCommand
 from domain.events import EventType, programme_stream
 from domain.programme import MatchingSettings
 from tests.lifecycle_helpers import (
     Run,
     Stack,
-    running_stack,
     small_cohort,
-    time_skipping_environment,
 )
 from workflows.programme import ProgrammePhase, ProgrammeWorkflow
-
-
-@pytest.fixture(scope="module")
-async def env() -> AsyncIterator[WorkflowEnvironment]:
-    async with time_skipping_environment() as e:
-        yield e
-
-
-@pytest.fixture
-async def stack(
-    env: WorkflowEnvironment, pool: asyncpg.Pool, smtp_sink: SmtpSink
-) -> AsyncIterator[Stack]:
-    async with running_stack(env, pool, smtp_sink) as s:
-        yield s
 
 
 async def _launch_for_review(stack: Stack) -> Run:

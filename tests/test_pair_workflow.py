@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from uuid import uuid4
 
@@ -52,7 +51,6 @@ from tests.lifecycle_helpers import (
     mail_settings,
     running_stack,
     small_cohort,
-    time_skipping_environment,
 )
 from workflows.pair import PairOutcome, PairPhase
 from workflows.programme import ProgrammePhase
@@ -63,20 +61,6 @@ _WORKFLOW_TASK_EVENTS = {
     EventTypeProto.EVENT_TYPE_WORKFLOW_TASK_STARTED,
     EventTypeProto.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
 }
-
-
-@pytest.fixture(scope="module")
-async def env() -> AsyncIterator[WorkflowEnvironment]:
-    async with time_skipping_environment() as e:
-        yield e
-
-
-@pytest.fixture
-async def stack(
-    env: WorkflowEnvironment, pool: asyncpg.Pool, smtp_sink: SmtpSink
-) -> AsyncIterator[Stack]:
-    async with running_stack(env, pool, smtp_sink) as s:
-        yield s
 
 
 def _is(kind: TaskKind) -> TaskFilter:

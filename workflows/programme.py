@@ -144,18 +144,22 @@ class ProgrammeWorkflow:
             elif s.phase is ProgrammePhase.RUNNING:
                 await self._run_pairs()
             self._continue_as_new_if_long()
+        summary = self.summary()
+        outcome = {
+            "pairs_completed": summary.pairs_completed,
+            "pairs_ended_early": summary.pairs_ended_early,
+        }
         self._journal.event(
             self._stream,
             EventType.PROGRAMME_COMPLETED,
-            **self.summary().model_dump(
-                mode="json", include={"pairs_completed", "pairs_ended_early", "pairs_dissolved"}
-            ),
+            **outcome,
+            pairs_dissolved=summary.pairs_dissolved,
         )
         self._journal.notify(
             None,
             "programme_completed",
-            pairs_completed=self.summary().pairs_completed,
-            pairs_ended_early=self.summary().pairs_ended_early,
+            pairs_completed=summary.pairs_completed,
+            pairs_ended_early=summary.pairs_ended_early,
         )
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._journal.flush("programme completed")
