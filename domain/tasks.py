@@ -53,6 +53,11 @@ class TaskClosure(BaseModel):
 
     task_id: UUID
     status: TaskStatus
+    # Programme time, like `TaskSpec.issued_at`; None means "now" for the store.
+    closed_at: datetime | None = None
+    # The participant's answer (without the ids the link already carries), shown read-only when
+    # the link is opened again.
+    answer: dict[str, Any] | None = None
 
 
 class Notification(BaseModel):

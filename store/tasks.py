@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -22,11 +23,12 @@ class TaskRecord(TaskSpec):
     status: TaskStatus
     issued_at: datetime
     closed_at: datetime | None
+    answer: dict[str, Any] | None = None
 
 
 _COLUMNS = (
     "task_id, programme_id, participant_id, kind, workflow_id, update_name, due_at, context, "
-    "status, issued_at, closed_at"
+    "status, issued_at, closed_at, answer"
 )
 
 
@@ -83,12 +85,17 @@ class TaskStore:
             return 0
         status = await self._pool.execute(
             """
-            UPDATE tasks SET status = c.status, closed_at = now()
-            FROM unnest($1::uuid[], $2::text[]) AS c(task_id, status)
+            UPDATE tasks
+            SET status = c.status, closed_at = coalesce(c.closed_at, now()),
+                answer = c.answer::jsonb
+            FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[])
+                 AS c(task_id, status, closed_at, answer)
             WHERE tasks.task_id = c.task_id AND tasks.status = 'open'
             """,
             list(first),
             [str(c.status) for c in first.values()],
+            [c.closed_at for c in first.values()],
+            [None if c.answer is None else json_dumps(c.answer) for c in first.values()],
         )
         return int(status.split()[-1])  # "UPDATE <n>"
 

@@ -41,7 +41,7 @@ from store.events import EventStore
 from store.participants import ParticipantStore
 from store.programmes import ProgrammeStore
 from store.sent_mail import SentMailLog
-from store.tasks import TaskStore
+from store.tasks import TaskRecord, TaskStore
 from tests.lifecycle_helpers import (
     START,
     Run,
@@ -186,10 +186,23 @@ async def test_two_missed_sessions_in_a_row_put_the_pair_at_risk(stack: Stack) -
         return bool(await run.open_tasks(TaskKind.SESSION_LOG))
 
     await run.run_until(log_open, "session 3 log task", 20, skip=session_log)
-    await run.answer(await run.task(TaskKind.SESSION_LOG, mentor), held=True)
+    third = await run.task(TaskKind.SESSION_LOG, mentor)
+    await run.answer(third, held=True, notes="Prompts <b>& tables</b>")
     status = await run.pair_status(1)
     assert not status.at_risk
     assert status.sessions_held == 1
+
+    # The task keeps the answer (for the link opened again) and the programme time it closed.
+    async def closed() -> TaskRecord | None:
+        task = await TaskStore(stack.pool).get(third.task_id)
+        return task if task is not None and task.status is TaskStatus.DONE else None
+
+    done: TaskRecord = await eventually(closed, "session 3 log closed")
+    assert done.answer is not None
+    assert (done.answer["held"], done.answer["notes"]) == (True, "Prompts <b>& tables</b>")
+    assert "task_id" not in done.answer and "participant_id" not in done.answer
+    assert done.closed_at is not None and done.closed_at >= third.issued_at
+    assert done.closed_at.year == 2027  # programme time, not the database's clock
 
 
 # ---- c. reschedule and pause ---------------------------------------------------------------

@@ -535,3 +535,22 @@ async def test_tasks_keep_the_programme_time_they_were_issued_at(pool: asyncpg.P
     await store.open_many([task])
     record = await store.get(task.task_id)
     assert record is not None and record.issued_at == later
+
+
+async def test_a_closed_task_keeps_its_answer_and_programme_closing_time(
+    pool: asyncpg.Pool,
+) -> None:
+    store = TaskStore(pool)
+    task = _task()
+    await store.open_many([task])
+    closed_at = datetime(2031, 5, 6, 10, 30, tzinfo=UTC)
+    answer = {"held": True, "notes": "<b>Prompt engineering</b> & Excel"}
+    closure = TaskClosure(
+        task_id=task.task_id, status=TaskStatus.DONE, closed_at=closed_at, answer=answer
+    )
+    await store.close_many([closure])
+    # A late retry with another answer rewrites nothing.
+    await store.close_many([closure.model_copy(update={"answer": {"held": False}})])
+    record = await store.get(task.task_id)
+    assert record is not None
+    assert (record.status, record.closed_at, record.answer) == (TaskStatus.DONE, closed_at, answer)

@@ -111,7 +111,7 @@ class AssessmentWorkflow:
         assert self._task_id is not None
         self._answer = answer
         journal = self._journal
-        journal.close_task(self._task_id)
+        journal.close_task(self._task_id, answer=answer)
         journal.event(
             participant_stream(answer.participant_id),
             EventType.SELF_ASSESSMENT_SUBMITTED,

@@ -454,7 +454,7 @@ class PairWorkflow:
     @workflow.update(name="chemistry")
     def chemistry(self, answer: ChemistryAnswer) -> Acknowledgement:
         self._chemistry[answer.participant_id] = answer
-        self._close(answer.task_id)
+        self._close(answer.task_id, answer=answer)
         self._journal.event(
             self._stream,
             EventType.CHEMISTRY_ANSWERED,
@@ -472,7 +472,7 @@ class PairWorkflow:
     def propose_goals(self, proposal: GoalsProposal) -> Acknowledgement:
         inp = self._in
         self._goals = proposal
-        self._close(proposal.task_id)
+        self._close(proposal.task_id, answer=proposal)
         goals = [g.model_dump(mode="json") for g in proposal.goals]
         self._journal.event(self._stream, EventType.GOALS_PROPOSED, goals=goals)
         due = workflow.now() + self._days(inp.durations.goals_days)
@@ -494,7 +494,7 @@ class PairWorkflow:
     @workflow.update(name="confirm_goals")
     def confirm_goals(self, confirmation: GoalsConfirmation) -> Acknowledgement:
         self._goals_confirmed = confirmation.confirmed
-        self._close(confirmation.task_id)
+        self._close(confirmation.task_id, answer=confirmation)
         self._journal.event(
             self._stream,
             EventType.GOALS_CONFIRMED,
@@ -515,7 +515,7 @@ class PairWorkflow:
     def log_session(self, log: SessionLog) -> Acknowledgement:
         session = self._sessions[log.session_number - 1]
         session.logged, session.held = True, log.held
-        self._close(log.task_id)
+        self._close(log.task_id, answer=log)
         self._journal.event(
             self._stream,
             EventType.SESSION_LOGGED,
@@ -621,7 +621,7 @@ class PairWorkflow:
 
     @workflow.update(name="midpoint_survey")
     def midpoint_survey(self, answer: MidpointAnswer) -> Acknowledgement:
-        self._close(answer.task_id)
+        self._close(answer.task_id, answer=answer)
         self._journal.event(
             self._stream,
             EventType.MIDPOINT_ANSWERED,
@@ -645,7 +645,7 @@ class PairWorkflow:
     @workflow.update(name="final_evaluation")
     def final_evaluation(self, evaluation: FinalEvaluation) -> Acknowledgement:
         self._final[evaluation.participant_id] = evaluation
-        self._close(evaluation.task_id)
+        self._close(evaluation.task_id, answer=evaluation)
         self._journal.event(
             self._stream,
             EventType.FINAL_EVALUATION_SUBMITTED,
@@ -741,9 +741,11 @@ class PairWorkflow:
         )
         return task_id
 
-    def _close(self, task_id: UUID, status: TaskStatus = TaskStatus.DONE) -> None:
+    def _close(
+        self, task_id: UUID, status: TaskStatus = TaskStatus.DONE, answer: Action | None = None
+    ) -> None:
         if self._tasks.pop(task_id, None) is not None:
-            self._journal.close_task(task_id, status)
+            self._journal.close_task(task_id, status, answer)
 
     def _expire(self, kind: TaskKind) -> None:
         for task in [t for t in self._tasks.values() if t.kind is kind]:

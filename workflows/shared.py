@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey
 
@@ -122,8 +123,22 @@ class Journal:
         )
         return task_id
 
-    def close_task(self, task_id: UUID, status: TaskStatus = TaskStatus.DONE) -> None:
-        self._close.append(TaskClosure(task_id=task_id, status=status))
+    def close_task(
+        self,
+        task_id: UUID,
+        status: TaskStatus = TaskStatus.DONE,
+        answer: BaseModel | None = None,
+    ) -> None:
+        self._close.append(
+            TaskClosure(
+                task_id=task_id,
+                status=status,
+                closed_at=workflow.now(),
+                answer=None
+                if answer is None
+                else answer.model_dump(mode="json", exclude={"task_id", "participant_id"}),
+            )
+        )
 
     def notify(
         self, participant_id: str | None, template: str, task_id: UUID | None = None, **context: Any
