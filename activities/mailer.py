@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
@@ -28,6 +28,7 @@ import structlog
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
 
+from domain.calendar import Attendee, CalendarMethod, SessionSeries, series_ics, slots
 from domain.tasks import Notification, TaskKind
 from domain.tokens import sign_task_token
 from store.participants import ParticipantStore
@@ -58,6 +59,7 @@ TEMPLATES = (
     "session_log",
     "session_missed",
     "at_risk",
+    "sessions_scheduled",
     "session_rescheduled",
     "pair_paused",
     "pair_resumed",
@@ -85,6 +87,15 @@ TASK_TEMPLATES = frozenset(
         "final_evaluation",
     }
 )
+
+_INVITE_SUMMARY = {
+    "fr": "Mentorat inversé : séance avec {partner}",
+    "en": "Reverse mentoring: session with {partner}",
+}
+_INVITE_DESCRIPTION = {
+    "fr": "Séance du programme « {programme} ». Tandem envoie une mise à jour si elle change.",
+    "en": "A session of the {programme} programme. Tandem sends an update if it changes.",
+}
 
 # When a partner's row is gone (erased on request) the e-mail still has to read correctly.
 _UNKNOWN_PARTNER = {"fr": "un(e) collègue", "en": "a colleague"}
@@ -352,6 +363,7 @@ class Mailer:
             "task_link": await self._task_link(n.task_id),
             "concern_link": await self._concern_link(recipient.participant_id),
         }
+        partner = None
         if "partner_id" in n.context:
             partner_id = n.context["partner_id"]
             partner = await self._participants.get(str(partner_id)) if partner_id else None
@@ -360,6 +372,10 @@ class Mailer:
             )
 
         subject, text, html = render(n.template, recipient.locale, context)
+        if "calendar" in n.context:
+            others = () if partner is None else (Attendee(partner.email, partner.name),)
+            invite = self._invitation(n.context["calendar"], recipient, others, context)
+            attachments = (*attachments, invite)
         message = self._message(n, recipient, subject, text, html, attachments)
         sender = parseaddr(self._settings.mail_from)[1]  # "Name <a@b>" -> "a@b"
         if smtp is not None:
@@ -422,6 +438,32 @@ class Mailer:
         )
         return f"{self._settings.public_base_url.rstrip('/')}/t/{token}"
 
+    def _invitation(
+        self,
+        calendar: Mapping[str, Any],
+        recipient: _Recipient,
+        others: tuple[Attendee, ...],
+        context: Mapping[str, Any],
+    ) -> tuple[str, str, bytes]:
+        """The pair's sessions as an ICS attachment (see `domain.calendar`)."""
+        method = CalendarMethod(calendar["method"])
+        locale = recipient.locale
+        organizer_name, organizer_email = parseaddr(self._settings.mail_from)
+        series = SessionSeries(
+            uid=str(calendar["uid"]),
+            sequence=int(calendar["sequence"]),
+            method=method,
+            summary=_INVITE_SUMMARY[locale].format(partner=context.get("partner_name") or ""),
+            description=_INVITE_DESCRIPTION[locale].format(programme=context["programme_name"]),
+            organizer=Attendee(organizer_email, organizer_name or None),
+            attendees=(Attendee(recipient.email, recipient.name), *others),
+            cadence=timedelta(seconds=int(calendar["cadence_seconds"])),
+            minutes=int(calendar.get("minutes", 60)),
+            sessions=slots([tuple(s) for s in calendar["sessions"]]),
+            stamp=datetime.now(UTC),
+        )
+        return ("invitation.ics", f"text/calendar; method={method.value}", series_ics(series))
+
     def _message(
         self,
         n: Notification,
@@ -444,10 +486,15 @@ class Mailer:
         message.set_content(text)
         message.add_alternative(html, subtype="html")
         for filename, mime_type, content in attachments:
-            maintype, _, subtype = mime_type.partition("/")
+            kind, *params = (part.strip() for part in mime_type.split(";"))
+            maintype, _, subtype = kind.partition("/")
             message.add_attachment(
                 content, maintype=maintype, subtype=subtype or "octet-stream", filename=filename
             )
+            *_, part = message.iter_attachments()
+            for param in params:  # e.g. `method=REQUEST`, which calendars read on text/calendar
+                name, _, value = param.partition("=")
+                part.set_param(name, value)
         return message
 
 

@@ -30,6 +30,7 @@ from store.participants import ParticipantStore
 from store.programmes import ProgrammeStore
 from store.sent_mail import SentMailLog
 from store.tasks import TaskStore
+from tests.calendar_helpers import events, invitation
 
 SECRET = b"mailer-test-secret"
 BASE_URL = "https://tandem.example"
@@ -302,6 +303,48 @@ async def test_attachments_travel_with_the_message(
     assert "lundi 1er mars 2027" in mail.text()
 
 
+async def test_a_calendar_context_becomes_an_invitation_for_both_partners(
+    pool: asyncpg.Pool, mailer: Mailer, smtp_sink: SmtpSink
+) -> None:
+    await _seed(pool)
+    first = "2027-02-01T09:00:00+00:00"
+    calendar = {
+        "uid": "pair:p:0001@tandem",
+        "sequence": 0,
+        "method": "REQUEST",
+        "cadence_seconds": 14 * 86_400,
+        "sessions": [
+            [1, first, first],
+            [2, "2027-02-15T09:00:00+00:00", "2027-02-15T09:00:00+00:00"],
+        ],
+    }
+    for me, partner in ((BOB, ALICE), (ALICE, BOB)):
+        n = _notification(
+            me.id,
+            "sessions_scheduled",
+            partner_id=partner.id,
+            sessions_total=2,
+            first_session_date=first,
+            cadence_days=14,
+            calendar=calendar,
+        )
+        assert await mailer.deliver(n)
+
+    to_bob, to_alice = smtp_sink.messages
+    for mail, summary in (
+        (to_bob, "Reverse mentoring: session with Alice Martin"),
+        (to_alice, "Mentorat inversé : séance avec Bob Smith"),
+    ):
+        (series,) = events(invitation(mail))
+        assert str(series["SUMMARY"]) == summary  # in the reader's language
+        assert sorted(str(a) for a in series["ATTENDEE"]) == [
+            "mailto:alice@example.org",
+            "mailto:bob@example.org",
+        ]
+        assert str(series["UID"]) == "pair:p:0001@tandem"
+    assert "every 14 days" in to_bob.text() and "tous les 14 jours" in to_alice.text()
+
+
 async def test_an_unknown_template_is_a_clear_error(pool: asyncpg.Pool, mailer: Mailer) -> None:
     await _seed(pool)
     with pytest.raises(ValueError, match="no_such_template"):
@@ -344,6 +387,12 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "session_log": {"session_number": 2, "session_date": "2027-02-22", "due_date": "2027-03-01"},
     "session_missed": {"session_number": 4, "missed_in_a_row": 2},
     "at_risk": {"pair_id": "pair-3", "missed_in_a_row": 3},
+    "sessions_scheduled": {
+        "partner_id": "p-bob",
+        "sessions_total": 12,
+        "first_session_date": "2027-02-01T09:00:00+00:00",
+        "cadence_days": 14,
+    },
     "session_rescheduled": {"session_number": 5, "session_date": "2027-04-12"},
     "pair_paused": {"until_date": "2027-05-03"},
     "pair_resumed": {"next_session_date": "2027-05-10"},

@@ -42,6 +42,7 @@ from store.participants import ParticipantStore
 from store.programmes import ProgrammeStore
 from store.sent_mail import SentMailLog
 from store.tasks import TaskRecord, TaskStore
+from tests.calendar_helpers import events, invitation
 from tests.lifecycle_helpers import (
     START,
     Run,
@@ -241,6 +242,17 @@ async def test_reschedule_and_pause_shift_the_cadence(stack: Stack) -> None:
     assert datetime.fromisoformat(event.data["at"]) == planned[1] + timedelta(days=3)
     for person in (mentor, mentee):
         assert len(stack.mails("session_rescheduled", run.email(person))) == 1
+        # The calendar had the series; the update moves session 1 and, with it, the rest.
+        (scheduled,) = stack.mails("sessions_scheduled", run.email(person))
+        (series,) = events(invitation(scheduled))
+        assert series.decoded("DTSTART") == planned[1]
+        assert (series["RRULE"]["INTERVAL"], series["RRULE"]["COUNT"]) == ([14], [4])
+        (moved,) = stack.mails("session_rescheduled", run.email(person))
+        master, *overrides = events(invitation(moved))
+        assert str(master["UID"]) == str(series["UID"]) and master["SEQUENCE"] == 1
+        assert {o.decoded("RECURRENCE-ID"): o.decoded("DTSTART") for o in overrides} == {
+            planned[k]: planned[k] + timedelta(days=3) for k in planned
+        }
 
     async def logged(number: int) -> bool:
         tasks = await run.tasks_ever(TaskKind.SESSION_LOG, pair_wf)
@@ -277,8 +289,13 @@ async def test_reschedule_and_pause_shift_the_cadence(stack: Stack) -> None:
     assert types.count(EventType.PAIR_RESUMED) == 1
     assert types.index(EventType.PAIR_PAUSED) < types.index(EventType.PAIR_RESUMED)
     for person in (mentor, mentee):
-        assert len(stack.mails("pair_paused", run.email(person))) == 1
+        (paused,) = stack.mails("pair_paused", run.email(person))
         assert len(stack.mails("pair_resumed", run.email(person))) == 1
+        master, *overrides = events(invitation(paused))
+        assert master["SEQUENCE"] == 2
+        assert {o.decoded("RECURRENCE-ID"): o.decoded("DTSTART") for o in overrides} == {
+            planned[k]: planned[k] + timedelta(days=3 if k == 1 else 3 + 14) for k in planned
+        }
     assert (await run.pair_status(1)).paused_until is None
     assert run.refused == []
 
@@ -316,7 +333,13 @@ async def test_a_participant_ends_the_pair_early(stack: Stack) -> None:
     closed = await store.get(manage.task_id)
     assert closed is not None and closed.status is TaskStatus.CANCELLED
     for person in (mentor, mentee):
-        assert len(stack.mails("pair_ended_early", run.email(person))) == 1
+        (farewell,) = stack.mails("pair_ended_early", run.email(person))
+        # The sessions leave both calendars.
+        calendar = invitation(farewell)
+        (series,) = events(calendar)
+        assert str(calendar["METHOD"]) == "CANCEL" and str(series["STATUS"]) == "CANCELLED"
+        (scheduled,) = stack.mails("sessions_scheduled", run.email(person))
+        assert str(series["UID"]) == str(events(invitation(scheduled))[0]["UID"])
 
     summary = await run.handle.result()
     assert summary.phase is ProgrammePhase.COMPLETED

@@ -70,6 +70,7 @@ class PairInput(BaseModel):
 class Session(BaseModel):
     number: int
     at: datetime
+    planned: datetime  # where the series' calendar rule puts it (`at` moves, this does not)
     reminded: bool = False
     log_task: UUID | None = None
     logged: bool = False
@@ -140,6 +141,7 @@ class PairWorkflow:
         self._ended_by: str | None = None
         self._end_reason = ""
         self._changed = False  # set by handlers that move the timeline
+        self._calendar_sequence = -1  # the SEQUENCE of the last invitation sent
         self._waiting_for = "chemistry meeting"
 
     # ---- the lifecycle ------------------------------------------------------------------------
@@ -206,8 +208,9 @@ class PairWorkflow:
         self._set_phase(PairPhase.GOALS)
         start = workflow.now()
         self._sessions = [
-            Session(number=k, at=self._at_nine(start + self._days(k * inp.cadence_days)))
+            Session(number=k, at=at, planned=at)
             for k in range(1, inp.sessions + 1)
+            for at in [self._at_nine(start + self._days(k * inp.cadence_days))]
         ]
         for s in self._sessions:
             j.event(
@@ -215,6 +218,17 @@ class PairWorkflow:
                 EventType.SESSION_SCHEDULED,
                 session_number=s.number,
                 at=s.at.isoformat(),
+            )
+        invite = self._calendar()
+        for me, partner in self._sides():
+            j.notify(
+                me,
+                "sessions_scheduled",
+                partner_id=partner,
+                sessions_total=inp.sessions,
+                first_session_date=self._sessions[0].at.isoformat(),
+                cadence_days=inp.cadence_days,
+                calendar=invite,
             )
         propose_due = start + self._days(inp.durations.goals_days)
         task = self._open(inp.mentee_id, TaskKind.GOALS_PROPOSE, "propose_goals", propose_due)
@@ -278,8 +292,18 @@ class PairWorkflow:
                 ended_by_role=by_role,
                 reason=self._end_reason,
             )
-            for me, _ in self._sides():
-                j.notify(me, "pair_ended_early", reason=self._end_reason, ended_by_role=by_role)
+            cancel: dict[str, Any] = (
+                {"calendar": self._calendar("CANCEL")} if self._sessions else {}
+            )
+            for me, partner in self._sides():
+                j.notify(
+                    me,
+                    "pair_ended_early",
+                    partner_id=partner,
+                    reason=self._end_reason,
+                    ended_by_role=by_role,
+                    **cancel,
+                )
         else:
             self._phase = PairPhase.COMPLETED
             j.event(self._stream, EventType.PAIR_COMPLETED, sessions_held=self._held())
@@ -555,12 +579,15 @@ class PairWorkflow:
             at=new_at.isoformat(),
             by=request.participant_id,
         )
-        for me, _ in self._sides():
+        invite = self._calendar()
+        for me, partner in self._sides():
             self._journal.notify(
                 me,
                 "session_rescheduled",
                 session_number=session.number,
                 session_date=new_at.isoformat(),
+                partner_id=partner,
+                calendar=invite,
             )
         self._changed = True
         return Acknowledgement(next_step=f"session {session.number} on {iso_date(new_at)}")
@@ -604,8 +631,15 @@ class PairWorkflow:
             by=request.participant_id,
             reason=request.reason,
         )
-        for me, _ in self._sides():
-            self._journal.notify(me, "pair_paused", until_date=iso_date(self._paused_until))
+        invite = self._calendar()
+        for me, partner in self._sides():
+            self._journal.notify(
+                me,
+                "pair_paused",
+                until_date=iso_date(self._paused_until),
+                partner_id=partner,
+                calendar=invite,
+            )
         self._changed = True
         return Acknowledgement(next_step=f"paused until {iso_date(self._paused_until)}")
 
@@ -775,6 +809,23 @@ class PairWorkflow:
 
     def _held(self) -> int:
         return sum(bool(s.held) for s in self._sessions)
+
+    def _calendar(self, method: str = "REQUEST") -> dict[str, Any]:
+        """The sessions as an invitation the mailer turns into an ICS file (domain.calendar).
+
+        One series per pair (one UID); each change is sent with the next SEQUENCE so calendars
+        update the series instead of adding another.
+        """
+        self._calendar_sequence += 1
+        return {
+            "uid": f"{workflow.info().workflow_id}@tandem",
+            "sequence": self._calendar_sequence,
+            "method": method,
+            "cadence_seconds": int(self._days(self._in.cadence_days).total_seconds()),
+            "sessions": [
+                [s.number, s.planned.isoformat(), s.at.isoformat()] for s in self._sessions
+            ],
+        }
 
     def _days(self, count: float) -> timedelta:
         return days(count, self._in.day_seconds)
