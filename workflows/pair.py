@@ -219,17 +219,20 @@ class PairWorkflow:
                 session_number=s.number,
                 at=s.at.isoformat(),
             )
-        invite = self._calendar()
-        for me, partner in self._sides():
-            j.notify(
-                me,
-                "sessions_scheduled",
-                partner_id=partner,
-                sessions_total=inp.sessions,
-                first_session_date=self._sessions[0].at.isoformat(),
-                cadence_days=inp.cadence_days,
-                calendar=invite,
-            )
+        # Patched: two more notifications mint two more ids, which would shift the ids of every
+        # task opened after them in runs started before this change, and so their replay.
+        if workflow.patched("sessions-scheduled-invitation"):
+            invite = self._calendar()
+            for me, partner in self._sides():
+                j.notify(
+                    me,
+                    "sessions_scheduled",
+                    partner_id=partner,
+                    sessions_total=inp.sessions,
+                    first_session_date=self._sessions[0].at.isoformat(),
+                    cadence_days=inp.cadence_days,
+                    calendar=invite,
+                )
         propose_due = start + self._days(inp.durations.goals_days)
         task = self._open(inp.mentee_id, TaskKind.GOALS_PROPOSE, "propose_goals", propose_due)
         j.notify(
