@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,6 +24,9 @@ class Settings(BaseSettings):
 
     namespace: str = "default"
     task_queue: str = "tandem"
+    # all | workflows | activities: a deployment may run workflow code and activities (mail, SQL)
+    # in separate processes, so the two use separate cores.
+    worker_role: Literal["all", "workflows", "activities"] = "all"
     mail_from: str = "Tandem <tandem@localhost>"
     home: Path = Path(".tandem")
     log_format: str = "console"  # console | json

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections.abc import Sequence
+from typing import Literal
 
 import asyncpg
 from temporalio.client import Client
@@ -12,6 +13,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.launches import start_workflows
 from activities.mailer import Mailer, MailSettings
 from activities.matching import MatchingActivities
 from activities.steps import StepActivities
@@ -23,6 +25,7 @@ from workflows.pair import PairWorkflow
 from workflows.programme import ProgrammeWorkflow
 
 WORKFLOWS: Sequence[type] = (ProgrammeWorkflow, AssessmentWorkflow, PairWorkflow)
+WorkerRole = Literal["all", "workflows", "activities"]
 
 
 def mail_settings(settings: Settings, smtp_url: str) -> MailSettings:
@@ -41,6 +44,7 @@ def build_worker(
     task_queue: str,
     *,
     step_activities: StepActivities | None = None,
+    role: WorkerRole = "all",
 ) -> Worker:
     events = EventStore(pool)
     steps = step_activities or StepActivities(events, TaskStore(pool), Mailer(pool, mail))
@@ -48,9 +52,12 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=list(WORKFLOWS),
-        activities=[steps.record_step, matching.run_matching],
+        workflows=list(WORKFLOWS) if role != "activities" else [],
+        activities=[steps.record_step, matching.run_matching, start_workflows]
+        if role != "workflows"
+        else [],
         max_concurrent_activities=32,
+        max_concurrent_workflow_tasks=10,
         workflow_runner=SandboxedWorkflowRunner(
             # Pure, deterministic modules are shared with the sandbox instead of re-imported for
             # every workflow run, which is most of a run's start-up cost.
@@ -78,7 +85,11 @@ async def serve(settings: Settings) -> None:
     pool = await create_pool(services.database_url)
     await migrate(pool)
     worker = build_worker(
-        client, pool, mail_settings(settings, services.smtp_url), settings.task_queue
+        client,
+        pool,
+        mail_settings(settings, services.smtp_url),
+        settings.task_queue,
+        role=settings.worker_role,
     )
     # SIGTERM (a deployment, `docker stop`) stops polling and lets in-flight activities finish.
     stop = asyncio.Event()

@@ -25,6 +25,7 @@ from control.participants import SimulatedCohort, programme_finished, run_until
 from devstack.postgres import start_postgres
 from devstack.smtp_sink import SmtpSinkProcess
 from devstack.temporal import start_time_skipping
+from devstack.worker_process import WorkerProcess
 from domain.programme import ProgrammeSpec
 from domain.simulation import Knobs
 from store.db import create_pool, migrate
@@ -121,39 +122,49 @@ async def simulate(
                 secret=b"simulation",
             )
             queue = f"simulation-{uuid.uuid4().hex[:8]}"
-            async with build_worker(env.client, pool, mail, queue):
-                launch = await launch_programme(env.client, pool, spec, queue)
-                handle = env.client.get_workflow_handle_for(
-                    ProgrammeWorkflow.run, launch.workflow_id
-                )
-                begin = await env.get_current_time()
-                cohort = SimulatedCohort(env.client, pool, spec, seed, knobs, 86_400)
-
-                async def finished() -> bool:
-                    return await programme_finished(handle)
-
-                try:
-                    await run_until(
-                        cohort,
-                        _SkippingClock(env),
-                        finished,
-                        timedelta(days=1),
-                        on_step=lambda now: on_day((now - begin).days),
+            activities = WorkerProcess(
+                temporal_address=env.client.service_client.config.target_host,
+                database_url=pg.get_uri(),
+                smtp_url=sink.url,
+                task_queue=queue,
+                secret=mail.secret.decode(),
+                public_base_url=mail.public_base_url,
+                role="activities",
+            )
+            with activities:
+                async with build_worker(env.client, pool, mail, queue, role="workflows"):
+                    launch = await launch_programme(env.client, pool, spec, queue)
+                    handle = env.client.get_workflow_handle_for(
+                        ProgrammeWorkflow.run, launch.workflow_id
                     )
-                except RPCError as error:
-                    ids = [launch.workflow_id]
-                    ids += [assessment_workflow_id(spec.id, p.id) for p in spec.participants]
-                    ids += [
-                        pair_workflow_id(spec.id, f"{n:04d}")
-                        for n in range(1, len(spec.participants))
-                    ]
-                    stalled = await stalled_workflows(env, ids)
-                    raise RuntimeError(
-                        f"the simulation stalled ({error}); still busy: " + "; ".join(stalled)
-                    ) from error
-                summary = await handle.result()
-                days = (await env.get_current_time() - begin).days
-                histories = await _largest_history(env, spec, summary, keep_histories)
+                    begin = await env.get_current_time()
+                    cohort = SimulatedCohort(env.client, pool, spec, seed, knobs, 86_400)
+
+                    async def finished() -> bool:
+                        return await programme_finished(handle)
+
+                    try:
+                        await run_until(
+                            cohort,
+                            _SkippingClock(env),
+                            finished,
+                            timedelta(days=1),
+                            on_step=lambda now: on_day((now - begin).days),
+                        )
+                    except RPCError as error:
+                        ids = [launch.workflow_id]
+                        ids += [assessment_workflow_id(spec.id, p.id) for p in spec.participants]
+                        ids += [
+                            pair_workflow_id(spec.id, f"{n:04d}")
+                            for n in range(1, len(spec.participants))
+                        ]
+                        stalled = await stalled_workflows(env, ids)
+                        raise RuntimeError(
+                            f"the simulation stalled ({error}); still busy: " + "; ".join(stalled)
+                        ) from error
+                    summary = await handle.result()
+                    days = (await env.get_current_time() - begin).days
+                    histories = await _largest_history(env, spec, summary, keep_histories)
             return SimulationReport(
                 programme_id=spec.id,
                 seed=seed,

@@ -21,6 +21,7 @@ from temporalio.workflow import ParentClosePolicy
 with workflow.unsafe.imports_passed_through():
     from domain.answers import Acknowledgement, Concern, CoordinatorCommand
     from domain.events import EventType, participant_stream, programme_stream
+    from domain.launches import LaunchBatch, LaunchResult, WorkflowLaunch
     from domain.matching import MatchingProposal
     from domain.programme import ProgrammePlan, Role
 
@@ -31,6 +32,9 @@ from workflows.shared import (
     PHASE,
     PROGRAMME_ID,
     RUN_MATCHING,
+    START_WORKFLOWS,
+    STEP_RETRY,
+    STEP_TIMEOUT,
     Journal,
     assessment_workflow_id,
     days,
@@ -40,6 +44,9 @@ from workflows.shared import (
 )
 
 HISTORY_LIMIT = 1_500
+# Patch: participants' and pairs' workflows are started by an activity, no longer as children
+# (see domain.launches); runs started before keep starting children on replay.
+INDEPENDENT_RUNS = "independent-participant-and-pair-workflows"
 MAX_REVIEW_REMINDERS = 5
 START_BATCH = 50
 
@@ -201,30 +208,53 @@ class ProgrammeWorkflow:
         concern_due = self._expected_end() + self._days(60)
         while s.assessments_started < len(plan.participants):
             batch = plan.participants[s.assessments_started : s.assessments_started + START_BATCH]
-            for p in batch:
-                await workflow.start_child_workflow(
-                    AssessmentWorkflow.run,
-                    AssessmentInput(
-                        programme_id=plan.id,
-                        participant_id=p.id,
-                        role=p.role,
-                        skills=tuple(k.id for k in plan.skills),
-                        durations=plan.durations,
-                        day_seconds=plan.day_seconds,
-                        concern_task_id=s.concern_tasks[p.id],
-                        concern_due_at=concern_due,
-                    ),
-                    id=assessment_workflow_id(plan.id, p.id),
-                    parent_close_policy=ParentClosePolicy.ABANDON,
-                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                    static_summary=f"self-assessment of {p.role.value} {p.id}",
-                    search_attributes=TypedSearchAttributes(
-                        [
-                            SearchAttributePair(PROGRAMME_ID, plan.id),
-                            SearchAttributePair(PHASE, "self_assessment"),
-                        ]
-                    ),
+            inputs = [
+                AssessmentInput(
+                    programme_id=plan.id,
+                    participant_id=p.id,
+                    role=p.role,
+                    skills=tuple(k.id for k in plan.skills),
+                    durations=plan.durations,
+                    day_seconds=plan.day_seconds,
+                    concern_task_id=s.concern_tasks[p.id],
+                    concern_due_at=concern_due,
                 )
+                for p in batch
+            ]
+            if workflow.patched(INDEPENDENT_RUNS):
+                await self._start_workflows(
+                    [
+                        WorkflowLaunch(
+                            workflow_type=AssessmentWorkflow.__name__,
+                            workflow_id=assessment_workflow_id(plan.id, a.participant_id),
+                            input=a.model_dump(mode="json"),
+                            static_summary=f"self-assessment of {a.role.value} {a.participant_id}",
+                            search_attributes={
+                                PROGRAMME_ID.name: plan.id,
+                                PHASE.name: "self_assessment",
+                            },
+                        )
+                        for a in inputs
+                    ],
+                    f"start self-assessments {s.assessments_started + 1}-"
+                    f"{s.assessments_started + len(batch)}",
+                )
+            else:
+                for a in inputs:
+                    await workflow.start_child_workflow(
+                        AssessmentWorkflow.run,
+                        a,
+                        id=assessment_workflow_id(plan.id, a.participant_id),
+                        parent_close_policy=ParentClosePolicy.ABANDON,
+                        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                        static_summary=f"self-assessment of {a.role.value} {a.participant_id}",
+                        search_attributes=TypedSearchAttributes(
+                            [
+                                SearchAttributePair(PROGRAMME_ID, plan.id),
+                                SearchAttributePair(PHASE, "self_assessment"),
+                            ]
+                        ),
+                    )
             s.assessments_started += len(batch)
             self._continue_as_new_if_long()
         assert s.assessment_deadline is not None
@@ -315,10 +345,17 @@ class ProgrammeWorkflow:
 
     async def _run_pairs(self) -> None:
         s, j = self._s, self._journal
-        for record in [r for r in s.pairs.values() if not r.started]:
-            await self._start_pair(record)
-            if self._history_is_long():
-                return
+        waiting = [r for r in s.pairs.values() if not r.started]
+        if workflow.patched(INDEPENDENT_RUNS):
+            for first in range(0, len(waiting), START_BATCH):
+                await self._start_pairs(waiting[first : first + START_BATCH])
+                if self._history_is_long():
+                    return
+        else:
+            for record in waiting:
+                await self._start_pair(record)
+                if self._history_is_long():
+                    return
         while s.pending_outcomes:
             self._handle_outcome(s.pending_outcomes.pop(0))
         if any(not r.started for r in s.pairs.values()):
@@ -342,26 +379,67 @@ class ProgrammeWorkflow:
             pair_id=pair_id, mentor_id=mentor_id, mentee_id=mentee_id
         )
 
+    def _pair_input(self, record: PairRecord) -> PairInput:
+        plan = self._plan
+        return PairInput(
+            programme_id=plan.id,
+            pair_id=record.pair_id,
+            mentor_id=record.mentor_id,
+            mentee_id=record.mentee_id,
+            sessions=plan.sessions,
+            cadence_days=plan.cadence_days,
+            durations=plan.durations,
+            day_seconds=plan.day_seconds,
+            skills=tuple(k.id for k in plan.skills),
+            programme_workflow_id=workflow.info().workflow_id,
+        )
+
+    @staticmethod
+    def _pair_summary(record: PairRecord) -> str:
+        return f"pair {record.pair_id}: mentor {record.mentor_id}, mentee {record.mentee_id}"
+
+    async def _start_pairs(self, records: list[PairRecord]) -> None:
+        plan = self._plan
+        await self._start_workflows(
+            [
+                WorkflowLaunch(
+                    workflow_type=PairWorkflow.__name__,
+                    workflow_id=pair_workflow_id(plan.id, r.pair_id),
+                    input=self._pair_input(r).model_dump(mode="json"),
+                    static_summary=self._pair_summary(r),
+                    search_attributes={
+                        PROGRAMME_ID.name: plan.id,
+                        PAIR_ID.name: r.pair_id,
+                        PHASE.name: PairPhase.CHEMISTRY.value,
+                    },
+                )
+                for r in records
+            ],
+            f"start pairs {records[0].pair_id}-{records[-1].pair_id}",
+        )
+        for record in records:
+            record.started = True
+            record.phase = PairPhase.CHEMISTRY.value
+
+    async def _start_workflows(self, launches: list[WorkflowLaunch], summary: str) -> None:
+        await workflow.execute_activity(
+            START_WORKFLOWS,
+            LaunchBatch(launches=tuple(launches)),
+            result_type=LaunchResult,
+            start_to_close_timeout=STEP_TIMEOUT,
+            retry_policy=STEP_RETRY,
+            summary=summary,
+        )
+
     async def _start_pair(self, record: PairRecord) -> None:
+        """Before INDEPENDENT_RUNS: pairs as child workflows (kept for runs started then)."""
         plan = self._plan
         await workflow.start_child_workflow(
             PairWorkflow.run,
-            PairInput(
-                programme_id=plan.id,
-                pair_id=record.pair_id,
-                mentor_id=record.mentor_id,
-                mentee_id=record.mentee_id,
-                sessions=plan.sessions,
-                cadence_days=plan.cadence_days,
-                durations=plan.durations,
-                day_seconds=plan.day_seconds,
-                skills=tuple(k.id for k in plan.skills),
-                programme_workflow_id=workflow.info().workflow_id,
-            ),
+            self._pair_input(record),
             id=pair_workflow_id(plan.id, record.pair_id),
             parent_close_policy=ParentClosePolicy.ABANDON,
-            static_summary=f"pair {record.pair_id}: mentor {record.mentor_id}, "
-            f"mentee {record.mentee_id}",
+            static_summary=self._pair_summary(record),
             search_attributes=TypedSearchAttributes(
                 [
                     SearchAttributePair(PROGRAMME_ID, plan.id),

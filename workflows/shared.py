@@ -25,6 +25,7 @@ SEARCH_ATTRIBUTES = (PROGRAMME_ID, PAIR_ID, PHASE, AT_RISK)
 
 RECORD_STEP = "record_step"
 RUN_MATCHING = "run_matching"
+START_WORKFLOWS = "start_workflows"
 STEP_TIMEOUT = timedelta(minutes=5)
 STEP_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
