@@ -3,9 +3,17 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install test lint demo bench clean
+.PHONY: install browser test lint demo bench clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed browser
+
+# The browser tests drive Debian's chromium (Playwright never downloads one here). Installed when
+# apt-get can; elsewhere those tests say how to get it and are skipped.
+browser:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "note: no /usr/bin/chromium (apt-get install chromium): browser tests will be skipped"; fi; }
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

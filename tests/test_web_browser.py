@@ -1,0 +1,197 @@
+"""The self-assessment page in a real browser (Debian's chromium driven by Playwright).
+
+The app runs under uvicorn on 127.0.0.1 in the test's own event loop, against the real stack; the
+browser opens the link of a real e-mail, fills the form through its labels, as a person would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from domain.programme import Locale, Role
+from domain.tokens import verify_task_token
+from tests.lifecycle_helpers import Run, Stack, small_cohort
+from web.app import create_app
+from workflows.shared import assessment_workflow_id
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SECRET = b"lifecycle-tests"
+_LINK = re.compile(r"http://127\.0\.0\.1:8000/t/([A-Za-z0-9_-]+)")
+SKILLS = {
+    "linkedin": "LinkedIn",
+    "generative-ai": "IA générative",
+    "data-visualisation": "Visualisation de données",
+    "automation": "Automatisation des tâches",
+    "cybersecurity": "Cybersécurité",
+}
+
+# CI sets TANDEM_REQUIRE_BROWSER=1: there, a missing browser is a failure, not a skip.
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists() and not os.environ.get("TANDEM_REQUIRE_BROWSER"),
+    reason="no /usr/bin/chromium: `apt-get install -y chromium` to run the browser tests",
+)
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Any]:
+    async_api = pytest.importorskip("playwright.async_api")
+    async with async_api.async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[str]:
+    """`app` under uvicorn on a free port, in this event loop (the pool and client live here)."""
+    port = _free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, access_log=False, log_config=None, lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        for _ in range(500):
+            if server.started or task.done():
+                break
+            await asyncio.sleep(0.01)
+        assert server.started, "uvicorn did not start"
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def launch(stack: Stack) -> Run:
+    spec = small_cohort(2)
+    people = tuple(p.model_copy(update={"locale": Locale.FR}) for p in spec.participants)
+    return await stack.launch(spec.model_copy(update={"participants": people}))
+
+
+async def mentee_link(stack: Stack, run: Run) -> tuple[str, str]:
+    """(participant id, token) of the mentee's self-assessment, from the e-mail they got."""
+    mentee = run.ids(Role.MENTEE)[0]
+    mail = (await stack.wait_for_mails("self_assessment", run.email(mentee)))[0]
+    task_id = str(mail.message["X-Tandem-Task"])
+    for token in _LINK.findall(mail.text()):
+        if str(verify_task_token(token, SECRET, datetime.now(UTC)).task_id) == task_id:
+            return mentee, token
+    raise AssertionError("no task link in the e-mail")
+
+
+async def answered(stack: Stack, run: Run, participant_id: str) -> bool:
+    handle = stack.client.get_workflow_handle(assessment_workflow_id(run.spec.id, participant_id))
+    status: dict[str, Any] = await handle.query("status")
+    return bool(status["answered"])
+
+
+async def fill_levels(page: Any, current: str, target: str, skip: str | None = None) -> None:
+    for skill, label in SKILLS.items():
+        if skill == skip:
+            continue
+        group = page.get_by_role("group", name=label, exact=True)
+        await group.get_by_label("Niveau actuel").select_option(current)
+        await group.get_by_label("Niveau visé").select_option(target)
+
+
+async def test_a_mentee_fills_the_self_assessment_in_a_browser(stack: Stack, browser: Any) -> None:
+    run = await launch(stack)
+    mentee, token = await mentee_link(stack, run)
+    app = create_app(client=stack.client, pool=stack.pool, secret=SECRET)
+    async with serving(app) as base:
+        context = await browser.new_context(viewport={"width": 320, "height": 740})
+        page = await context.new_page()
+        await page.goto(f"{base}/t/{token}")
+        assert await page.get_by_role("heading", level=1).inner_text() == "Auto-évaluation"
+        # Readable at 320 px without scrolling sideways (WCAG 1.4.10).
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 320
+
+        await fill_levels(page, "1", "3")
+        priorities = page.get_by_role("group", name="Vos 3 compétences prioritaires au plus")
+        await priorities.get_by_label("LinkedIn").check()
+        await priorities.get_by_label("IA générative").check()
+        await page.get_by_label("Lundi matin").check()
+        await page.get_by_label("Jeudi après-midi").check()
+        await page.get_by_label("À distance").check()
+        await page.get_by_label("Anglais").check()
+        await page.get_by_label("Leadership").check()
+        await page.get_by_label("Autre thème").fill("Conduite du changement")
+        await page.get_by_role("button", name="Envoyer").click()
+
+        await page.get_by_role("heading", name="Merci, votre réponse est enregistrée").wait_for()
+        assert "Les binômes seront formés" in await page.inner_text("main")
+        await context.close()
+    assert await answered(stack, run, mentee)
+
+
+async def test_an_invalid_submission_shows_the_error_summary_and_keeps_the_values(
+    stack: Stack, browser: Any
+) -> None:
+    run = await launch(stack)
+    mentee, token = await mentee_link(stack, run)
+    app = create_app(client=stack.client, pool=stack.pool, secret=SECRET)
+    async with serving(app) as base:
+        context = await browser.new_context(viewport={"width": 320, "height": 740})
+        page = await context.new_page()
+        await page.goto(f"{base}/t/{token}")
+        await fill_levels(page, "2", "4", skip="automation")  # one skill forgotten
+        await page.get_by_label("Mardi matin").check()
+        await page.get_by_label("Autre thème").fill("Mentorat & <réseau>")
+        await page.get_by_role("button", name="Envoyer").click()
+
+        summary = page.get_by_role("alert")
+        await summary.wait_for()
+        text = await summary.inner_text()
+        assert "corrigez 2 point(s)" in text
+        assert "Automatisation des tâches – Niveau actuel : Choisissez une réponse." in text
+        # The summary has the focus (no script: autofocus), so a screen reader reads it first.
+        assert await page.evaluate("document.activeElement.id") == "error-summary"
+        # Its links lead to the fields, and the fields say they are wrong.
+        forgotten = page.get_by_role("group", name=SKILLS["automation"], exact=True)
+        current = forgotten.get_by_label("Niveau actuel")
+        assert await current.get_attribute("aria-invalid") == "true"
+        assert "Choisissez une réponse." in await forgotten.inner_text()
+
+        # What was typed and chosen is still there.
+        linkedin = page.get_by_role("group", name="LinkedIn", exact=True)
+        assert await linkedin.get_by_label("Niveau actuel").input_value() == "2"
+        assert await linkedin.get_by_label("Niveau visé").input_value() == "4"
+        assert await page.get_by_label("Mardi matin").is_checked()
+        assert await page.get_by_label("Autre thème").input_value() == "Mentorat & <réseau>"
+
+        # Keyboard focus is visible: Tab reaches a control that shows an outline.
+        await page.keyboard.press("Tab")
+        outline = await page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline != "none"
+        await context.close()
+    assert not await answered(stack, run, mentee)

@@ -1,0 +1,92 @@
+"""The participant web app: task-link pages, a health check, and the demo's outbox viewer."""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import asyncpg
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from temporalio.client import Client
+
+from web.errors import UnhandledErrors, http_error, message_page
+from web.i18n import Translator, choose_locale
+from web.outbox import find_message, list_messages
+from web.rendering import STATIC_DIR, render_page
+from web.task_pages import TaskPages
+
+# The outbox shows e-mails as their author made them: inline styles allowed, scripts never, and
+# each message's HTML lives in a sandboxed frame (see outbox_message.html).
+_OUTBOX_POLICY = (
+    "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def create_app(
+    *,
+    client: Client,
+    pool: asyncpg.Pool,
+    secret: bytes,
+    outbox_dir: pathlib.Path | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> FastAPI:
+    if not secret:
+        raise ValueError("the link secret must not be empty")
+    # No interactive API docs: this app serves participants, not API clients.
+    app = FastAPI(title="Tandem", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(UnhandledErrors)
+    app.add_exception_handler(HTTPException, http_error)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    pages = TaskPages(client=client, pool=pool, secret=secret, now=now)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> Response:
+        return PlainTextResponse("ok", headers={"Cache-Control": "no-store"})
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> Response:
+        return Response(status_code=204)  # browsers ask for one; a 404 would only be noise
+
+    @app.get("/t/{token}", include_in_schema=False)
+    async def task_page(request: Request, token: str) -> Response:
+        return await pages.show(request, token)
+
+    @app.post("/t/{token}", include_in_schema=False)
+    async def task_submit(request: Request, token: str) -> Response:
+        return await pages.submit(request, token)
+
+    if outbox_dir is not None:
+        _add_outbox(app, outbox_dir)
+    return app
+
+
+def _add_outbox(app: FastAPI, folder: pathlib.Path) -> None:
+    headers = {"Content-Security-Policy": _OUTBOX_POLICY}
+
+    def translator(request: Request) -> Translator:
+        return Translator(choose_locale(request.query_params.get("lang"), "en"))
+
+    @app.get("/outbox", include_in_schema=False)
+    async def outbox(request: Request) -> Response:
+        t = translator(request)
+        messages = await run_in_threadpool(list_messages, folder)
+        return render_page(
+            "outbox.html", t, headers=headers, title=t("outbox.title"), messages=messages
+        )
+
+    @app.get("/outbox/{name}", include_in_schema=False)
+    async def outbox_message(request: Request, name: str) -> Response:
+        t = translator(request)
+        message = await run_in_threadpool(find_message, folder, name)
+        if message is None:
+            return message_page(t, 404, "page.not_found")
+        return render_page(
+            "outbox_message.html", t, headers=headers, title=message.subject, message=message
+        )

@@ -1,0 +1,44 @@
+"""Runs the participant web app under uvicorn, wired from the settings like the worker."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from settings import Settings
+
+
+async def serve(settings: Settings, host: str, port: int) -> None:
+    # Imported here, as in `worker.serve`: the embedded stack is only started when needed.
+    from devstack.stack import resolve_services
+    from logging_setup import configure_logging
+    from store.db import create_pool, migrate
+    from web.app import create_app
+    from worker import connect_client
+
+    configure_logging(settings.log_level, settings.log_format)
+    services = await resolve_services(settings)
+    client = await connect_client(services.temporal_address, settings.namespace)
+    pool = await create_pool(services.database_url)
+    try:
+        await migrate(pool)  # safe alongside the worker's: migrations take an advisory lock
+        app = create_app(
+            client=client,
+            pool=pool,
+            secret=settings.secret.get_secret_value().encode(),
+            # The embedded SMTP sink writes its messages there; a real mail server has no outbox.
+            outbox_dir=settings.home / "outbox" if settings.smtp_url is None else None,
+        )
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            # Uvicorn's access log prints each URL, and a task URL carries its token: the app
+            # logs its own requests (task id, kind, outcome) instead.
+            access_log=False,
+            log_config=None,  # keep the structlog handlers configured above
+            proxy_headers=True,
+            lifespan="off",  # the pool and client are opened and closed here, around it
+        )
+        await uvicorn.Server(config).serve()
+    finally:
+        await pool.close()

@@ -1,0 +1,65 @@
+"""What a task's form needs beyond the task row: skill labels, the pair's goals, the programme's
+limits. Looked up from the programme as filed and the pair's earlier answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+from pydantic import ValidationError
+
+from domain.programme import Durations
+from domain.skills import CATALOGUE
+from domain.tasks import TaskKind
+from store.participants import ParticipantRecord
+from store.programmes import ProgrammeRecord
+from store.tasks import TaskRecord
+from store.web_queries import proposed_goals
+from web.forms import SkillChoice, TaskContext
+
+_NEEDS_GOALS = (TaskKind.GOALS_CONFIRM, TaskKind.FINAL_EVALUATION)
+
+
+def skill_labels(programme: ProgrammeRecord | None, locale: str) -> dict[str, str]:
+    """Skill id -> label: the programme's own skills first, then the built-in catalogue."""
+    labels = {s.id: s.label_en if locale == "en" else s.label_fr for s in CATALOGUE.values()}
+    for skill in (programme.spec.get("skills") if programme else None) or ():
+        if isinstance(skill, dict) and "id" in skill:
+            label = skill.get("label_en" if locale == "en" else "label_fr") or skill["id"]
+            labels[str(skill["id"])] = str(label)
+    return labels
+
+
+async def load_task_context(
+    pool: asyncpg.Pool,
+    task: TaskRecord,
+    participant: ParticipantRecord | None,
+    programme: ProgrammeRecord | None,
+    locale: str,
+) -> TaskContext:
+    labels = skill_labels(programme, locale)
+    spec: dict[str, Any] = programme.spec if programme else {}
+    # The self-assessment names its skills; later forms use the programme's.
+    skill_ids = task.context.get("skills") or [
+        s["id"] for s in spec.get("skills") or () if isinstance(s, dict) and "id" in s
+    ]
+    role = str(task.context.get("role") or (participant.role if participant else "mentee"))
+    goals: list[dict[str, Any]] = []
+    if task.kind in _NEEDS_GOALS:
+        context_goals = task.context.get("goals")
+        goals = (
+            list(context_goals)
+            if isinstance(context_goals, list)
+            else await proposed_goals(pool, task.workflow_id)
+        )
+    try:
+        durations = Durations.model_validate(spec.get("durations") or {})
+    except ValidationError:  # a programme filed by a newer version: its limits are not ours
+        durations = Durations()
+    return TaskContext(
+        role=role,
+        skills=tuple(SkillChoice(str(s), labels.get(str(s), str(s))) for s in skill_ids),
+        goals=tuple(goals),
+        sessions=int(spec.get("sessions") or 12),
+        max_pause_days=durations.max_pause_days,
+    )

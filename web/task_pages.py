@@ -1,0 +1,313 @@
+"""The page behind a task link: show the form or the answer; take a submission to the workflow.
+
+Logs name the task and what happened to it (task id, kind, outcome), never the token, the answer
+or anything personal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import structlog
+from starlette.requests import Request
+from starlette.responses import Response
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.service import RPCError
+
+from domain.answers import Acknowledgement
+from domain.tasks import TaskKind, TaskStatus
+from store.participants import ParticipantStore
+from store.programmes import ProgrammeStore
+from store.tasks import TaskRecord, TaskStore
+from web import csrf
+from web.answer_view import answer_rows
+from web.errors import message_page
+from web.forms import (
+    FormRejected,
+    FormSpec,
+    TaskContext,
+    Values,
+    build_forms,
+    default_values,
+    parse_answer,
+)
+from web.i18n import LOCALES, Translator, choose_locale
+from web.links import LinkProblem, LinkResolver, OpenedLink, RefusedLink
+from web.rendering import render_page
+from web.task_context import load_task_context, skill_labels
+
+log = structlog.get_logger("web")
+
+# Bounds on what one form post may hold: the largest form has about 40 fields.
+_MAX_FIELDS = 300
+_MAX_PART_BYTES = 64 * 1024
+_NO_DUE_DATE = (TaskKind.CONCERN, TaskKind.PAIR_MANAGE)  # standing links, not requests
+
+
+class TaskPages:
+    def __init__(
+        self,
+        *,
+        client: Client,
+        pool: asyncpg.Pool,
+        secret: bytes,
+        now: Callable[[], datetime],
+    ) -> None:
+        self._client = client
+        self._pool = pool
+        self._secret = secret
+        self._now = now
+        self._links = LinkResolver(
+            secret, TaskStore(pool), ParticipantStore(pool), ProgrammeStore(pool)
+        )
+
+    # ---- GET ---------------------------------------------------------------------------------
+
+    async def show(self, request: Request, token: str) -> Response:
+        opened = await self._links.open(token, self._now())
+        if isinstance(opened, RefusedLink):
+            return self._refused(request, opened)
+        t = _translator(request, opened)
+        task = opened.task
+        if task.status is TaskStatus.DONE:
+            _log(task, "answer_shown")
+            return self._answer_page(t, opened, already=False)
+        ctx = await self._context(opened, t)
+        forms = build_forms(task, ctx, t, {})
+        if not forms:  # a coordinator's task (matching review) has no participant page
+            _log(task, "no_form")
+            return message_page(t, 404, "page.invalid")
+        _log(task, "form_shown")
+        return self._form_page(request, token, t, opened, ctx, default_values(task, t.locale))
+
+    # ---- POST --------------------------------------------------------------------------------
+
+    async def submit(self, request: Request, token: str) -> Response:
+        opened = await self._links.open(token, self._now())
+        if isinstance(opened, RefusedLink):
+            return self._refused(request, opened)
+        t = _translator(request, opened)
+        task = opened.task
+        if task.status is TaskStatus.DONE:
+            # A second click, or the back button: the first answer stands, and says so.
+            _log(task, "already_answered")
+            return self._answer_page(t, opened, already=True)
+        values = await _posted_values(request)
+        ctx = await self._context(opened, t)
+        posted_action = _first(values, "action") or None
+
+        cookie = request.cookies.get(csrf.COOKIE_NAME)
+        submitted = _first(values, csrf.FIELD_NAME)
+        if not csrf.is_valid(self._secret, token, cookie, submitted):
+            _log(task, "csrf_refused")
+            errors = {"": t("errors.csrf")}
+            return self._form_page(
+                request, token, t, opened, ctx, values, errors, posted_action, status=403
+            )
+        try:
+            submission = parse_answer(task, ctx, t, values)
+        except FormRejected as rejected:
+            _log(task, "invalid", fields=len(rejected.errors))
+            return self._form_page(
+                request, token, t, opened, ctx, values, rejected.errors, rejected.action, 422
+            )
+
+        handle = self._client.get_workflow_handle(task.workflow_id)
+        try:
+            ack = await handle.execute_update(
+                submission.update_name,
+                submission.answer,
+                id=submission.update_id,
+                result_type=Acknowledgement,
+            )
+        except WorkflowUpdateFailedError as failure:
+            reloaded = await self._links.reload(opened)
+            if reloaded.task.status is TaskStatus.DONE:
+                _log(task, "already_answered")
+                return self._answer_page(t, reloaded, already=True)
+            cause = failure.cause
+            kind = getattr(cause, "type", None)
+            _log(task, "refused_by_workflow", reason=kind, action=submission.action)
+            refusal = t.refusal(str(getattr(cause, "message", None) or cause))
+            return self._form_page(
+                request,
+                token,
+                t,
+                opened,
+                ctx,
+                values,
+                {},
+                submission.action,
+                status=409,
+                refusal=refusal,
+            )
+        except RPCError as error:
+            reloaded = await self._links.reload(opened)
+            if reloaded.task.status is TaskStatus.DONE:
+                _log(task, "already_answered")
+                return self._answer_page(t, reloaded, already=True)
+            if reloaded.task.status is not TaskStatus.OPEN:
+                _log(task, "closed_meanwhile")
+                return message_page(t, 410, "page.closed", _coordinator(opened))
+            _log(task, "temporal_unavailable", rpc_status=error.status.name)
+            return message_page(t, 503, "page.unavailable")
+        _log(task, "answered", action=submission.action)
+        return render_page(
+            "done.html",
+            t,
+            programme_name=_programme_name(opened),
+            title=t("done.title"),
+            next_step=t.next_step(ack.next_step),
+        )
+
+    # ---- pages -------------------------------------------------------------------------------
+
+    async def _context(self, opened: OpenedLink, t: Translator) -> TaskContext:
+        return await load_task_context(
+            self._pool, opened.task, opened.participant, opened.programme, t.locale
+        )
+
+    def _refused(self, request: Request, refused: RefusedLink) -> Response:
+        problem = refused.problem
+        task = refused.task
+        if task is not None:
+            _log(task, f"refused_{problem.value}")
+        else:
+            log.info("web.task", outcome=f"refused_{problem.value}")
+        t = Translator(choose_locale(request.query_params.get("lang"), refused.participant_locale))
+        coordinator = (
+            refused.coordinator_email
+            if problem in (LinkProblem.EXPIRED, LinkProblem.CLOSED)
+            else None
+        )
+        return message_page(t, problem.status, problem.page, coordinator)
+
+    def _answer_page(self, t: Translator, opened: OpenedLink, *, already: bool) -> Response:
+        task = opened.task
+        answer = getattr(task, "answer", None)  # older rows have none
+        labels = skill_labels(opened.programme, t.locale)
+        return render_page(
+            "answer.html",
+            t,
+            programme_name=_programme_name(opened),
+            title=t("answer.title"),
+            kind_title=t(f"kind.{task.kind.value}"),
+            already=already,
+            rows=answer_rows(answer, labels, t) if isinstance(answer, dict) else [],
+            recorded_on=t("answer.recorded_on", date=t.moment(task.closed_at))
+            if task.closed_at
+            else "",
+        )
+
+    def _form_page(
+        self,
+        request: Request,
+        token: str,
+        t: Translator,
+        opened: OpenedLink,
+        ctx: TaskContext,
+        values: Values,
+        errors: dict[str, str] | None = None,
+        error_action: str | None = None,
+        status: int = 200,
+        refusal: str = "",
+    ) -> Response:
+        task = opened.task
+        errors = errors or {}
+        forms = build_forms(task, ctx, t, values)
+        # The double-submit nonce: kept while the browser has one, so open tabs stay valid.
+        nonce = csrf.usable_nonce(request.cookies.get(csrf.COOKIE_NAME)) or csrf.new_nonce()
+        lang = request.query_params.get("lang")
+        query = f"?lang={lang}" if lang in LOCALES else ""
+        response = render_page(
+            "task.html",
+            t,
+            status,
+            programme_name=_programme_name(opened),
+            title=t(f"kind.{task.kind.value}"),
+            intro=_intro(task, ctx, t),
+            due="" if task.kind in _NO_DUE_DATE else t("task.due", date=t.date(task.due_at)),
+            forms=forms,
+            errors=errors,
+            error_action=error_action,
+            summary=_summary(errors, forms, error_action),
+            refusal=refusal,
+            csrf_field=csrf.FIELD_NAME,
+            csrf_token=csrf.form_token(self._secret, token, nonce),
+            post_url=f"{request.url.path}{query}",
+            other_locale="en" if t.locale == "fr" else "fr",
+            values=values,
+        )
+        response.set_cookie(
+            csrf.COOKIE_NAME,
+            nonce,
+            path="/t/",
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+        )
+        return response
+
+
+def _translator(request: Request, opened: OpenedLink) -> Translator:
+    own = opened.participant.locale if opened.participant else None
+    if own is None and opened.programme is not None:
+        own = opened.programme.locale  # the person was erased: the programme's language
+    return Translator(choose_locale(request.query_params.get("lang"), own))
+
+
+def _intro(task: TaskRecord, ctx: TaskContext, t: Translator) -> str:
+    if task.kind is TaskKind.SELF_ASSESSMENT:
+        return t(f"intro.self_assessment.{'mentee' if ctx.role == 'mentee' else 'mentor'}")
+    if task.kind is TaskKind.SESSION_LOG:
+        return ""  # the form's own heading says which session
+    key = f"intro.{task.kind.value}"
+    return t(key) if t.has(key) else ""
+
+
+def _summary(
+    errors: dict[str, str], forms: list[FormSpec], action: str | None
+) -> list[tuple[str, str, str]]:
+    """(anchor, field label, message) for the error summary, in the order of the form."""
+    form = next((f for f in forms if f.action == action), None)
+    labels = form.summary_labels() if form else {}
+    ordered = [n for n in labels if n in errors] + [n for n in errors if n not in labels]
+    return [
+        (f"#{name}", labels[name], errors[name]) if name in labels else ("", "", errors[name])
+        for name in ordered
+    ]
+
+
+def _programme_name(opened: OpenedLink) -> str:
+    return opened.programme.name if opened.programme else ""
+
+
+def _coordinator(opened: OpenedLink) -> str | None:
+    return opened.programme.coordinator_email if opened.programme else None
+
+
+async def _posted_values(request: Request) -> dict[str, list[str]]:
+    form = await request.form(max_files=0, max_fields=_MAX_FIELDS, max_part_size=_MAX_PART_BYTES)
+    values: dict[str, list[str]] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str):
+            values.setdefault(key, []).append(value)
+    return values
+
+
+def _first(values: Values, name: str) -> str:
+    found = values.get(name) or ()
+    return found[0] if found else ""
+
+
+def _log(task: TaskRecord, outcome: str, **details: Any) -> None:
+    log.info(
+        "web.task",
+        task_id=str(task.task_id),
+        kind=task.kind.value,
+        outcome=outcome,
+        **{k: v for k, v in details.items() if v is not None},
+    )
