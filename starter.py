@@ -210,17 +210,55 @@ def simulate(
 
 @app.command()
 def demo(
-    day_seconds: Annotated[int, typer.Option(help="Seconds per programme day.", min=1)] = 2,
+    day_seconds: Annotated[
+        int,
+        typer.Option(
+            help="Seconds per programme day: 30 leaves time to answer by hand; "
+            "2 runs the whole programme in minutes.",
+            min=1,
+        ),
+    ] = 30,
     file: Path = Path("examples/pilote-2027/programme.yaml"),
+    simulate_everyone: Annotated[
+        bool, typer.Option(help="Simulate every participant, the demo's mentee included.")
+    ] = False,
     exit_when_done: Annotated[
         bool, typer.Option(help="Stop once the programme is complete.")
     ] = False,
+    web_port: Annotated[int, typer.Option(help="Port of the web pages and outbox.")] = 8000,
+    temporal_port: Annotated[int, typer.Option(help="Port of the Temporal server.")] = 7233,
+    ui_port: Annotated[int, typer.Option(help="Port of the Temporal UI.")] = 8233,
+    smtp_port: Annotated[int, typer.Option(help="Port of the SMTP sink.")] = 1025,
 ) -> None:
-    """Start the embedded stack offline and run the sample programme with simulated people."""
-    from control.demo import run_demo
+    """Start the embedded stack offline — web pages, outbox, worker, Temporal UI — and run the
+    sample programme; one mentee's e-mails are left for you to answer."""
+    from control.demo import DemoPorts, run_demo
 
     spec = _load(file)
-    _run(_until_stopped(run_demo(spec, day_seconds, exit_when_done)))
+    ports = DemoPorts(web=web_port, temporal=temporal_port, ui=ui_port, smtp=smtp_port)
+    _run(
+        _until_stopped(
+            run_demo(
+                spec,
+                day_seconds,
+                ports=ports,
+                simulate_everyone=simulate_everyone,
+                exit_when_done=exit_when_done,
+            )
+        )
+    )
+
+
+@app.command()
+def web(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the participants' task pages (the links in the e-mails), configured from the
+    environment like the worker (TEMPORAL_ADDRESS, DATABASE_URL, TANDEM_SECRET, ...)."""
+    from web.server import serve
+
+    _run(_until_stopped(serve(get_settings(), host, port)))
 
 
 async def _until_stopped(coro: Coroutine[Any, Any, None]) -> None:

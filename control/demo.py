@@ -1,10 +1,17 @@
-"""`make demo`: the embedded stack, offline, with the sample programme and simulated people."""
+"""`make demo`: the embedded stack, offline — web pages, outbox, worker, Temporal UI.
+
+Everyone in the sample programme is simulated except one mentee, whose e-mails wait in the outbox
+for whoever runs the demo: open the outbox, follow a link, answer, and watch the run move in the
+Temporal UI. Each demo starts from a fresh state.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sys
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from control.launch import launch_programme
@@ -12,14 +19,22 @@ from control.participants import SimulatedCohort, programme_finished, run_until
 from devstack.postgres import start_postgres
 from devstack.smtp_sink import SmtpSink
 from devstack.temporal import start_dev_server
-from domain.programme import ProgrammeSpec
+from domain.programme import ProgrammeSpec, Role
 from domain.simulation import Knobs
 from settings import get_settings
 from store.db import create_pool, migrate
+from web.app import create_app
+from web.server import http_server
 from worker import build_worker, mail_settings
 from workflows.programme import ProgrammeWorkflow
 
-UI_PORT = 8233
+
+@dataclass(frozen=True)
+class DemoPorts:
+    web: int = 8000
+    temporal: int = 7233
+    ui: int = 8233
+    smtp: int = 1025
 
 
 class _WallClock:
@@ -30,27 +45,55 @@ class _WallClock:
         await asyncio.sleep(delta.total_seconds())
 
 
-async def run_demo(spec: ProgrammeSpec, day_seconds: int, exit_when_done: bool = False) -> None:
+async def run_demo(
+    spec: ProgrammeSpec,
+    day_seconds: int,
+    *,
+    ports: DemoPorts = DemoPorts(),
+    simulate_everyone: bool = False,
+    exit_when_done: bool = False,
+) -> None:
     settings = get_settings()
     home = settings.home
+    # A fresh state each time: a stale run or outbox would not match the new database.
+    shutil.rmtree(home / "outbox", ignore_errors=True)
+    shutil.rmtree(home / "pg", ignore_errors=True)
+    (home / "temporal.db").unlink(missing_ok=True)
     home.mkdir(parents=True, exist_ok=True)
+    base_url = f"http://127.0.0.1:{ports.web}"
+    settings = settings.model_copy(update={"public_base_url": base_url})
     database_url, pg = start_postgres(home / "pg", persistent=False)
-    sink = SmtpSink(port=1025, folder=home / "outbox", keep=False).start()
-    env = await start_dev_server(db_file=str(home / "temporal.db"), ui_port=UI_PORT)
+    sink = SmtpSink(port=ports.smtp, folder=home / "outbox", keep=False).start()
+    env = await start_dev_server(
+        db_file=str(home / "temporal.db"), port=ports.temporal, ui_port=ports.ui
+    )
     pool = await create_pool(database_url)
+    web = http_server(
+        create_app(
+            client=env.client,
+            pool=pool,
+            secret=settings.secret.get_secret_value().encode(),
+            outbox_dir=home / "outbox",
+        ),
+        "127.0.0.1",
+        ports.web,
+    )
+    serving = asyncio.create_task(web.serve())
     try:
         await migrate(pool)
         queue = settings.task_queue
         async with build_worker(env.client, pool, mail_settings(settings, sink.url), queue):
             launch = await launch_programme(env.client, pool, spec, queue, day_seconds)
-            print(f"Temporal UI: http://127.0.0.1:{UI_PORT}/namespaces/default/workflows")
-            print(
-                f"Programme:   http://127.0.0.1:{UI_PORT}/namespaces/default/workflows/"
-                f"{launch.workflow_id}"
-            )
-            print(f"Outbox:      {(home / 'outbox').resolve()} (every e-mail as .eml)")
-            if not launch.started:
-                print(f"{spec.id} was already started: following it.")
+            ui = f"http://127.0.0.1:{ports.ui}/namespaces/default/workflows"
+            print(f"Outbox:      {base_url}/outbox")
+            print(f"Web app:     {base_url}/")
+            print(f"Temporal UI: {ui}/{launch.workflow_id}")
+            you = next((p for p in spec.participants if p.role is Role.MENTEE), None)
+            if you is not None and not simulate_everyone:
+                print(
+                    f"You are {you.name} <{you.email}>: nobody answers their e-mails but you "
+                    "(everyone else is simulated)."
+                )
             print(f"One programme day lasts {day_seconds}s; press Ctrl-C to stop.", flush=True)
             handle = env.client.get_workflow_handle_for(ProgrammeWorkflow.run, launch.workflow_id)
             cohort = SimulatedCohort(
@@ -60,6 +103,7 @@ async def run_demo(spec: ProgrammeSpec, day_seconds: int, exit_when_done: bool =
                 seed=uuid.uuid4().int % 1000,
                 knobs=Knobs(),
                 day_seconds=day_seconds,
+                hands_off=frozenset(() if you is None or simulate_everyone else {you.id}),
             )
 
             async def finished() -> bool:
@@ -70,7 +114,7 @@ async def run_demo(spec: ProgrammeSpec, day_seconds: int, exit_when_done: bool =
                 _WallClock(),
                 finished,
                 timedelta(seconds=max(0.5, day_seconds / 4)),
-                max_steps=10**6,
+                max_steps=10**7,
             )
             summary = await handle.result()
             print(
@@ -82,6 +126,8 @@ async def run_demo(spec: ProgrammeSpec, day_seconds: int, exit_when_done: bool =
                 print("The stack stays up for the UI; Ctrl-C to stop.", file=sys.stderr)
                 await asyncio.Event().wait()
     finally:
+        web.should_exit = True
+        await serving
         await pool.close()
         await env.shutdown()
         sink.stop()

@@ -47,6 +47,8 @@ class SimulatedCohort:
     seed: int
     knobs: Knobs
     day_seconds: int
+    # People whose tasks are left alone: in the demo, someone clicking the e-mailed links.
+    hands_off: frozenset[str] = frozenset()
     stats: ActingStats = field(default_factory=ActingStats)
     _decided: dict[UUID, tuple[datetime, Decision] | None] = field(default_factory=dict)
     _done: set[UUID] = field(default_factory=set)
@@ -56,6 +58,8 @@ class SimulatedCohort:
         tasks = await TaskStore(self.pool).list_open(self.spec.id)
         due: list[tuple[TaskRecord, Decision]] = []
         for task in tasks:
+            if task.participant_id in self.hands_off:
+                continue
             if task.task_id not in self._decided:
                 self._decided[task.task_id] = self._decide(task)
             planned = self._decided[task.task_id]

@@ -6,6 +6,7 @@ import itertools
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -14,6 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from devstack.postgres import start_postgres
 from devstack.smtp_sink import SmtpSink
 from store.db import create_pool, migrate
+from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS
 from tests.lifecycle_helpers import Stack, running_stack, time_skipping_environment
 
 _db_counter = itertools.count(1)
@@ -80,3 +82,17 @@ async def stack(
 ) -> AsyncIterator[Stack]:
     async with running_stack(env, pool, smtp_sink) as s:
         yield s
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Any]:
+    """Debian's chromium for one test module (see tests/browser_helpers.py)."""
+    async_api = pytest.importorskip("playwright.async_api")
+    async with async_api.async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            await chromium.close()

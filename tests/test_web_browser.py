@@ -7,34 +7,23 @@ browser opens the link of a real e-mail, fills the form through its labels, as a
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
 import uvicorn
 from fastapi import FastAPI
 
 from domain.programme import Locale, Role
 from domain.tokens import verify_task_token
+from tests.browser_helpers import needs_browser
 from tests.lifecycle_helpers import Run, Stack, small_cohort
 from web.app import create_app
 from workflows.shared import assessment_workflow_id
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SECRET = b"lifecycle-tests"
 _LINK = re.compile(r"http://127\.0\.0\.1:8000/t/([A-Za-z0-9_-]+)")
 SKILLS = {
@@ -45,24 +34,7 @@ SKILLS = {
     "cybersecurity": "Cybersécurité",
 }
 
-# CI sets TANDEM_REQUIRE_BROWSER=1: there, a missing browser is a failure, not a skip.
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists() and not os.environ.get("TANDEM_REQUIRE_BROWSER"),
-    reason="no /usr/bin/chromium: `apt-get install -y chromium` to run the browser tests",
-)
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Any]:
-    async_api = pytest.importorskip("playwright.async_api")
-    async with async_api.async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
+pytestmark = needs_browser
 
 
 def _free_port() -> int:

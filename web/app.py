@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from temporalio.client import Client
 
 from web.errors import UnhandledErrors, http_error, message_page
@@ -72,6 +72,11 @@ def _add_outbox(app: FastAPI, folder: pathlib.Path) -> None:
 
     def translator(request: Request) -> Translator:
         return Translator(choose_locale(request.query_params.get("lang"), "en"))
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> Response:
+        # Only the demo has a front page: its outbox, where every e-mail's links start.
+        return RedirectResponse("/outbox", status_code=303)
 
     @app.get("/outbox", include_in_schema=False)
     async def outbox(request: Request) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from settings import Settings
 
@@ -28,17 +29,22 @@ async def serve(settings: Settings, host: str, port: int) -> None:
             # The embedded SMTP sink writes its messages there; a real mail server has no outbox.
             outbox_dir=settings.home / "outbox" if settings.smtp_url is None else None,
         )
-        config = uvicorn.Config(
-            app,
-            host=host,
-            port=port,
-            # Uvicorn's access log prints each URL, and a task URL carries its token: the app
-            # logs its own requests (task id, kind, outcome) instead.
-            access_log=False,
-            log_config=None,  # keep the structlog handlers configured above
-            proxy_headers=True,
-            lifespan="off",  # the pool and client are opened and closed here, around it
-        )
-        await uvicorn.Server(config).serve()
+        await http_server(app, host, port).serve()
     finally:
         await pool.close()
+
+
+def http_server(app: ASGIApp, host: str, port: int) -> uvicorn.Server:
+    """Uvicorn configured for Tandem; `serve()` it, set `should_exit` to stop it."""
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        # Uvicorn's access log prints each URL, and a task URL carries its token: the app logs
+        # its own requests (task id, kind, outcome) instead.
+        access_log=False,
+        log_config=None,  # keep the structlog handlers configured by the caller
+        proxy_headers=True,
+        lifespan="off",  # the pool and client are opened and closed by the caller, around it
+    )
+    return uvicorn.Server(config)
