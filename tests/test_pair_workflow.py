@@ -248,6 +248,10 @@ async def test_reschedule_and_pause_shift_the_cadence(stack: Stack) -> None:
         assert series.decoded("DTSTART") == planned[1]
         assert (series["RRULE"]["INTERVAL"], series["RRULE"]["COUNT"]) == ([14], [4])
         (moved,) = stack.mails("session_rescheduled", run.email(person))
+        # Its link is the person's own pair-management page (reschedule, pause, end).
+        own = await run.task(TaskKind.PAIR_MANAGE, person, pair_wf)
+        assert moved.message["X-Tandem-Task"] == scheduled.message["X-Tandem-Task"]
+        assert moved.message["X-Tandem-Task"] == str(own.task_id)
         master, *overrides = events(invitation(moved))
         assert str(master["UID"]) == str(series["UID"]) and master["SEQUENCE"] == 1
         assert {o.decoded("RECURRENCE-ID"): o.decoded("DTSTART") for o in overrides} == {
@@ -308,6 +312,12 @@ async def test_a_participant_ends_the_pair_early(stack: Stack) -> None:
     mentor, mentee = run.ids(Role.MENTOR)[0], run.ids(Role.MENTEE)[0]
     pair_wf = run.pair_id_for(1)
     await run.run_days(2)  # the mentor confirms the goals; a pause is not needed
+    # The mentor's confirmation page has the goals to confirm, as the mentee proposed them.
+    (confirm,) = await run.tasks_ever(TaskKind.GOALS_CONFIRM, pair_wf)
+    (proposed,) = [
+        e for e in await run.events(await run.pair_stream(1)) if e.type == EventType.GOALS_PROPOSED
+    ]
+    assert confirm.context["goals"] == proposed.data["goals"] != []
 
     manage = await run.task(TaskKind.PAIR_MANAGE, mentee, pair_wf)
     assert manage.update_name == "end_pair"
@@ -331,7 +341,10 @@ async def test_a_participant_ends_the_pair_early(stack: Stack) -> None:
     assert await run.open_tasks(workflow_id=pair_wf) == []
     store = TaskStore(stack.pool)
     closed = await store.get(manage.task_id)
-    assert closed is not None and closed.status is TaskStatus.CANCELLED
+    assert closed is not None and closed.status is TaskStatus.DONE
+    assert closed.answer == {"reason": "Mutation à Lyon"}  # shown again on the link
+    statuses = {t.participant_id: t.status for t in await run.tasks_ever(TaskKind.PAIR_MANAGE)}
+    assert statuses == {mentee: TaskStatus.DONE, mentor: TaskStatus.CANCELLED}
     for person in (mentor, mentee):
         (farewell,) = stack.mails("pair_ended_early", run.email(person))
         # The sessions leave both calendars.

@@ -97,7 +97,7 @@ def csrf_of(html: str) -> str:
 
 def submission_of(html: str) -> str:
     found = _SUBMISSION.search(html)
-    assert found, "the concern form has no submission id"
+    assert found, "the form has no submission id"
     return found[1]
 
 
@@ -538,10 +538,7 @@ async def test_pair_management_checks_each_action_on_its_own(
 ) -> None:
     run = await launch(stack)
     path = await _issue(stack, run, run.ids(Role.MENTEE)[0], TaskKind.PAIR_MANAGE)
-    token = csrf_of((await web.get(path)).text)
-    page = await web.post(
-        path, data={"csrf_token": token, "action": "reschedule", "reschedule-new_date": "soon"}
-    )
+    page = await _post(web, path, {"action": "reschedule", "reschedule-new_date": "soon"})
     assert page.status_code == 422
     assert 'href="#reschedule-session_number"' in page.text
     assert 'href="#reschedule-new_date"' in page.text
@@ -709,8 +706,10 @@ async def _link_in_mail(stack: Stack, template: str, email: str) -> str:
 
 
 async def _post(web: httpx.AsyncClient, path: str, form: dict[str, Any]) -> httpx.Response:
-    token = csrf_of((await web.get(path)).text)
-    return await web.post(path, data={**form, "csrf_token": token})
+    """Open the page and send `form` from it, as a browser would (its hidden fields included)."""
+    page = (await web.get(path)).text
+    hidden = {"submission": submission_of(page)} if _SUBMISSION.search(page) else {}
+    return await web.post(path, data={**hidden, **form, "csrf_token": csrf_of(page)})
 
 
 async def test_a_pair_agrees_and_pauses_through_the_pages(
@@ -784,10 +783,16 @@ async def test_a_pair_agrees_and_pauses_through_the_pages(
     assert too_long.status_code == 409
     assert "une pause dure au plus 28 jours" in too_long.text
     assert 'id="pause-days" name="pause-days" value="40"' in too_long.text
-    pause = {"action": "pause", "pause-days": "7", "pause-reason": "Congés"}
+    form = (await web.get(manage_path)).text
+    pause = {
+        "action": "pause",
+        "pause-days": "7",
+        "pause-reason": "Congés",
+        "submission": submission_of(form),
+    }
     paused = await _post(web, manage_path, pause)
     assert paused.status_code == 200 and "Le binôme est en pause jusqu’au" in paused.text
-    again = await _post(web, manage_path, pause)  # the same action again: one effect
+    again = await _post(web, manage_path, pause)  # the same form sent twice: one effect
     assert again.status_code == 200 and "Le binôme est en pause jusqu’au" in again.text
 
     async def paused_once() -> bool:
@@ -797,3 +802,7 @@ async def test_a_pair_agrees_and_pauses_through_the_pages(
     await asyncio.sleep(0.3)
     assert (await run.event_types(stream)).count(EventType.PAIR_PAUSED) == 1
     assert (await run.pair_status(1)).paused_until is not None
+    # A new form is a new request, which the workflow judges (rather than Temporal replaying the
+    # first acknowledgement): a second pause is refused while paused.
+    later = await _post(web, manage_path, {k: v for k, v in pause.items() if k != "submission"})
+    assert later.status_code == 409 and "déjà en pause" in later.text

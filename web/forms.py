@@ -130,7 +130,12 @@ def build_forms(
 ) -> list[FormSpec]:
     """The forms of the task's page (one, or one per action for pair management)."""
     if task.kind is TaskKind.PAIR_MANAGE:
-        return [_end_pair_form(t), _reschedule_form(ctx, t), _pause_form(ctx, t)]
+        submission = _submission_id(values)
+        return [
+            _end_pair_form(t, submission),
+            _reschedule_form(ctx, t, submission),
+            _pause_form(ctx, t, submission),
+        ]
     builder = _BUILDERS.get(task.kind)
     if builder is None:
         return []
@@ -365,12 +370,18 @@ def _final_evaluation(task: TaskRecord, ctx: TaskContext, t: Translator, _: Valu
     return FormSpec(tuple(sections), t("form.submit"))
 
 
-def _concern(task: TaskRecord, ctx: TaskContext, t: Translator, values: Values) -> FormSpec:
-    # One id per filled-in form: a double click sends it twice (one effect), a later concern is a
-    # new form, hence a new update, rather than a duplicate silently dropped by Temporal.
+def _submission_id(values: Values) -> str:
+    """One id per filled-in form, for links that act more than once (concerns, pair management).
+
+    A double click sends the same form twice (one effect); a later concern or a second reschedule
+    is a new form, hence a new update, rather than a duplicate silently dropped by Temporal.
+    """
     submission = _first(values, "submission")
-    if not _SUBMISSION_ID.fullmatch(submission):
-        submission = secrets.token_hex(16)
+    return submission if _SUBMISSION_ID.fullmatch(submission) else secrets.token_hex(16)
+
+
+def _concern(task: TaskRecord, ctx: TaskContext, t: Translator, values: Values) -> FormSpec:
+    submission = _submission_id(values)
     text = Field("text", t("field.text"), "textarea", required=True, max_length=5000)
     return FormSpec(
         (Section(t("kind.concern"), (text,)),),
@@ -379,19 +390,19 @@ def _concern(task: TaskRecord, ctx: TaskContext, t: Translator, values: Values) 
     )
 
 
-def _end_pair_form(t: Translator) -> FormSpec:
+def _end_pair_form(t: Translator, submission: str) -> FormSpec:
     reason = Field(
         "end_pair-reason", t("field.end_reason"), "textarea", required=True, max_length=2000
     )
     return FormSpec(
         (Section(t("action.end_pair"), (reason,)),),
         t("submit.end_pair"),
-        hidden=(("action", "end_pair"),),
+        hidden=(("action", "end_pair"), ("submission", submission)),
         action="end_pair",
     )
 
 
-def _reschedule_form(ctx: TaskContext, t: Translator) -> FormSpec:
+def _reschedule_form(ctx: TaskContext, t: Translator, submission: str) -> FormSpec:
     sessions = tuple(
         (str(n), t("option.session", number=n)) for n in range(1, max(ctx.sessions, 1) + 1)
     )
@@ -408,12 +419,12 @@ def _reschedule_form(ctx: TaskContext, t: Translator) -> FormSpec:
     return FormSpec(
         (Section(t("action.reschedule"), fields),),
         t("submit.reschedule"),
-        hidden=(("action", "reschedule"),),
+        hidden=(("action", "reschedule"), ("submission", submission)),
         action="reschedule",
     )
 
 
-def _pause_form(ctx: TaskContext, t: Translator) -> FormSpec:
+def _pause_form(ctx: TaskContext, t: Translator, submission: str) -> FormSpec:
     fields = (
         Field(
             "pause-days",
@@ -429,7 +440,7 @@ def _pause_form(ctx: TaskContext, t: Translator) -> FormSpec:
     return FormSpec(
         (Section(t("action.pause"), fields),),
         t("submit.pause"),
-        hidden=(("action", "pause"),),
+        hidden=(("action", "pause"), ("submission", submission)),
         action="pause",
     )
 
@@ -623,17 +634,16 @@ def parse_answer(task: TaskRecord, ctx: TaskContext, t: Translator, values: Valu
         if action not in _PAIR_ACTIONS:
             raise FormRejected({"": t("error.option")})
         model, reader = _PAIR_ACTIONS[action]
-        # Each action is its own update, once: ending the pair and pausing it are two effects.
-        update_name, update_id = action, f"{task.task_id}:{action}"
+        update_name = action
     elif task.kind in _READERS:
         model, reader = ANSWER_MODELS[task.kind], _READERS[task.kind]
     else:
         raise FormRejected({"": t("error.invalid")})
-    if task.kind is TaskKind.CONCERN:
+    if task.kind in (TaskKind.CONCERN, TaskKind.PAIR_MANAGE):
         submission = _first(values, "submission")
         if not _SUBMISSION_ID.fullmatch(submission):
             raise FormRejected({"": t("errors.csrf")})
-        update_id = f"{task.task_id}:{submission}"
+        update_id = f"{task.task_id}:{action or 'concern'}:{submission}"
 
     draft = reader(task, ctx, values)
     ids = {"task_id": task.task_id, "participant_id": task.participant_id}

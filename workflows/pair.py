@@ -227,6 +227,7 @@ class PairWorkflow:
                 j.notify(
                     me,
                     "sessions_scheduled",
+                    self._task_of(me, TaskKind.PAIR_MANAGE),
                     partner_id=partner,
                     sessions_total=inp.sessions,
                     first_session_date=self._sessions[0].at.isoformat(),
@@ -345,6 +346,7 @@ class PairWorkflow:
                         j.notify(
                             me,
                             "session_reminder",
+                            self._task_of(me, TaskKind.PAIR_MANAGE),
                             session_number=s.number,
                             sessions_total=inp.sessions,
                             session_date=s.at.isoformat(),
@@ -386,8 +388,16 @@ class PairWorkflow:
             self._final_opened = True
             self._set_phase(PairPhase.FINAL)
             due = now + self._days(dur.final_evaluation_days)
+            goals = [g.model_dump(mode="json") for g in self._goals.goals] if self._goals else []
             for me, _ in self._sides():
-                task = self._open(me, TaskKind.FINAL_EVALUATION, "final_evaluation", due)
+                task = self._open(
+                    me,
+                    TaskKind.FINAL_EVALUATION,
+                    "final_evaluation",
+                    due,
+                    role=self._role_of(me),
+                    goals=goals,
+                )
                 j.notify(me, "final_evaluation", task, due_date=iso_date(due))
         for open_task in list(self._tasks.values()):
             survey = open_task.kind in (TaskKind.MIDPOINT_SURVEY, TaskKind.GOALS_CONFIRM)
@@ -443,7 +453,11 @@ class PairWorkflow:
         self._missed_in_a_row += 1
         for me, _ in self._sides():
             self._journal.notify(
-                me, "session_missed", session_number=number, missed_in_a_row=self._missed_in_a_row
+                me,
+                "session_missed",
+                self._task_of(me, TaskKind.PAIR_MANAGE),
+                session_number=number,
+                missed_in_a_row=self._missed_in_a_row,
             )
         if self._missed_in_a_row >= 2 and not self._at_risk:
             self._at_risk = True
@@ -466,6 +480,7 @@ class PairWorkflow:
                 self._journal.notify(
                     me,
                     "pair_resumed",
+                    self._task_of(me, TaskKind.PAIR_MANAGE),
                     next_session_date=(upcoming.at.isoformat() if upcoming else ""),
                 )
 
@@ -503,7 +518,7 @@ class PairWorkflow:
         goals = [g.model_dump(mode="json") for g in proposal.goals]
         self._journal.event(self._stream, EventType.GOALS_PROPOSED, goals=goals)
         due = workflow.now() + self._days(inp.durations.goals_days)
-        task = self._open(inp.mentor_id, TaskKind.GOALS_CONFIRM, "confirm_goals", due)
+        task = self._open(inp.mentor_id, TaskKind.GOALS_CONFIRM, "confirm_goals", due, goals=goals)
         self._journal.notify(
             inp.mentor_id,
             "goals_confirm",
@@ -587,6 +602,7 @@ class PairWorkflow:
             self._journal.notify(
                 me,
                 "session_rescheduled",
+                self._task_of(me, TaskKind.PAIR_MANAGE),
                 session_number=session.number,
                 session_date=new_at.isoformat(),
                 partner_id=partner,
@@ -639,6 +655,7 @@ class PairWorkflow:
             self._journal.notify(
                 me,
                 "pair_paused",
+                self._task_of(me, TaskKind.PAIR_MANAGE),
                 until_date=iso_date(self._paused_until),
                 partner_id=partner,
                 calendar=invite,
@@ -705,6 +722,7 @@ class PairWorkflow:
     @workflow.update(name="end_pair")
     def end_pair(self, request: EndPair) -> Acknowledgement:
         self._ended_by, self._end_reason = request.participant_id, request.reason
+        self._close(request.task_id, answer=request)  # the link then shows what was sent
         return Acknowledgement(next_step="the pair ends; both of you are told")
 
     @end_pair.validator
@@ -764,8 +782,9 @@ class PairWorkflow:
         update: str,
         due: datetime,
         session_number: int | None = None,
+        **extra: Any,
     ) -> UUID:
-        context: dict[str, Any] = {"pair_id": self._in.pair_id}
+        context: dict[str, Any] = {"pair_id": self._in.pair_id, **extra}
         if session_number is not None:
             context["session_number"] = session_number
         task_id = self._journal.open_task(participant_id, kind, update, due, context=context)
