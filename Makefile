@@ -32,7 +32,8 @@ demo: install
 	$(BIN)/tandem demo
 
 bench: install
-	$(BIN)/python bench/simulate.py
+	$(BIN)/python -m bench.simulate
+	$(BIN)/python -m bench.web
 
 clean:
 	rm -rf $(VENV) .tandem .pytest_cache .mypy_cache .ruff_cache

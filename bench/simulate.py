@@ -14,6 +14,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from bench.report import replace_section
 from control.simulate import SimulationReport, simulate
 from domain.simulation import synthetic_programme
 from logging_setup import configure_logging
@@ -67,7 +68,7 @@ def main() -> None:
         "process and the worker, all on this machine (2 cores). Default behaviour knobs "
         "(no-shows 6 %, no-go 5 %, silent 3 %, late 10 %, drop-outs 2 %).\n\n" + body + "\n"
     )
-    args.write.write_text("# Benchmarks\n\nProduced by `make bench`.\n\n" + section)
+    replace_section(args.write, "simulate", section)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,21 @@
+"""BENCHMARKS.md is shared by several benchmarks: each rewrites only its own marked section."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+HEADER = "# Benchmarks\n\nProduced by `make bench` on this project's 2-core, 24 GiB machine.\n"
+
+
+def replace_section(path: Path, name: str, body: str) -> None:
+    """Put `body` between `<!-- bench:NAME -->` markers, keeping the rest of the file."""
+    start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+    text = path.read_text(encoding="utf-8") if path.exists() else HEADER
+    block = f"{start}\n{body.rstrip()}\n{end}"
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        after = rest.split(end, 1)[1]
+        text = before + block + after
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    path.write_text(text, encoding="utf-8")
