@@ -57,7 +57,9 @@ def build_worker(
         if role != "workflows"
         else [],
         max_concurrent_activities=32,
-        max_concurrent_workflow_tasks=10,
+        # Activations share one interpreter: a hundred at once (the default) made each slower,
+        # and under a cohort's burst of answers a task could outlive its 10 s timeout.
+        max_concurrent_workflow_tasks=20,
         workflow_runner=SandboxedWorkflowRunner(
             # Pure, deterministic modules are shared with the sandbox instead of re-imported for
             # every workflow run, which is most of a run's start-up cost.
