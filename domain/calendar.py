@@ -1,10 +1,10 @@
 """Calendar invitations for a pair's sessions (RFC 5545 iCalendar, iTIP methods of RFC 5546).
 
-The sessions are one recurring series: a master event repeating every `cadence_days` from the
-first planned session, with one override (RECURRENCE-ID) per session that has moved from its
-planned date (a reschedule, a pause). Each change is sent again with the same UID and a higher
-SEQUENCE, so calendars update the series in place instead of adding a second one; an early end
-sends METHOD:CANCEL for the whole series.
+The sessions are one recurring series: a master event repeating at the cadence from the first
+planned session (a weekly rule when the cadence is whole weeks: "every 2 weeks"), with one
+override (RECURRENCE-ID) per session that has moved from its planned date (a reschedule, a pause).
+Each change is sent again with the same UID and a higher SEQUENCE, so calendars update the series
+in place instead of adding a second one; an early end sends METHOD:CANCEL for the whole series.
 
 Pure: the caller gives every date, the stamp included.
 """
@@ -117,6 +117,8 @@ def _frequency(cadence: timedelta) -> str:
     seconds = int(cadence.total_seconds())
     if seconds <= 0:
         raise ValueError("the cadence must be positive")
+    if seconds % (7 * 86_400) == 0:  # fortnightly sessions read as "every 2 weeks"
+        return f"FREQ=WEEKLY;INTERVAL={seconds // (7 * 86_400)}"
     if seconds % 86_400 == 0:
         return f"FREQ=DAILY;INTERVAL={seconds // 86_400}"
     if seconds % 60 == 0:

@@ -54,7 +54,7 @@ def test_a_series_is_one_event_repeating_at_the_cadence() -> None:
     assert event.decoded("DTSTART") == FIRST
     assert event.decoded("DTEND") == FIRST + timedelta(minutes=60)
     rule = event["RRULE"]
-    assert (rule["FREQ"], rule["INTERVAL"], rule["COUNT"]) == (["DAILY"], [14], [3])
+    assert (rule["FREQ"], rule["INTERVAL"], rule["COUNT"]) == (["WEEKLY"], [2], [3])
     assert str(event["UID"]) == "pair:pilote-2027:0001@tandem"
     assert event["SEQUENCE"] == 0
     assert str(event["SUMMARY"]) == "Mentorat inversé : séance avec Zoé Lefèvre"
@@ -92,6 +92,13 @@ def test_long_lines_fold_without_breaking_a_character() -> None:
     calendar = _parse(_series(summary=summary))
     (event,) = calendar.walk("VEVENT")
     assert str(event["SUMMARY"]) == summary
+
+
+def test_a_cadence_in_days_that_are_not_whole_weeks_repeats_daily() -> None:
+    series = _series()
+    every_ten = SessionSeries(**{**series.__dict__, "cadence": timedelta(days=10)})
+    (event,) = _parse(every_ten).walk("VEVENT")
+    assert (event["RRULE"]["FREQ"], event["RRULE"]["INTERVAL"]) == (["DAILY"], [10])
 
 
 def test_a_compressed_demo_day_gives_a_rule_in_minutes() -> None:
