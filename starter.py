@@ -230,8 +230,7 @@ def demo(
     ui_port: Annotated[int, typer.Option(help="Port of the Temporal UI.")] = 8233,
     smtp_port: Annotated[int, typer.Option(help="Port of the SMTP sink.")] = 1025,
 ) -> None:
-    """Start the embedded stack offline — web pages, outbox, worker, Temporal UI — and run the
-    sample programme; one mentee's e-mails are left for you to answer."""
+    """Run the sample programme offline: web pages, outbox, worker and Temporal UI."""
     from control.demo import DemoPorts, run_demo
 
     spec = _load(file)
@@ -254,8 +253,7 @@ def web(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
-    """Serve the participants' task pages (the links in the e-mails), configured from the
-    environment like the worker (TEMPORAL_ADDRESS, DATABASE_URL, TANDEM_SECRET, ...)."""
+    """Serve the participants' task pages (settings from the environment, like the worker)."""
     from web.server import serve
 
     _run(_until_stopped(serve(get_settings(), host, port)))
