@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from pydantic import BaseModel
-from temporalio.api.testservice.v1 import SleepRequest
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
@@ -24,7 +23,7 @@ from control.launch import launch_programme
 from control.participants import SimulatedCohort, programme_finished, run_until
 from devstack.postgres import start_postgres
 from devstack.smtp_sink import SmtpSinkProcess
-from devstack.temporal import start_time_skipping
+from devstack.temporal import skip_time, start_time_skipping
 from devstack.worker_process import WorkerProcess
 from domain.programme import ProgrammeSpec
 from domain.simulation import Knobs
@@ -69,13 +68,8 @@ class _SkippingClock:
         return await self._env.get_current_time()
 
     async def advance(self, delta: timedelta) -> None:
-        # A busy simulated day (a thousand people enrolling) takes longer than the RPC's default
-        # deadline, which would read as a stall: allow minutes of work per skipped day.
-        request = SleepRequest()
-        request.duration.FromTimedelta(delta)
-        await self._env.client.test_service.unlock_time_skipping_with_sleep(
-            request, timeout=SKIP_DEADLINE
-        )
+        # A busy simulated day (a thousand people enrolling) needs minutes of work.
+        await skip_time(self._env, delta, SKIP_DEADLINE)
 
 
 async def stalled_workflows(env: WorkflowEnvironment, workflow_ids: list[str]) -> list[str]:

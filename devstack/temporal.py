@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import shutil
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.api.testservice.v1 import SleepRequest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -39,6 +41,17 @@ async def register_search_attributes(client: Client, namespace: str = "default")
             },
         )
     )
+
+
+async def skip_time(env: WorkflowEnvironment, delta: timedelta, deadline: timedelta) -> None:
+    """Let `delta` of server time pass, allowing `deadline` of real time for the work it holds.
+
+    `env.sleep` keeps the RPC's default deadline, which a busy simulated day (a cohort enrolling,
+    a loaded CI machine) can outlast without anything being wrong.
+    """
+    request = SleepRequest()
+    request.duration.FromTimedelta(delta)
+    await env.client.test_service.unlock_time_skipping_with_sleep(request, timeout=deadline)
 
 
 async def start_time_skipping() -> WorkflowEnvironment:

@@ -32,7 +32,7 @@ from activities.mailer import MailSettings
 from activities.steps import StepActivities
 from control.launch import launch_programme
 from devstack.smtp_sink import ReceivedMail, SmtpSink
-from devstack.temporal import start_time_skipping
+from devstack.temporal import skip_time, start_time_skipping
 from domain.answers import ANSWER_MODELS, Acknowledgement, Action
 from domain.events import RecordedEvent
 from domain.programme import ProgrammeSpec, Role
@@ -102,7 +102,7 @@ class Stack:
         return await self.env.get_current_time()
 
     async def sleep(self, delta: timedelta) -> None:
-        await self.env.sleep(delta)
+        await skip_time(self.env, delta, deadline=timedelta(minutes=2))
 
     async def launch(self, spec: ProgrammeSpec, seed: int = 1) -> Run:
         launch = await launch_programme(self.client, self.pool, spec, self.task_queue)

@@ -10,6 +10,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from control.participants import SimulatedCohort, run_until
 from control.simulate import simulate
+from devstack.temporal import skip_time
 from domain.events import EventType, participant_stream, programme_stream
 from domain.programme import Role
 from domain.simulation import synthetic_programme
@@ -38,7 +39,7 @@ class _Clock:
         return await self._env.get_current_time()
 
     async def advance(self, delta: timedelta) -> None:
-        await self._env.sleep(delta)
+        await skip_time(self._env, delta, deadline=timedelta(minutes=2))
 
 
 async def test_a_twelve_session_programme_runs_to_completion(stack: Stack) -> None:
