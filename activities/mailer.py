@@ -29,6 +29,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context,
 from jinja2.runtime import Context
 
 from domain.calendar import Attendee, CalendarMethod, SessionSeries, series_ics, slots
+from domain.dates import format_date
 from domain.tasks import Notification, TaskKind
 from domain.tokens import sign_task_token
 from store.participants import ParticipantStore
@@ -112,38 +113,6 @@ class MailSettings:
 
 
 # -- rendering ---------------------------------------------------------------------------------
-
-# Written out by hand: the `locale` module is process-global and depends on what the host has
-# installed, so e-mails in two languages could not be rendered side by side reliably.
-_DAYS = {
-    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-# fmt: off
-_MONTHS = {
-    "fr": ("janvier", "février", "mars", "avril", "mai", "juin",
-           "juillet", "août", "septembre", "octobre", "novembre", "décembre"),
-    "en": ("January", "February", "March", "April", "May", "June",
-           "July", "August", "September", "October", "November", "December"),
-}
-# fmt: on
-
-
-def format_date(value: str | date, locale: str) -> str:
-    """E.g. "lundi 11 janvier 2027" or "Monday 11 January 2027", from an ISO string or a date.
-
-    A datetime shows its own calendar date, without the time: the workflows do not know the
-    reader's time zone, and a wrong hour would be worse than none.
-    """
-    if isinstance(value, str):
-        day = datetime.fromisoformat(value).date() if "T" in value else date.fromisoformat(value)
-    elif isinstance(value, datetime):
-        day = value.date()
-    else:
-        day = value
-    lang = locale if locale in _DAYS else "fr"
-    number = "1er" if lang == "fr" and day.day == 1 else str(day.day)
-    return f"{_DAYS[lang][day.weekday()]} {number} {_MONTHS[lang][day.month - 1]} {day.year}"
 
 
 @pass_context

@@ -19,10 +19,10 @@ from activities.mailer import (
     Mailer,
     MailSettings,
     _parse_smtp_url,
-    format_date,
     render,
 )
 from devstack.smtp_sink import SmtpSink
+from domain.dates import format_date
 from domain.programme import Locale, Participant, ProgrammeSpec, Role, Skill
 from domain.tasks import Notification, TaskKind, TaskSpec
 from domain.tokens import verify_task_token

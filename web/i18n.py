@@ -11,21 +11,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from domain.dates import format_date
+
 LOCALES = ("fr", "en")
 DEFAULT_LOCALE = "fr"
 
-_DAYS = {
-    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-# fmt: off
-_MONTHS = {
-    "fr": ("janvier", "février", "mars", "avril", "mai", "juin",
-           "juillet", "août", "septembre", "octobre", "novembre", "décembre"),
-    "en": ("January", "February", "March", "April", "May", "June",
-           "July", "August", "September", "October", "November", "December"),
-}
-# fmt: on
 
 MESSAGES: dict[str, dict[str, str]] = {
     "fr": {
@@ -570,12 +560,7 @@ class Translator:
 
     def date(self, value: date | datetime | str) -> str:
         """E.g. "lundi 11 janvier 2027" / "Monday 11 January 2027"."""
-        day = _as_date(value)
-        number = "1er" if self.locale == "fr" and day.day == 1 else str(day.day)
-        return (
-            f"{_DAYS[self.locale][day.weekday()]} {number} "
-            f"{_MONTHS[self.locale][day.month - 1]} {day.year}"
-        )
+        return format_date(value, self.locale)
 
     def moment(self, value: datetime) -> str:
         """A date with its time in UTC: the pages do not know the reader's time zone."""
@@ -602,11 +587,3 @@ class Translator:
         if paused:
             return self("next.paused_until", date=self.date(paused[1]))
         return next_step
-
-
-def _as_date(value: date | datetime | str) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return datetime.fromisoformat(value).date() if "T" in value else date.fromisoformat(value)
