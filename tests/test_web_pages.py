@@ -24,6 +24,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from devstack.temporal import start_time_skipping
+from domain.dates import format_date
 from domain.events import EventType, participant_stream, programme_stream
 from domain.programme import Locale, Role
 from domain.tasks import TaskKind, TaskSpec, TaskStatus
@@ -784,6 +785,11 @@ async def test_a_pair_agrees_and_pauses_through_the_pages(
     assert "une pause dure au plus 28 jours" in too_long.text
     assert 'id="pause-days" name="pause-days" value="40"' in too_long.text
     form = (await web.get(manage_path)).text
+    # The reschedule form offers the sessions still ahead, with the dates the pair has now.
+    upcoming = (await run.pair_status(1)).upcoming_sessions
+    assert upcoming and upcoming[0].number == 1
+    first = f"Séance n° 1, prévue le {format_date(upcoming[0].at, 'fr')}"
+    assert f'<option value="1">{first}</option>' in form
     pause = {
         "action": "pause",
         "pause-days": "7",

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -103,6 +104,8 @@ class TaskContext:
     goals: tuple[dict[str, Any], ...] = ()  # the pair's proposed goals, when known
     sessions: int = 12
     max_pause_days: int = 28
+    # (number, date) of the sessions still ahead, from the pair's workflow; empty when unknown.
+    upcoming: tuple[tuple[int, datetime], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -403,8 +406,12 @@ def _end_pair_form(t: Translator, submission: str) -> FormSpec:
 
 
 def _reschedule_form(ctx: TaskContext, t: Translator, submission: str) -> FormSpec:
-    sessions = tuple(
-        (str(n), t("option.session", number=n)) for n in range(1, max(ctx.sessions, 1) + 1)
+    sessions = (
+        tuple((str(n), t("option.session_on", number=n, date=t.date(at))) for n, at in ctx.upcoming)
+        if ctx.upcoming
+        else tuple(
+            (str(n), t("option.session", number=n)) for n in range(1, max(ctx.sessions, 1) + 1)
+        )
     )
     fields = (
         Field(

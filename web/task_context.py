@@ -3,10 +3,13 @@ limits. Looked up from the programme as filed and the pair's earlier answers."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
 from pydantic import ValidationError
+from temporalio.client import Client, WorkflowQueryFailedError
+from temporalio.service import RPCError
 
 from domain.programme import Durations
 from domain.skills import CATALOGUE
@@ -30,7 +33,22 @@ def skill_labels(programme: ProgrammeRecord | None, locale: str) -> dict[str, st
     return labels
 
 
+async def upcoming_sessions(client: Client, task: TaskRecord) -> tuple[tuple[int, datetime], ...]:
+    """The pair's sessions still ahead, asked of its workflow; empty if it cannot answer now."""
+    try:
+        status: dict[str, Any] = await client.get_workflow_handle(task.workflow_id).query(
+            "status", rpc_timeout=timedelta(seconds=2)
+        )
+    except (RPCError, WorkflowQueryFailedError):
+        return ()
+    return tuple(
+        (int(s["number"]), datetime.fromisoformat(str(s["at"])))
+        for s in status.get("upcoming_sessions") or ()
+    )
+
+
 async def load_task_context(
+    client: Client,
     pool: asyncpg.Pool,
     task: TaskRecord,
     participant: ParticipantRecord | None,
@@ -62,4 +80,5 @@ async def load_task_context(
         goals=tuple(goals),
         sessions=int(spec.get("sessions") or 12),
         max_pause_days=durations.max_pause_days,
+        upcoming=await upcoming_sessions(client, task) if task.kind is TaskKind.PAIR_MANAGE else (),
     )

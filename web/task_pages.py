@@ -167,7 +167,7 @@ class TaskPages:
 
     async def _context(self, opened: OpenedLink, t: Translator) -> TaskContext:
         return await load_task_context(
-            self._pool, opened.task, opened.participant, opened.programme, t.locale
+            self._client, self._pool, opened.task, opened.participant, opened.programme, t.locale
         )
 
     def _refused(self, request: Request, refused: RefusedLink) -> Response:

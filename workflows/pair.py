@@ -103,6 +103,11 @@ class PairOutcome(BaseModel):
     at_risk_episodes: int = 0
 
 
+class UpcomingSession(BaseModel):
+    number: int
+    at: datetime
+
+
 class PairStatus(BaseModel):
     pair_id: str
     phase: PairPhase
@@ -113,6 +118,8 @@ class PairStatus(BaseModel):
     at_risk: bool
     paused_until: datetime | None
     open_tasks: list[OpenTask]
+    # Sessions not yet taken place, with their current dates (what a reschedule can move).
+    upcoming_sessions: list[UpcomingSession] = []
 
 
 _SESSION_TIME = time(9, 0)
@@ -759,6 +766,11 @@ class PairWorkflow:
             at_risk=self._at_risk,
             paused_until=self._paused_until,
             open_tasks=list(self._tasks.values()),
+            upcoming_sessions=[
+                UpcomingSession(number=s.number, at=s.at)
+                for s in self._sessions
+                if s.log_task is None
+            ],
         )
 
     # ---- helpers ------------------------------------------------------------------------------
