@@ -16,7 +16,6 @@ import asyncio
 import os
 import platform
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,7 @@ import httpx
 
 from bench.report import replace_section
 from control.launch import launch_programme
+from devstack.ports import free_port
 from devstack.postgres import start_postgres
 from devstack.smtp_sink import SmtpSinkProcess
 from devstack.temporal import start_dev_server
@@ -64,12 +64,6 @@ class Latencies:
     @property
     def achieved(self) -> float:
         return len(self.values_ms) / self.wall_s
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def open_loop(
@@ -128,9 +122,9 @@ async def run(participants: int, page_seconds: int, submit_seconds: int) -> list
     page_rate, submit_rate = 100.0, 20.0
     with tempfile.TemporaryDirectory(prefix="tandem-bench-") as tmp, SmtpSinkProcess() as sink:
         _, pg = start_postgres(Path(tmp) / "pg", persistent=False)
-        env = await start_dev_server(port=_free_port(), ui_port=_free_port())
+        env = await start_dev_server(port=free_port(), ui_port=free_port())
         pool = await create_pool(pg.get_uri())
-        web_port = _free_port()
+        web_port = free_port()
         base = f"http://127.0.0.1:{web_port}"
         web = None
         try:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from control.launch import launch_programme
 from control.participants import SimulatedCohort, programme_finished, run_until
+from devstack.ports import ensure_free
 from devstack.postgres import start_postgres
 from devstack.smtp_sink import SmtpSink
 from devstack.temporal import start_dev_server
@@ -53,6 +54,13 @@ async def run_demo(
     simulate_everyone: bool = False,
     exit_when_done: bool = False,
 ) -> None:
+    for port, option in (
+        (ports.web, "--web-port"),
+        (ports.temporal, "--temporal-port"),
+        (ports.ui, "--ui-port"),
+        (ports.smtp, "--smtp-port"),
+    ):
+        ensure_free("127.0.0.1", port, option)
     settings = get_settings()
     home = settings.home
     # A fresh state each time: a stale run or outbox would not match the new database.

@@ -21,6 +21,8 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope, Session
 
+from devstack.ports import free_port
+
 
 @dataclass
 class ReceivedMail:
@@ -75,7 +77,7 @@ class SmtpSink:
         if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
         self._handler = _Handler(folder, keep)
-        self._controller = Controller(self._handler, hostname=host, port=port or _free_port(host))
+        self._controller = Controller(self._handler, hostname=host, port=port or free_port(host))
         self.host = host
 
     @property
@@ -111,12 +113,6 @@ class SmtpSink:
         self.stop()
 
 
-def _free_port(host: str) -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
-
-
 class SmtpSinkProcess:
     """A real SMTP peer in its own process, which accepts and discards every message.
 
@@ -125,7 +121,7 @@ class SmtpSinkProcess:
 
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.host = host
-        self.port = _free_port(host)
+        self.port = free_port(host)
         self._process: subprocess.Popen[bytes] | None = None
 
     @property

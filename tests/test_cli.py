@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -29,7 +30,7 @@ def tandem(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
 def test_help_lists_every_command() -> None:
     result = tandem("--help")
     assert result.returncode == 0
-    for command in ("programme", "simulate", "demo"):
+    for command in ("programme", "simulate", "demo", "web"):
         assert command in result.stdout
     result = tandem("programme", "--help")
     for command in ("validate", "start", "status", "approve"):
@@ -109,3 +110,17 @@ def test_simulate_json_is_one_object_on_stdout() -> None:
     assert report["sessions_held"] <= report["sessions_planned"]
     assert 0 < report["max_history_events"] < 2_000
     assert report["emails_sent"] > report["participants"]
+
+
+@pytest.mark.parametrize(("command", "option"), [(("demo",), "--web-port"), (("web",), "--port")])
+def test_a_port_in_use_is_named_without_a_traceback(
+    command: tuple[str, ...], option: str, tmp_path: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = tandem(*command, option, port, env={"TANDEM_HOME": str(tmp_path)})
+    assert result.returncode == 2
+    assert f"port {port} on 127.0.0.1 is already in use ({option})" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout

@@ -8,20 +8,20 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI
 
+from devstack.ports import free_port
 from domain.programme import Locale, Role
 from domain.tokens import verify_task_token
 from tests.browser_helpers import needs_browser
 from tests.lifecycle_helpers import Run, Stack, small_cohort
 from web.app import create_app
+from web.server import http_server
 from workflows.shared import assessment_workflow_id
 
 SECRET = b"lifecycle-tests"
@@ -37,20 +37,11 @@ SKILLS = {
 pytestmark = needs_browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @asynccontextmanager
 async def serving(app: FastAPI) -> AsyncIterator[str]:
     """`app` under uvicorn on a free port, in this event loop (the pool and client live here)."""
-    port = _free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, access_log=False, log_config=None, lifespan="off"
-    )
-    server = uvicorn.Server(config)
+    port = free_port()
+    server = http_server(app, "127.0.0.1", port)
     task = asyncio.create_task(server.serve())
     try:
         for _ in range(500):
@@ -62,6 +53,20 @@ async def serving(app: FastAPI) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
+
+
+@asynccontextmanager
+async def on_a_phone(stack: Stack, browser: Any, token: str) -> AsyncIterator[Any]:
+    """The task page of `token`, opened in a 320 px wide browser window."""
+    app = create_app(client=stack.client, pool=stack.pool, secret=SECRET)
+    async with serving(app) as base:
+        context = await browser.new_context(viewport={"width": 320, "height": 740})
+        try:
+            page = await context.new_page()
+            await page.goto(f"{base}/t/{token}")
+            yield page
+        finally:
+            await context.close()
 
 
 async def launch(stack: Stack) -> Run:
@@ -99,11 +104,7 @@ async def fill_levels(page: Any, current: str, target: str, skip: str | None = N
 async def test_a_mentee_fills_the_self_assessment_in_a_browser(stack: Stack, browser: Any) -> None:
     run = await launch(stack)
     mentee, token = await mentee_link(stack, run)
-    app = create_app(client=stack.client, pool=stack.pool, secret=SECRET)
-    async with serving(app) as base:
-        context = await browser.new_context(viewport={"width": 320, "height": 740})
-        page = await context.new_page()
-        await page.goto(f"{base}/t/{token}")
+    async with on_a_phone(stack, browser, token) as page:
         assert await page.get_by_role("heading", level=1).inner_text() == "Auto-évaluation"
         # Readable at 320 px without scrolling sideways (WCAG 1.4.10).
         assert await page.evaluate("document.documentElement.scrollWidth") <= 320
@@ -122,7 +123,6 @@ async def test_a_mentee_fills_the_self_assessment_in_a_browser(stack: Stack, bro
 
         await page.get_by_role("heading", name="Merci, votre réponse est enregistrée").wait_for()
         assert "Les binômes seront formés" in await page.inner_text("main")
-        await context.close()
     assert await answered(stack, run, mentee)
 
 
@@ -131,11 +131,7 @@ async def test_an_invalid_submission_shows_the_error_summary_and_keeps_the_value
 ) -> None:
     run = await launch(stack)
     mentee, token = await mentee_link(stack, run)
-    app = create_app(client=stack.client, pool=stack.pool, secret=SECRET)
-    async with serving(app) as base:
-        context = await browser.new_context(viewport={"width": 320, "height": 740})
-        page = await context.new_page()
-        await page.goto(f"{base}/t/{token}")
+    async with on_a_phone(stack, browser, token) as page:
         await fill_levels(page, "2", "4", skip="automation")  # one skill forgotten
         await page.get_by_label("Mardi matin").check()
         await page.get_by_label("Autre thème").fill("Mentorat & <réseau>")
@@ -165,5 +161,4 @@ async def test_an_invalid_submission_shows_the_error_summary_and_keeps_the_value
         await page.keyboard.press("Tab")
         outline = await page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
         assert outline != "none"
-        await context.close()
     assert not await answered(stack, run, mentee)

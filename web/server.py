@@ -5,6 +5,7 @@ from __future__ import annotations
 import uvicorn
 from starlette.types import ASGIApp
 
+from devstack.ports import ensure_free
 from settings import Settings
 
 
@@ -17,6 +18,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     from worker import connect_client
 
     configure_logging(settings.log_level, settings.log_format)
+    ensure_free(host, port, "--port")
     services = await resolve_services(settings)
     client = await connect_client(services.temporal_address, settings.namespace)
     pool = await create_pool(services.database_url)

@@ -66,15 +66,26 @@ class TaskPages:
 
     # ---- GET ---------------------------------------------------------------------------------
 
-    async def show(self, request: Request, token: str) -> Response:
+    async def _open(
+        self, request: Request, token: str, *, again: bool
+    ) -> Response | tuple[OpenedLink, Translator]:
+        """The link's task and the reader's language, or the page that ends the request here:
+        a refusal, or the answer already given (`again`: this was a second submission)."""
         opened = await self._links.open(token, self._now())
         if isinstance(opened, RefusedLink):
             return self._refused(request, opened)
         t = _translator(request, opened)
+        if opened.task.status is TaskStatus.DONE:
+            _log(opened.task, "already_answered" if again else "answer_shown")
+            return self._answer_page(t, opened, already=again)
+        return opened, t
+
+    async def show(self, request: Request, token: str) -> Response:
+        found = await self._open(request, token, again=False)
+        if isinstance(found, Response):
+            return found
+        opened, t = found
         task = opened.task
-        if task.status is TaskStatus.DONE:
-            _log(task, "answer_shown")
-            return self._answer_page(t, opened, already=False)
         ctx = await self._context(opened, t)
         forms = build_forms(task, ctx, t, {})
         if not forms:  # a coordinator's task (matching review) has no participant page
@@ -86,15 +97,12 @@ class TaskPages:
     # ---- POST --------------------------------------------------------------------------------
 
     async def submit(self, request: Request, token: str) -> Response:
-        opened = await self._links.open(token, self._now())
-        if isinstance(opened, RefusedLink):
-            return self._refused(request, opened)
-        t = _translator(request, opened)
+        # A second click, or the back button, finds the task done: the first answer stands.
+        found = await self._open(request, token, again=True)
+        if isinstance(found, Response):
+            return found
+        opened, t = found
         task = opened.task
-        if task.status is TaskStatus.DONE:
-            # A second click, or the back button: the first answer stands, and says so.
-            _log(task, "already_answered")
-            return self._answer_page(t, opened, already=True)
         values = await _posted_values(request)
         ctx = await self._context(opened, t)
         posted_action = _first(values, "action") or None
