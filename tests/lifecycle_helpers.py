@@ -160,9 +160,12 @@ class Stack:
             return found
 
         async def settled() -> bool:
+            # A workflow task in flight may be about to schedule an activity (a batch of
+            # workflows just started is still sending its first e-mails): wait for those too.
             for handle in await running():
                 with suppress(RPCError):
-                    if (await handle.describe()).raw_description.pending_activities:
+                    raw = (await handle.describe()).raw_description
+                    if raw.pending_activities or raw.HasField("pending_workflow_task"):
                         return False
             return True
 
