@@ -32,6 +32,7 @@ demo: install
 	$(BIN)/tandem demo
 
 bench: install
+	$(BIN)/python -m bench.matching
 	$(BIN)/python -m bench.simulate
 	$(BIN)/python -m bench.web
 

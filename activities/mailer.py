@@ -176,6 +176,7 @@ _REASON_ALIASES = {
     "no mentor available": "no_compatible_partner",
     "every compatible mentor is at capacity": "no_compatible_partner",
     "no mentee left to pair with": "no_compatible_partner",
+    "no compatible mentee": "no_compatible_partner",
     "re-pairing limit reached": "repairing_exhausted",
     "no backup mentor is available": "repairing_exhausted",
     "no answer in time": "no_go",

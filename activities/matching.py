@@ -5,11 +5,18 @@ from __future__ import annotations
 import asyncio
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from domain.answers import MeetingFormat
 from domain.events import EventType, participant_stream
 from domain.matcher import solve
-from domain.matching import MatchingProblem, MatchingProposal, Profile, Unmatched
+from domain.matching import (
+    MatchingConflict,
+    MatchingProblem,
+    MatchingProposal,
+    Profile,
+    Unmatched,
+)
 from domain.programme import ParticipantRef, Role
 from store.events import EventStore
 from workflows.programme import MatchingRequest
@@ -55,9 +62,17 @@ class MatchingActivities:
         problem = MatchingProblem(
             mentors=tuple(mentors),
             mentees=tuple(mentees),
+            weights=plan.matching.weights,
             banned=frozenset(request.banned),
+            forced=request.forced,
             backups_per_mentee=plan.matching.backups_per_mentee,
+            favour_participation=plan.matching.favour_participation,
         )
-        # CPU work off the event loop, so heartbeats and other activities keep flowing.
-        proposal = await asyncio.to_thread(solve, problem)
+        try:
+            # CPU work off the event loop, so heartbeats and other activities keep flowing.
+            proposal = await asyncio.to_thread(solve, problem)
+        except MatchingConflict as conflict:
+            raise ApplicationError(
+                str(conflict), type="MatchingConflict", non_retryable=True
+            ) from None
         return proposal.model_copy(update={"unmatched": (*proposal.unmatched, *missing)})

@@ -148,6 +148,19 @@ class CoordinatorCommand(BaseModel):
     reason: str = ""
 
 
+class PairCommand(CoordinatorCommand):
+    """Ban or force one (mentor, mentee) pair during the matching review."""
+
+    mentor_id: str = Field(min_length=1, max_length=100)
+    mentee_id: str = Field(min_length=1, max_length=100)
+
+
+class SwapCommand(CoordinatorCommand):
+    """Give each of two proposed mentees the other's mentor."""
+
+    mentee_ids: tuple[str, str]
+
+
 class Acknowledgement(BaseModel):
     """What an update returns: shown to the participant as "what happens next"."""
 

@@ -20,6 +20,7 @@ class EventType(StrEnum):
     SELF_ASSESSMENT_SUBMITTED = "SelfAssessmentSubmitted"
     SELF_ASSESSMENT_MISSED = "SelfAssessmentMissed"
     MATCHING_PROPOSED = "MatchingProposed"
+    MATCHING_REVISED = "MatchingRevised"
     MATCHING_APPROVED = "MatchingApproved"
     MATCHING_ABANDONED = "MatchingAbandoned"
     PAIR_FORMED = "PairFormed"

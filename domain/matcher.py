@@ -1,102 +1,217 @@
 """An optimal assignment of mentees to mentors under the hard constraints.
 
-Maximises the total compatibility score (optionally matching as many mentees as possible first)
-with scipy's Hungarian solver on mentor slots (each mentor's column repeated `capacity` times).
+Mentor slots are columns (each mentor's column repeated `capacity` times) and scipy's
+`linear_sum_assignment` finds the assignment with the largest total weight. Infeasible pairs weigh
+nothing and are dropped afterwards, which loses nothing: scores are never negative. Favouring
+participation adds to every feasible pair a bonus larger than any total score, so one more pair
+always beats any gain in quality, and among the largest matchings the best total wins.
+
+Deterministic: people are sorted by id and the solver is deterministic for the same matrix.
 Workflows never import this module: it runs in an activity.
 """
 
 from __future__ import annotations
 
+import random
+from collections import Counter
+
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from domain.constraints import violation
-from domain.matching import MatchingProblem, MatchingProposal, ProposedPair, Unmatched
-from domain.scoring import explain, score
+from domain.compatibility import Compatibility, Mask, compatibility
+from domain.constraints import WORDS, Constraint
+from domain.matching import (
+    MatchingConflict,
+    MatchingProblem,
+    MatchingProposal,
+    ProposedPair,
+    Unmatched,
+)
+from domain.scoring import factors
 
-_INFEASIBLE = -1e9
-_PARTICIPATION_BONUS = 1e4  # larger than any score: one more pair beats any gain in quality
+TOP_REASONS = 3
+
+# The heads of these reasons are what the e-mails recognise (activities.mailer._REASON_ALIASES).
+NO_COMPATIBLE_MENTOR = "no compatible mentor"
+ALL_AT_CAPACITY = "every compatible mentor is at capacity"
+NO_COMPATIBLE_MENTEE = "no compatible mentee"
+NO_MENTEE_LEFT = "no mentee left to pair with"
 
 
 def solve(problem: MatchingProblem) -> MatchingProposal:
-    mentors = sorted(problem.mentors, key=lambda p: p.id)
-    mentees = sorted(problem.mentees, key=lambda p: p.id)
-    manager_of = {p.id: p.manager_id for p in (*mentors, *mentees)}
-    forced = set(problem.forced)
-    forced_mentee = {mentee for _, mentee in forced}
+    """The best assignment for `problem`.
 
-    n_e, n_m = len(mentees), len(mentors)
-    scores = np.full((n_e, n_m), _INFEASIBLE)
-    why_not: dict[str, set[str]] = {m.id: set() for m in mentees}
-    for i, mentee in enumerate(mentees):
-        for j, mentor in enumerate(mentors):
-            if mentee.id in forced_mentee and (mentor.id, mentee.id) not in forced:
-                continue
-            broken = violation(mentor, mentee, manager_of, problem.banned)
-            if broken is None or (mentor.id, mentee.id) in forced:
-                scores[i, j] = score(mentor, mentee)
-            else:
-                why_not[mentee.id].add(broken)
+    Raises `MatchingConflict` when a forced pair cannot be honoured.
+    """
+    c = compatibility(problem)
+    feasible = c.feasible
+    forced = _forced(problem, c, feasible)
+    free_rows = [i for i in range(len(c.mentees)) if i not in forced]
+    load = Counter(forced.values())
+    slots = [j for j, m in enumerate(c.mentors) for _ in range(m.slots - load[j])]
+    assignment = dict(forced)
+    if free_rows and slots:
+        rows = np.array(free_rows)
+        cols = np.array(slots)
+        gain = c.score[np.ix_(rows, cols)]
+        allowed = feasible[np.ix_(rows, cols)]
+        if problem.favour_participation:
+            bonus = (float(gain.max(initial=0.0)) + 1.0) * (min(len(rows), len(cols)) + 1)
+            gain = gain + bonus
+        weight = np.where(allowed, gain, 0.0)
+        picked_rows, picked_cols = linear_sum_assignment(weight, maximize=True)
+        for r, s in zip(picked_rows, picked_cols, strict=True):
+            if allowed[r, s]:
+                assignment[int(rows[r])] = int(cols[s])
+    return _proposal(problem, c, feasible, assignment, set(forced))
 
-    slots = [j for j, m in enumerate(mentors) for _ in range(max(1, min(3, m.capacity)))]
-    pairs: list[ProposedPair] = []
-    assigned_mentee: set[int] = set()
-    load = [0] * n_m
-    if n_e and slots:
-        gain = scores[:, slots]
-        feasible = gain > _INFEASIBLE / 2
-        weight = np.where(
-            feasible, gain + (_PARTICIPATION_BONUS if problem.favour_participation else 0), 0.0
-        )
-        rows, cols = linear_sum_assignment(weight, maximize=True)
-        for i, c in zip(rows, cols, strict=True):
-            if not feasible[i, c]:
-                continue
-            j = slots[c]
-            mentor, mentee = mentors[j], mentees[i]
-            assigned_mentee.add(i)
-            load[j] += 1
-            pairs.append(
-                ProposedPair(
-                    mentor_id=mentor.id,
-                    mentee_id=mentee.id,
-                    score=round(float(scores[i, j]), 3),
-                    reasons=explain(mentor, mentee),
-                )
-            )
 
-    unmatched: list[Unmatched] = []
-    for i, mentee in enumerate(mentees):
-        if i in assigned_mentee:
-            continue
-        if (scores[i] > _INFEASIBLE / 2).any():
-            reason = "every compatible mentor is at capacity"
-        elif why_not[mentee.id]:
-            reason = "no compatible mentor: " + ", ".join(sorted(why_not[mentee.id]))
+def greedy(problem: MatchingProblem) -> MatchingProposal:
+    """The usual hand-made matching: best-scoring feasible pair first. A baseline, not optimal."""
+    c = compatibility(problem)
+    feasible = c.feasible
+    order = np.argsort(-np.where(feasible, c.score, -np.inf), axis=None, kind="stable")
+    room = [m.slots for m in c.mentors]
+    left = min(len(c.mentees), sum(room))
+    assignment: dict[int, int] = {}
+    n_m = len(c.mentors)
+    for flat in order[: int(feasible.sum())]:
+        i, j = divmod(int(flat), n_m)
+        if i not in assignment and room[j]:
+            assignment[i] = j
+            room[j] -= 1
+            left -= 1
+            if not left:
+                break
+    return _proposal(problem, c, feasible, assignment, set())
+
+
+def random_assignment(problem: MatchingProblem, seed: int = 0) -> MatchingProposal:
+    """Each mentee in turn takes a random compatible mentor with room: another baseline."""
+    c = compatibility(problem)
+    feasible = c.feasible
+    rng = random.Random(seed)
+    room = [m.slots for m in c.mentors]
+    assignment: dict[int, int] = {}
+    rows = list(range(len(c.mentees)))
+    rng.shuffle(rows)
+    for i in rows:
+        options = [int(j) for j in np.flatnonzero(feasible[i]) if room[j]]
+        if options:
+            j = rng.choice(options)
+            assignment[i] = j
+            room[j] -= 1
+    return _proposal(problem, c, feasible, assignment, set())
+
+
+def _forced(problem: MatchingProblem, c: Compatibility, feasible: Mask) -> dict[int, int]:
+    row = {p.id: i for i, p in enumerate(c.mentees)}
+    col = {p.id: j for j, p in enumerate(c.mentors)}
+    chosen: dict[int, int] = {}
+    problems: list[str] = []
+    for mentor_id, mentee_id in problem.forced:
+        if mentor_id not in col:
+            problems.append(f"{mentor_id} is not a mentor of this matching")
+        elif mentee_id not in row:
+            problems.append(f"{mentee_id} is not a mentee of this matching")
+        elif row[mentee_id] in chosen:
+            problems.append(f"{mentee_id} is forced with two mentors")
+        elif not feasible[row[mentee_id], col[mentor_id]]:
+            broken = [k for k, mask in c.broken.items() if mask[row[mentee_id], col[mentor_id]]]
+            problems.append(f"{mentor_id} and {mentee_id} cannot be paired: {WORDS[broken[0]]}")
         else:
-            reason = "no mentor available"
-        unmatched.append(Unmatched(participant_id=mentee.id, reason=reason))
-    for j, mentor in enumerate(mentors):
-        if load[j] == 0:
-            unmatched.append(
-                Unmatched(participant_id=mentor.id, reason="no mentee left to pair with")
+            chosen[row[mentee_id]] = col[mentor_id]
+    for j, taken in Counter(chosen.values()).items():
+        mentor = c.mentors[j]
+        if taken > mentor.slots:
+            problems.append(f"{mentor.id} is forced with {taken} mentees but takes {mentor.slots}")
+    if problems:
+        raise MatchingConflict("; ".join(problems))
+    return chosen
+
+
+def _proposal(
+    problem: MatchingProblem,
+    c: Compatibility,
+    feasible: Mask,
+    assignment: dict[int, int],
+    forced: set[int],
+) -> MatchingProposal:
+    pairs = []
+    for i, j in sorted(assignment.items(), key=lambda item: c.mentees[item[0]].id):
+        mentor, mentee = c.mentors[j], c.mentees[i]
+        found = factors(mentor, mentee, problem.weights)
+        pairs.append(
+            ProposedPair(
+                mentor_id=mentor.id,
+                mentee_id=mentee.id,
+                score=round(float(c.score[i, j]), 6),
+                reasons=tuple(f.text for f in found[:TOP_REASONS]),
+                factors=found,
+                forced=i in forced,
             )
-
-    paired_with = {(p.mentor_id, p.mentee_id) for p in pairs}
-    backups: dict[str, tuple[str, ...]] = {}
-    for i, mentee in enumerate(mentees):
-        ranked = sorted(
-            (j for j in range(n_m) if scores[i, j] > _INFEASIBLE / 2),
-            key=lambda j: (-scores[i, j], mentors[j].id),
         )
-        backups[mentee.id] = tuple(
-            mentors[j].id for j in ranked if (mentors[j].id, mentee.id) not in paired_with
-        )[: problem.backups_per_mentee]
-
+    load = Counter(assignment.values())
+    unmatched = [
+        Unmatched(participant_id=mentee.id, reason=_why_mentee(c, feasible, i))
+        for i, mentee in enumerate(c.mentees)
+        if i not in assignment
+    ] + [
+        Unmatched(participant_id=mentor.id, reason=_why_mentor(c, feasible, j))
+        for j, mentor in enumerate(c.mentors)
+        if load[j] == 0
+    ]
     return MatchingProposal(
-        pairs=tuple(sorted(pairs, key=lambda p: p.mentee_id)),
+        pairs=tuple(pairs),
         unmatched=tuple(unmatched),
-        backups=backups,
-        capacities={m.id: max(1, min(3, m.capacity)) for m in mentors},
-        total_score=round(sum(p.score for p in pairs), 3),
+        backups=_backups(problem, c, feasible, assignment),
+        capacities={m.id: m.slots for m in c.mentors},
+        total_score=round(sum(float(c.score[i, j]) for i, j in assignment.items()), 6),
     )
+
+
+def _constraint_counts(c: Compatibility, index: int, axis: int) -> str:
+    """How many people each constraint rules out, e.g. "grade (3), language (1)"."""
+    counts = []
+    for constraint in Constraint:
+        mask = c.broken[constraint]
+        n = int(mask[index].sum() if axis == 0 else mask[:, index].sum())
+        if n:
+            counts.append(f"{constraint.value} ({n})")
+    return ", ".join(counts)
+
+
+def _why_mentee(c: Compatibility, feasible: Mask, i: int) -> str:
+    options = int(feasible[i].sum())
+    if options:
+        return f"{ALL_AT_CAPACITY}: {options} compatible, all taken by mentees with fewer options"
+    if not c.mentors:
+        return "no mentor available"
+    return f"{NO_COMPATIBLE_MENTOR}: {_constraint_counts(c, i, 0)}"
+
+
+def _why_mentor(c: Compatibility, feasible: Mask, j: int) -> str:
+    options = int(feasible[:, j].sum())
+    if options:
+        return f"{NO_MENTEE_LEFT}: {options} compatible, all better matched elsewhere"
+    if not c.mentees:
+        return NO_MENTEE_LEFT
+    return f"{NO_COMPATIBLE_MENTEE}: {_constraint_counts(c, j, 1)}"
+
+
+def _backups(
+    problem: MatchingProblem, c: Compatibility, feasible: Mask, assignment: dict[int, int]
+) -> dict[str, tuple[str, ...]]:
+    """For each mentee, the best compatible mentors other than their own, for a quick re-pairing."""
+    n = problem.backups_per_mentee
+    if n == 0 or not c.mentors:
+        return {m.id: () for m in c.mentees}
+    ranked = np.where(feasible, c.score, -np.inf)
+    # Stable sort on the negated score: equal scores keep mentor-id order, so ties are stable.
+    order = np.argsort(-ranked, axis=1, kind="stable")[:, : n + 1]
+    backups: dict[str, tuple[str, ...]] = {}
+    for i, mentee in enumerate(c.mentees):
+        own = assignment.get(i)
+        chosen = [int(j) for j in order[i] if feasible[i, j] and j != own][:n]
+        backups[mentee.id] = tuple(c.mentors[j].id for j in chosen)
+    return backups

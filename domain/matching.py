@@ -1,13 +1,18 @@
 """The matching problem and its answer, as plain data that workflows can carry.
 
-The solver lives in `domain.matcher` (numpy/scipy), which workflow code never imports.
+The solver lives in `domain.matcher` (numpy/scipy), which workflow code never imports; the score
+is defined factor by factor in `domain.scoring` and documented in docs/matching.md.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.answers import MeetingFormat
+
+MAX_CAPACITY = 3
 
 
 class Profile(BaseModel):
@@ -19,14 +24,52 @@ class Profile(BaseModel):
     grade: int | None = None
     department: str | None = None
     manager_id: str | None = None
-    languages: tuple[str, ...] = ("fr",)
+    languages: tuple[str, ...] = ("fr",)  # the first is the one they prefer
     format: MeetingFormat = MeetingFormat.HYBRID
     availability: tuple[str, ...] = ()
     levels: dict[str, int] = Field(default_factory=dict)
     targets: dict[str, int] = Field(default_factory=dict)
     priorities: tuple[str, ...] = ()
     capacity: int = 1
+    # Mentee: what they offer back (leadership, strategy...); mentor: what they want to learn.
     exchange: tuple[str, ...] = ()
+
+    @property
+    def slots(self) -> int:
+        """How many mentees a mentor may take: their capacity, held to 1..3."""
+        return max(1, min(MAX_CAPACITY, self.capacity))
+
+
+class MatchingWeights(BaseModel):
+    """How much each factor of the compatibility score counts (docs/matching.md)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    skills: float = Field(1.0, ge=0, le=100)
+    exchange: float = Field(0.5, ge=0, le=100)
+    availability: float = Field(0.25, ge=0, le=100)
+    format: float = Field(1.0, ge=0, le=100)
+    language: float = Field(0.5, ge=0, le=100)
+    department: float = Field(1.0, ge=0, le=100)
+
+
+class FactorCode(StrEnum):
+    SKILLS = "skills"
+    EXCHANGE = "exchange"
+    AVAILABILITY = "availability"
+    FORMAT = "format"
+    LANGUAGE = "language"
+    DEPARTMENT = "department"
+
+
+class Factor(BaseModel):
+    """One factor's contribution to a pair's score, in points and in plain words."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: FactorCode
+    points: float
+    text: str
 
 
 class MatchingProblem(BaseModel):
@@ -34,9 +77,11 @@ class MatchingProblem(BaseModel):
 
     mentors: tuple[Profile, ...]
     mentees: tuple[Profile, ...]
+    weights: MatchingWeights = MatchingWeights()
     banned: frozenset[tuple[str, str]] = frozenset()  # (mentor_id, mentee_id)
-    forced: tuple[tuple[str, str], ...] = ()
-    backups_per_mentee: int = 3
+    forced: tuple[tuple[str, str], ...] = ()  # (mentor_id, mentee_id)
+    backups_per_mentee: int = Field(3, ge=0)
+    # True: as many mentees matched as possible, then the best total score among those.
     favour_participation: bool = True
 
 
@@ -46,7 +91,9 @@ class ProposedPair(BaseModel):
     mentor_id: str
     mentee_id: str
     score: float
-    reasons: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()  # the top factors' words, best first
+    factors: tuple[Factor, ...] = ()  # every factor that scored, best first
+    forced: bool = False
 
 
 class Unmatched(BaseModel):
@@ -66,3 +113,7 @@ class MatchingProposal(BaseModel):
     )  # mentee -> mentors, best first
     capacities: dict[str, int] = Field(default_factory=dict)  # mentor -> capacity
     total_score: float = 0.0
+
+
+class MatchingConflict(ValueError):
+    """A forced pair that cannot be honoured (a hard constraint, a capacity, a duplicate)."""

@@ -14,6 +14,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.matching import MatchingWeights
+
 
 class Role(StrEnum):
     MENTOR = "mentor"  # the junior colleague who teaches digital skills
@@ -60,6 +62,9 @@ class MatchingSettings(BaseModel):
     auto_approve: bool = False
     max_repairings: int = Field(2, ge=0)
     backups_per_mentee: int = Field(3, ge=0)
+    # As many mentees matched as possible first, then the best total score among those.
+    favour_participation: bool = True
+    weights: MatchingWeights = MatchingWeights()
 
 
 class Participant(BaseModel):

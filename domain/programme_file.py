@@ -55,6 +55,7 @@ _INTEGER = re.compile(r"^[+-]?\d+$")
 _NULL_TAG = "tag:yaml.org,2002:null"
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 _INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
 
 _CSV_HINT = "; save it from your spreadsheet as 'CSV UTF-8'"
 
@@ -538,10 +539,36 @@ def _field_value(info: FieldInfo, node: Node, name: str, report: _Report) -> obj
         return _bool(node, name, report)
     if info.annotation is int:
         return _whole_number(node, name, report, _minimum(info))
+    if info.annotation is float:
+        return _number(node, name, report, info)
+    if isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel):
+        return _section(info.annotation, node, name, report)
     if get_origin(info.annotation) is tuple:
         return _positive_int_list(node, name, report)
     report.at(node, name, "cannot be set in a programme file")
     return None
+
+
+def _number(node: Node, name: str, report: _Report, info: FieldInfo) -> float | None:
+    if not isinstance(node, ScalarNode) or node.tag not in (_INT_TAG, _FLOAT_TAG):
+        report.at(node, name, f"must be a number, got {_describe(node)}")
+        return None
+    value = float(SafeConstructor().construct_yaml_float(node))
+    low, high = _bounds(info)
+    if not low <= value <= high:  # also refuses .nan
+        report.at(node, name, f"must be a number from {low:g} to {high:g}, got {node.value}")
+        return None
+    return value
+
+
+def _bounds(info: FieldInfo) -> tuple[float, float]:
+    low, high = float("-inf"), float("inf")
+    for constraint in info.metadata:
+        if isinstance(constraint, annotated_types.Ge):
+            low = float(constraint.ge)  # type: ignore[arg-type]
+        if isinstance(constraint, annotated_types.Le):
+            high = float(constraint.le)  # type: ignore[arg-type]
+    return low, high
 
 
 def _minimum(info: FieldInfo) -> int | None:

@@ -33,7 +33,14 @@ from domain.answers import (
     Reschedule,
     SessionLog,
 )
-from domain.events import EventType, NewEvent, RecordedEvent, pair_stream, participant_stream
+from domain.events import (
+    EventType,
+    NewEvent,
+    RecordedEvent,
+    pair_stream,
+    participant_stream,
+    programme_stream,
+)
 from domain.programme import Role
 from domain.steps import StepInput, StepResult
 from domain.tasks import Notification, TaskClosure, TaskKind, TaskSpec, TaskStatus
@@ -54,7 +61,7 @@ from tests.lifecycle_helpers import (
     small_cohort,
 )
 from workflows.pair import PairOutcome, PairPhase
-from workflows.programme import ProgrammePhase
+from workflows.programme import ProgrammePhase, ProgrammeWorkflow
 
 COORDINATOR = "coordination@example.com"
 _WORKFLOW_TASK_EVENTS = {
@@ -126,6 +133,20 @@ async def test_no_go_dissolves_the_pair_and_re_pairs_with_a_backup_never_the_sam
     second = summary.pairs[1]
     assert (second.mentor_id, second.mentee_id) == (backup, mentee)
     assert second.phase == PairPhase.CHEMISTRY.value
+    # The backup came from the proposal's ranked list: the matching itself never ran again.
+    view = await run.handle.query(ProgrammeWorkflow.matching)
+    assert view.proposal is not None and view.proposal.backups[mentee][0] == backup
+    history = await run.handle.fetch_history()
+    matchings = [
+        e
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+        and e.activity_task_scheduled_event_attributes.activity_type.name == "run_matching"
+    ]
+    assert len(matchings) == 1
+    assert (await run.event_types(programme_stream(run.spec.id))).count(
+        EventType.MATCHING_PROPOSED
+    ) == 1
 
     # The backup mentor says no-go too: the first mentor is banned, so the mentee stays unmatched.
     await run.run_until(chemistry_open, "second pair's chemistry", 5, skip=chemistry)

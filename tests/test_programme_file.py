@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.matching import MatchingWeights
 from domain.programme import Durations, Locale, Role, participant_id
 from domain.programme_file import Problem, ProgrammeFileError, load_programme
 from domain.skills import CATALOGUE, LEVELS, level_label
@@ -154,6 +155,34 @@ def test_durations_and_matching_overrides_reach_the_spec(tmp_path: Path) -> None
     assert spec.matching.auto_approve is True
     assert spec.matching.backups_per_mentee == 0
     assert (spec.sessions, spec.cadence_days) == (6, 7)
+
+
+def test_matching_weights_are_set_in_the_file(tmp_path: Path) -> None:
+    programme = PROGRAMME + (
+        "matching:\n  favour_participation: false\n  weights:\n    skills: 2\n    department: 0.5\n"
+    )
+
+    spec = load_programme(write(tmp_path, programme))
+
+    assert spec.matching.favour_participation is False
+    assert (spec.matching.weights.skills, spec.matching.weights.department) == (2.0, 0.5)
+    assert spec.matching.weights.exchange == MatchingWeights().exchange  # the default
+
+
+def test_bad_matching_weights_name_the_line_and_the_weight(tmp_path: Path) -> None:
+    programme = PROGRAMME + (
+        "matching:\n  weights:\n    skills: -1\n    availabilty: 1\n    format: lots\n"
+    )
+    found = problems(write(tmp_path, programme))
+
+    file = tmp_path / "programme.yaml"
+    assert found == [
+        f"{file}:8: matching.weights.skills: must be a number from 0 to 100, got -1",
+        f"{file}:9: matching.weights.availabilty: unknown setting (did you mean "
+        "'availability'?); matching.weights has skills, exchange, availability, format, "
+        "language, department",
+        f"{file}:10: matching.weights.format: must be a number, got 'lots'",
+    ]
 
 
 def test_a_programme_may_define_its_own_skills(tmp_path: Path) -> None:

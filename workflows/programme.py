@@ -8,18 +8,30 @@ every run's history small.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 from temporalio import workflow
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.common import (
+    RetryPolicy,
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from domain.answers import Acknowledgement, Concern, CoordinatorCommand
+    from domain.answers import (
+        Acknowledgement,
+        Concern,
+        CoordinatorCommand,
+        PairCommand,
+        SwapCommand,
+    )
     from domain.events import EventType, participant_stream, programme_stream
     from domain.launches import LaunchBatch, LaunchResult, WorkflowLaunch
     from domain.matching import MatchingProposal
@@ -48,6 +60,10 @@ HISTORY_LIMIT = 1_500
 # (see domain.launches); runs started before keep starting children on replay.
 INDEPENDENT_RUNS = "independent-participant-and-pair-workflows"
 MAX_REVIEW_REMINDERS = 5
+# A forced pair the constraints refuse is the coordinator's to fix: never retried.
+MATCHING_RETRY = RetryPolicy(
+    maximum_interval=timedelta(minutes=1), non_retryable_error_types=["MatchingConflict"]
+)
 START_BATCH = 50
 
 
@@ -65,6 +81,20 @@ class MatchingRequest(BaseModel):
 
     plan: ProgrammePlan
     banned: tuple[tuple[str, str], ...] = ()
+    forced: tuple[tuple[str, str], ...] = ()
+
+
+class MatchingView(BaseModel):
+    """The matching as the coordinator reviews it: the proposal and their decisions so far."""
+
+    programme_id: str
+    phase: ProgrammePhase
+    proposal: MatchingProposal | None
+    banned: list[tuple[str, str]]
+    forced: list[tuple[str, str]]
+    review_deadline: datetime | None
+    approved: bool
+    auto_approve: bool
 
 
 class PairRecord(BaseModel):
@@ -90,6 +120,7 @@ class ProgrammeState(BaseModel):
     pending_outcomes: list[PairOutcome] = Field(default_factory=list)
     repairings: dict[str, int] = Field(default_factory=dict)
     banned: list[tuple[str, str]] = Field(default_factory=list)
+    forced: list[tuple[str, str]] = Field(default_factory=list)
     unmatched: list[str] = Field(default_factory=list)
     handled_commands: list[str] = Field(default_factory=list)
     concerns: int = 0
@@ -132,7 +163,10 @@ class ProgrammeWorkflow:
     def __init__(self, inp: ProgrammeInput) -> None:
         self._plan = inp.plan
         self._s = inp.state or ProgrammeState()
-        self._journal = Journal(inp.plan.id)
+        self._journal = Journal(inp.plan.id, inp.plan.day_seconds)
+        # Coordinator changes to the matching run one at a time, each re-solving it (an activity).
+        self._revision_lock = asyncio.Lock()
+        self._revising = 0
         self._stream = programme_stream(inp.plan.id)
 
     @workflow.run
@@ -274,7 +308,7 @@ class ProgrammeWorkflow:
         plan, s, j = self._plan, self._s, self._journal
         proposal = await workflow.execute_activity(
             RUN_MATCHING,
-            MatchingRequest(plan=plan, banned=tuple(s.banned)),
+            MatchingRequest(plan=plan, banned=tuple(s.banned), forced=tuple(s.forced)),
             result_type=MatchingProposal,
             start_to_close_timeout=timedelta(minutes=10),
             summary="optimal matching of the respondents",
@@ -309,6 +343,9 @@ class ProgrammeWorkflow:
             "coordinator's matching review",
             also=self._history_is_long,
         )
+        if self._revising:
+            # A change the coordinator asked for is being computed: approve what it gives.
+            await workflow.wait_condition(lambda: self._revising == 0)
         if self._history_is_long():
             return
         if not s.approved and not plan.matching.auto_approve:
@@ -503,14 +540,154 @@ class ProgrammeWorkflow:
 
     @approve_matching.validator
     def _check_approve(self, command: CoordinatorCommand) -> None:
+        self._check_reviewing("approved")
+        if self._revising:
+            raise ApplicationError(
+                "a change to the matching is still being computed: approve once it is done",
+                type="Busy",
+            )
+
+    @workflow.update(name="ban_pair")
+    async def ban_pair(self, command: PairCommand) -> Acknowledgement:
+        pair = (command.mentor_id, command.mentee_id)
+        forced = [f for f in self._s.forced if f != pair]
+        return await self._revise(command, "ban", [*self._s.banned, pair], forced, pair)
+
+    @ban_pair.validator
+    def _check_ban(self, command: PairCommand) -> None:
+        self._check_reviewing("changed")
+        self._check_roles(command.mentor_id, command.mentee_id)
+        if (command.mentor_id, command.mentee_id) in self._s.banned:
+            raise ApplicationError("this pair is already banned", type="AlreadyDone")
+
+    @workflow.update(name="force_pair")
+    async def force_pair(self, command: PairCommand) -> Acknowledgement:
+        pair = (command.mentor_id, command.mentee_id)
+        # A mentee has one mentor: a new force replaces an earlier one for the same mentee.
+        forced = [f for f in self._s.forced if f[1] != command.mentee_id]
+        return await self._revise(command, "force", self._s.banned, [*forced, pair], pair)
+
+    @force_pair.validator
+    def _check_force(self, command: PairCommand) -> None:
+        self._check_reviewing("changed")
+        self._check_roles(command.mentor_id, command.mentee_id)
+        pair = (command.mentor_id, command.mentee_id)
+        if pair in self._s.banned:
+            raise ApplicationError(
+                "this pair is banned (a no-go or your own decision) and cannot be forced",
+                type="Banned",
+            )
+
+    @workflow.update(name="swap_mentors")
+    async def swap_mentors(self, command: SwapCommand) -> Acknowledgement:
+        first, second = command.mentee_ids
+        mentor_of = self._proposed_mentors()
+        swapped = [(mentor_of[second], first), (mentor_of[first], second)]
+        forced = [f for f in self._s.forced if f[1] not in command.mentee_ids]
+        return await self._revise(command, "swap", self._s.banned, [*forced, *swapped], None)
+
+    @swap_mentors.validator
+    def _check_swap(self, command: SwapCommand) -> None:
+        self._check_reviewing("changed")
+        first, second = command.mentee_ids
+        mentor_of = self._proposed_mentors()
+        for mentee_id in command.mentee_ids:
+            if mentee_id not in mentor_of:
+                raise ApplicationError(
+                    f"{mentee_id} has no mentor in the proposed matching", type="NotProposed"
+                )
+        if mentor_of[first] == mentor_of[second]:
+            raise ApplicationError("both mentees already have the same mentor", type="NoChange")
+
+    async def _revise(
+        self,
+        command: CoordinatorCommand,
+        action: str,
+        banned: list[tuple[str, str]],
+        forced: list[tuple[str, str]],
+        pair: tuple[str, str] | None,
+    ) -> Acknowledgement:
+        """Re-solve the matching with the coordinator's bans and forced pairs; all or nothing."""
+        s = self._s
+        async with self._revision_lock:
+            if command.command_id in s.handled_commands:
+                return Acknowledgement(next_step="already done")
+            self._revising += 1
+            try:
+                proposal = await workflow.execute_activity(
+                    RUN_MATCHING,
+                    MatchingRequest(plan=self._plan, banned=tuple(banned), forced=tuple(forced)),
+                    result_type=MatchingProposal,
+                    start_to_close_timeout=timedelta(minutes=10),
+                    retry_policy=MATCHING_RETRY,
+                    summary=f"matching recomputed after the coordinator's {action}",
+                )
+            except ActivityError as error:
+                cause = error.cause
+                if isinstance(cause, ApplicationError) and cause.type == "MatchingConflict":
+                    raise ApplicationError(cause.message, type="MatchingConflict") from None
+                raise
+            finally:
+                self._revising -= 1
+            before = s.proposal
+            s.banned, s.forced, s.proposal = list(banned), list(forced), proposal
+            s.handled_commands.append(command.command_id)
+            changed = _changed_pairs(before, proposal)
+            self._journal.event(
+                self._stream,
+                EventType.MATCHING_REVISED,
+                action=action,
+                mentor_id=pair[0] if pair else None,
+                mentee_id=pair[1] if pair else None,
+                reason=command.reason,
+                pairs_changed=changed,
+                pairs=[p.model_dump(mode="json") for p in proposal.pairs],
+                unmatched=[u.model_dump(mode="json") for u in proposal.unmatched],
+                total_score=proposal.total_score,
+            )
+            was = before.total_score if before else 0.0
+            return Acknowledgement(
+                next_step=f"matching recomputed: {changed} pair(s) changed, {len(proposal.pairs)} "
+                f"pairs, total score {proposal.total_score:g} (was {was:g})"
+            )
+
+    def _check_reviewing(self, what: str) -> None:
         if self._s.phase is not ProgrammePhase.REVIEW:
             raise ApplicationError(
-                f"the matching can be approved during its review, not in phase "
-                f"{self._s.phase.value}",
+                f"the matching can be {what} during its review, not in phase {self._s.phase.value}",
                 type="WrongPhase",
             )
         if self._s.approved:
             raise ApplicationError("the matching is already approved", type="WrongPhase")
+
+    def _check_roles(self, mentor_id: str, mentee_id: str) -> None:
+        for person, role in ((mentor_id, Role.MENTOR), (mentee_id, Role.MENTEE)):
+            try:
+                found = self._plan.participant(person).role
+            except KeyError:
+                raise ApplicationError(
+                    f"{person} is not a participant of this programme", type="UnknownParticipant"
+                ) from None
+            if found is not role:
+                raise ApplicationError(f"{person} is not a {role.value}", type="WrongRole")
+
+    def _proposed_mentors(self) -> dict[str, str]:
+        proposal = self._s.proposal
+        return {p.mentee_id: p.mentor_id for p in proposal.pairs} if proposal else {}
+
+    @workflow.query
+    def matching(self) -> MatchingView:
+        s = self._s
+        return MatchingView(
+            programme_id=self._plan.id,
+            phase=s.phase,
+            proposal=s.proposal,
+            banned=s.banned,
+            forced=s.forced,
+            review_deadline=s.review_deadline,
+            approved=s.approved,
+            auto_approve=self._plan.matching.auto_approve,
+        )
 
     @workflow.update(name="raise_concern")
     def raise_concern(self, concern: Concern) -> Acknowledgement:
@@ -604,6 +781,13 @@ class ProgrammeWorkflow:
 
     def _days(self, count: float) -> timedelta:
         return days(count, self._plan.day_seconds)
+
+
+def _changed_pairs(before: MatchingProposal | None, after: MatchingProposal) -> int:
+    """How many mentees have a different mentor (or none) than before."""
+    was = {p.mentee_id: p.mentor_id for p in before.pairs} if before else {}
+    now = {p.mentee_id: p.mentor_id for p in after.pairs}
+    return sum(was.get(m) != now.get(m) for m in was.keys() | now.keys())
 
 
 __all__ = ["ProgrammeInput", "ProgrammeWorkflow", "Role"]
