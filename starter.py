@@ -13,21 +13,19 @@ import sys
 from collections.abc import Coroutine
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
-import asyncpg
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from control.cli import JsonOpt, err, out, run
+from control.matching_cli import match, matching_app
 from domain.programme import ProgrammeSpec
 from domain.programme_file import ProgrammeFileError, load_programme
 from domain.simulation import Knobs, synthetic_programme
 from logging_setup import configure_logging
 from settings import get_settings
-
-T = TypeVar("T")
 
 app = typer.Typer(
     help="Tandem: reverse-mentoring programmes run as durable workflows.",
@@ -36,19 +34,8 @@ app = typer.Typer(
 )
 programme_app = typer.Typer(help="Validate, start and follow a programme.", no_args_is_help=True)
 app.add_typer(programme_app, name="programme")
-
-out = Console()
-err = Console(stderr=True, soft_wrap=True)
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
-
-
-def _run(coro: Coroutine[Any, Any, T]) -> T:
-    try:
-        return asyncio.run(coro)
-    except (OSError, ConnectionError, RuntimeError, asyncpg.PostgresError) as error:
-        err.print(f"[red]error:[/red] {error}")
-        raise typer.Exit(2) from None
+app.add_typer(matching_app, name="matching")
+app.command("match")(match)
 
 
 def _load(file: Path) -> ProgrammeSpec:
@@ -110,7 +97,7 @@ def start(
             launch = await launch_programme(client, pool, spec, settings.task_queue, day_seconds)
             return launch.started
 
-    started = _run(go())
+    started = run(go())
     if as_json:
         print(json.dumps({"programme_id": spec.id, "started": started}))
     elif started:
@@ -124,7 +111,7 @@ def status(programme_id: str, as_json: JsonOpt = False) -> None:
     """Show the phase, the pairs and what each is waiting for."""
     from control.status import programme_status
 
-    report = _run(programme_status(programme_id))
+    report = run(programme_status(programme_id))
     if as_json:
         print(report.model_dump_json())
         return
@@ -154,7 +141,7 @@ def approve(programme_id: str) -> None:
     """Approve the proposed matching (during its review window)."""
     from control.status import approve_matching
 
-    message = _run(approve_matching(programme_id))
+    message = run(approve_matching(programme_id))
     out.print(message)
 
 
@@ -196,7 +183,7 @@ def simulate(
         bar = progress.add_task(
             f"simulating {len(spec.participants)} participants", total=expected_days
         )
-        report = _run(
+        report = run(
             run_simulation(spec, seed, knobs, on_day=lambda d: progress.update(bar, completed=d))
         )
     if as_json:
@@ -235,7 +222,7 @@ def demo(
 
     spec = _load(file)
     ports = DemoPorts(web=web_port, temporal=temporal_port, ui=ui_port, smtp=smtp_port)
-    _run(
+    run(
         _until_stopped(
             run_demo(
                 spec,
@@ -256,7 +243,7 @@ def web(
     """Serve the participants' task pages (settings from the environment, like the worker)."""
     from web.server import serve
 
-    _run(_until_stopped(serve(get_settings(), host, port)))
+    run(_until_stopped(serve(get_settings(), host, port)))
 
 
 async def _until_stopped(coro: Coroutine[Any, Any, None]) -> None:

@@ -14,6 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "pilote-2027" / "programme.yaml"
 BROKEN = ROOT / "examples" / "broken" / "programme.yaml"
+PROBLEM = ROOT / "examples" / "matching" / "problem.yaml"
 
 
 def tandem(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -30,10 +31,13 @@ def tandem(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
 def test_help_lists_every_command() -> None:
     result = tandem("--help")
     assert result.returncode == 0
-    for command in ("programme", "simulate", "demo", "web"):
+    for command in ("programme", "matching", "match", "simulate", "demo", "web"):
         assert command in result.stdout
     result = tandem("programme", "--help")
     for command in ("validate", "start", "status", "approve"):
+        assert command in result.stdout
+    result = tandem("matching", "--help")
+    for command in ("show", "approve", "ban", "force", "swap"):
         assert command in result.stdout
 
 
@@ -124,3 +128,81 @@ def test_a_port_in_use_is_named_without_a_traceback(
     assert result.returncode == 2
     assert f"port {port} on 127.0.0.1 is already in use ({option})" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_match_runs_the_engine_on_a_problem_file() -> None:
+    result = tandem("match", str(PROBLEM), "--json")
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    pairs = {p["mentee_id"]: p["mentor_id"] for p in found["pairs"]}
+    # Hugo reports to Sophie: the best teacher of generative AI may not mentor his own manager.
+    assert pairs["sophie.lefebvre"] != "hugo.bernard"
+    assert len(pairs) == 3
+    assert found["total_score"] >= found["greedy_total_score"]
+    assert all(p["reasons"] for p in found["pairs"])
+    readable = tandem("match", str(PROBLEM))
+    assert "can teach" in readable.stdout and "total score" in readable.stdout
+
+
+def test_match_reports_every_problem_of_a_bad_file(tmp_path: Path) -> None:
+    bad = tmp_path / "problem.yaml"
+    bad.write_text(
+        "mentors:\n"
+        "  - id: a\n"
+        "    capacity: 5\n"
+        "    levels: {seo: 7}\n"
+        "  - id: a\n"
+        "    colour: blue\n"
+        "mentees:\n"
+        "  - id: b\n"
+        "    format: sometimes\n"
+        "banned: [[b, a]]\n",
+        encoding="utf-8",
+    )
+    result = tandem("match", str(bad))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = [line for line in result.stderr.splitlines() if line.startswith(str(bad))]
+    assert lines == [
+        f"{bad}:3: mentors[0].capacity: input should be less than or equal to 3",
+        f"{bad}:6: mentors[1].colour: unknown field",
+        f"{bad}:9: mentees[0].format: input should be 'remote', 'onsite' or 'hybrid'",
+    ]
+
+    # Once each entry is right, what needs the whole file is checked too.
+    bad.write_text(
+        "mentors:\n  - id: a\n    levels: {seo: 7}\n  - id: a\nmentees:\n  - id: b\n"
+        "banned: [[b, a]]\nforced: [[a, b]]\n",
+        encoding="utf-8",
+    )
+    result = tandem("match", str(bad))
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if line.startswith(str(bad))]
+    assert lines == [
+        f"{bad}:3: mentors[0].levels.seo: a level goes from 0 to 4, got 7",
+        f"{bad}:4: mentors[1].id: 'a' is already used by one of the mentors",
+        f"{bad}:7: banned[0]: 'b' is not a mentor of this file (a pair is [mentor, mentee])",
+        f"{bad}:7: banned[0]: 'a' is not a mentee of this file (a pair is [mentor, mentee])",
+    ]
+
+
+def test_match_refuses_a_forced_pair_that_breaks_a_rule(tmp_path: Path) -> None:
+    text = PROBLEM.read_text(encoding="utf-8").replace(
+        "forced: []", "forced: [[hugo.bernard, sophie.lefebvre]]"
+    )
+    problem = tmp_path / "problem.yaml"
+    problem.write_text(text, encoding="utf-8")
+    result = tandem("match", str(problem))
+    assert result.returncode == 1
+    assert "one is in the other's reporting line" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\x01binary", b"mentors: [", b"- just\n- a list\n"])
+def test_match_never_shows_a_traceback(tmp_path: Path, content: bytes) -> None:
+    problem = tmp_path / "problem.yaml"
+    problem.write_bytes(content)
+    result = tandem("match", str(problem))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr + result.stdout
+    assert str(problem) in result.stderr

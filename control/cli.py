@@ -1,0 +1,38 @@
+"""What every `tandem` command shares: its consoles, the --json option and the error contract.
+
+Exit status: 0 done, 1 the input is wrong or the programme refused it, 2 a service could not be
+reached. Machine-readable output with --json goes to stdout alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from typing import Annotated, Any, TypeVar
+
+import asyncpg
+import typer
+from rich.console import Console
+
+T = TypeVar("T")
+
+out = Console()
+err = Console(stderr=True, soft_wrap=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+
+
+class Refused(Exception):
+    """The input was understood and refused: exit 1 with the reason, nothing changed."""
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine for a command: a refusal exits 1, an unreachable service exits 2."""
+    try:
+        return asyncio.run(coro)
+    except Refused as error:
+        err.print(f"[red]refused:[/red] {error}")
+        raise typer.Exit(1) from None
+    except (OSError, ConnectionError, RuntimeError, asyncpg.PostgresError) as error:
+        err.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None

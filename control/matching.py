@@ -1,0 +1,106 @@
+"""The coordinator's matching review from the command line: show, approve, ban, force, swap.
+
+Every change is a workflow update with a validator (workflows/programme.py): a refused command
+changes nothing and comes back as `Refused` with the workflow's reason.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from pydantic import BaseModel
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from control.cli import Refused
+from control.connect import connected
+from domain.answers import Acknowledgement, CoordinatorCommand, PairCommand, SwapCommand
+from store.participants import ParticipantRecord, ParticipantStore
+from workflows.programme import MatchingView, ProgrammeWorkflow
+from workflows.shared import programme_workflow_id
+
+
+class Review(BaseModel):
+    view: MatchingView
+    names: dict[str, str]  # participant id -> name, for people the coordinator recognises
+
+
+Resolve = Callable[[str], str]
+
+
+def _resolver(programme_id: str, people: list[ParticipantRecord]) -> Resolve:
+    """Participants named by e-mail (as in the participants file) or by participant id."""
+    by_email = {p.email.lower(): p.id for p in people}
+
+    def resolve(who: str) -> str:
+        if "@" not in who:
+            return who
+        found = by_email.get(who.strip().lower())
+        if found is None:
+            raise Refused(f"nobody with the e-mail {who} takes part in {programme_id}")
+        return found
+
+    return resolve
+
+
+async def review(programme_id: str) -> Review:
+    async with connected() as (client, pool, _):
+        handle = client.get_workflow_handle(programme_workflow_id(programme_id))
+        try:
+            view = await handle.query(ProgrammeWorkflow.matching)
+        except RPCError as error:
+            if error.status == RPCStatusCode.NOT_FOUND:
+                raise Refused(f"no programme {programme_id!r} was started") from None
+            raise RuntimeError(str(error)) from None
+        people = await ParticipantStore(pool).list_for_programme(programme_id)
+        return Review(view=view, names={p.id: p.name for p in people})
+
+
+async def send(
+    programme_id: str, update: str, build: Callable[[Resolve], CoordinatorCommand]
+) -> tuple[CoordinatorCommand, Acknowledgement]:
+    """Send the command `build` makes (with e-mails resolved to participant ids)."""
+    async with connected() as (client, pool, _):
+        people = await ParticipantStore(pool).list_for_programme(programme_id)
+        command = build(_resolver(programme_id, people))
+        handle = client.get_workflow_handle(programme_workflow_id(programme_id))
+        try:
+            ack: Acknowledgement = await handle.execute_update(
+                update, command, id=command.command_id, result_type=Acknowledgement
+            )
+        except WorkflowUpdateFailedError as error:
+            raise Refused(str(error.cause or error)) from None
+        except RPCError as error:
+            if error.status == RPCStatusCode.NOT_FOUND:
+                raise Refused(f"no programme {programme_id!r} is running") from None
+            raise RuntimeError(str(error)) from None
+        return command, ack
+
+
+def command_id(given: str | None, action: str) -> str:
+    """The caller's id makes a retried command one effect; otherwise each call is a new one."""
+    return given or f"{action}-{uuid.uuid4()}"
+
+
+def approve(given_id: str | None = None) -> Callable[[Resolve], CoordinatorCommand]:
+    return lambda _: CoordinatorCommand(command_id=command_id(given_id, "approve"))
+
+
+def pair_command(
+    action: str, mentor: str, mentee: str, reason: str, given_id: str | None
+) -> Callable[[Resolve], CoordinatorCommand]:
+    return lambda resolve: PairCommand(
+        command_id=command_id(given_id, action),
+        mentor_id=resolve(mentor),
+        mentee_id=resolve(mentee),
+        reason=reason,
+    )
+
+
+def swap_command(
+    first: str, second: str, given_id: str | None
+) -> Callable[[Resolve], CoordinatorCommand]:
+    return lambda resolve: SwapCommand(
+        command_id=command_id(given_id, "swap"), mentee_ids=(resolve(first), resolve(second))
+    )

@@ -1,0 +1,192 @@
+"""Reading a matching problem file: people with their self-assessments, to try the matcher offline.
+
+`tandem match FILE` runs the engine on such a file so a coordinator can try weights, bans and
+forced pairs before a programme starts. The format is documented in docs/matching.md. As with
+programme files, every problem is reported at once as FILE:LINE: field: message.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from domain.answers import MeetingFormat
+from domain.matching import MAX_CAPACITY, MatchingProblem, MatchingWeights, Profile
+from domain.programme_file import Problem, ProgrammeFileError, Report, read_yaml_node
+
+
+class _Person(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1, max_length=100)
+    grade: int | None = None
+    department: str | None = None
+    manager: str | None = None
+    languages: tuple[str, ...] = Field(("fr",), min_length=1)
+    format: MeetingFormat = MeetingFormat.HYBRID
+    availability: tuple[str, ...] = ()
+    levels: dict[str, int] = Field(default_factory=dict)
+
+
+class _Mentor(_Person):
+    capacity: int = Field(1, ge=1, le=MAX_CAPACITY)
+    wants_to_learn: tuple[str, ...] = ()
+
+
+class _Mentee(_Person):
+    targets: dict[str, int] = Field(default_factory=dict)
+    priorities: tuple[str, ...] = Field((), max_length=3)
+    offers: tuple[str, ...] = ()
+
+
+class _ProblemFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    weights: MatchingWeights = MatchingWeights()
+    favour_participation: bool = True
+    backups_per_mentee: int = Field(3, ge=0, le=20)
+    mentors: tuple[_Mentor, ...]
+    mentees: tuple[_Mentee, ...]
+    banned: tuple[tuple[str, str], ...] = ()
+    forced: tuple[tuple[str, str], ...] = ()
+
+
+def load_matching_problem(path: Path) -> MatchingProblem:
+    """Parse and check a matching problem file; raises `ProgrammeFileError` with every problem."""
+    problems: list[Problem] = []
+    report = Report(str(path), problems)
+    try:
+        problem = _load(path, report)
+    except Exception as exc:  # a bug here must still reach the coordinator as a line
+        report.add(0, "file", f"unexpected error while reading: {exc!r}")
+        raise ProgrammeFileError(problems) from exc
+    if problem is None or problems:
+        raise ProgrammeFileError(sorted(problems, key=lambda p: p.line))
+    return problem
+
+
+def _load(path: Path, report: Report) -> MatchingProblem | None:
+    root = read_yaml_node(path, report)
+    if root is None:
+        return None
+    data = yaml.SafeLoader("").construct_document(root)
+    if not isinstance(data, dict):
+        report.add(1, "file", "must be a mapping with mentors: and mentees: lists")
+        return None
+    try:
+        parsed = _ProblemFile.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            report.add(_line_of(root, loc), _field_name(loc), _message(error))
+        return None
+    if not _check_people(parsed, root, report):
+        return None
+    return MatchingProblem(
+        mentors=tuple(
+            _profile(m, capacity=m.capacity, exchange=m.wants_to_learn) for m in parsed.mentors
+        ),
+        mentees=tuple(
+            _profile(e, targets=e.targets, priorities=e.priorities, exchange=e.offers)
+            for e in parsed.mentees
+        ),
+        weights=parsed.weights,
+        banned=frozenset(parsed.banned),
+        forced=parsed.forced,
+        backups_per_mentee=parsed.backups_per_mentee,
+        favour_participation=parsed.favour_participation,
+    )
+
+
+def _profile(person: _Person, **extra: Any) -> Profile:
+    return Profile(
+        id=person.id,
+        grade=person.grade,
+        department=person.department,
+        manager_id=person.manager,
+        languages=person.languages,
+        format=person.format,
+        availability=person.availability,
+        levels=person.levels,
+        **extra,
+    )
+
+
+def _check_people(parsed: _ProblemFile, root: Node, report: Report) -> bool:
+    """What one entry cannot know: duplicate ids, and pairs naming someone who is not there."""
+    ok = True
+    seen: dict[str, str] = {}
+    for group, people in (("mentors", parsed.mentors), ("mentees", parsed.mentees)):
+        if not people:
+            report.add(
+                _line_of(root, (group,)), group, f"lists no {group}: there is nobody to match"
+            )
+            ok = False
+        for n, p in enumerate(people):
+            if p.id in seen:
+                report.add(
+                    _line_of(root, (group, n, "id")),
+                    f"{group}[{n}].id",
+                    f"{p.id!r} is already used by one of the {seen[p.id]}",
+                )
+                ok = False
+            seen.setdefault(p.id, group)
+            for skill, level in {**p.levels, **getattr(p, "targets", {})}.items():
+                if not 0 <= level <= 4:
+                    report.add(
+                        _line_of(root, (group, n, "levels", skill)),
+                        f"{group}[{n}].levels.{skill}",
+                        f"a level goes from 0 to 4, got {level}",
+                    )
+                    ok = False
+    mentors = {m.id for m in parsed.mentors}
+    mentees = {e.id for e in parsed.mentees}
+    for section in ("banned", "forced"):
+        for n, (mentor, mentee) in enumerate(getattr(parsed, section)):
+            for who, known, role in ((mentor, mentors, "mentor"), (mentee, mentees, "mentee")):
+                if who not in known:
+                    report.add(
+                        _line_of(root, (section, n)),
+                        f"{section}[{n}]",
+                        f"{who!r} is not a {role} of this file (a pair is [mentor, mentee])",
+                    )
+                    ok = False
+    return ok
+
+
+def _line_of(root: Node, loc: tuple[Any, ...]) -> int:
+    """The line of the deepest node `loc` reaches: the entry itself, or the nearest parent."""
+    node = root
+    for part in loc:
+        child: Node | None = None
+        if isinstance(node, MappingNode):
+            child = next(
+                (v for k, v in node.value if isinstance(k, ScalarNode) and k.value == str(part)),
+                None,
+            )
+        elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
+            child = node.value[part]
+        if child is None:
+            break
+        node = child
+    return node.start_mark.line + 1
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    name = ""
+    for part in loc:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or "file"
+
+
+def _message(error: Any) -> str:
+    if error["type"] == "missing":
+        return "is required"
+    if error["type"] == "extra_forbidden":
+        return "unknown field"
+    text = str(error["msg"])
+    return text[0].lower() + text[1:]
