@@ -327,6 +327,7 @@ class Mailer:
         context: dict[str, Any] = {
             **n.context,
             "programme_name": programme.name,
+            "programme_id": n.programme_id,
             "recipient_name": recipient.name,
             "recipient_role": recipient.role,
             "locale": recipient.locale,

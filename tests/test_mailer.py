@@ -422,6 +422,7 @@ def _context(template: str, locale: str, role: str = "mentor") -> dict[str, Any]
     context: dict[str, Any] = {
         **CONTEXTS[template],
         "programme_name": "Tandem Printemps",
+        "programme_id": "tandem-printemps",
         "recipient_name": None if coordinator else "Claire Dubois",
         "recipient_role": None if coordinator else role,
         "locale": locale,
@@ -514,10 +515,11 @@ def test_optional_pair_and_reason_codes_read_naturally() -> None:
     assert "plusieurs séances consécutives n’ont pas eu lieu" in text
 
 
-def test_matching_review_without_a_task_points_to_the_dashboard() -> None:
+def test_matching_review_without_a_task_points_to_the_review_commands() -> None:
     context = {**_context("matching_review", "fr"), "task_link": None}
     _, text, html = render("matching_review", "fr", context)
-    assert "tableau de bord" in text and "tableau de bord" in html
+    assert "tandem matching show tandem-printemps" in text
+    assert "<code>tandem matching show tandem-printemps</code>" in html
     assert "/t/" not in html
 
 
