@@ -21,6 +21,7 @@ from rich.table import Table
 
 from control.cli import JsonOpt, err, out, run
 from control.matching_cli import match, matching_app
+from control.projections_cli import projections_app
 from domain.programme import ProgrammeSpec
 from domain.programme_file import ProgrammeFileError, load_programme
 from domain.simulation import Knobs, synthetic_programme
@@ -36,6 +37,7 @@ programme_app = typer.Typer(help="Validate, start and follow a programme.", no_a
 app.add_typer(programme_app, name="programme")
 app.add_typer(matching_app, name="matching")
 app.command("match")(match)
+app.add_typer(projections_app, name="projections")
 
 
 def _load(file: Path) -> ProgrammeSpec:

@@ -31,3 +31,16 @@ async def connected() -> AsyncIterator[tuple[Client, asyncpg.Pool, Settings]]:
         yield client, pool, settings
     finally:
         await pool.close()
+
+
+@asynccontextmanager
+async def database() -> AsyncIterator[asyncpg.Pool]:
+    """The database alone, migrated: for commands that need no Temporal server."""
+    settings = get_settings()
+    services = await resolve_services(settings)
+    pool = await create_pool(services.database_url)
+    try:
+        await migrate(pool)
+        yield pool
+    finally:
+        await pool.close()

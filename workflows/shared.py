@@ -112,8 +112,16 @@ class Journal:
         return bool(self._events or self._open or self._close or self._mail)
 
     def event(self, stream: str, type_: EventType, **data: Any) -> None:
+        # Programme time, for read models and reports: the database's clock runs behind a
+        # simulation's or a compressed demo's.
         self._events.append(
-            NewEvent(event_id=workflow.uuid4(), stream_name=stream, type=type_, data=data)
+            NewEvent(
+                event_id=workflow.uuid4(),
+                stream_name=stream,
+                type=type_,
+                data=data,
+                metadata={"occurred_at": workflow.now().isoformat()},
+            )
         )
 
     def open_task(

@@ -1,0 +1,242 @@
+"""Read models folded from the event log: programmes, pairs and sessions, for the dashboard.
+
+Pure: `fold` applies events, in log order, to rows the caller loaded (store/projections.py loads
+the rows a batch touches, folds the batch, and writes the rows back in the same transaction as its
+checkpoint). Applying the same events to the same rows always gives the same rows, so a rebuild
+from zero equals the incremental result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.events import EventType
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    """What a projection needs of a recorded event."""
+
+    position: int
+    stream_name: str
+    type: str
+    data: dict[str, Any]
+    workflow_id: str  # from the metadata: "programme:{id}", "pair:{programme}:{pair}", ...
+    occurred_at: str | None  # programme time (ISO 8601), None for events recorded before it
+
+    @property
+    def programme_id(self) -> str | None:
+        parts = self.workflow_id.split(":")
+        return parts[1] if len(parts) >= 2 else None
+
+    @property
+    def pair_id(self) -> str | None:
+        parts = self.workflow_id.split(":")
+        return parts[2] if parts[0] == "pair" and len(parts) == 3 else None
+
+
+@dataclass
+class ProgrammeRow:
+    programme_id: str
+    name: str = ""
+    phase: str = "launching"
+    participants: int = 0
+    enrolled: int = 0
+    assessments_submitted: int = 0
+    assessments_missed: int = 0
+    matching_score: float | None = None
+    pairs_formed: int = 0
+    pairs_completed: int = 0
+    pairs_ended_early: int = 0
+    pairs_dissolved: int = 0
+    unmatched: int = 0
+    at_risk_alerts: int = 0
+    concerns: int = 0
+    launched_at: str | None = None
+    completed_at: str | None = None
+    events: int = 0  # every event of the programme applied: a double application would show
+    last_position: int = 0
+
+
+@dataclass
+class PairRow:
+    programme_id: str
+    pair_id: str
+    mentor_id: str = ""
+    mentee_id: str = ""
+    phase: str = "chemistry"
+    go_answers: int = 0
+    at_risk: bool = False
+    at_risk_episodes: int = 0
+    sessions_scheduled: int = 0
+    sessions_held: int = 0
+    sessions_missed: int = 0
+    paused_until: str | None = None
+    formed_at: str | None = None
+    ended_at: str | None = None
+    end_reason: str = ""
+    events: int = 0
+    last_event_type: str = ""
+    last_event_at: str | None = None
+
+
+@dataclass
+class SessionRow:
+    programme_id: str
+    pair_id: str
+    number: int
+    scheduled_at: str | None = None
+    status: str = "scheduled"  # scheduled, held, missed
+    minutes: int | None = None
+    progress_rating: int | None = None
+    logged_at: str | None = None
+
+
+@dataclass
+class ReadModels:
+    programmes: dict[str, ProgrammeRow] = field(default_factory=dict)
+    pairs: dict[tuple[str, str], PairRow] = field(default_factory=dict)
+    sessions: dict[tuple[str, str, int], SessionRow] = field(default_factory=dict)
+
+    def programme(self, programme_id: str) -> ProgrammeRow:
+        row = self.programmes.get(programme_id)
+        if row is None:
+            row = self.programmes[programme_id] = ProgrammeRow(programme_id)
+        return row
+
+    def pair(self, programme_id: str, pair_id: str) -> PairRow:
+        key = (programme_id, pair_id)
+        row = self.pairs.get(key)
+        if row is None:
+            row = self.pairs[key] = PairRow(programme_id, pair_id)
+        return row
+
+    def session(self, programme_id: str, pair_id: str, number: int) -> SessionRow:
+        key = (programme_id, pair_id, number)
+        row = self.sessions.get(key)
+        if row is None:
+            row = self.sessions[key] = SessionRow(programme_id, pair_id, number)
+        return row
+
+
+def keys(event: LoggedEvent) -> tuple[str | None, tuple[str, str] | None, int | None]:
+    """The programme, pair and session an event touches, for loading their rows first."""
+    programme, pair = event.programme_id, event.pair_id
+    number = event.data.get("session_number")
+    return (
+        programme,
+        (programme, pair) if programme and pair else None,
+        number if isinstance(number, int) else None,
+    )
+
+
+E = EventType
+_PAIR_END = {
+    E.PAIR_COMPLETED: "completed",
+    E.PAIR_ENDED_EARLY: "ended_early",
+    E.PAIR_DISSOLVED: "dissolved",
+}
+
+
+def fold(models: ReadModels, events: list[LoggedEvent]) -> None:
+    for event in events:
+        programme_id = event.programme_id
+        if programme_id is None:
+            continue
+        programme = models.programme(programme_id)
+        programme.events += 1
+        programme.last_position = event.position
+        _programme(programme, event)
+        pair_id = event.pair_id
+        if pair_id is not None:
+            _pair(models, models.pair(programme_id, pair_id), event)
+
+
+def _programme(row: ProgrammeRow, event: LoggedEvent) -> None:
+    t, d = event.type, event.data
+    if t == E.PROGRAMME_LAUNCHED:
+        row.name, row.participants = str(d.get("name", "")), int(d.get("participants", 0))
+        row.phase, row.launched_at = "self_assessment", event.occurred_at
+    elif t == E.PARTICIPANT_ENROLLED:
+        row.enrolled += 1
+    elif t == E.SELF_ASSESSMENT_SUBMITTED:
+        row.assessments_submitted += 1
+    elif t == E.SELF_ASSESSMENT_MISSED:
+        row.assessments_missed += 1
+    elif t in (E.MATCHING_PROPOSED, E.MATCHING_REVISED):
+        row.phase, row.matching_score = "matching_review", float(d.get("total_score", 0.0))
+    elif t == E.MATCHING_APPROVED:
+        row.phase = "running"
+    elif t == E.MATCHING_ABANDONED or t == E.PROGRAMME_COMPLETED:
+        row.phase, row.completed_at = "completed", event.occurred_at
+    elif t == E.PAIR_FORMED:
+        row.pairs_formed += 1
+    elif t == E.PAIR_COMPLETED:
+        row.pairs_completed += 1
+    elif t == E.PAIR_ENDED_EARLY:
+        row.pairs_ended_early += 1
+    elif t == E.PAIR_DISSOLVED:
+        row.pairs_dissolved += 1
+    elif t == E.PARTICIPANT_UNMATCHED:
+        row.unmatched += 1
+    elif t == E.PAIR_AT_RISK:
+        row.at_risk_alerts += 1
+    elif t == E.CONCERN_RAISED:
+        row.concerns += 1
+
+
+def _pair(models: ReadModels, row: PairRow, event: LoggedEvent) -> None:
+    t, d = event.type, event.data
+    row.events += 1
+    row.last_event_type, row.last_event_at = t, event.occurred_at
+    if t == E.PAIR_FORMED:
+        row.mentor_id, row.mentee_id = str(d["mentor_id"]), str(d["mentee_id"])
+        row.phase, row.formed_at = "chemistry", event.occurred_at
+    elif t == E.CHEMISTRY_ANSWERED and d.get("go"):
+        row.go_answers += 1
+        if row.go_answers == 2:
+            row.phase = "goals"
+    elif t == E.SESSION_SCHEDULED:
+        session = models.session(row.programme_id, row.pair_id, int(d["session_number"]))
+        if session.scheduled_at is None:
+            row.sessions_scheduled += 1
+        session.scheduled_at = str(d["at"])
+        row.phase = "sessions"
+    elif t == E.SESSION_RESCHEDULED:
+        session = models.session(row.programme_id, row.pair_id, int(d["session_number"]))
+        session.scheduled_at = str(d["at"])
+    elif t == E.SESSION_LOGGED:
+        session = models.session(row.programme_id, row.pair_id, int(d["session_number"]))
+        held = bool(d.get("held"))
+        _count_session(row, session.status, -1)
+        session.status = "held" if held else "missed"
+        _count_session(row, session.status, +1)
+        session.minutes, session.progress_rating = d.get("minutes"), d.get("progress_rating")
+        session.logged_at = event.occurred_at
+        if held:
+            row.at_risk = False
+    elif t == E.SESSION_MISSED:
+        session = models.session(row.programme_id, row.pair_id, int(d["session_number"]))
+        _count_session(row, session.status, -1)
+        session.status = "missed"
+        _count_session(row, session.status, +1)
+    elif t == E.PAIR_AT_RISK:
+        row.at_risk, row.at_risk_episodes = True, row.at_risk_episodes + 1
+    elif t == E.PAIR_PAUSED:
+        row.paused_until = str(d.get("until") or "") or None
+    elif t == E.PAIR_RESUMED:
+        row.paused_until = None
+    elif t == E.FINAL_EVALUATION_SUBMITTED:
+        row.phase = "final"
+    elif t in _PAIR_END:
+        row.phase, row.ended_at = _PAIR_END[EventType(t)], event.occurred_at
+        row.end_reason = str(d.get("reason") or "")
+        row.at_risk = False
+
+
+def _count_session(row: PairRow, status: str, delta: int) -> None:
+    if status == "held":
+        row.sessions_held += delta
+    elif status == "missed":
+        row.sessions_missed += delta
