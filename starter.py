@@ -198,6 +198,51 @@ def simulate(
 
 
 @app.command()
+def report(
+    programme_id: str,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write the printable HTML report here.")
+    ] = None,
+    csv_dir: Annotated[
+        Path | None, typer.Option("--csv", help="Also write the figures as CSV files here.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The programme report: completion, sessions, skill uplift, KPIs, satisfaction and NPS."""
+    from control.connect import database
+    from control.report import programme_report
+
+    async def go() -> Any:
+        async with database() as pool:
+            return await programme_report(pool, programme_id)
+
+    found = run(go())
+    from web.report import render_html, write_csv
+
+    try:
+        if out_file is not None:
+            out_file.parent.mkdir(parents=True, exist_ok=True)
+            out_file.write_text(render_html(found), encoding="utf-8")
+        if csv_dir is not None:
+            write_csv(found, csv_dir)
+    except OSError as error:
+        err.print(f"[red]error:[/red] cannot write the report: {error.strerror}: {error.filename}")
+        raise typer.Exit(1) from None
+    if as_json:
+        print(found.model_dump_json())
+        return
+    out.print(
+        f"[bold]{found.name}[/bold]: {found.pairs_completed} of {found.pairs_formed} pairs "
+        f"completed, {found.sessions_held} of {found.sessions_planned} sessions held"
+    )
+    for s in found.skills:
+        out.print(f"  {s.skill}: {s.baseline} → {s.final} ({s.uplift:+.2f}, {s.mentees} mentees)")
+    for path in (out_file, csv_dir):
+        if path is not None:
+            out.print(f"written: {path}")
+
+
+@app.command()
 def demo(
     day_seconds: Annotated[
         int,

@@ -14,7 +14,7 @@ from typing import Any
 from domain.events import EventType
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LoggedEvent:
     """What a projection needs of a recorded event."""
 
@@ -22,18 +22,31 @@ class LoggedEvent:
     stream_name: str
     type: str
     data: dict[str, Any]
-    workflow_id: str  # from the metadata: "programme:{id}", "pair:{programme}:{pair}", ...
     occurred_at: str | None  # programme time (ISO 8601), None for events recorded before it
+    # From the metadata's workflow id: "programme:{id}", "pair:{programme}:{pair}", ...
+    programme_id: str | None
+    pair_id: str | None
 
-    @property
-    def programme_id(self) -> str | None:
-        parts = self.workflow_id.split(":")
-        return parts[1] if len(parts) >= 2 else None
-
-    @property
-    def pair_id(self) -> str | None:
-        parts = self.workflow_id.split(":")
-        return parts[2] if parts[0] == "pair" and len(parts) == 3 else None
+    @classmethod
+    def of(
+        cls,
+        position: int,
+        stream_name: str,
+        type_: str,
+        data: dict[str, Any],
+        workflow_id: str,
+        occurred_at: str | None,
+    ) -> LoggedEvent:
+        parts = workflow_id.split(":")
+        return cls(
+            position=position,
+            stream_name=stream_name,
+            type=type_,
+            data=data,
+            occurred_at=occurred_at,
+            programme_id=parts[1] if len(parts) >= 2 else None,
+            pair_id=parts[2] if parts[0] == "pair" and len(parts) == 3 else None,
+        )
 
 
 @dataclass

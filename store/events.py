@@ -17,7 +17,7 @@ from uuid import UUID
 
 import asyncpg
 
-from domain.events import NewEvent, RecordedEvent
+from domain.events import NewEvent, RecordedEvent, pair_stream, programme_stream
 from store.db import json_dumps
 
 ANY: int = -2  # append whatever the stream's version
@@ -192,6 +192,32 @@ class EventStore:
             limit,
         )
         return [_to_recorded(r) for r in rows]
+
+    async def read_programme(self, programme_id: str) -> list[RecordedEvent]:
+        """Every event of one programme, in log order: its stream, its pairs' and its people's."""
+        rows = await self._pool.fetch(
+            f"""
+            SELECT {_COLUMNS} FROM events
+            WHERE stream_name = $1
+               OR stream_name LIKE $2
+               OR stream_name IN (
+                   SELECT stream_name FROM events
+                   WHERE type = 'ParticipantEnrolled' AND data->>'programme_id' = $3
+               )
+            ORDER BY position
+            """,
+            programme_stream(programme_id),
+            _like_prefix(pair_stream(programme_id, "")),
+            programme_id,
+        )
+        # `pair-pilote-%` also matches programme `pilote-2027`'s pairs: a pair id is digits only.
+        pairs = pair_stream(programme_id, "")
+        return [
+            _to_recorded(r)
+            for r in rows
+            if not r["stream_name"].startswith(pairs)
+            or r["stream_name"].removeprefix(pairs).isdigit()
+        ]
 
     async def count(self, stream_prefix: str | None = None) -> int:
         if stream_prefix is None:

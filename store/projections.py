@@ -117,13 +117,13 @@ class Projector:
             if not rows:
                 return 0
             events = [
-                LoggedEvent(
-                    position=r["position"],
-                    stream_name=r["stream_name"],
-                    type=r["type"],
-                    data=json.loads(r["data"]),
-                    workflow_id=r["workflow_id"],
-                    occurred_at=r["occurred_at"],
+                LoggedEvent.of(
+                    r["position"],
+                    r["stream_name"],
+                    r["type"],
+                    json.loads(r["data"]),
+                    r["workflow_id"],
+                    r["occurred_at"],
                 )
                 for r in rows
             ]
@@ -182,7 +182,7 @@ class Projector:
             row_type, key = _TABLES[table]
             columns = _columns(row_type)
             updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in key)
-            payload = [dataclasses.asdict(r) for r in rows]  # the pool's codec encodes jsonb
+            payload = [vars(r) for r in rows]  # flat rows; the pool's codec encodes jsonb
             # One statement a table: the rows travel as one JSON array.
             await conn.execute(
                 f"INSERT INTO {table} ({', '.join(columns)}) "

@@ -13,6 +13,7 @@ from uuid import UUID
 
 import asyncpg
 
+from domain.report import TaskTiming
 from domain.tasks import TaskClosure, TaskSpec, TaskStatus
 from store.db import json_dumps
 
@@ -127,3 +128,11 @@ class TaskStore:
             str(kind),
         )
         return _to_record(row) if row else None
+
+    async def timings(self, programme_id: str) -> list[TaskTiming]:
+        """When each of a programme's tasks was issued and closed, for response times."""
+        rows = await self._pool.fetch(
+            "SELECT kind, status, issued_at, closed_at FROM tasks WHERE programme_id = $1",
+            programme_id,
+        )
+        return [TaskTiming(**dict(r)) for r in rows]

@@ -1,0 +1,215 @@
+"""The programme report's figures, computed from the event log alone (and task timings).
+
+Pure: `build_report` takes the programme's events in log order and its tasks' timings; the same
+inputs always give the same report. Published reverse-mentoring programmes report satisfaction;
+this report also measures skill uplift: each mentee's final levels against their own baseline.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from domain.events import EventType, RecordedEvent
+
+E = EventType
+
+
+class TaskTiming(BaseModel):
+    kind: str
+    status: str
+    issued_at: datetime
+    closed_at: datetime | None
+
+
+class SkillUplift(BaseModel):
+    skill: str
+    mentees: int  # with both a baseline and a final level
+    baseline: float  # mean level before, 0-4
+    final: float  # mean level after
+    uplift: float  # mean of each mentee's final - baseline
+
+
+class SideOpinion(BaseModel):
+    role: str
+    answers: int
+    satisfaction: float | None  # mean, 1-5
+    nps: float | None  # % promoters (9-10) - % detractors (0-6)
+
+
+class MonthSessions(BaseModel):
+    month: str  # YYYY-MM, programme time
+    planned: int  # sessions scheduled in that month (by their latest date)
+    held: int  # sessions logged as held in that month
+
+
+class ResponseTime(BaseModel):
+    kind: str
+    answered: int
+    median_days: float
+
+
+class ProgrammeReport(BaseModel):
+    programme_id: str
+    name: str
+    participants: int
+    pairs_formed: int
+    pairs_completed: int
+    pairs_ended_early: int
+    pairs_dissolved: int
+    completion_rate: float | None  # completed / pairs that went past the chemistry meeting
+    repairings: int
+    unmatched: int
+    at_risk_episodes: int
+    concerns: int
+    sessions_planned: int
+    sessions_held: int
+    sessions_missed: int
+    sessions_by_month: list[MonthSessions]
+    skills: list[SkillUplift]
+    kpi_attainment: float | None  # mean over every goal's KPI, 0-100 %
+    opinions: list[SideOpinion]
+    response_times: list[ResponseTime]
+
+
+def nps(scores: Sequence[int]) -> float | None:
+    if not scores:
+        return None
+    promoters = sum(s >= 9 for s in scores)
+    detractors = sum(s <= 6 for s in scores)
+    return round(100 * (promoters - detractors) / len(scores), 1)
+
+
+def _mean(values: Iterable[float]) -> float | None:
+    found = list(values)
+    return round(statistics.fmean(found), 2) if found else None
+
+
+def _pair_of(event: RecordedEvent) -> str:
+    return str(event.metadata.get("workflow_id", event.stream_name))
+
+
+def build_report(
+    programme_id: str, events: Sequence[RecordedEvent], tasks: Sequence[TaskTiming]
+) -> ProgrammeReport:
+    types = Counter(e.type for e in events)
+    name, participants = programme_id, 0
+    baseline: dict[str, dict[str, int]] = {}  # participant -> skill -> level, latest answer
+    finals: dict[str, dict[str, int]] = {}
+    roles: dict[str, str] = {}
+    kpis: list[int] = []
+    satisfaction: dict[str, list[int]] = defaultdict(list)
+    promoter_scores: dict[str, list[int]] = defaultdict(list)
+    mentees_paired: Counter[str] = Counter()
+    sessions: dict[tuple[str, int], tuple[str | None, str]] = {}  # (pair, n) -> (date, status)
+    held_in_month: Counter[str] = Counter()
+
+    for e in events:
+        d = e.data
+        if e.type == E.PROGRAMME_LAUNCHED:
+            name, participants = str(d.get("name", programme_id)), int(d.get("participants", 0))
+        elif e.type == E.PARTICIPANT_ENROLLED:
+            roles[e.stream_name.removeprefix("participant-")] = str(d.get("role", ""))
+        elif e.type == E.SELF_ASSESSMENT_SUBMITTED:
+            baseline[e.stream_name.removeprefix("participant-")] = dict(d.get("levels") or {})
+        elif e.type == E.PAIR_FORMED:
+            mentees_paired[str(d["mentee_id"])] += 1
+        elif e.type in (E.SESSION_SCHEDULED, E.SESSION_RESCHEDULED):
+            key = (_pair_of(e), int(d["session_number"]))
+            sessions[key] = (str(d["at"]), sessions.get(key, (None, "planned"))[1])
+        elif e.type == E.SESSION_LOGGED:
+            key = (_pair_of(e), int(d["session_number"]))
+            held = bool(d.get("held"))
+            sessions[key] = (sessions.get(key, (None, ""))[0], "held" if held else "missed")
+            if held and e.metadata.get("occurred_at"):
+                held_in_month[str(e.metadata["occurred_at"])[:7]] += 1
+        elif e.type == E.SESSION_MISSED:
+            key = (_pair_of(e), int(d["session_number"]))
+            sessions[key] = (sessions.get(key, (None, ""))[0], "missed")
+        elif e.type == E.FINAL_EVALUATION_SUBMITTED:
+            role = str(d.get("role", ""))
+            who = str(d["participant_id"])
+            satisfaction[role].append(int(d["satisfaction"]))
+            promoter_scores[role].append(int(d["nps"]))
+            if role == "mentee":
+                finals[who] = dict(d.get("levels") or {})
+                kpis.extend(int(k) for k in d.get("kpi_attainment") or ())
+
+    formed = types[E.PAIR_FORMED]
+    completed, dissolved = types[E.PAIR_COMPLETED], types[E.PAIR_DISSOLVED]
+    statuses = Counter(status for _, status in sessions.values())
+    planned_in_month = Counter(at[:7] for at, _ in sessions.values() if at)
+    months = sorted(planned_in_month.keys() | held_in_month.keys())
+    return ProgrammeReport(
+        programme_id=programme_id,
+        name=name,
+        participants=participants,
+        pairs_formed=formed,
+        pairs_completed=completed,
+        pairs_ended_early=types[E.PAIR_ENDED_EARLY],
+        pairs_dissolved=dissolved,
+        completion_rate=round(completed / (formed - dissolved), 3) if formed > dissolved else None,
+        repairings=sum(n - 1 for n in mentees_paired.values()),
+        unmatched=types[E.PARTICIPANT_UNMATCHED],
+        at_risk_episodes=types[E.PAIR_AT_RISK],
+        concerns=types[E.CONCERN_RAISED],
+        sessions_planned=len(sessions),
+        sessions_held=statuses["held"],
+        sessions_missed=statuses["missed"],
+        sessions_by_month=[
+            MonthSessions(month=m, planned=planned_in_month[m], held=held_in_month[m])
+            for m in months
+        ],
+        skills=_uplift(baseline, finals),
+        kpi_attainment=_mean(kpis),
+        opinions=[
+            SideOpinion(
+                role=role,
+                answers=len(satisfaction[role]),
+                satisfaction=_mean(satisfaction[role]),
+                nps=nps(promoter_scores[role]),
+            )
+            for role in ("mentee", "mentor")
+        ],
+        response_times=_response_times(tasks),
+    )
+
+
+def _uplift(
+    baseline: dict[str, dict[str, int]], finals: dict[str, dict[str, int]]
+) -> list[SkillUplift]:
+    before: dict[str, list[int]] = defaultdict(list)
+    after: dict[str, list[int]] = defaultdict(list)
+    for who, levels in finals.items():
+        start = baseline.get(who, {})
+        for skill, level in levels.items():
+            if skill in start:
+                before[skill].append(start[skill])
+                after[skill].append(level)
+    return [
+        SkillUplift(
+            skill=skill,
+            mentees=len(after[skill]),
+            baseline=round(statistics.fmean(before[skill]), 2),
+            final=round(statistics.fmean(after[skill]), 2),
+            uplift=round(
+                statistics.fmean(a - b for a, b in zip(after[skill], before[skill], strict=True)), 2
+            ),
+        )
+        for skill in sorted(after)
+    ]
+
+
+def _response_times(tasks: Sequence[TaskTiming]) -> list[ResponseTime]:
+    by_kind: dict[str, list[float]] = defaultdict(list)
+    for t in tasks:
+        if t.status == "done" and t.closed_at is not None:
+            by_kind[t.kind].append((t.closed_at - t.issued_at).total_seconds() / 86_400)
+    return [
+        ResponseTime(kind=kind, answered=len(days), median_days=round(statistics.median(days), 2))
+        for kind, days in sorted(by_kind.items())
+    ]

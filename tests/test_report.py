@@ -1,0 +1,186 @@
+"""The programme report: its figures against the event log read independently, and its files."""
+
+from __future__ import annotations
+
+import csv
+import os
+import statistics
+import subprocess
+import sys
+from collections import defaultdict
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from temporalio.testing import WorkflowEnvironment
+
+from control.participants import SimulatedCohort, run_until
+from control.report import programme_report
+from devstack.temporal import skip_time
+from domain.events import EventType
+from domain.report import ProgrammeReport, nps
+from domain.simulation import Knobs
+from store.events import EventStore
+from tests.lifecycle_helpers import DAY, Stack, small_cohort
+from web.report import render_html, safe_cell, write_csv
+from workflows.programme import ProgrammePhase
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class _Clock:
+    def __init__(self, env: WorkflowEnvironment) -> None:
+        self._env = env
+
+    async def now(self) -> datetime:
+        return await self._env.get_current_time()
+
+    async def advance(self, delta: timedelta) -> None:
+        await skip_time(self._env, delta, deadline=timedelta(minutes=2))
+
+
+async def test_the_report_tells_what_the_event_log_says(stack: Stack, database_url: str) -> None:
+    spec = small_cohort(14, seed=11, sessions=4)
+    run = await stack.launch(spec, seed=11)
+    knobs = Knobs(no_show_rate=0.2, no_go_rate=0.15, late_rate=0.2, dropout_rate=0.05)
+    cohort = SimulatedCohort(stack.client, stack.pool, spec, 11, knobs, 86_400)
+
+    async def finished() -> bool:
+        return (await run.summary()).phase is ProgrammePhase.COMPLETED
+
+    await run_until(cohort, _Clock(stack.env), finished, DAY, max_steps=200)
+    summary = await run.handle.result()
+    report = await programme_report(stack.pool, spec.id)
+
+    # The workflows' own count agrees with the report's.
+    assert (report.pairs_formed, report.pairs_completed) == (
+        summary.pairs_formed,
+        summary.pairs_completed,
+    )
+    assert (report.pairs_dissolved, report.pairs_ended_early, report.repairings) == (
+        summary.pairs_dissolved,
+        summary.pairs_ended_early,
+        summary.repairings,
+    )
+    assert report.sessions_held == summary.sessions_held
+    assert report.participants == len(spec.participants)
+
+    # Skill uplift and opinions, recomputed here straight from the events.
+    events = await EventStore(stack.pool).read_programme(spec.id)
+    baseline = {
+        e.stream_name.removeprefix("participant-"): e.data["levels"]
+        for e in events
+        if e.type == EventType.SELF_ASSESSMENT_SUBMITTED
+    }
+    finals = [e.data for e in events if e.type == EventType.FINAL_EVALUATION_SUBMITTED]
+    gains: dict[str, list[int]] = defaultdict(list)
+    for final in finals:
+        if final["role"] != "mentee":
+            continue
+        for skill, level in final["levels"].items():
+            if skill in baseline[final["participant_id"]]:
+                gains[skill].append(level - baseline[final["participant_id"]][skill])
+    assert gains, "the simulated mentees re-assess their skills"
+    assert {s.skill: (s.mentees, s.uplift) for s in report.skills} == {
+        skill: (len(g), round(statistics.fmean(g), 2)) for skill, g in gains.items()
+    }
+    for side in report.opinions:
+        scores = [f["nps"] for f in finals if f["role"] == side.role]
+        assert side.answers == len(scores)
+        assert side.nps == nps(scores)
+    held_by_month = sum(m.held for m in report.sessions_by_month)
+    assert held_by_month == report.sessions_held
+    assert {t.kind for t in report.response_times} >= {"self_assessment", "chemistry"}
+
+    _check_files(report, spec.id, database_url, stack)
+
+
+def _check_files(
+    report: ProgrammeReport, programme_id: str, database_url: str, stack: Stack
+) -> None:
+    html = render_html(report)
+    assert html.count("<svg") == 2 and "<title>Skill levels before and after" in html
+    assert report.name in html
+
+    out = Path(os.environ.get("TMPDIR", "/tmp")) / f"report-{programme_id}"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "starter",
+            "report",
+            programme_id,
+            "--out",
+            str(out / "r.html"),
+            "--csv",
+            str(out / "csv"),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database_url},
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert ProgrammeReport.model_validate_json(result.stdout) == report
+    assert (out / "r.html").read_text(encoding="utf-8") == html
+    with (out / "csv" / "skills.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["skill"] for r in rows] == [s.skill for s in report.skills]
+
+    missing = subprocess.run(
+        [sys.executable, "-m", "starter", "report", "no-such-programme"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database_url},
+        timeout=120,
+        check=False,
+    )
+    assert missing.returncode == 1 and "no programme 'no-such-programme'" in missing.stderr
+    assert "Traceback" not in missing.stderr
+
+    unwritable = subprocess.run(
+        [sys.executable, "-m", "starter", "report", programme_id, "--out", "/proc/r/r.html"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database_url},
+        timeout=120,
+        check=False,
+    )
+    assert unwritable.returncode == 1 and "cannot write the report" in unwritable.stderr
+    assert "Traceback" not in unwritable.stderr
+
+
+def test_csv_cells_cannot_run_as_formulas(tmp_path: Path) -> None:
+    for dangerous in ('=HYPERLINK("http://x")', "+1", "-2+3", "@SUM(A1)", "\tx"):
+        assert safe_cell(dangerous) == "'" + dangerous
+    assert safe_cell("linkedin") == "linkedin" and safe_cell(-2) == -2
+    report = ProgrammeReport.model_validate(
+        {
+            **{k: 0 for k in ("participants", "pairs_formed", "pairs_completed")},
+            "programme_id": "p",
+            "name": "=cmd|' /C calc'!A0",
+            "pairs_ended_early": 0,
+            "pairs_dissolved": 0,
+            "completion_rate": None,
+            "repairings": 0,
+            "unmatched": 0,
+            "at_risk_episodes": 0,
+            "concerns": 0,
+            "sessions_planned": 0,
+            "sessions_held": 0,
+            "sessions_missed": 0,
+            "sessions_by_month": [],
+            "skills": [{"skill": "=1+1", "mentees": 1, "baseline": 1, "final": 2, "uplift": 1}],
+            "kpi_attainment": None,
+            "opinions": [],
+            "response_times": [],
+        }
+    )
+    write_csv(report, tmp_path)
+    text = (tmp_path / "skills.csv").read_text(encoding="utf-8")
+    assert "'=1+1" in text and "\n=1+1" not in text
+    assert "'=cmd|" in (tmp_path / "summary.csv").read_text(encoding="utf-8")

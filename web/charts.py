@@ -1,0 +1,109 @@
+"""Small inline SVG charts for the report: printable, no script, no file beside the page.
+
+Each chart has a <title> and a <desc> stating its figures in words, so a screen reader (or a
+printout in black and white) loses nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+WIDTH, HEIGHT = 640, 260
+LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 56
+COLOURS = ("#1f5fa8", "#e0862a")  # blue and orange stay distinct for colour-blind readers
+
+
+def _frame(title: str, desc: str, body: str) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'role="img" class="chart"><title>{escape(title)}</title>'
+        f"<desc>{escape(desc)}</desc>{body}</svg>"
+    )
+
+
+def _axis(maximum: float, ticks: int = 4) -> str:
+    plot_h = HEIGHT - TOP - BOTTOM
+    parts = []
+    for k in range(ticks + 1):
+        value = maximum * k / ticks
+        y = TOP + plot_h - plot_h * k / ticks
+        parts.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'stroke="#ccc" stroke-width="1"/>'
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">'
+            f"{value:g}</text>"
+        )
+    return "".join(parts)
+
+
+def _legend(series: Sequence[str]) -> str:
+    parts = []
+    for k, name in enumerate(series):
+        x = LEFT + 150 * k
+        parts.append(
+            f'<rect x="{x}" y="{HEIGHT - 16}" width="10" height="10" fill="{COLOURS[k]}"/>'
+            f'<text x="{x + 14}" y="{HEIGHT - 7}" font-size="11">{escape(name)}</text>'
+        )
+    return "".join(parts)
+
+
+def grouped_bars(
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float]]],
+    maximum: float | None = None,
+) -> str:
+    """Bars side by side for each label, one colour per series (e.g. baseline and final)."""
+    values = [v for _, vs in series for v in vs]
+    top = maximum or (max(values, default=0.0) or 1.0)
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    group = plot_w / max(1, len(labels))
+    bar = group * 0.8 / max(1, len(series))
+    body = [_axis(top)]
+    for i, label in enumerate(labels):
+        x0 = LEFT + i * group + group * 0.1
+        for k, (_, vs) in enumerate(series):
+            h = plot_h * max(0.0, vs[i]) / top
+            body.append(
+                f'<rect x="{x0 + k * bar:.1f}" y="{TOP + plot_h - h:.1f}" width="{bar:.1f}" '
+                f'height="{h:.1f}" fill="{COLOURS[k % len(COLOURS)]}"/>'
+            )
+        body.append(
+            f'<text x="{x0 + group * 0.4:.1f}" y="{TOP + plot_h + 14}" text-anchor="middle" '
+            f'font-size="11">{escape(label)}</text>'
+        )
+    body.append(_legend([name for name, _ in series]))
+    desc = "; ".join(
+        f"{label}: " + ", ".join(f"{name} {vs[i]:g}" for name, vs in series)
+        for i, label in enumerate(labels)
+    )
+    return _frame(title, desc, "".join(body))
+
+
+def lines(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence[float]]]) -> str:
+    """One line per series over the labels (e.g. sessions planned and held, month by month)."""
+    values = [v for _, vs in series for v in vs]
+    top = max(values, default=0.0) or 1.0
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    step = plot_w / max(1, len(labels) - 1)
+    body = [_axis(top)]
+    for k, (_, vs) in enumerate(series):
+        points = " ".join(
+            f"{LEFT + i * step:.1f},{TOP + plot_h - plot_h * v / top:.1f}" for i, v in enumerate(vs)
+        )
+        body.append(
+            f'<polyline points="{points}" fill="none" stroke="{COLOURS[k % len(COLOURS)]}" '
+            f'stroke-width="2"/>'
+        )
+    for i, label in enumerate(labels):
+        body.append(
+            f'<text x="{LEFT + i * step:.1f}" y="{TOP + plot_h + 14}" text-anchor="middle" '
+            f'font-size="10">{escape(label)}</text>'
+        )
+    body.append(_legend([name for name, _ in series]))
+    desc = "; ".join(
+        f"{name}: " + ", ".join(f"{labels[i]} {v:g}" for i, v in enumerate(vs))
+        for name, vs in series
+    )
+    return _frame(title, desc, "".join(body))

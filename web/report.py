@@ -1,0 +1,104 @@
+"""The programme report as a printable HTML page (inline SVG charts) and as CSV files."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from domain.report import ProgrammeReport
+from web.charts import grouped_bars, lines
+from web.rendering import TEMPLATES_DIR
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES_DIR),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _num(value: float | None, unit: str = "") -> str:
+    return "–" if value is None else f"{value:g}{unit}"
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.0f} %"
+
+
+def render_html(report: ProgrammeReport) -> str:
+    uplift = grouped_bars(
+        "Skill levels before and after, per skill",
+        [s.skill for s in report.skills],
+        [
+            ("before", [s.baseline for s in report.skills]),
+            ("after", [s.final for s in report.skills]),
+        ],
+        maximum=4,
+    )
+    months = report.sessions_by_month
+    planned, held, so_far_planned, so_far_held = [], [], 0, 0
+    for m in months:
+        so_far_planned += m.planned
+        so_far_held += m.held
+        planned.append(float(so_far_planned))
+        held.append(float(so_far_held))
+    sessions = lines(
+        "Sessions planned and held, cumulated month by month",
+        [m.month for m in months],
+        [("planned", planned), ("held", held)],
+    )
+    return _env.get_template("report.html").render(
+        r=report, uplift_chart=uplift, sessions_chart=sessions, num=_num, pct=_pct
+    )
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """A cell a spreadsheet will not run: text starting like a formula is quoted with '."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csv(report: ProgrammeReport, directory: Path) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    tables: dict[str, tuple[list[str], list[list[object]]]] = {
+        "skills.csv": (
+            ["skill", "mentees", "baseline", "final", "uplift"],
+            [[s.skill, s.mentees, s.baseline, s.final, s.uplift] for s in report.skills],
+        ),
+        "sessions_by_month.csv": (
+            ["month", "planned", "held"],
+            [[m.month, m.planned, m.held] for m in report.sessions_by_month],
+        ),
+        "opinions.csv": (
+            ["role", "answers", "satisfaction", "nps"],
+            [[o.role, o.answers, o.satisfaction, o.nps] for o in report.opinions],
+        ),
+        "response_times.csv": (
+            ["task", "answered", "median_days"],
+            [[t.kind, t.answered, t.median_days] for t in report.response_times],
+        ),
+        "summary.csv": (
+            ["figure", "value"],
+            [
+                [key, value]
+                for key, value in report.model_dump().items()
+                if not isinstance(value, list)
+            ],
+        ),
+    }
+    written = []
+    for name, (header, rows) in tables.items():
+        path = directory / name
+        with path.open("w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(header)
+            writer.writerows([[safe_cell(v) for v in row] for row in rows])
+        written.append(path)
+    return written
