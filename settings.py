@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -31,8 +32,47 @@ class Settings(BaseSettings):
     home: Path = Path(".tandem")
     log_format: str = "console"  # console | json
     log_level: str = "INFO"
+    # The coordinator dashboard's password, as `tandem coordinator hash-password` prints it;
+    # unset, the dashboard is off.
+    coordinator_password_hash: SecretStr | None = None
+    temporal_ui_url: str = "http://127.0.0.1:8233"
+
+    @field_validator("coordinator_password_hash")
+    @classmethod
+    def _a_hash_not_a_password(cls, value: SecretStr | None) -> SecretStr | None:
+        from web.coordinator_auth import is_password_hash
+
+        if value is not None and not is_password_hash(value.get_secret_value()):
+            raise ValueError(
+                "must be a password hash made by `tandem coordinator hash-password`, "
+                "not the password itself"
+            )
+        return value
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def setting_errors(error: ValidationError) -> list[str]:
+    """Each invalid setting as `VARIABLE: message`, named as the operator set it."""
+    lines = []
+    for problem in error.errors():
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        info = Settings.model_fields.get(field)
+        alias = info.validation_alias if info is not None else None
+        variable = alias if isinstance(alias, str) else f"TANDEM_{field.upper()}"
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        lines.append(f"{variable}: {message}")
+    return lines
+
+
+def settings_or_exit() -> Settings:
+    """The settings, or a clear message naming each wrong variable and exit status 2."""
+    try:
+        return get_settings()
+    except ValidationError as error:
+        for line in setting_errors(error):
+            print(f"configuration error: {line}", file=sys.stderr)
+        raise SystemExit(2) from None

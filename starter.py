@@ -26,7 +26,7 @@ from domain.programme import ProgrammeSpec
 from domain.programme_file import ProgrammeFileError, load_programme
 from domain.simulation import Knobs, synthetic_programme
 from logging_setup import configure_logging
-from settings import get_settings
+from settings import get_settings, settings_or_exit
 
 app = typer.Typer(
     help="Tandem: reverse-mentoring programmes run as durable workflows.",
@@ -197,6 +197,31 @@ def simulate(
     out.print(table)
 
 
+coordinator_app = typer.Typer(help="The coordinator dashboard's access.", no_args_is_help=True)
+app.add_typer(coordinator_app, name="coordinator")
+
+
+@coordinator_app.command("hash-password")
+def hash_password() -> None:
+    """Read a password (typed, or piped on stdin) and print the hash to set as
+    TANDEM_COORDINATOR_PASSWORD_HASH; the password itself is never stored."""
+    import getpass
+
+    from web.coordinator_auth import hash_password as make_hash
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Coordinator password: ")
+        if getpass.getpass("Again: ") != password:
+            err.print("[red]The two passwords differ; nothing was printed.[/red]")
+            raise typer.Exit(1)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 12:
+        err.print("[red]Use at least 12 characters.[/red]")
+        raise typer.Exit(1)
+    print(make_hash(password))
+
+
 @app.command()
 def report(
     programme_id: str,
@@ -306,7 +331,7 @@ async def _until_stopped(coro: Coroutine[Any, Any, None]) -> None:
 
 
 def main() -> None:
-    settings = get_settings()
+    settings = settings_or_exit()
     configure_logging(settings.log_level, settings.log_format)
     app()
 

@@ -17,7 +17,7 @@ from activities.launches import start_workflows
 from activities.mailer import Mailer, MailSettings
 from activities.matching import MatchingActivities
 from activities.steps import StepActivities
-from settings import Settings, get_settings
+from settings import Settings, settings_or_exit
 from store.events import EventStore
 from store.tasks import TaskStore
 from workflows.assessment import AssessmentWorkflow
@@ -104,7 +104,7 @@ async def serve(settings: Settings) -> None:
 
 
 def main() -> None:
-    asyncio.run(serve(get_settings()))
+    asyncio.run(serve(settings_or_exit()))
 
 
 if __name__ == "__main__":

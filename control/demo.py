@@ -8,6 +8,7 @@ Temporal UI. Each demo starts from a fresh state.
 from __future__ import annotations
 
 import asyncio
+import secrets
 import shutil
 import sys
 import uuid
@@ -24,7 +25,10 @@ from domain.programme import ProgrammeSpec, Role
 from domain.simulation import Knobs
 from settings import get_settings
 from store.db import create_pool, migrate
+from store.projections import Projector
 from web.app import create_app
+from web.coordinator_auth import hash_password
+from web.dashboard import DashboardSettings
 from web.server import http_server
 from worker import build_worker, mail_settings
 from workflows.programme import ProgrammeWorkflow
@@ -76,25 +80,35 @@ async def run_demo(
         db_file=str(home / "temporal.db"), port=ports.temporal, ui_port=ports.ui
     )
     pool = await create_pool(database_url)
+    # A password for this demo only, printed below: the dashboard is never open without one.
+    password = secrets.token_urlsafe(9)
+    dashboard = DashboardSettings(
+        password_hash=hash_password(password), temporal_ui_url=f"http://127.0.0.1:{ports.ui}"
+    )
     web = http_server(
         create_app(
             client=env.client,
             pool=pool,
             secret=settings.secret.get_secret_value().encode(),
             outbox_dir=home / "outbox",
+            dashboard=dashboard,
         ),
         "127.0.0.1",
         ports.web,
     )
     serving = asyncio.create_task(web.serve())
+    stop_projecting = asyncio.Event()
+    projecting: asyncio.Task[None] | None = None
     try:
         await migrate(pool)
+        projecting = asyncio.create_task(Projector(pool).run(stop_projecting, poll_seconds=1))
         queue = settings.task_queue
         async with build_worker(env.client, pool, mail_settings(settings, sink.url), queue):
             launch = await launch_programme(env.client, pool, spec, queue, day_seconds)
             ui = f"http://127.0.0.1:{ports.ui}/namespaces/default/workflows"
             print(f"Outbox:      {base_url}/outbox")
             print(f"Web app:     {base_url}/")
+            print(f"Dashboard:   {base_url}/coordinator (password: {password})")
             print(f"Temporal UI: {ui}/{launch.workflow_id}")
             you = next((p for p in spec.participants if p.role is Role.MENTEE), None)
             if you is not None and not simulate_everyone:
@@ -134,6 +148,9 @@ async def run_demo(
                 print("The stack stays up for the UI; Ctrl-C to stop.", file=sys.stderr)
                 await asyncio.Event().wait()
     finally:
+        stop_projecting.set()
+        if projecting is not None:
+            await projecting
         web.should_exit = True
         await serving
         await pool.close()

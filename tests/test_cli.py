@@ -206,3 +206,28 @@ def test_match_never_shows_a_traceback(tmp_path: Path, content: bytes) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr + result.stdout
     assert str(problem) in result.stderr
+
+
+def test_a_wrong_setting_is_named_without_a_traceback() -> None:
+    result = tandem("projections", "status", env={"TANDEM_COORDINATOR_PASSWORD_HASH": "hunter2"})
+    assert result.returncode == 2
+    assert "configuration error: TANDEM_COORDINATOR_PASSWORD_HASH: must be a password hash" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr
+    result = tandem("--help", env={"TANDEM_WORKER_ROLE": "both"})
+    assert result.returncode == 2
+    assert "TANDEM_WORKER_ROLE: Input should be 'all', 'workflows' or 'activities'" in result.stderr
+
+
+def test_hash_password_prints_a_hash_never_the_password() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "starter", "coordinator", "hash-password"],
+        input="a sufficiently long password\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("scrypt$") and "sufficiently" not in result.stdout

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from temporalio.client import Client
 
+from web.dashboard import DashboardSettings, add_dashboard
 from web.errors import UnhandledErrors, http_error, message_page
 from web.i18n import Translator, choose_locale
 from web.outbox import find_message, list_messages
@@ -35,6 +36,7 @@ def create_app(
     pool: asyncpg.Pool,
     secret: bytes,
     outbox_dir: pathlib.Path | None = None,
+    dashboard: DashboardSettings | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> FastAPI:
     if not secret:
@@ -61,6 +63,19 @@ def create_app(
     @app.post("/t/{token}", include_in_schema=False)
     async def task_submit(request: Request, token: str) -> Response:
         return await pages.submit(request, token)
+
+    if dashboard is not None:
+        add_dashboard(app, client=client, pool=pool, secret=secret, settings=dashboard, now=now)
+    else:
+
+        @app.get("/coordinator", include_in_schema=False)
+        async def no_dashboard(request: Request) -> Response:
+            return PlainTextResponse(
+                "The coordinator dashboard is off: set TANDEM_COORDINATOR_PASSWORD_HASH "
+                "(tandem coordinator hash-password makes one).",
+                status_code=404,
+                headers={"Cache-Control": "no-store"},
+            )
 
     if outbox_dir is not None:
         _add_outbox(app, outbox_dir)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import uvicorn
 from starlette.types import ASGIApp
 
 from devstack.ports import ensure_free
 from settings import Settings
+from store.projections import Projector
+from web.dashboard import DashboardSettings
 
 
 async def serve(settings: Settings, host: str, port: int) -> None:
@@ -30,10 +34,30 @@ async def serve(settings: Settings, host: str, port: int) -> None:
             secret=settings.secret.get_secret_value().encode(),
             # The embedded SMTP sink writes its messages there; a real mail server has no outbox.
             outbox_dir=settings.home / "outbox" if settings.smtp_url is None else None,
+            dashboard=dashboard_settings(settings),
         )
-        await http_server(app, host, port).serve()
+        # The dashboard's read models follow the event log from here; several web processes
+        # may each run one (store/projections.py applies every event once).
+        stop = asyncio.Event()
+        following = asyncio.create_task(Projector(pool).run(stop))
+        try:
+            await http_server(app, host, port).serve()
+        finally:
+            stop.set()
+            await following
     finally:
         await pool.close()
+
+
+def dashboard_settings(settings: Settings) -> DashboardSettings | None:
+    hashed = settings.coordinator_password_hash
+    if hashed is None:
+        return None
+    return DashboardSettings(
+        password_hash=hashed.get_secret_value(),
+        temporal_ui_url=settings.temporal_ui_url,
+        namespace=settings.namespace,
+    )
 
 
 def http_server(app: ASGIApp, host: str, port: int) -> uvicorn.Server:

@@ -43,7 +43,7 @@ class AssessmentWorkflow:
     @workflow.init
     def __init__(self, inp: AssessmentInput) -> None:
         self._input = inp
-        self._journal = Journal(inp.programme_id, inp.day_seconds)
+        self._journal = Journal(inp.programme_id)
         self._answer: SelfAssessment | None = None
         self._task_id: UUID | None = None
 

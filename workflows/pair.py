@@ -130,7 +130,7 @@ class PairWorkflow:
     @workflow.init
     def __init__(self, inp: PairInput) -> None:
         self._in = inp
-        self._journal = Journal(inp.programme_id, inp.day_seconds)
+        self._journal = Journal(inp.programme_id)
         self._stream = pair_stream(inp.programme_id, inp.pair_id)
         self._phase = PairPhase.CHEMISTRY
         self._tasks: dict[UUID, OpenTask] = {}

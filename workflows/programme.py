@@ -163,7 +163,7 @@ class ProgrammeWorkflow:
     def __init__(self, inp: ProgrammeInput) -> None:
         self._plan = inp.plan
         self._s = inp.state or ProgrammeState()
-        self._journal = Journal(inp.plan.id, inp.plan.day_seconds)
+        self._journal = Journal(inp.plan.id)
         # Coordinator changes to the matching run one at a time, each re-solving it (an activity).
         self._revision_lock = asyncio.Lock()
         self._revising = 0

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import math
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -54,21 +53,6 @@ def iso_date(moment: datetime) -> str:
     return moment.date().isoformat()
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def on_the_hour(moment: datetime, day_seconds: int) -> datetime:
-    """`moment` rounded up to the next whole programme hour (a 24th of a programme day).
-
-    Deadlines computed from "now" differ by milliseconds between workflows; timers fired on a
-    shared grid wake many workflows at one moment instead of one after another, and nobody is
-    hurt by a deadline honoured at most an hour after it.
-    """
-    hour = timedelta(seconds=day_seconds / 24)
-    steps = math.ceil((moment - _EPOCH) / hour)
-    return _EPOCH + steps * hour
-
-
 class Journal:
     """Effects decided by workflow code, written by one `record_step` activity.
 
@@ -76,9 +60,8 @@ class Journal:
     the store and the mailer skip what they already did.
     """
 
-    def __init__(self, programme_id: str, day_seconds: int) -> None:
+    def __init__(self, programme_id: str) -> None:
         self.programme_id = programme_id
-        self._day_seconds = day_seconds
         self._timers: dict[datetime, asyncio.Task[None]] = {}
         # What the workflow waits for now, for queries and the Temporal UI's current details.
         self.waiting_for = "starting"
@@ -97,8 +80,7 @@ class Journal:
         """
         timer = self._timers.get(deadline)
         if timer is None:
-            fires_at = on_the_hour(deadline, self._day_seconds)
-            delay = max(fires_at - workflow.now(), timedelta(milliseconds=1))
+            delay = max(deadline - workflow.now(), timedelta(milliseconds=1))
             timer = asyncio.ensure_future(workflow.sleep(delay, summary=what))
             self._timers[deadline] = timer
         return timer

@@ -1,0 +1,71 @@
+"""What the coordinator's dashboard reads: the read models, overdue tasks, and names."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+# Links that stay open for the programme's life are never "overdue".
+_ALWAYS_OPEN = ("pair_manage", "concern")
+
+
+async def programmes(pool: asyncpg.Pool) -> list[dict[str, Any]]:
+    rows = await pool.fetch("SELECT * FROM rm_programmes ORDER BY launched_at DESC, programme_id")
+    return [dict(r) for r in rows]
+
+
+async def programme(pool: asyncpg.Pool, programme_id: str) -> dict[str, Any] | None:
+    row = await pool.fetchrow("SELECT * FROM rm_programmes WHERE programme_id = $1", programme_id)
+    return dict(row) if row else None
+
+
+async def pairs(pool: asyncpg.Pool, programme_id: str) -> list[dict[str, Any]]:
+    rows = await pool.fetch(
+        "SELECT * FROM rm_pairs WHERE programme_id = $1 ORDER BY pair_id", programme_id
+    )
+    return [dict(r) for r in rows]
+
+
+async def pair(pool: asyncpg.Pool, programme_id: str, pair_id: str) -> dict[str, Any] | None:
+    row = await pool.fetchrow(
+        "SELECT * FROM rm_pairs WHERE programme_id = $1 AND pair_id = $2", programme_id, pair_id
+    )
+    return dict(row) if row else None
+
+
+async def sessions(pool: asyncpg.Pool, programme_id: str, pair_id: str) -> list[dict[str, Any]]:
+    rows = await pool.fetch(
+        "SELECT * FROM rm_sessions WHERE programme_id = $1 AND pair_id = $2 ORDER BY number",
+        programme_id,
+        pair_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def overdue_tasks(
+    pool: asyncpg.Pool, programme_id: str, now: datetime
+) -> list[dict[str, Any]]:
+    """Open tasks past their due date, oldest first, with who holds them."""
+    rows = await pool.fetch(
+        """
+        SELECT t.kind, t.due_at, t.workflow_id, t.participant_id,
+               coalesce(p.name, '(erased)') AS name
+        FROM tasks t LEFT JOIN participants p ON p.id = t.participant_id
+        WHERE t.programme_id = $1 AND t.status = 'open' AND t.due_at < $2
+          AND NOT (t.kind = ANY($3::text[]))
+        ORDER BY t.due_at, t.task_id
+        """,
+        programme_id,
+        now,
+        list(_ALWAYS_OPEN),
+    )
+    return [dict(r) for r in rows]
+
+
+async def names(pool: asyncpg.Pool, programme_id: str) -> dict[str, str]:
+    rows = await pool.fetch(
+        "SELECT id, name FROM participants WHERE programme_id = $1", programme_id
+    )
+    return {r["id"]: r["name"] for r in rows}

@@ -1,0 +1,116 @@
+"""The coordinator's dashboard in a real browser: sign-in, funnel, pair timeline, an action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from domain.programme import MatchingSettings
+from store.projections import Projector
+from tests.browser_helpers import needs_browser
+from tests.lifecycle_helpers import Stack, eventually, small_cohort
+from tests.test_web_browser import serving
+from web.app import create_app
+from web.coordinator_auth import check_password, hash_password, new_session, valid_session
+from web.dashboard import DashboardSettings
+from workflows.programme import ProgrammePhase
+
+SECRET = b"dashboard-tests"
+PASSWORD = "correct horse battery staple"
+SETTINGS = DashboardSettings(
+    password_hash=hash_password(PASSWORD), temporal_ui_url="http://ui:8233"
+)
+
+
+def test_passwords_are_kept_hashed_and_sessions_signed() -> None:
+    stored = SETTINGS.password_hash
+    assert PASSWORD not in stored and stored.startswith("scrypt$")
+    assert check_password(PASSWORD, stored) and not check_password("wrong", stored)
+    assert not check_password(PASSWORD, "scrypt$garbage")
+    session = new_session(SECRET, now=1_000.0)
+    assert valid_session(SECRET, session, now=1_001.0)
+    assert not valid_session(SECRET, session, now=1_000.0 + 9 * 3600)  # expired
+    assert not valid_session(b"another secret", session, now=1_001.0)
+    expires, nonce, mac = session.split(".")
+    assert not valid_session(SECRET, f"{int(expires) + 3600}.{nonce}.{mac}", now=1_001.0)
+
+
+async def test_without_signing_in_nothing_is_shown(stack: Stack) -> None:
+    app = create_app(client=stack.client, pool=stack.pool, secret=SECRET, dashboard=SETTINGS)
+    async with serving(app) as base, httpx.AsyncClient(base_url=base) as http:
+        for path in ("/coordinator", "/coordinator/p/x", "/coordinator/p/x/pairs/0001"):
+            response = await http.get(path)
+            assert response.status_code == 303
+            assert response.headers["location"].startswith("/coordinator/login")
+        http.cookies.set("tandem_coordinator", "1.2.3")  # a forged session
+        assert (await http.get("/coordinator")).status_code == 303
+        http.cookies.clear()
+        # Without the form's CSRF token, even the right password does nothing.
+        refused = await http.post("/coordinator/login", data={"password": PASSWORD})
+        assert refused.status_code == 403 and "tandem_coordinator" not in refused.cookies
+        # A sign-in never sends anyone off-site.
+        login = await http.get("/coordinator/login?next=https://evil.example/")
+        assert 'value="/coordinator"' in login.text
+
+
+@needs_browser
+async def test_a_coordinator_signs_in_reviews_and_approves(stack: Stack, browser: Any) -> None:
+    spec = small_cohort(6)
+    run = await stack.launch(
+        spec.model_copy(update={"matching": MatchingSettings(auto_approve=False)})
+    )
+    await run.until_phase(ProgrammePhase.REVIEW, max_days=10)
+    projector = Projector(stack.pool)
+    await projector.catch_up()
+
+    app = create_app(client=stack.client, pool=stack.pool, secret=SECRET, dashboard=SETTINGS)
+    async with serving(app) as base:
+        context = await browser.new_context()
+        page = await context.new_page()
+        await page.goto(f"{base}/coordinator")
+        assert await page.get_by_role("heading", level=1).inner_text() == "Coordinator sign-in"
+
+        await page.get_by_label("Password").fill("not the password")
+        await page.get_by_role("button", name="Sign in").click()
+        assert await page.get_by_role("alert").inner_text() == "Wrong password."
+        assert await page.get_by_label("Password").get_attribute("aria-invalid") == "true"
+
+        await page.get_by_label("Password").fill(PASSWORD)
+        await page.get_by_role("button", name="Sign in").click()
+        await page.get_by_role("link", name=spec.name).click()
+
+        # The funnel: everyone enrolled and answered; the matching waits for its review.
+        funnel = page.get_by_role("table").first
+        assert "enrolled" in await funnel.inner_text()
+        enrolled = funnel.get_by_role("row", name="enrolled")
+        assert "6" in await enrolled.inner_text()
+        assert await page.get_by_role("heading", name="Matching review").count() == 1
+        await page.get_by_role("button", name="Approve the matching").click()
+        assert "Matching approved" in await page.get_by_role("status").inner_text()
+        await run.until_phase(ProgrammePhase.RUNNING, max_days=1)
+
+        # Pairs appear once the read models catch up; each has its timeline.
+        async def pairs_projected() -> bool:
+            await projector.catch_up()
+            return len((await run.summary()).pairs) > 0 and bool(
+                await stack.pool.fetchval(
+                    "SELECT count(*) FROM rm_pairs WHERE programme_id = $1", spec.id
+                )
+            )
+
+        await eventually(pairs_projected, "pairs in the read models")
+        await page.reload()
+        await page.get_by_role("link", name="0001").click()
+        assert (await page.get_by_role("heading", level=1).inner_text()).startswith("Pair 0001")
+        timeline = await page.locator("ol.timeline").inner_text()
+        assert "PairFormed" in timeline
+        ui_link = page.get_by_role("link", name="its run in the Temporal UI")
+        assert await ui_link.get_attribute("href") == (
+            f"http://ui:8233/namespaces/default/workflows/pair%3A{spec.id}%3A0001"
+        )
+
+        await page.get_by_role("button", name="Sign out").click()
+        await page.goto(f"{base}/coordinator")
+        assert await page.get_by_role("heading", level=1).inner_text() == "Coordinator sign-in"
+        await context.close()

@@ -1,0 +1,243 @@
+"""The coordinator's dashboard: programmes, their funnel, pairs at risk, overdue tasks, timelines.
+
+Behind the coordinator's password (web/coordinator_auth.py); no task link opens it. It reads the
+read models (store/projections.py) and acts only through workflow updates, like the CLI.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+import asyncpg
+import structlog
+from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.service import RPCError
+
+from domain.answers import CoordinatorCommand
+from domain.events import pair_stream
+from store import dashboard_queries as q
+from store.events import EventStore
+from web import coordinator_auth as auth
+from web import csrf
+from web.errors import message_page
+from web.i18n import Translator
+from web.rendering import render_page
+from workflows.programme import MatchingView, ProgrammeWorkflow
+from workflows.shared import pair_workflow_id, programme_workflow_id
+
+log = structlog.get_logger(__name__)
+
+PREFIX = "/coordinator"
+_LOGIN_FORM = "coordinator-login"  # what the login form's CSRF token is bound to
+
+
+@dataclass(frozen=True)
+class DashboardSettings:
+    password_hash: str
+    temporal_ui_url: str = "http://127.0.0.1:8233"
+    namespace: str = "default"
+
+
+def add_dashboard(
+    app: FastAPI,
+    *,
+    client: Client,
+    pool: asyncpg.Pool,
+    secret: bytes,
+    settings: DashboardSettings,
+    now: Callable[[], datetime],
+) -> None:
+    t = Translator("en")
+
+    def signed_in(request: Request) -> bool:
+        return auth.valid_session(secret, request.cookies.get(auth.COOKIE_NAME))
+
+    def to_login(request: Request) -> Response:
+        return RedirectResponse(f"{PREFIX}/login?next={quote(request.url.path)}", status_code=303)
+
+    def csrf_pair(request: Request, bound_to: str) -> tuple[str, str]:
+        nonce = csrf.usable_nonce(request.cookies.get(csrf.COOKIE_NAME)) or csrf.new_nonce()
+        return nonce, csrf.form_token(secret, bound_to, nonce)
+
+    def with_nonce(response: Response, nonce: str) -> Response:
+        response.set_cookie(csrf.COOKIE_NAME, nonce, httponly=True, samesite="strict", path="/")
+        return response
+
+    async def form_ok(request: Request, bound_to: str) -> dict[str, str] | None:
+        form = await request.form()
+        values = {k: str(v) for k, v in form.items()}
+        cookie = request.cookies.get(csrf.COOKIE_NAME)
+        if not csrf.is_valid(secret, bound_to, cookie, values.get(csrf.FIELD_NAME)):
+            return None
+        return values
+
+    def page(template: str, request: Request, status: int = 200, **context: Any) -> Response:
+        nonce, token = csrf_pair(request, "coordinator")
+        response = render_page(
+            template,
+            t,
+            status=status,
+            csrf_field=csrf.FIELD_NAME,
+            csrf_token=token,
+            prefix=PREFIX,
+            **context,
+        )
+        return with_nonce(response, nonce)
+
+    @app.get(f"{PREFIX}/login", include_in_schema=False)
+    async def login_form(request: Request) -> Response:
+        return _login_page(request, 200, "")
+
+    def _login_page(request: Request, status: int, error: str) -> Response:
+        nonce, token = csrf_pair(request, _LOGIN_FORM)
+        response = render_page(
+            "dashboard_login.html",
+            t,
+            status=status,
+            title="Coordinator sign-in",
+            error=error,
+            next=_safe_next(request.query_params.get("next")),
+            csrf_field=csrf.FIELD_NAME,
+            csrf_token=token,
+            prefix=PREFIX,
+        )
+        return with_nonce(response, nonce)
+
+    @app.post(f"{PREFIX}/login", include_in_schema=False)
+    async def login(request: Request) -> Response:
+        values = await form_ok(request, _LOGIN_FORM)
+        if values is None:
+            return _login_page(request, 403, "This form has expired: please sign in again.")
+        if not auth.check_password(values.get("password", ""), settings.password_hash):
+            log.warning("dashboard.login_refused")
+            return _login_page(request, 401, "Wrong password.")
+        log.info("dashboard.login")
+        response = RedirectResponse(_safe_next(values.get("next")), status_code=303)
+        response.set_cookie(
+            auth.COOKIE_NAME,
+            auth.new_session(secret),
+            max_age=auth.SESSION_SECONDS,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            path=PREFIX,
+        )
+        return response
+
+    @app.post(f"{PREFIX}/logout", include_in_schema=False)
+    async def logout(request: Request) -> Response:
+        response = RedirectResponse(f"{PREFIX}/login", status_code=303)
+        response.delete_cookie(auth.COOKIE_NAME, path=PREFIX)
+        return response
+
+    @app.get(PREFIX, include_in_schema=False)
+    async def index(request: Request) -> Response:
+        if not signed_in(request):
+            return to_login(request)
+        return page(
+            "dashboard_index.html", request, title="Programmes", programmes=await q.programmes(pool)
+        )
+
+    @app.get(PREFIX + "/p/{programme_id}", include_in_schema=False)
+    async def programme(request: Request, programme_id: str) -> Response:
+        if not signed_in(request):
+            return to_login(request)
+        row = await q.programme(pool, programme_id)
+        if row is None:
+            return message_page(t, 404, "page.not_found")
+        pairs = await q.pairs(pool, programme_id)
+        matching = (
+            await _matching(client, programme_id) if row["phase"] == "matching_review" else None
+        )
+        return page(
+            "dashboard_programme.html",
+            request,
+            title=row["name"],
+            p=row,
+            pairs=pairs,
+            at_risk=[r for r in pairs if r["at_risk"]],
+            overdue=await q.overdue_tasks(pool, programme_id, now()),
+            names=await q.names(pool, programme_id),
+            matching=matching,
+            funnel=_funnel(row, pairs),
+            notice=request.query_params.get("notice", ""),
+        )
+
+    @app.get(PREFIX + "/p/{programme_id}/pairs/{pair_id}", include_in_schema=False)
+    async def pair(request: Request, programme_id: str, pair_id: str) -> Response:
+        if not signed_in(request):
+            return to_login(request)
+        row = await q.pair(pool, programme_id, pair_id)
+        if row is None:
+            return message_page(t, 404, "page.not_found")
+        workflow_id = pair_workflow_id(programme_id, pair_id)
+        return page(
+            "dashboard_pair.html",
+            request,
+            title=f"Pair {pair_id}",
+            programme_id=programme_id,
+            pair=row,
+            names=await q.names(pool, programme_id),
+            sessions=await q.sessions(pool, programme_id, pair_id),
+            timeline=await EventStore(pool).read_stream(pair_stream(programme_id, pair_id)),
+            temporal_link=(
+                f"{settings.temporal_ui_url.rstrip('/')}/namespaces/{settings.namespace}"
+                f"/workflows/{quote(workflow_id, safe='')}"
+            ),
+        )
+
+    @app.post(PREFIX + "/p/{programme_id}/approve", include_in_schema=False)
+    async def approve(request: Request, programme_id: str) -> Response:
+        if not signed_in(request):
+            return to_login(request)
+        if await form_ok(request, "coordinator") is None:
+            return message_page(t, 403, "errors.csrf")
+        handle = client.get_workflow_handle(programme_workflow_id(programme_id))
+        command = CoordinatorCommand(command_id=f"dashboard-approve-{uuid.uuid4()}")
+        try:
+            await handle.execute_update(ProgrammeWorkflow.approve_matching, command)
+            notice = "Matching approved: the pairs start their chemistry meeting."
+        except WorkflowUpdateFailedError as error:
+            notice = f"Refused: {error.cause or error}"
+        log.info("dashboard.approve", programme_id=programme_id, notice=notice)
+        return RedirectResponse(
+            f"{PREFIX}/p/{quote(programme_id)}?notice={quote(notice)}", status_code=303
+        )
+
+
+async def _matching(client: Client, programme_id: str) -> MatchingView | None:
+    try:
+        handle = client.get_workflow_handle(programme_workflow_id(programme_id))
+        view: MatchingView = await handle.query(ProgrammeWorkflow.matching)
+        return view
+    except RPCError:
+        return None
+
+
+def _funnel(p: dict[str, object], pairs: list[dict[str, object]]) -> list[tuple[str, int, int]]:
+    """(step, people or pairs, out of) for each step of the programme, first to last."""
+    participants = int(str(p["participants"])) or 1
+    formed = len(pairs) or 1
+    in_sessions = sum(r["phase"] in ("sessions", "final", "completed") for r in pairs)
+    return [
+        ("enrolled", int(str(p["enrolled"])), participants),
+        ("answered the self-assessment", int(str(p["assessments_submitted"])), participants),
+        ("pairs formed", len(pairs), max(1, participants // 2)),
+        ("pairs past the chemistry meeting", in_sessions, formed),
+        ("pairs completed", int(str(p["pairs_completed"])), formed),
+    ]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a dashboard path: a sign-in must never redirect anywhere else (open redirect)."""
+    if target and target.startswith(PREFIX) and "//" not in target and "\\" not in target:
+        return target
+    return PREFIX
