@@ -166,37 +166,35 @@ def fold(models: ReadModels, events: list[LoggedEvent]) -> None:
             _pair(models, models.pair(programme_id, pair_id), event)
 
 
+# Events that only count: the programme row's field each one adds 1 to.
+_PROGRAMME_COUNTS: dict[str, str] = {
+    E.PARTICIPANT_ENROLLED: "enrolled",
+    E.SELF_ASSESSMENT_SUBMITTED: "assessments_submitted",
+    E.SELF_ASSESSMENT_MISSED: "assessments_missed",
+    E.PAIR_FORMED: "pairs_formed",
+    E.PAIR_COMPLETED: "pairs_completed",
+    E.PAIR_ENDED_EARLY: "pairs_ended_early",
+    E.PAIR_DISSOLVED: "pairs_dissolved",
+    E.PARTICIPANT_UNMATCHED: "unmatched",
+    E.PAIR_AT_RISK: "at_risk_alerts",
+    E.CONCERN_RAISED: "concerns",
+}
+
+
 def _programme(row: ProgrammeRow, event: LoggedEvent) -> None:
     t, d = event.type, event.data
-    if t == E.PROGRAMME_LAUNCHED:
+    counted = _PROGRAMME_COUNTS.get(t)
+    if counted is not None:
+        setattr(row, counted, getattr(row, counted) + 1)
+    elif t == E.PROGRAMME_LAUNCHED:
         row.name, row.participants = str(d.get("name", "")), int(d.get("participants", 0))
         row.phase, row.launched_at = "self_assessment", event.occurred_at
-    elif t == E.PARTICIPANT_ENROLLED:
-        row.enrolled += 1
-    elif t == E.SELF_ASSESSMENT_SUBMITTED:
-        row.assessments_submitted += 1
-    elif t == E.SELF_ASSESSMENT_MISSED:
-        row.assessments_missed += 1
     elif t in (E.MATCHING_PROPOSED, E.MATCHING_REVISED):
         row.phase, row.matching_score = "matching_review", float(d.get("total_score", 0.0))
     elif t == E.MATCHING_APPROVED:
         row.phase = "running"
-    elif t == E.MATCHING_ABANDONED or t == E.PROGRAMME_COMPLETED:
+    elif t in (E.MATCHING_ABANDONED, E.PROGRAMME_COMPLETED):
         row.phase, row.completed_at = "completed", event.occurred_at
-    elif t == E.PAIR_FORMED:
-        row.pairs_formed += 1
-    elif t == E.PAIR_COMPLETED:
-        row.pairs_completed += 1
-    elif t == E.PAIR_ENDED_EARLY:
-        row.pairs_ended_early += 1
-    elif t == E.PAIR_DISSOLVED:
-        row.pairs_dissolved += 1
-    elif t == E.PARTICIPANT_UNMATCHED:
-        row.unmatched += 1
-    elif t == E.PAIR_AT_RISK:
-        row.at_risk_alerts += 1
-    elif t == E.CONCERN_RAISED:
-        row.concerns += 1
 
 
 def _pair(models: ReadModels, row: PairRow, event: LoggedEvent) -> None:
