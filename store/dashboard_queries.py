@@ -69,3 +69,12 @@ async def names(pool: asyncpg.Pool, programme_id: str) -> dict[str, str]:
         "SELECT id, name FROM participants WHERE programme_id = $1", programme_id
     )
     return {r["id"]: r["name"] for r in rows}
+
+
+async def people(pool: asyncpg.Pool, programme_id: str) -> list[dict[str, Any]]:
+    """Participants by role then name, for the matching review's choices."""
+    rows = await pool.fetch(
+        "SELECT id, name, role FROM participants WHERE programme_id = $1 ORDER BY role, name, id",
+        programme_id,
+    )
+    return [dict(r) for r in rows]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -14,7 +15,7 @@ from tests.test_web_browser import serving
 from web.app import create_app
 from web.coordinator_auth import check_password, hash_password, new_session, valid_session
 from web.dashboard import DashboardSettings
-from workflows.programme import ProgrammePhase
+from workflows.programme import ProgrammePhase, ProgrammeWorkflow
 
 SECRET = b"dashboard-tests"
 PASSWORD = "correct horse battery staple"
@@ -86,6 +87,27 @@ async def test_a_coordinator_signs_in_reviews_and_approves(stack: Stack, browser
         enrolled = funnel.get_by_role("row", name="enrolled")
         assert "6" in await enrolled.inner_text()
         assert await page.get_by_role("heading", name="Matching review").count() == 1
+
+        # Ban the first proposed pair: the matching is re-solved without it.
+        await page.get_by_role("button", name=re.compile("^Ban ")).first.click()
+        notice = await page.get_by_role("status").inner_text()
+        assert notice.startswith("Done: matching recomputed"), notice
+        view = await run.handle.query(ProgrammeWorkflow.matching)
+        assert view.proposal is not None and len(view.banned) == 1
+        # Swap the first two mentees' mentors (the form's default choice).
+        first, second = view.proposal.pairs[0], view.proposal.pairs[1]
+        onto_ban = {(second.mentor_id, first.mentee_id), (first.mentor_id, second.mentee_id)}
+        await page.get_by_role("button", name="Swap their mentors").click()
+        notice = await page.get_by_role("status").inner_text()
+        if onto_ban & set(view.banned):
+            assert notice.startswith("Refused:") and "banned" in notice
+        else:
+            assert notice.startswith("Done: matching recomputed"), notice
+            swapped = await run.handle.query(ProgrammeWorkflow.matching)
+            assert swapped.proposal is not None
+            mentor_of = {p.mentee_id: p.mentor_id for p in swapped.proposal.pairs}
+            assert mentor_of[first.mentee_id] == second.mentor_id
+
         await page.get_by_role("button", name="Approve the matching").click()
         assert "Matching approved" in await page.get_by_role("status").inner_text()
         await run.until_phase(ProgrammePhase.RUNNING, max_days=1)

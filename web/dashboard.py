@@ -16,12 +16,13 @@ from urllib.parse import quote
 import asyncpg
 import structlog
 from fastapi import FastAPI
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
-from domain.answers import CoordinatorCommand
+from domain.answers import Acknowledgement, CoordinatorCommand, PairCommand, SwapCommand
 from domain.events import pair_stream
 from store import dashboard_queries as q
 from store.events import EventStore
@@ -166,6 +167,7 @@ def add_dashboard(
             at_risk=[r for r in pairs if r["at_risk"]],
             overdue=await q.overdue_tasks(pool, programme_id, now()),
             names=await q.names(pool, programme_id),
+            people=await q.people(pool, programme_id),
             matching=matching,
             funnel=_funnel(row, pairs),
             notice=request.query_params.get("notice", ""),
@@ -194,23 +196,62 @@ def add_dashboard(
             ),
         )
 
-    @app.post(PREFIX + "/p/{programme_id}/approve", include_in_schema=False)
-    async def approve(request: Request, programme_id: str) -> Response:
+    @app.post(PREFIX + "/p/{programme_id}/matching/{action}", include_in_schema=False)
+    async def matching_command(request: Request, programme_id: str, action: str) -> Response:
         if not signed_in(request):
             return to_login(request)
-        if await form_ok(request, "coordinator") is None:
+        if action not in _MATCHING_UPDATES:
+            return message_page(t, 404, "page.not_found")
+        values = await form_ok(request, "coordinator")
+        if values is None:
             return message_page(t, 403, "errors.csrf")
-        handle = client.get_workflow_handle(programme_workflow_id(programme_id))
-        command = CoordinatorCommand(command_id=f"dashboard-approve-{uuid.uuid4()}")
         try:
-            await handle.execute_update(ProgrammeWorkflow.approve_matching, command)
-            notice = "Matching approved: the pairs start their chemistry meeting."
-        except WorkflowUpdateFailedError as error:
-            notice = f"Refused: {error.cause or error}"
-        log.info("dashboard.approve", programme_id=programme_id, notice=notice)
+            command = _matching_command(action, values)
+        except ValidationError:
+            notice = "Refused: choose who the change is about."
+        else:
+            handle = client.get_workflow_handle(programme_workflow_id(programme_id))
+            try:
+                ack = await handle.execute_update(
+                    _MATCHING_UPDATES[action],
+                    command,
+                    id=command.command_id,
+                    result_type=Acknowledgement,
+                )
+                notice = _DONE[action] if action == "approve" else f"Done: {ack.next_step}."
+            except WorkflowUpdateFailedError as error:
+                notice = f"Refused: {error.cause or error}"
+        log.info("dashboard.matching", programme_id=programme_id, action=action, notice=notice)
         return RedirectResponse(
             f"{PREFIX}/p/{quote(programme_id)}?notice={quote(notice)}", status_code=303
         )
+
+
+_MATCHING_UPDATES = {
+    "approve": "approve_matching",
+    "ban": "ban_pair",
+    "force": "force_pair",
+    "swap": "swap_mentors",
+}
+_DONE = {"approve": "Matching approved: the pairs start their chemistry meeting."}
+
+
+def _matching_command(action: str, values: dict[str, str]) -> CoordinatorCommand:
+    command_id = f"dashboard-{action}-{uuid.uuid4()}"
+    reason = values.get("reason", "")[:500]
+    if action == "approve":
+        return CoordinatorCommand(command_id=command_id)
+    if action == "swap":
+        return SwapCommand(
+            command_id=command_id,
+            mentee_ids=(values.get("mentee_a", ""), values.get("mentee_b", "")),
+        )
+    return PairCommand(
+        command_id=command_id,
+        mentor_id=values.get("mentor_id", ""),
+        mentee_id=values.get("mentee_id", ""),
+        reason=reason,
+    )
 
 
 async def _matching(client: Client, programme_id: str) -> MatchingView | None:
