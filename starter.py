@@ -21,6 +21,7 @@ from rich.table import Table
 
 from control.cli import JsonOpt, err, out, run
 from control.matching_cli import match, matching_app
+from control.participant_cli import participant_app
 from control.projections_cli import projections_app
 from domain.programme import ProgrammeSpec
 from domain.programme_file import ProgrammeFileError, load_programme
@@ -38,6 +39,7 @@ app.add_typer(programme_app, name="programme")
 app.add_typer(matching_app, name="matching")
 app.command("match")(match)
 app.add_typer(projections_app, name="projections")
+app.add_typer(participant_app, name="participant")
 
 
 def _load(file: Path) -> ProgrammeSpec:

@@ -43,6 +43,8 @@ class EventType(StrEnum):
     PAIR_COMPLETED = "PairCompleted"
     PAIR_ENDED_EARLY = "PairEndedEarly"
     PROGRAMME_COMPLETED = "ProgrammeCompleted"
+    PERSONAL_DATA_EXPORTED = "PersonalDataExported"
+    PERSONAL_DATA_ERASED = "PersonalDataErased"
 
 
 def programme_stream(programme_id: str) -> str:

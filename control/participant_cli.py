@@ -1,0 +1,79 @@
+"""`tandem participant`: a person's data, exported (GDPR art. 15/20) or erased (art. 17)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from uuid import UUID
+
+import typer
+
+from control.cli import Refused, out, run
+
+participant_app = typer.Typer(
+    help="A participant's personal data: export it, or erase it.", no_args_is_help=True
+)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+@participant_app.command("export")
+def export(
+    email: str,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write the JSON here instead of stdout.")
+    ] = None,
+) -> None:
+    """Everything held about the person with this e-mail, as one JSON document."""
+    from control.connect import database
+    from store.personal_data import export as gather
+
+    async def go() -> dict[str, Any]:
+        async with database() as pool:
+            found = await gather(pool, email)
+        if found is None:
+            raise Refused(f"nobody with the e-mail {email} takes part in any programme")
+        return found
+
+    document = json.dumps(run(go()), default=_plain, ensure_ascii=False, indent=2)
+    if out_file is None:
+        print(document)
+    else:
+        out_file.write_text(document + "\n", encoding="utf-8")
+        out.print(f"written: {out_file}")
+
+
+@participant_app.command("erase")
+def erase(
+    email: str,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Erase the person with this e-mail: their details, answers and the texts they typed."""
+    from control.connect import database
+    from store.personal_data import erase as forget
+
+    if not yes and not typer.confirm(
+        f"Erase every personal detail of {email}? This cannot be undone.", default=False
+    ):
+        raise typer.Exit(1)
+
+    async def go() -> Any:
+        async with database() as pool:
+            done = await forget(pool, email)
+        if done is None:
+            raise Refused(f"nobody with the e-mail {email} takes part in any programme")
+        return done
+
+    done = run(go())
+    out.print(
+        f"[green]erased[/green] {len(done.participant_ids)} participant record(s): "
+        f"{done.events_redacted} event text(s) redacted, {done.tasks_cleared} task(s) cleared"
+    )

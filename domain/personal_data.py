@@ -1,0 +1,68 @@
+"""What in the event log is a person's own words, and how it is redacted on erasure (GDPR art. 17).
+
+Events name people by opaque participant ids only; their personal data (name, e-mail, department,
+manager, grade) lives in the participants table, which erasure deletes. What remains are the
+free texts people typed into their forms: goals, notes, reasons, concerns. Erasure replaces
+those with `REDACTED` in every event of the person's streams and pairs, and keeps every count,
+date and score, so reports go on working with the person anonymised.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.events import EventType
+
+REDACTED = "[erased]"
+
+E = EventType
+# Free-text fields by event type; "goals" holds a list of goals, each with its own texts.
+FREE_TEXT: dict[str, tuple[str, ...]] = {
+    E.CHEMISTRY_ANSWERED: ("reason",),
+    E.GOALS_PROPOSED: ("goals",),
+    E.GOALS_CONFIRMED: ("comment",),
+    E.SESSION_LOGGED: ("notes",),
+    E.MIDPOINT_ANSWERED: ("concerns",),
+    E.FINAL_EVALUATION_SUBMITTED: ("learned_back",),
+    E.PAIR_DISSOLVED: ("reason",),
+    E.PAIR_ENDED_EARLY: ("reason",),
+    E.PAIR_PAUSED: ("reason",),
+    E.CONCERN_RAISED: ("text",),
+    E.MATCHING_REVISED: ("reason",),
+}
+_GOAL_TEXTS = ("objective", "kpi")
+
+
+def redact(event_type: str, data: dict[str, Any]) -> dict[str, Any] | None:
+    """`data` with its free texts erased, or None when there is nothing to erase."""
+    fields = [f for f in FREE_TEXT.get(event_type, ()) if data.get(f)]
+    if not fields:
+        return None
+    redacted = dict(data)
+    for field in fields:
+        if field == "goals" and isinstance(data[field], list):
+            redacted[field] = [
+                {**g, **{k: REDACTED for k in _GOAL_TEXTS if k in g}} if isinstance(g, dict) else g
+                for g in data[field]
+            ]
+        else:
+            redacted[field] = REDACTED
+    return redacted if redacted != data else None
+
+
+def free_texts(event_type: str, data: dict[str, Any]) -> list[str]:
+    """The texts `redact` would erase, e.g. for a test to look for them afterwards."""
+    found: list[str] = []
+    for field in FREE_TEXT.get(event_type, ()):
+        value = data.get(field)
+        if field == "goals" and isinstance(value, list):
+            found += [
+                str(g[k])
+                for g in value
+                if isinstance(g, dict)
+                for k in _GOAL_TEXTS
+                if g.get(k) and g[k] != REDACTED
+            ]
+        elif isinstance(value, str) and value and value != REDACTED:
+            found.append(value)
+    return found

@@ -1,0 +1,125 @@
+"""Everything held about a person (GDPR art. 15/20) and its erasure (art. 17).
+
+A person is named by e-mail and may take part in several programmes (one participant id each).
+Export gathers their participant rows, tasks and answers, e-mails sent, and the events of their
+own streams and of their pairs. Erasure deletes the participant rows, forgets them as someone's
+manager, clears their tasks' answers, and redacts the free texts of those events
+(domain/personal_data.py). Counts, dates and scores stay, so reports keep working, anonymised.
+Both are recorded as events on the person's stream, without any personal data.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from domain.events import EventType, NewEvent, participant_stream
+from domain.personal_data import redact
+from store.events import EventStore
+
+_PAIR_EVENTS = """
+    SELECT e.position, e.stream_name, e.type, e.data
+    FROM events e
+    WHERE e.stream_name = ANY($1::text[])
+       OR e.stream_name IN (
+           SELECT stream_name FROM events
+           WHERE type = 'PairFormed'
+             AND (data->>'mentor_id' = ANY($2::text[]) OR data->>'mentee_id' = ANY($2::text[]))
+       )
+       OR (e.type = 'ConcernRaised' AND e.data->>'participant_id' = ANY($2::text[]))
+    ORDER BY e.position
+"""
+
+
+@dataclass(frozen=True)
+class Erasure:
+    participant_ids: list[str]
+    events_redacted: int
+    tasks_cleared: int
+
+
+async def participant_ids(pool: asyncpg.Pool, email: str) -> list[str]:
+    rows = await pool.fetch(
+        "SELECT id FROM participants WHERE lower(email) = lower($1) ORDER BY id", email.strip()
+    )
+    return [r["id"] for r in rows]
+
+
+async def export(pool: asyncpg.Pool, email: str) -> dict[str, Any] | None:
+    """Everything held about the person with this e-mail, or None when nobody has it."""
+    ids = await participant_ids(pool, email)
+    if not ids:
+        return None
+    people = await pool.fetch(
+        "SELECT id, programme_id, email, name, role, locale, department, manager_email, grade "
+        "FROM participants WHERE id = ANY($1::text[]) ORDER BY id",
+        ids,
+    )
+    tasks = await pool.fetch(
+        "SELECT task_id, programme_id, kind, status, due_at, issued_at, closed_at, answer "
+        "FROM tasks WHERE participant_id = ANY($1::text[]) ORDER BY issued_at, task_id",
+        ids,
+    )
+    mail = await pool.fetch(
+        "SELECT template, message_id, sent_at FROM sent_mail "
+        "WHERE participant_id = ANY($1::text[]) ORDER BY sent_at",
+        ids,
+    )
+    events = await pool.fetch(_PAIR_EVENTS, [participant_stream(i) for i in ids], ids)
+    await _record(pool, ids, EventType.PERSONAL_DATA_EXPORTED)
+    return {
+        "participants": [dict(r) for r in people],
+        "tasks": [dict(r) for r in tasks],
+        "emails_sent": [dict(r) for r in mail],
+        "events": [dict(r) for r in events],
+    }
+
+
+async def erase(pool: asyncpg.Pool, email: str) -> Erasure | None:
+    """Erase the person with this e-mail; None when nobody has it (nothing changes)."""
+    ids = await participant_ids(pool, email)
+    if not ids:
+        return None
+    redacted = 0
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SET LOCAL tandem.erasure = 'on'")
+        for row in await conn.fetch(_PAIR_EVENTS, [participant_stream(i) for i in ids], ids):
+            data = redact(row["type"], row["data"])
+            if data is not None:
+                await conn.execute(
+                    "UPDATE events SET data = $2 WHERE position = $1", row["position"], data
+                )
+                redacted += 1
+        cleared = await conn.execute(
+            "UPDATE tasks SET answer = NULL, context = context - 'goals' "
+            "WHERE participant_id = ANY($1::text[]) OR workflow_id IN ("
+            "  SELECT workflow_id FROM tasks WHERE participant_id = ANY($1::text[]))",
+            ids,
+        )
+        await conn.execute(
+            "UPDATE participants SET manager_email = NULL WHERE lower(manager_email) = lower($1)",
+            email.strip(),
+        )
+        await conn.execute("DELETE FROM participants WHERE id = ANY($1::text[])", ids)
+    await _record(pool, ids, EventType.PERSONAL_DATA_ERASED)
+    return Erasure(
+        participant_ids=ids, events_redacted=redacted, tasks_cleared=int(cleared.split()[-1])
+    )
+
+
+async def _record(pool: asyncpg.Pool, ids: list[str], type_: EventType) -> None:
+    await EventStore(pool).append(
+        [
+            NewEvent(
+                event_id=uuid.uuid4(),
+                stream_name=participant_stream(i),
+                type=type_,
+                data={"participant_id": i},
+                metadata={"by": "coordinator"},
+            )
+            for i in ids
+        ]
+    )
