@@ -20,6 +20,7 @@ from activities.steps import StepActivities
 from settings import Settings, settings_or_exit
 from store.events import EventStore
 from store.tasks import TaskStore
+from worker_health import serve_health
 from workflows.assessment import AssessmentWorkflow
 from workflows.pair import PairWorkflow
 from workflows.programme import ProgrammeWorkflow
@@ -98,9 +99,20 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    async with worker:
-        await stop.wait()
-    await pool.close()
+    polling = False
+    health = (
+        await serve_health("0.0.0.0", settings.health_port, lambda: polling and not stop.is_set())
+        if settings.health_port
+        else None
+    )
+    try:
+        async with worker:
+            polling = True
+            await stop.wait()
+    finally:
+        if health is not None:
+            health.close()
+        await pool.close()
 
 
 def main() -> None:

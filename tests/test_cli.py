@@ -230,4 +230,4 @@ def test_hash_password_prints_a_hash_never_the_password() -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("scrypt$") and "sufficiently" not in result.stdout
+    assert result.stdout.startswith("scrypt:") and "sufficiently" not in result.stdout

@@ -26,9 +26,9 @@ SETTINGS = DashboardSettings(
 
 def test_passwords_are_kept_hashed_and_sessions_signed() -> None:
     stored = SETTINGS.password_hash
-    assert PASSWORD not in stored and stored.startswith("scrypt$")
+    assert PASSWORD not in stored and stored.startswith("scrypt:")
     assert check_password(PASSWORD, stored) and not check_password("wrong", stored)
-    assert not check_password(PASSWORD, "scrypt$garbage")
+    assert not check_password(PASSWORD, "scrypt:garbage")
     session = new_session(SECRET, now=1_000.0)
     assert valid_session(SECRET, session, now=1_001.0)
     assert not valid_session(SECRET, session, now=1_000.0 + 9 * 3600)  # expired

@@ -28,16 +28,19 @@ def _unb64(text: str) -> bytes:
 
 
 def hash_password(password: str, salt: bytes | None = None) -> str:
-    """`scrypt$N$r$p$salt$hash`: what the settings hold instead of the password."""
+    """`scrypt:N:r:p:salt:hash`: what the settings hold instead of the password.
+
+    Colons, not the usual dollar signs: the hash goes into .env files and shells unquoted.
+    """
     salt = salt or secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
-    return f"scrypt${_N}${_R}${_P}${_b64(salt)}${_b64(digest)}"
+    return f"scrypt:{_N}:{_R}:{_P}:{_b64(salt)}:{_b64(digest)}"
 
 
 def check_password(password: str, stored: str) -> bool:
     """Whether `password` matches `stored` (constant time); a malformed hash matches nothing."""
     try:
-        scheme, n, r, p, salt, digest = stored.split("$")
+        scheme, n, r, p, salt, digest = stored.split(":")
         if scheme != "scrypt":
             return False
         found = hashlib.scrypt(
@@ -49,7 +52,7 @@ def check_password(password: str, stored: str) -> bool:
 
 
 def is_password_hash(value: str) -> bool:
-    parts = value.split("$")
+    parts = value.split(":")
     return len(parts) == 6 and parts[0] == "scrypt" and all(parts[1:])
 
 

@@ -1,0 +1,121 @@
+"""docker-compose.yml checked without a Docker engine: the schema, pinned images, settings, secrets.
+
+The schema is the Compose Specification's own (tests/schemas/compose-spec.json, from
+github.com/compose-spec/compose-spec, Apache-2.0).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from settings import Settings
+from workflows.shared import SEARCH_ATTRIBUTES
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
+APP = ("worker", "web")
+ONE_SHOT = ("temporal-schema", "temporal-setup")
+_VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)(?::?[-?][^}]*)?\}")
+
+
+def _setting_names() -> set[str]:
+    """Every environment variable the settings object reads."""
+    names = set()
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        names.add(alias if isinstance(alias, str) else f"TANDEM_{name.upper()}")
+    return names
+
+
+def test_the_file_follows_the_compose_specification() -> None:
+    schema = json.loads((ROOT / "tests" / "schemas" / "compose-spec.json").read_text())
+    jsonschema.Draft7Validator(schema).validate(COMPOSE)
+
+
+def test_the_production_stack_is_all_there() -> None:
+    expected = {
+        "temporal-db", "temporal-schema", "temporal", "temporal-setup", "temporal-ui",
+        "app-db", "mailpit", "worker", "web",
+    }  # fmt: skip
+    assert set(SERVICES) == expected
+
+
+def test_every_image_is_pinned_to_a_version() -> None:
+    for name, service in SERVICES.items():
+        image = service.get("image", "")
+        assert re.fullmatch(r"[\w./-]+:[\w.-]*\d[\w.-]*", image), f"{name}: {image!r}"
+        assert not image.endswith(":latest"), name
+
+
+def test_every_long_running_service_has_a_healthcheck() -> None:
+    for name, service in SERVICES.items():
+        if name not in ONE_SHOT:
+            assert "test" in service.get("healthcheck", {}), name
+
+
+def test_app_services_are_configured_only_by_known_settings_and_no_secret_is_written() -> None:
+    known = _setting_names()
+    for name in APP:
+        environment: dict[str, str] = SERVICES[name]["environment"]
+        assert set(environment) <= known, f"{name}: {set(environment) - known}"
+        for variable in ("TANDEM_SECRET",):
+            assert _VARIABLE.fullmatch(environment[variable]), f"{name}: {variable} is written"
+        # The database password is interpolated, never written.
+        assert "${TANDEM_DB_PASSWORD" in environment["DATABASE_URL"]
+    web = SERVICES["web"]["environment"]
+    assert _VARIABLE.fullmatch(web["TANDEM_COORDINATOR_PASSWORD_HASH"])
+    for name, service in SERVICES.items():
+        for key, value in (service.get("environment") or {}).items():
+            if "PASSWORD" in key or key.endswith("_PWD"):
+                assert _VARIABLE.fullmatch(str(value)), f"{name}: {key} is written in the file"
+
+
+def test_every_variable_the_file_needs_is_in_env_example() -> None:
+    text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    needed = set(_VARIABLE.findall(text))
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    given = {
+        line.split("=", 1)[0]
+        for line in example.splitlines()
+        if "=" in line and not line.startswith("#")
+    }
+    assert needed <= given, needed - given
+    assert given <= _setting_names() | {"TANDEM_DB_PASSWORD", "TEMPORAL_DB_PASSWORD"}
+
+
+def test_the_worker_scales_and_the_commands_exist() -> None:
+    worker = SERVICES["worker"]
+    assert "container_name" not in worker and "ports" not in worker  # `--scale worker=N`
+    assert worker["command"] == ["python", "-m", "worker"]
+    assert (ROOT / "worker.py").is_file()
+    assert worker["environment"]["TANDEM_HEALTH_PORT"] == "8081"
+    assert "8081/readyz" in " ".join(worker["healthcheck"]["test"])
+    web = SERVICES["web"]
+    assert web["command"][:2] == ["tandem", "web"]
+    assert "/healthz" in " ".join(web["healthcheck"]["test"])
+    # The web command's options are the CLI's own.
+    from typer.testing import CliRunner
+
+    from starter import app
+
+    help_text = CliRunner().invoke(app, ["web", "--help"]).output
+    for option in (o for o in web["command"] if o.startswith("--")):
+        assert option in help_text
+
+
+def test_the_search_attributes_are_registered_before_any_worker() -> None:
+    script = " ".join(SERVICES["temporal-setup"]["command"])
+    for key in SEARCH_ATTRIBUTES:
+        kind = "Bool" if key.indexed_value_type.name.endswith("BOOL") else "Keyword"
+        assert f"{key.name}:{kind}" in shlex.split(script.replace(";", " "))
+    for name in APP:
+        depends = SERVICES[name]["depends_on"]
+        assert depends["temporal-setup"]["condition"] == "service_completed_successfully"
