@@ -6,6 +6,7 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -78,3 +79,36 @@ def settings_or_exit() -> Settings:
         for line in setting_errors(error):
             print(f"configuration error: {line}", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+def effective_configuration(settings: Settings) -> list[tuple[str, object, str]]:
+    """(variable, value, "environment" or "default") for every setting; secrets masked."""
+    rows: list[tuple[str, object, str]] = []
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        variable = alias if isinstance(alias, str) else f"TANDEM_{name.upper()}"
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            value = "********"
+        elif isinstance(value, Path):
+            value = str(value)
+        elif isinstance(value, str) and "://" in value:
+            value = _without_password(value)
+        source = "environment" if name in settings.model_fields_set else "default"
+        if value is None:
+            value = None if name not in _EMBEDDED else "(embedded)"
+        rows.append((variable, value, source))
+    return rows
+
+
+# Unset, these start the embedded servers (devstack/stack.py) instead of failing.
+_EMBEDDED = {"database_url", "temporal_address", "smtp_url"}
+
+
+def _without_password(url: str) -> str:
+    """`scheme://user:password@host` shown as `scheme://user:********@host`."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":********@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))

@@ -225,6 +225,21 @@ def hash_password() -> None:
 
 
 @app.command()
+def config(as_json: JsonOpt = False) -> None:
+    """The effective configuration: each setting, its variable, its value (secrets masked)."""
+    from settings import effective_configuration
+
+    rows = effective_configuration(settings_or_exit())
+    if as_json:
+        print(json.dumps({variable: value for variable, value, _ in rows}))
+        return
+    table = Table("variable", "value", "from")
+    for variable, value, source in rows:
+        table.add_row(variable, "" if value is None else str(value), source)
+    out.print(table)
+
+
+@app.command()
 def report(
     programme_id: str,
     out_file: Annotated[

@@ -231,3 +231,22 @@ def test_hash_password_prints_a_hash_never_the_password() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("scrypt:") and "sufficiently" not in result.stdout
+
+
+def test_config_shows_every_setting_with_secrets_masked() -> None:
+    result = tandem(
+        "config",
+        "--json",
+        env={
+            "TANDEM_SECRET": "very-secret-value",
+            "DATABASE_URL": "postgresql://tandem:db-password-123@db:5432/tandem",
+            "TANDEM_WORKER_ROLE": "activities",
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert "very-secret-value" not in result.stdout and "db-password-123" not in result.stdout
+    assert shown["TANDEM_SECRET"] == "********"
+    assert shown["DATABASE_URL"] == "postgresql://tandem:********@db:5432/tandem"
+    assert shown["TANDEM_WORKER_ROLE"] == "activities"
+    assert shown["SMTP_URL"] == "(embedded)"
