@@ -832,6 +832,7 @@ class PairWorkflow:
     def _set_phase(self, phase: PairPhase) -> None:
         self._phase = phase
         workflow.upsert_search_attributes([PHASE.value_set(phase.value)])
+        workflow.logger.info("pair.phase", extra={"phase": phase.value})
 
     def _sides(self) -> tuple[tuple[str, str], tuple[str, str]]:
         return ((self._in.mentor_id, self._in.mentee_id), (self._in.mentee_id, self._in.mentor_id))

@@ -752,6 +752,7 @@ class ProgrammeWorkflow:
         self._journal.waiting_for = phase.value.replace("_", " ")
         workflow.upsert_search_attributes([PHASE.value_set(phase.value)])
         workflow.set_current_details(f"phase: {self._journal.waiting_for}")
+        workflow.logger.info("programme.phase", extra={"phase": phase.value})
 
     def _history_is_long(self) -> bool:
         return workflow.info().get_current_history_length() > HISTORY_LIMIT
