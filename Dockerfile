@@ -22,5 +22,5 @@ USER tandem
 # nothing embedded starts, and the logs are JSON lines.
 ENV TANDEM_LOG_FORMAT=json \
     TANDEM_HEALTH_PORT=8081
-EXPOSE 8000 8081
+EXPOSE 8000 8081 9464
 CMD ["python", "-m", "worker"]

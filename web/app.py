@@ -15,9 +15,11 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from temporalio.client import Client
 
+from store.projections import Projector
 from web.dashboard import DashboardSettings, add_dashboard
 from web.errors import UnhandledErrors, http_error, message_page
 from web.i18n import Translator, choose_locale
+from web.metrics import MetricsMiddleware, WebMetrics
 from web.outbox import find_message, list_messages
 from web.rendering import STATIC_DIR, render_page
 from web.task_pages import TaskPages
@@ -44,6 +46,9 @@ def create_app(
     # No interactive API docs: this app serves participants, not API clients.
     app = FastAPI(title="Tandem", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(UnhandledErrors)
+    metrics = WebMetrics(lag=Projector(pool).lag)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_route("/metrics", metrics.render, include_in_schema=False)
     app.add_exception_handler(HTTPException, http_error)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     pages = TaskPages(client=client, pool=pool, secret=secret, now=now)
