@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from pydantic import BaseModel
 from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from control.cli import Refused
@@ -70,7 +71,9 @@ async def send(
                 update, command, id=command.command_id, result_type=Acknowledgement
             )
         except WorkflowUpdateFailedError as error:
-            raise Refused(str(error.cause or error)) from None
+            cause = error.cause
+            message = cause.message if isinstance(cause, ApplicationError) else str(cause or error)
+            raise Refused(message) from None
         except RPCError as error:
             if error.status == RPCStatusCode.NOT_FOUND:
                 raise Refused(f"no programme {programme_id!r} is running") from None

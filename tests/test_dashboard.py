@@ -132,6 +132,21 @@ async def test_a_coordinator_signs_in_reviews_and_approves(stack: Stack, browser
             f"http://ui:8233/namespaces/default/workflows/pair%3A{spec.id}%3A0001"
         )
 
+        # Ending a pair is refused before its chemistry meeting, with the reason shown.
+        await page.get_by_label("Why (kept on the programme's record)").fill("A test of the form")
+        await page.get_by_role("button", name="End the pair").click()
+        notice = await page.get_by_role("status").inner_text()
+        assert notice == "Refused: wait for the chemistry answers", notice
+
+        # The programme report, from the dashboard.
+        await page.get_by_role("link", name=spec.id).click()
+        await page.get_by_role("link", name="the programme report").click()
+        assert await page.get_by_role("heading", level=1).inner_text() == spec.name
+        # Too early for charts: no final evaluation and no session yet, and the page says so.
+        assert await page.get_by_text("No mentee has both a baseline").count() == 1
+        assert await page.get_by_text("No session is scheduled yet.").count() == 1
+
+        await page.goto(f"{base}/coordinator")
         await page.get_by_role("button", name="Sign out").click()
         await page.goto(f"{base}/coordinator")
         assert await page.get_by_role("heading", level=1).inner_text() == "Coordinator sign-in"

@@ -18,19 +18,23 @@ import structlog
 from fastapi import FastAPI
 from pydantic import ValidationError
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
 from domain.answers import Acknowledgement, CoordinatorCommand, PairCommand, SwapCommand
 from domain.events import pair_stream
+from domain.report import build_report
 from store import dashboard_queries as q
 from store.events import EventStore
+from store.tasks import TaskStore
 from web import coordinator_auth as auth
 from web import csrf
 from web.errors import message_page
 from web.i18n import Translator
-from web.rendering import render_page
+from web.rendering import PAGE_HEADERS, render_page
+from web.report import render_html
 from workflows.programme import MatchingView, ProgrammeWorkflow
 from workflows.shared import pair_workflow_id, programme_workflow_id
 
@@ -190,10 +194,50 @@ def add_dashboard(
             names=await q.names(pool, programme_id),
             sessions=await q.sessions(pool, programme_id, pair_id),
             timeline=await EventStore(pool).read_stream(pair_stream(programme_id, pair_id)),
+            notice=request.query_params.get("notice", ""),
             temporal_link=(
                 f"{settings.temporal_ui_url.rstrip('/')}/namespaces/{settings.namespace}"
                 f"/workflows/{quote(workflow_id, safe='')}"
             ),
+        )
+
+    @app.post(PREFIX + "/p/{programme_id}/pairs/{pair_id}/end", include_in_schema=False)
+    async def end_pair(request: Request, programme_id: str, pair_id: str) -> Response:
+        if not signed_in(request):
+            return to_login(request)
+        values = await form_ok(request, "coordinator")
+        if values is None:
+            return message_page(t, 403, "errors.csrf")
+        reason = values.get("reason", "").strip()[:500]
+        if len(reason) < 3:
+            notice = "Refused: say why the pair ends (a few words, for the record)."
+        else:
+            handle = client.get_workflow_handle(pair_workflow_id(programme_id, pair_id))
+            command = CoordinatorCommand(command_id=f"dashboard-end-{uuid.uuid4()}", reason=reason)
+            try:
+                await handle.execute_update(
+                    "end_by_coordinator", command, result_type=Acknowledgement
+                )
+                notice = "Done: the pair ends; both partners are told."
+            except WorkflowUpdateFailedError as error:
+                notice = f"Refused: {_refusal(error)}"
+        log.info("dashboard.end_pair", programme_id=programme_id, pair_id=pair_id, notice=notice)
+        target = f"{PREFIX}/p/{quote(programme_id)}/pairs/{quote(pair_id)}?notice={quote(notice)}"
+        return RedirectResponse(target, status_code=303)
+
+    @app.get(PREFIX + "/p/{programme_id}/report", include_in_schema=False)
+    async def report(request: Request, programme_id: str) -> Response:
+        if not signed_in(request):
+            return to_login(request)
+        events = await EventStore(pool).read_programme(programme_id)
+        if not events:
+            return message_page(t, 404, "page.not_found")
+        found = build_report(programme_id, events, await TaskStore(pool).timings(programme_id))
+        # The report is a standalone page with its own inline styles; nothing else is allowed.
+        policy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
+        return HTMLResponse(
+            render_html(found),
+            headers={**PAGE_HEADERS, "Content-Security-Policy": policy},
         )
 
     @app.post(PREFIX + "/p/{programme_id}/matching/{action}", include_in_schema=False)
@@ -220,7 +264,7 @@ def add_dashboard(
                 )
                 notice = _DONE[action] if action == "approve" else f"Done: {ack.next_step}."
             except WorkflowUpdateFailedError as error:
-                notice = f"Refused: {error.cause or error}"
+                notice = f"Refused: {_refusal(error)}"
         log.info("dashboard.matching", programme_id=programme_id, action=action, notice=notice)
         return RedirectResponse(
             f"{PREFIX}/p/{quote(programme_id)}?notice={quote(notice)}", status_code=303
@@ -275,6 +319,12 @@ def _funnel(p: dict[str, object], pairs: list[dict[str, object]]) -> list[tuple[
         ("pairs past the chemistry meeting", in_sessions, formed),
         ("pairs completed", int(str(p["pairs_completed"])), formed),
     ]
+
+
+def _refusal(error: WorkflowUpdateFailedError) -> str:
+    """The validator's own words, without the error type the SDK puts in front."""
+    cause = error.cause
+    return cause.message if isinstance(cause, ApplicationError) else str(cause or error)
 
 
 def _safe_next(target: str | None) -> str:
