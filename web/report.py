@@ -50,7 +50,7 @@ def render_html(report: ProgrammeReport) -> str:
         [m.month for m in months],
         [("planned", planned), ("held", held)],
     )
-    return _env.get_template("report.html").render(
+    return _env.get_template("programme_report.html").render(
         r=report, uplift_chart=uplift, sessions_chart=sessions, num=_num, pct=_pct
     )
 
