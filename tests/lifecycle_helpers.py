@@ -32,7 +32,7 @@ from activities.mailer import MailSettings
 from activities.steps import StepActivities
 from control.launch import launch_programme
 from devstack.smtp_sink import ReceivedMail, SmtpSink
-from devstack.temporal import skip_time, start_time_skipping
+from devstack.temporal import skip_time
 from domain.answers import ANSWER_MODELS, Acknowledgement, Action
 from domain.events import RecordedEvent
 from domain.programme import ProgrammeSpec, Role
@@ -57,15 +57,6 @@ TaskFilter = Callable[[TaskRecord], bool]
 
 def _never(_: TaskRecord) -> bool:
     return False
-
-
-@asynccontextmanager
-async def time_skipping_environment() -> AsyncIterator[WorkflowEnvironment]:
-    env = await start_time_skipping()
-    try:
-        yield env
-    finally:
-        await env.shutdown()
 
 
 async def eventually(check: Callable[[], Awaitable[Any]], what: str, within: float = 20.0) -> Any:
