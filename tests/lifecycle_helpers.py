@@ -59,6 +59,19 @@ def _never(_: TaskRecord) -> bool:
     return False
 
 
+class SkippingClock:
+    """The simulated participants' clock: the time-skipping server's, a day at a time."""
+
+    def __init__(self, env: WorkflowEnvironment) -> None:
+        self._env = env
+
+    async def now(self) -> datetime:
+        return await self._env.get_current_time()
+
+    async def advance(self, delta: timedelta) -> None:
+        await skip_time(self._env, delta, deadline=timedelta(minutes=2))
+
+
 async def eventually(check: Callable[[], Awaitable[Any]], what: str, within: float = 20.0) -> Any:
     """Poll `check()` in real time until it returns something truthy (activities are async)."""
     deadline = time.monotonic() + within

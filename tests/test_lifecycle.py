@@ -6,11 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 
-from temporalio.testing import WorkflowEnvironment
-
 from control.participants import SimulatedCohort, run_until
 from control.simulate import simulate
-from devstack.temporal import skip_time
 from domain.events import EventType, participant_stream, programme_stream
 from domain.programme import Role
 from domain.simulation import synthetic_programme
@@ -21,6 +18,7 @@ from tests.lifecycle_helpers import (
     DAY,
     EVERYONE_ANSWERS,
     START,
+    SkippingClock,
     Stack,
     small_cohort,
 )
@@ -31,17 +29,6 @@ COORDINATOR = "coordination@example.com"
 HOUR = timedelta(hours=1)
 
 
-class _Clock:
-    def __init__(self, env: WorkflowEnvironment) -> None:
-        self._env = env
-
-    async def now(self) -> datetime:
-        return await self._env.get_current_time()
-
-    async def advance(self, delta: timedelta) -> None:
-        await skip_time(self._env, delta, deadline=timedelta(minutes=2))
-
-
 async def test_a_twelve_session_programme_runs_to_completion(stack: Stack) -> None:
     spec = small_cohort(8, seed=7)  # 12 sessions, every 14 days
     run = await stack.launch(spec, seed=7)
@@ -50,7 +37,7 @@ async def test_a_twelve_session_programme_runs_to_completion(stack: Stack) -> No
     async def finished() -> bool:
         return (await run.summary()).phase is ProgrammePhase.COMPLETED
 
-    await run_until(cohort, _Clock(stack.env), finished, DAY, max_steps=260)
+    await run_until(cohort, SkippingClock(stack.env), finished, DAY, max_steps=260)
     summary = await run.handle.result()
 
     assert cohort.stats.rejected == 0, cohort.stats.rejections

@@ -6,32 +6,24 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta
 from pathlib import Path
-
-from temporalio.testing import WorkflowEnvironment
 
 from control.participants import SimulatedCohort, run_until
 from control.report import programme_report
-from devstack.temporal import skip_time
 from domain.events import EventType, participant_stream
 from domain.personal_data import REDACTED, free_texts
 from domain.programme import Role
-from tests.lifecycle_helpers import DAY, EVERYONE_ANSWERS, Stack, eventually, small_cohort
+from tests.lifecycle_helpers import (
+    DAY,
+    EVERYONE_ANSWERS,
+    SkippingClock,
+    Stack,
+    eventually,
+    small_cohort,
+)
 from workflows.programme import ProgrammePhase
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-class _Clock:
-    def __init__(self, env: WorkflowEnvironment) -> None:
-        self._env = env
-
-    async def now(self) -> datetime:
-        return await self._env.get_current_time()
-
-    async def advance(self, delta: timedelta) -> None:
-        await skip_time(self._env, delta, deadline=timedelta(minutes=2))
 
 
 def _tandem(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -56,7 +48,7 @@ async def test_export_then_erase_leaves_nothing_of_the_person(
     async def finished() -> bool:
         return (await run.summary()).phase is ProgrammePhase.COMPLETED
 
-    await run_until(cohort, _Clock(stack.env), finished, DAY, max_steps=120)
+    await run_until(cohort, SkippingClock(stack.env), finished, DAY, max_steps=120)
     before = await programme_report(stack.pool, spec.id)
     person = next(p for p in spec.participants if p.role is Role.MENTEE)
     pair = next(r for r in (await run.summary()).pairs if r.mentee_id == person.id)

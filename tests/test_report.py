@@ -8,34 +8,19 @@ import statistics
 import subprocess
 import sys
 from collections import defaultdict
-from datetime import datetime, timedelta
 from pathlib import Path
-
-from temporalio.testing import WorkflowEnvironment
 
 from control.participants import SimulatedCohort, run_until
 from control.report import programme_report
-from devstack.temporal import skip_time
 from domain.events import EventType
 from domain.report import ProgrammeReport, nps
 from domain.simulation import Knobs
 from store.events import EventStore
-from tests.lifecycle_helpers import DAY, Stack, small_cohort
+from tests.lifecycle_helpers import DAY, SkippingClock, Stack, small_cohort
 from web.report import render_html, safe_cell, write_csv
 from workflows.programme import ProgrammePhase
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-class _Clock:
-    def __init__(self, env: WorkflowEnvironment) -> None:
-        self._env = env
-
-    async def now(self) -> datetime:
-        return await self._env.get_current_time()
-
-    async def advance(self, delta: timedelta) -> None:
-        await skip_time(self._env, delta, deadline=timedelta(minutes=2))
 
 
 async def test_the_report_tells_what_the_event_log_says(stack: Stack, database_url: str) -> None:
@@ -47,7 +32,7 @@ async def test_the_report_tells_what_the_event_log_says(stack: Stack, database_u
     async def finished() -> bool:
         return (await run.summary()).phase is ProgrammePhase.COMPLETED
 
-    await run_until(cohort, _Clock(stack.env), finished, DAY, max_steps=200)
+    await run_until(cohort, SkippingClock(stack.env), finished, DAY, max_steps=200)
     summary = await run.handle.result()
     report = await programme_report(stack.pool, spec.id)
 
