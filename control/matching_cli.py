@@ -143,36 +143,44 @@ def approve(programme_id: str, command_id: IdOpt = None, as_json: JsonOpt = Fals
     _send(programme_id, "approve_matching", approve_command(command_id), as_json)
 
 
+MentorArg = Annotated[str, typer.Argument(help="The mentor's e-mail or participant id.")]
+MenteeArg = Annotated[str, typer.Argument(help="The mentee's e-mail or participant id.")]
+
+
+def _pair_change(
+    programme_id: str, action: str, mentor: str, mentee: str, reason: str,
+    command_id: str | None, as_json: bool,
+) -> None:  # fmt: skip
+    from control.matching import pair_command
+
+    command = pair_command(action, mentor, mentee, reason, command_id)
+    _send(programme_id, f"{action}_pair", command, as_json)
+
+
 @matching_app.command("ban")
 def ban(
     programme_id: str,
-    mentor: Annotated[str, typer.Argument(help="The mentor's e-mail or participant id.")],
-    mentee: Annotated[str, typer.Argument(help="The mentee's e-mail or participant id.")],
+    mentor: MentorArg,
+    mentee: MenteeArg,
     reason: ReasonOpt = "",
     command_id: IdOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Never pair these two; the matching is recomputed without them."""
-    from control.matching import pair_command
-
-    command = pair_command("ban", mentor, mentee, reason, command_id)
-    _send(programme_id, "ban_pair", command, as_json)
+    _pair_change(programme_id, "ban", mentor, mentee, reason, command_id, as_json)
 
 
 @matching_app.command("force")
 def force(
     programme_id: str,
-    mentor: Annotated[str, typer.Argument(help="The mentor's e-mail or participant id.")],
-    mentee: Annotated[str, typer.Argument(help="The mentee's e-mail or participant id.")],
+    mentor: MentorArg,
+    mentee: MenteeArg,
     reason: ReasonOpt = "",
     command_id: IdOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Pair these two (if no hard constraint forbids it); the rest is recomputed around them."""
-    from control.matching import pair_command
-
-    command = pair_command("force", mentor, mentee, reason, command_id)
-    _send(programme_id, "force_pair", command, as_json)
+    _pair_change(programme_id, "force", mentor, mentee, reason, command_id, as_json)
 
 
 @matching_app.command("swap")

@@ -87,25 +87,14 @@ def _check_files(
     assert report.name in html
 
     out = Path(os.environ.get("TMPDIR", "/tmp")) / f"report-{programme_id}"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "starter",
-            "report",
-            programme_id,
-            "--out",
-            str(out / "r.html"),
-            "--csv",
-            str(out / "csv"),
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": database_url},
-        timeout=120,
-        check=False,
+    result = _report(
+        database_url,
+        programme_id,
+        "--out",
+        str(out / "r.html"),
+        "--csv",
+        str(out / "csv"),
+        "--json",
     )
     assert result.returncode == 0, result.stderr
     assert ProgrammeReport.model_validate_json(result.stdout) == report
@@ -114,20 +103,19 @@ def _check_files(
         rows = list(csv.DictReader(f))
     assert [r["skill"] for r in rows] == [s.skill for s in report.skills]
 
-    missing = subprocess.run(
-        [sys.executable, "-m", "starter", "report", "no-such-programme"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": database_url},
-        timeout=120,
-        check=False,
-    )
+    missing = _report(database_url, "no-such-programme")
     assert missing.returncode == 1 and "no programme 'no-such-programme'" in missing.stderr
     assert "Traceback" not in missing.stderr
 
-    unwritable = subprocess.run(
-        [sys.executable, "-m", "starter", "report", programme_id, "--out", "/proc/r/r.html"],
+    unwritable = _report(database_url, programme_id, "--out", "/proc/r/r.html")
+    assert unwritable.returncode == 1 and "cannot write the report" in unwritable.stderr
+    assert "Traceback" not in unwritable.stderr
+
+
+def _report(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`tandem report` as the coordinator runs it, against this test's database."""
+    return subprocess.run(
+        [sys.executable, "-m", "starter", "report", *args],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -135,8 +123,6 @@ def _check_files(
         timeout=120,
         check=False,
     )
-    assert unwritable.returncode == 1 and "cannot write the report" in unwritable.stderr
-    assert "Traceback" not in unwritable.stderr
 
 
 def test_csv_cells_cannot_run_as_formulas(tmp_path: Path) -> None:
