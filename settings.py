@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     health_port: int | None = Field(None, ge=1, le=65535)
     # A worker serves the Temporal SDK's Prometheus metrics on this port when set (containers 9464).
     metrics_port: int | None = Field(None, ge=1, le=65535)
+    # On SIGTERM, how long activities in flight may run before they are cancelled (and retried by
+    # another worker). Below Compose's 60 s stop_grace_period, so the worker exits on its own.
+    shutdown_grace_seconds: float = Field(50, ge=0, le=3600)
 
     @field_validator("coordinator_password_hash")
     @classmethod

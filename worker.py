@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Literal
 
 import asyncpg
@@ -46,6 +47,7 @@ def build_worker(
     *,
     step_activities: StepActivities | None = None,
     role: WorkerRole = "all",
+    shutdown_grace: timedelta = timedelta(seconds=50),
 ) -> Worker:
     events = EventStore(pool)
     steps = step_activities or StepActivities(events, TaskStore(pool), Mailer(pool, mail))
@@ -61,6 +63,8 @@ def build_worker(
         # Activations share one interpreter: a hundred at once (the default) made each slower,
         # and under a cohort's burst of answers a task could outlive its 10 s timeout.
         max_concurrent_workflow_tasks=20,
+        # The SDK's default (zero) cancels activities in flight the moment shutdown begins.
+        graceful_shutdown_timeout=shutdown_grace,
         workflow_runner=SandboxedWorkflowRunner(
             # Pure, deterministic modules are shared with the sandbox instead of re-imported for
             # every workflow run, which is most of a run's start-up cost.
@@ -94,6 +98,7 @@ async def serve(settings: Settings) -> None:
         mail_settings(settings, services.smtp_url),
         settings.task_queue,
         role=settings.worker_role,
+        shutdown_grace=timedelta(seconds=settings.shutdown_grace_seconds),
     )
     # SIGTERM (a deployment, `docker stop`) stops polling and lets in-flight activities finish.
     stop = asyncio.Event()

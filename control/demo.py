@@ -13,10 +13,10 @@ import shutil
 import sys
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from control.launch import launch_programme
-from control.participants import SimulatedCohort, programme_finished, run_until
+from control.participants import SimulatedCohort, WallClock, programme_finished, run_until
 from devstack.ports import ensure_free
 from devstack.postgres import start_postgres
 from devstack.smtp_sink import SmtpSink
@@ -40,14 +40,6 @@ class DemoPorts:
     temporal: int = 7233
     ui: int = 8233
     smtp: int = 1025
-
-
-class _WallClock:
-    async def now(self) -> datetime:
-        return datetime.now(UTC)
-
-    async def advance(self, delta: timedelta) -> None:
-        await asyncio.sleep(delta.total_seconds())
 
 
 async def run_demo(
@@ -133,7 +125,7 @@ async def run_demo(
 
             await run_until(
                 cohort,
-                _WallClock(),
+                WallClock(),
                 finished,
                 timedelta(seconds=max(0.5, day_seconds / 4)),
                 max_steps=10**7,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -30,6 +30,16 @@ log = structlog.get_logger(__name__)
 class Clock(Protocol):
     async def now(self) -> datetime: ...
     async def advance(self, delta: timedelta) -> None: ...
+
+
+class WallClock:
+    """Real time, for a server that does not skip it (the demo, integration tests)."""
+
+    async def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    async def advance(self, delta: timedelta) -> None:
+        await asyncio.sleep(delta.total_seconds())
 
 
 @dataclass

@@ -49,13 +49,29 @@ class WorkerProcess:
         )
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    @property
+    def pid(self) -> int:
         if self._process is None:
-            return
-        # SIGTERM lets activities in flight finish (see `worker.serve`).
-        self._process.send_signal(signal.SIGTERM)
-        try:
-            self._process.wait(30)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+            raise RuntimeError("the worker process is not started")
+        return self._process.pid
+
+    def stop(self, timeout: float = 30) -> int:
+        """SIGTERM, as a deployment or `docker stop` does; returns the exit status.
+
+        The worker stops polling and lets its activities in flight finish (see `worker.serve`);
+        past `timeout` it is killed.
+        """
+        if self._process is None:
+            raise RuntimeError("the worker process is not started")
+        if self._process.poll() is None:
+            self._process.send_signal(signal.SIGTERM)
+            try:
+                self._process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        return self._process.returncode
+
+    def __exit__(self, *exc: object) -> None:
+        if self._process is not None:
+            self.stop()
