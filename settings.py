@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     secret: SecretStr = Field(
         SecretStr("dev-only-secret-change-me"), validation_alias="TANDEM_SECRET"
     )
+    # While rotating TANDEM_SECRET: the one before, still accepted (never used to sign) until the
+    # links and sessions made under it have expired (docs/operations.md).
+    previous_secret: SecretStr | None = Field(None, validation_alias="TANDEM_PREVIOUS_SECRET")
 
     namespace: str = "default"
     task_queue: str = "tandem"
@@ -56,6 +59,20 @@ class Settings(BaseSettings):
                 "not the password itself"
             )
         return value
+
+    @field_validator("previous_secret")
+    @classmethod
+    def _empty_is_none(cls, value: SecretStr | None) -> SecretStr | None:
+        # Compose passes an unset variable as "": that must not become a key anyone can sign
+        # with (an HMAC under an empty key is no secret at all).
+        if value is not None and not value.get_secret_value().strip():
+            return None
+        return value
+
+    @property
+    def previous_secrets(self) -> tuple[bytes, ...]:
+        previous = self.previous_secret
+        return () if previous is None else (previous.get_secret_value().encode(),)
 
 
 @lru_cache(maxsize=1)

@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import re
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
@@ -69,11 +70,14 @@ def sign_task_token(task_id: UUID, participant_id: str, expires_at: datetime, se
     return _b64encode(payload + _mac(payload, secret))
 
 
-def verify_task_token(token: str, secret: bytes, now: datetime) -> TaskClaims:
+def verify_task_token(
+    token: str, secret: bytes, now: datetime, *, previous: Sequence[bytes] = ()
+) -> TaskClaims:
     """The claims of a genuine, unexpired token; otherwise `TokenInvalid` or `TokenExpired`.
 
     Any input string is answered with claims or a `TokenError`, never another exception: tokens
-    come straight from URLs anyone can type.
+    come straight from URLs anyone can type. A token signed under a `previous` secret is still
+    genuine, so that links already e-mailed keep working while the secret is rotated.
     """
     now_epoch = _epoch(now)  # a naive `now` is the caller's bug, not the token's: let it raise
     raw = _b64decode(token)
@@ -81,7 +85,7 @@ def verify_task_token(token: str, secret: bytes, now: datetime) -> TaskClaims:
         raise TokenInvalid("malformed token")
     payload, mac = raw[:-_MAC_BYTES], raw[-_MAC_BYTES:]
     # Check the signature before reading anything else, so a forged token learns nothing.
-    if not hmac.compare_digest(mac, _mac(payload, secret)):
+    if not any(hmac.compare_digest(mac, _mac(payload, key)) for key in (secret, *previous)):
         raise TokenInvalid("bad signature")
     version, task_bytes, expiry = _HEAD.unpack_from(payload)
     if version != _VERSION:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from settings import Settings
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "pilote-2027" / "programme.yaml"
 BROKEN = ROOT / "examples" / "broken" / "programme.yaml"
@@ -239,6 +241,7 @@ def test_config_shows_every_setting_with_secrets_masked() -> None:
         "--json",
         env={
             "TANDEM_SECRET": "very-secret-value",
+            "TANDEM_PREVIOUS_SECRET": "the-secret-before",
             "DATABASE_URL": "postgresql://tandem:db-password-123@db:5432/tandem",
             "TANDEM_WORKER_ROLE": "activities",
         },
@@ -246,7 +249,16 @@ def test_config_shows_every_setting_with_secrets_masked() -> None:
     assert result.returncode == 0, result.stderr
     shown = json.loads(result.stdout)
     assert "very-secret-value" not in result.stdout and "db-password-123" not in result.stdout
-    assert shown["TANDEM_SECRET"] == "********"
+    assert "the-secret-before" not in result.stdout
+    assert shown["TANDEM_SECRET"] == shown["TANDEM_PREVIOUS_SECRET"] == "********"
     assert shown["DATABASE_URL"] == "postgresql://tandem:********@db:5432/tandem"
     assert shown["TANDEM_WORKER_ROLE"] == "activities"
     assert shown["SMTP_URL"] == "(embedded)"
+
+
+def test_an_empty_previous_secret_is_no_secret_at_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Compose passes an unset TANDEM_PREVIOUS_SECRET as "": anyone can compute an HMAC under "".
+    monkeypatch.setenv("TANDEM_PREVIOUS_SECRET", " ")
+    assert Settings().previous_secrets == ()
+    monkeypatch.setenv("TANDEM_PREVIOUS_SECRET", "the-secret-before")
+    assert Settings().previous_secrets == (b"the-secret-before",)

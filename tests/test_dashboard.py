@@ -12,6 +12,7 @@ from store.projections import Projector
 from tests.browser_helpers import needs_browser
 from tests.lifecycle_helpers import Stack, eventually, small_cohort
 from tests.test_web_browser import serving
+from web import csrf
 from web.app import create_app
 from web.coordinator_auth import check_password, hash_password, new_session, valid_session
 from web.dashboard import DashboardSettings
@@ -35,6 +36,17 @@ def test_passwords_are_kept_hashed_and_sessions_signed() -> None:
     assert not valid_session(b"another secret", session, now=1_001.0)
     expires, nonce, mac = session.split(".")
     assert not valid_session(SECRET, f"{int(expires) + 3600}.{nonce}.{mac}", now=1_001.0)
+    # While TANDEM_SECRET is rotated, the coordinator stays signed in.
+    assert valid_session(b"new secret", session, now=1_001.0, previous=(SECRET,))
+    assert not valid_session(b"new secret", session, now=1_001.0)
+
+
+def test_a_form_opened_before_the_secret_was_rotated_is_still_accepted() -> None:
+    nonce = csrf.new_nonce()
+    token = csrf.form_token(SECRET, "coordinator", nonce)
+    assert csrf.is_valid(b"new secret", "coordinator", nonce, token, previous=(SECRET,))
+    assert not csrf.is_valid(b"new secret", "coordinator", nonce, token)
+    assert not csrf.is_valid(b"new secret", "elsewhere", nonce, token, previous=(SECRET,))
 
 
 async def test_without_signing_in_nothing_is_shown(stack: Stack) -> None:

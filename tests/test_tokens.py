@@ -136,3 +136,14 @@ def test_round_trip_for_any_task_and_participant(
 
 def test_a_fresh_uuid_yields_a_distinct_token() -> None:
     assert _token() != sign_task_token(uuid4(), "p0123456789ab", NOW + timedelta(days=3), SECRET)
+
+
+def test_during_a_rotation_a_link_signed_under_the_previous_secret_still_opens() -> None:
+    old_link = _token()
+    assert verify_task_token(old_link, b"new-secret", NOW, previous=(SECRET,)).task_id == TASK
+    with pytest.raises(TokenInvalid):  # once the previous secret is dropped, it no longer does
+        verify_task_token(old_link, b"new-secret", NOW)
+    with pytest.raises(TokenExpired):  # and it never outlives its own expiry
+        verify_task_token(old_link, b"new-secret", NOW + timedelta(days=4), previous=(SECRET,))
+    with pytest.raises(TokenInvalid):  # a secret nobody configured is still refused
+        verify_task_token(old_link, b"new-secret", NOW, previous=(b"another",))

@@ -434,6 +434,39 @@ async def test_a_post_without_a_valid_csrf_token_is_refused_and_changes_nothing(
     assert retry.status_code == 200
 
 
+async def test_links_and_forms_from_before_a_secret_rotation_keep_working(
+    stack: Stack, web: httpx.AsyncClient
+) -> None:
+    run = await launch(stack)
+    mentee = await participant(stack, run, Role.MENTEE)  # its link signed under SECRET
+    token = csrf_of(await open_form(web, mentee))  # and its form opened before the rotation
+
+    async def post_after_rotation(previous: tuple[bytes, ...]) -> httpx.Response:
+        app = create_app(
+            client=stack.client, pool=stack.pool, secret=b"rotated", previous_secrets=previous
+        )
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url=BASE, cookies=web.cookies
+        ) as rotated:
+            return await rotated.post(mentee.path, data={**mentee_answer(), "csrf_token": token})
+
+    # TANDEM_SECRET changed and the old one dropped: the e-mailed link is dead, nothing changes.
+    refused = await post_after_rotation(previous=())
+    assert refused.status_code == 404 and "Ce lien n’est pas valide" in refused.text
+    await assert_unchanged(mentee)
+
+    # With the old one as TANDEM_PREVIOUS_SECRET, the same link and the same form go through.
+    accepted = await post_after_rotation(previous=(SECRET,))
+    assert accepted.status_code == 200, accepted.text
+    assert "Merci, votre réponse est enregistrée" in accepted.text
+
+    async def recorded() -> bool:
+        return await submitted_events(mentee) == 1
+
+    await eventually(recorded, "the answer recorded as an event")
+
+
 async def test_the_csrf_cookie_is_strict_and_http_only(
     stack: Stack, web: httpx.AsyncClient
 ) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pathlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import asyncpg
@@ -37,6 +37,7 @@ def create_app(
     client: Client,
     pool: asyncpg.Pool,
     secret: bytes,
+    previous_secrets: Sequence[bytes] = (),
     outbox_dir: pathlib.Path | None = None,
     dashboard: DashboardSettings | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -51,7 +52,9 @@ def create_app(
     app.add_route("/metrics", metrics.render, include_in_schema=False)
     app.add_exception_handler(HTTPException, http_error)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    pages = TaskPages(client=client, pool=pool, secret=secret, now=now)
+    pages = TaskPages(
+        client=client, pool=pool, secret=secret, now=now, previous_secrets=previous_secrets
+    )
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:
@@ -70,7 +73,15 @@ def create_app(
         return await pages.submit(request, token)
 
     if dashboard is not None:
-        add_dashboard(app, client=client, pool=pool, secret=secret, settings=dashboard, now=now)
+        add_dashboard(
+            app,
+            client=client,
+            pool=pool,
+            secret=secret,
+            settings=dashboard,
+            now=now,
+            previous_secrets=previous_secrets,
+        )
     else:
 
         @app.get("/coordinator", include_in_schema=False)

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Sequence
 
 COOKIE_NAME = "tandem_coordinator"
 SESSION_SECONDS = 8 * 3600  # a working day
@@ -63,11 +64,17 @@ def new_session(secret: bytes, now: float | None = None) -> str:
     return f"{payload}.{_mac(secret, payload)}"
 
 
-def valid_session(secret: bytes, cookie: str | None, now: float | None = None) -> bool:
+def valid_session(
+    secret: bytes, cookie: str | None, now: float | None = None, previous: Sequence[bytes] = ()
+) -> bool:
+    """A session this deployment signed, under its secret or a `previous` one, not yet expired."""
     if not cookie or cookie.count(".") != 2:
         return False
     expires, nonce, mac = cookie.split(".")
-    if not expires.isdigit() or not hmac.compare_digest(_mac(secret, f"{expires}.{nonce}"), mac):
+    if not expires.isdigit():
+        return False
+    payload = f"{expires}.{nonce}"
+    if not any(hmac.compare_digest(_mac(key, payload), mac) for key in (secret, *previous)):
         return False
     return int(expires) > (now or time.time())
 

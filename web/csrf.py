@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Sequence
 
 COOKIE_NAME = "tandem_csrf"
 FIELD_NAME = "csrf_token"
@@ -37,10 +38,20 @@ def form_token(secret: bytes, link_token: str, nonce: str) -> str:
 
 
 def is_valid(
-    secret: bytes, link_token: str, cookie_value: str | None, submitted: str | None
+    secret: bytes,
+    link_token: str,
+    cookie_value: str | None,
+    submitted: str | None,
+    previous: Sequence[bytes] = (),
 ) -> bool:
-    """Whether a POST carries the form token matching its own cookie (constant-time compare)."""
+    """Whether a POST carries the form token matching its own cookie (constant-time compare).
+
+    A form opened before the secret was rotated carries a token made under a `previous` one.
+    """
     nonce = usable_nonce(cookie_value)
     if nonce is None or not submitted:
         return False
-    return hmac.compare_digest(form_token(secret, link_token, nonce), submitted)
+    return any(
+        hmac.compare_digest(form_token(key, link_token, nonce), submitted)
+        for key in (secret, *previous)
+    )

@@ -7,7 +7,7 @@ read models (store/projections.py) and acts only through workflow updates, like 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -59,11 +59,14 @@ def add_dashboard(
     secret: bytes,
     settings: DashboardSettings,
     now: Callable[[], datetime],
+    previous_secrets: Sequence[bytes] = (),
 ) -> None:
     t = Translator("en")
 
     def signed_in(request: Request) -> bool:
-        return auth.valid_session(secret, request.cookies.get(auth.COOKIE_NAME))
+        return auth.valid_session(
+            secret, request.cookies.get(auth.COOKIE_NAME), previous=previous_secrets
+        )
 
     def to_login(request: Request) -> Response:
         return RedirectResponse(f"{PREFIX}/login?next={quote(request.url.path)}", status_code=303)
@@ -80,7 +83,9 @@ def add_dashboard(
         form = await request.form()
         values = {k: str(v) for k, v in form.items()}
         cookie = request.cookies.get(csrf.COOKIE_NAME)
-        if not csrf.is_valid(secret, bound_to, cookie, values.get(csrf.FIELD_NAME)):
+        if not csrf.is_valid(
+            secret, bound_to, cookie, values.get(csrf.FIELD_NAME), previous_secrets
+        ):
             return None
         return values
 

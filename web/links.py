@@ -7,6 +7,7 @@ task learns only that it is not theirs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -69,15 +70,17 @@ class LinkResolver:
         tasks: TaskStore,
         participants: ParticipantStore,
         programmes: ProgrammeStore,
+        previous_secrets: Sequence[bytes] = (),
     ) -> None:
         self._secret = secret
+        self._previous = tuple(previous_secrets)
         self._tasks = tasks
         self._participants = participants
         self._programmes = programmes
 
     async def open(self, token: str, now: datetime) -> OpenedLink | RefusedLink:
         try:
-            claims = verify_task_token(token, self._secret, now)
+            claims = verify_task_token(token, self._secret, now, previous=self._previous)
         except TokenExpired as expired:
             task = await self._tasks.get(expired.claims.task_id)
             if task is None or task.participant_id != expired.claims.participant_id:

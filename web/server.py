@@ -32,6 +32,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
             client=client,
             pool=pool,
             secret=settings.secret.get_secret_value().encode(),
+            previous_secrets=settings.previous_secrets,
             # The embedded SMTP sink writes its messages there; a real mail server has no outbox.
             outbox_dir=settings.home / "outbox" if settings.smtp_url is None else None,
             dashboard=dashboard_settings(settings),

@@ -6,7 +6,7 @@ or anything personal.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -55,13 +55,15 @@ class TaskPages:
         pool: asyncpg.Pool,
         secret: bytes,
         now: Callable[[], datetime],
+        previous_secrets: Sequence[bytes] = (),
     ) -> None:
         self._client = client
         self._pool = pool
         self._secret = secret
+        self._previous = tuple(previous_secrets)
         self._now = now
         self._links = LinkResolver(
-            secret, TaskStore(pool), ParticipantStore(pool), ProgrammeStore(pool)
+            secret, TaskStore(pool), ParticipantStore(pool), ProgrammeStore(pool), self._previous
         )
 
     # ---- GET ---------------------------------------------------------------------------------
@@ -109,7 +111,7 @@ class TaskPages:
 
         cookie = request.cookies.get(csrf.COOKIE_NAME)
         submitted = _first(values, csrf.FIELD_NAME)
-        if not csrf.is_valid(self._secret, token, cookie, submitted):
+        if not csrf.is_valid(self._secret, token, cookie, submitted, self._previous):
             _log(task, "csrf_refused")
             errors = {"": t("errors.csrf")}
             return self._form_page(
