@@ -57,6 +57,7 @@ TEMPLATES = (
     "goals_propose",
     "goals_confirm",
     "session_reminder",
+    "task_nudge",
     "session_log",
     "session_missed",
     "at_risk",
@@ -85,6 +86,7 @@ TASK_TEMPLATES = frozenset(
         "goals_confirm",
         "session_log",
         "midpoint_survey",
+        "task_nudge",
         "final_evaluation",
     }
 )

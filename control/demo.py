@@ -82,6 +82,7 @@ async def run_demo(
             client=env.client,
             pool=pool,
             secret=settings.secret.get_secret_value().encode(),
+            previous_secrets=settings.previous_secrets,
             outbox_dir=home / "outbox",
             dashboard=dashboard,
         ),

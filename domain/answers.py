@@ -148,6 +148,12 @@ class CoordinatorCommand(BaseModel):
     reason: str = ""
 
 
+class NudgeCommand(CoordinatorCommand):
+    """Remind a participant of one open task, on the coordinator's behalf."""
+
+    task_id: UUID
+
+
 class PairCommand(CoordinatorCommand):
     """Ban or force one (mentor, mentee) pair during the matching review."""
 

@@ -26,6 +26,7 @@ class EventType(StrEnum):
     PAIR_FORMED = "PairFormed"
     CHEMISTRY_ANSWERED = "ChemistryAnswered"
     PAIR_DISSOLVED = "PairDissolved"
+    PARTICIPANT_NUDGED = "ParticipantNudged"
     PARTICIPANT_UNMATCHED = "ParticipantUnmatched"
     GOALS_PROPOSED = "GoalsProposed"
     GOALS_CONFIRMED = "GoalsConfirmed"

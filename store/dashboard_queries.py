@@ -50,7 +50,7 @@ async def overdue_tasks(
     """Open tasks past their due date, oldest first, with who holds them."""
     rows = await pool.fetch(
         """
-        SELECT t.kind, t.due_at, t.workflow_id, t.participant_id,
+        SELECT t.task_id, t.kind, t.due_at, t.workflow_id, t.participant_id,
                coalesce(p.name, '(erased)') AS name
         FROM tasks t LEFT JOIN participants p ON p.id = t.participant_id
         WHERE t.programme_id = $1 AND t.status = 'open' AND t.due_at < $2
@@ -59,6 +59,22 @@ async def overdue_tasks(
         """,
         programme_id,
         now,
+        list(_ALWAYS_OPEN),
+    )
+    return [dict(r) for r in rows]
+
+
+async def open_tasks_of(pool: asyncpg.Pool, workflow_id: str) -> list[dict[str, Any]]:
+    """A pair's tasks waiting for an answer, soonest due first, with who holds them."""
+    rows = await pool.fetch(
+        """
+        SELECT t.task_id, t.kind, t.due_at, t.participant_id,
+               coalesce(p.name, '(erased)') AS name
+        FROM tasks t LEFT JOIN participants p ON p.id = t.participant_id
+        WHERE t.workflow_id = $1 AND t.status = 'open' AND NOT (t.kind = ANY($2::text[]))
+        ORDER BY t.due_at, t.task_id
+        """,
+        workflow_id,
         list(_ALWAYS_OPEN),
     )
     return [dict(r) for r in rows]

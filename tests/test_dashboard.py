@@ -150,6 +150,29 @@ async def test_a_coordinator_signs_in_reviews_and_approves(stack: Stack, browser
         notice = await page.get_by_role("status").inner_text()
         assert notice == "Refused: wait for the chemistry answers", notice
 
+        # Remind one partner of the chemistry answer: one e-mail, and not twice the same day.
+        waiting = page.get_by_role("table").filter(has_text="chemistry")
+        assert await waiting.get_by_role("row").count() == 3  # a header and both partners
+        remind = waiting.get_by_role("button", name=re.compile("^Remind .* by e-mail$")).first
+        await remind.click()
+        notice = await page.get_by_role("status").inner_text()
+        assert notice.startswith("Done:") and notice.endswith("gets a reminder by e-mail.")
+        (nudge,) = await stack.wait_for_mails("task_nudge")
+        assert nudge.recipients[0] in {p.email for p in spec.participants}
+        await page.get_by_role("table").filter(has_text="chemistry").get_by_role(
+            "button", name=re.compile("^Remind ")
+        ).first.click()
+        notice = await page.get_by_role("status").inner_text()
+        assert notice == "Refused: a reminder for this task went out less than a day ago"
+
+        # Re-pair: the pair is dissolved and the mentee offered a backup mentor.
+        await page.get_by_label("Why re-pair").fill("Même service, en fait")
+        await page.get_by_role("button", name="Re-pair the mentee").click()
+        notice = await page.get_by_role("status").inner_text()
+        assert notice.startswith("Done: the pair is dissolved"), notice
+        outcome = await run.pair(1).result()
+        assert (outcome.phase.value, outcome.reason) == ("dissolved", "Même service, en fait")
+
         # The programme report, from the dashboard.
         await page.get_by_role("link", name=spec.id).click()
         await page.get_by_role("link", name="the programme report").click()

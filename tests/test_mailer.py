@@ -385,6 +385,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "partner_id": "p2",
     },
     "session_log": {"session_number": 2, "session_date": "2027-02-22", "due_date": "2027-03-01"},
+    "task_nudge": {"task_kind": "session_log", "due_date": "2027-03-01", "partner_id": "p2"},
     "session_missed": {"session_number": 4, "missed_in_a_row": 2},
     "at_risk": {"pair_id": "pair-3", "missed_in_a_row": 3},
     "sessions_scheduled": {

@@ -23,7 +23,13 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
-from domain.answers import Acknowledgement, CoordinatorCommand, PairCommand, SwapCommand
+from domain.answers import (
+    Acknowledgement,
+    CoordinatorCommand,
+    NudgeCommand,
+    PairCommand,
+    SwapCommand,
+)
 from domain.events import pair_stream
 from domain.report import build_report
 from store import dashboard_queries as q
@@ -198,6 +204,7 @@ def add_dashboard(
             pair=row,
             names=await q.names(pool, programme_id),
             sessions=await q.sessions(pool, programme_id, pair_id),
+            open_tasks=await q.open_tasks_of(pool, workflow_id),
             timeline=await EventStore(pool).read_stream(pair_stream(programme_id, pair_id)),
             notice=request.query_params.get("notice", ""),
             temporal_link=(
@@ -206,29 +213,78 @@ def add_dashboard(
             ),
         )
 
-    @app.post(PREFIX + "/p/{programme_id}/pairs/{pair_id}/end", include_in_schema=False)
-    async def end_pair(request: Request, programme_id: str, pair_id: str) -> Response:
+    @app.post(PREFIX + "/p/{programme_id}/pairs/{pair_id}/{action}", include_in_schema=False)
+    async def pair_action(
+        request: Request, programme_id: str, pair_id: str, action: str
+    ) -> Response:
+        """End a pair, or dissolve it so the mentee is re-paired: both need a reason."""
+        if not signed_in(request):
+            return to_login(request)
+        if action not in _PAIR_UPDATES:
+            return message_page(t, 404, "page.not_found")
+        values = await form_ok(request, "coordinator")
+        if values is None:
+            return message_page(t, 403, "errors.csrf")
+        update, done = _PAIR_UPDATES[action]
+        reason = values.get("reason", "").strip()[:500]
+        if len(reason) < 3:
+            notice = "Refused: say why (a few words, for the record)."
+        else:
+            handle = client.get_workflow_handle(pair_workflow_id(programme_id, pair_id))
+            command = CoordinatorCommand(
+                command_id=f"dashboard-{action}-{uuid.uuid4()}", reason=reason
+            )
+            try:
+                await handle.execute_update(
+                    update, command, id=command.command_id, result_type=Acknowledgement
+                )
+                notice = done
+            except WorkflowUpdateFailedError as error:
+                notice = f"Refused: {_refusal(error)}"
+        log.info(
+            "dashboard.pair",
+            programme_id=programme_id,
+            pair_id=pair_id,
+            action=action,
+            notice=notice,
+        )
+        target = f"{PREFIX}/p/{quote(programme_id)}/pairs/{quote(pair_id)}?notice={quote(notice)}"
+        return RedirectResponse(target, status_code=303)
+
+    @app.post(PREFIX + "/p/{programme_id}/tasks/{task_id}/nudge", include_in_schema=False)
+    async def nudge(request: Request, programme_id: str, task_id: str) -> Response:
+        """E-mail a participant a reminder of one open task, through its pair's workflow."""
         if not signed_in(request):
             return to_login(request)
         values = await form_ok(request, "coordinator")
         if values is None:
             return message_page(t, 403, "errors.csrf")
-        reason = values.get("reason", "").strip()[:500]
-        if len(reason) < 3:
-            notice = "Refused: say why the pair ends (a few words, for the record)."
+        try:
+            task = await TaskStore(pool).get(uuid.UUID(task_id))
+        except ValueError:
+            task = None
+        if task is None or task.programme_id != programme_id:
+            return message_page(t, 404, "page.not_found")
+        if not task.workflow_id.startswith("pair:"):
+            notice = "Refused: self-assessments are reminded automatically, twice."
         else:
-            handle = client.get_workflow_handle(pair_workflow_id(programme_id, pair_id))
-            command = CoordinatorCommand(command_id=f"dashboard-end-{uuid.uuid4()}", reason=reason)
+            command = NudgeCommand(
+                command_id=f"dashboard-nudge-{uuid.uuid4()}", task_id=task.task_id
+            )
+            handle = client.get_workflow_handle(task.workflow_id)
             try:
                 await handle.execute_update(
-                    "end_by_coordinator", command, result_type=Acknowledgement
+                    "nudge", command, id=command.command_id, result_type=Acknowledgement
                 )
-                notice = "Done: the pair ends; both partners are told."
+                name = (await q.names(pool, programme_id)).get(task.participant_id, "they")
+                notice = f"Done: {name} gets a reminder by e-mail."
             except WorkflowUpdateFailedError as error:
                 notice = f"Refused: {_refusal(error)}"
-        log.info("dashboard.end_pair", programme_id=programme_id, pair_id=pair_id, notice=notice)
-        target = f"{PREFIX}/p/{quote(programme_id)}/pairs/{quote(pair_id)}?notice={quote(notice)}"
-        return RedirectResponse(target, status_code=303)
+        log.info("dashboard.nudge", programme_id=programme_id, task_id=task_id, notice=notice)
+        back = _safe_next(values.get("back")) if values.get("back") else None
+        target = back or f"{PREFIX}/p/{quote(programme_id)}"
+        separator = "&" if "?" in target else "?"
+        return RedirectResponse(f"{target}{separator}notice={quote(notice)}", status_code=303)
 
     @app.get(PREFIX + "/p/{programme_id}/report", include_in_schema=False)
     async def report(request: Request, programme_id: str) -> Response:
@@ -275,6 +331,14 @@ def add_dashboard(
             f"{PREFIX}/p/{quote(programme_id)}?notice={quote(notice)}", status_code=303
         )
 
+
+_PAIR_UPDATES = {
+    "end": ("end_by_coordinator", "Done: the pair ends; both partners are told."),
+    "re-pair": (
+        "re_pair",
+        "Done: the pair is dissolved; both are told, and the mentee is offered a backup mentor.",
+    ),
+}
 
 _MATCHING_UPDATES = {
     "approve": "approve_matching",

@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         GoalsConfirmation,
         GoalsProposal,
         MidpointAnswer,
+        NudgeCommand,
         Pause,
         Reschedule,
         SessionLog,
@@ -148,6 +149,7 @@ class PairWorkflow:
         self._ended_by: str | None = None
         self._end_reason = ""
         self._changed = False  # set by handlers that move the timeline
+        self._nudged: dict[UUID, datetime] = {}  # task -> when the coordinator last nudged
         self._calendar_sequence = -1  # the SEQUENCE of the last invitation sent
         self._waiting_for = "chemistry meeting"
 
@@ -188,8 +190,11 @@ class PairWorkflow:
         def no_go() -> bool:
             return any(not a.go for a in self._chemistry.values())
 
-        answered = await wait_until(reminder_at, both, j, "chemistry go/no-go", also=no_go)
-        if not answered and not no_go():
+        def stop() -> bool:  # a no-go, or the coordinator re-pairing them
+            return no_go() or self._ended_by is not None
+
+        answered = await wait_until(reminder_at, both, j, "chemistry go/no-go", also=stop)
+        if not answered and not stop():
             for me, partner in self._sides():
                 if me not in self._chemistry:
                     j.notify(
@@ -200,7 +205,9 @@ class PairWorkflow:
                         due_date=iso_date(deadline),
                     )
             await j.flush("chemistry reminder")
-        await wait_until(deadline, both, j, "chemistry go/no-go", also=no_go)
+        await wait_until(deadline, both, j, "chemistry go/no-go", also=stop)
+        if self._ended_by is not None:
+            return False  # the coordinator dissolved the pair (`re_pair`)
         if both() and not no_go():
             return True
 
@@ -291,8 +298,12 @@ class PairWorkflow:
                 no_go_by=self._ended_by,
                 reason=self._end_reason,
             )
+            # Sessions exist only when the coordinator re-paired a pair past its chemistry meeting.
+            dissolved: dict[str, Any] = {"by_coordinator": self._ended_by == "coordinator"}
+            if self._sessions:
+                dissolved["calendar"] = self._calendar("CANCEL")
             for me, partner in self._sides():
-                j.notify(me, "pair_dissolved", partner_id=partner, will_repair=True)
+                j.notify(me, "pair_dissolved", partner_id=partner, will_repair=True, **dissolved)
         elif self._ended_by is not None:
             self._phase = PairPhase.ENDED_EARLY
             by_role = self._role_of(self._ended_by)
@@ -753,6 +764,59 @@ class PairWorkflow:
             raise ApplicationError("the pair has already ended", type="WrongPhase")
         if self._phase is PairPhase.CHEMISTRY:
             raise ApplicationError("wait for the chemistry answers", type="WrongPhase")
+
+    @workflow.update(name="re_pair")
+    def re_pair(self, command: CoordinatorCommand) -> Acknowledgement:
+        # Dissolved like a no-go: the programme bans the pair and offers the mentee a backup.
+        self._ended_by, self._end_reason = "coordinator", command.reason.strip()
+        self._phase = PairPhase.DISSOLVED
+        return Acknowledgement(next_step="the pair is dissolved; the mentee gets a backup mentor")
+
+    @re_pair.validator
+    def _check_re_pair(self, command: CoordinatorCommand) -> None:
+        if self._phase in TERMINAL or self._ended_by is not None:
+            raise ApplicationError("the pair has already ended", type="WrongPhase")
+        if self._phase is PairPhase.FINAL:
+            raise ApplicationError(
+                "the pair is at its final evaluation: end it instead", type="WrongPhase"
+            )
+        if len(command.reason.strip()) < 3:
+            raise ApplicationError("say why the pair is re-paired", type="Invalid")
+
+    @workflow.update(name="nudge")
+    def nudge(self, command: NudgeCommand) -> Acknowledgement:
+        task = self._tasks[command.task_id]
+        self._nudged[task.task_id] = workflow.now()
+        mentor, mentee = self._in.mentor_id, self._in.mentee_id
+        self._journal.event(
+            self._stream,
+            EventType.PARTICIPANT_NUDGED,
+            participant_id=task.participant_id,
+            task_id=str(task.task_id),
+            task_kind=task.kind.value,
+        )
+        self._journal.notify(
+            task.participant_id,
+            "task_nudge",
+            task.task_id,
+            task_kind=task.kind.value,
+            due_date=iso_date(task.due_at),
+            partner_id=mentee if task.participant_id == mentor else mentor,
+        )
+        return Acknowledgement(next_step="a reminder is on its way")
+
+    @nudge.validator
+    def _check_nudge(self, command: NudgeCommand) -> None:
+        if self._phase in TERMINAL or self._ended_by is not None:
+            raise ApplicationError("the pair has ended", type="WrongPhase")
+        task = self._tasks.get(command.task_id)
+        if task is None or task.kind in (TaskKind.PAIR_MANAGE, TaskKind.CONCERN):
+            raise ApplicationError("this task is closed or does not exist", type="WrongTask")
+        last = self._nudged.get(task.task_id)
+        if last is not None and workflow.now() - last < self._days(1):
+            raise ApplicationError(
+                "a reminder for this task went out less than a day ago", type="TooSoon"
+            )
 
     @workflow.query
     def status(self) -> PairStatus:
