@@ -159,9 +159,12 @@ async def test_a_coordinator_signs_in_reviews_and_approves(stack: Stack, browser
         assert notice.startswith("Done:") and notice.endswith("gets a reminder by e-mail.")
         (nudge,) = await stack.wait_for_mails("task_nudge")
         assert nudge.recipients[0] in {p.email for p in spec.participants}
-        await page.get_by_role("table").filter(has_text="chemistry").get_by_role(
-            "button", name=re.compile("^Remind ")
-        ).first.click()
+        await (
+            page.get_by_role("table")
+            .filter(has_text="chemistry")
+            .get_by_role("button", name=re.compile("^Remind "))
+            .first.click()
+        )
         notice = await page.get_by_role("status").inner_text()
         assert notice == "Refused: a reminder for this task went out less than a day ago"
 
