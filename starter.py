@@ -23,7 +23,7 @@ from control.cli import JsonOpt, err, out, run
 from control.matching_cli import match, matching_app
 from control.participant_cli import participant_app
 from control.projections_cli import projections_app
-from domain.programme import ProgrammeSpec
+from domain.programme import Locale, ProgrammeSpec
 from domain.programme_file import ProgrammeFileError, load_programme
 from domain.simulation import Knobs, synthetic_programme
 from logging_setup import configure_logging
@@ -248,23 +248,28 @@ def report(
     csv_dir: Annotated[
         Path | None, typer.Option("--csv", help="Also write the figures as CSV files here.")
     ] = None,
+    lang: Annotated[
+        Locale | None,
+        typer.Option("--lang", help="Language of the HTML report (default: the programme's)."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The programme report: completion, sessions, skill uplift, KPIs, satisfaction and NPS."""
     from control.connect import database
-    from control.report import programme_report
+    from control.report import programme_report, report_locale
 
     async def go() -> Any:
         async with database() as pool:
-            return await programme_report(pool, programme_id)
+            found = await programme_report(pool, programme_id)
+            return found, await report_locale(pool, programme_id, lang and lang.value)
 
-    found = run(go())
+    found, locale = run(go())
     from web.report import render_html, write_csv
 
     try:
         if out_file is not None:
             out_file.parent.mkdir(parents=True, exist_ok=True)
-            out_file.write_text(render_html(found), encoding="utf-8")
+            out_file.write_text(render_html(found, locale), encoding="utf-8")
         if csv_dir is not None:
             write_csv(found, csv_dir)
     except OSError as error:

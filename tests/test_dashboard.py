@@ -20,6 +20,7 @@ from workflows.programme import ProgrammePhase, ProgrammeWorkflow
 
 SECRET = b"dashboard-tests"
 PASSWORD = "correct horse battery staple"
+SIGN_IN = "Connexion de la coordination"  # French: the dashboard's default language
 SETTINGS = DashboardSettings(
     password_hash=hash_password(PASSWORD), temporal_ui_url="http://ui:8233"
 )
@@ -82,46 +83,46 @@ async def test_a_coordinator_signs_in_reviews_and_approves(stack: Stack, browser
         context = await browser.new_context()
         page = await context.new_page()
         await page.goto(f"{base}/coordinator")
-        assert await page.get_by_role("heading", level=1).inner_text() == "Coordinator sign-in"
+        assert await page.get_by_role("heading", level=1).inner_text() == SIGN_IN
 
-        await page.get_by_label("Password").fill("not the password")
-        await page.get_by_role("button", name="Sign in").click()
-        assert await page.get_by_role("alert").inner_text() == "Wrong password."
-        assert await page.get_by_label("Password").get_attribute("aria-invalid") == "true"
+        await page.get_by_label("Mot de passe").fill("not the password")
+        await page.get_by_role("button", name="Se connecter").click()
+        assert await page.get_by_role("alert").inner_text() == "Mot de passe incorrect."
+        assert await page.get_by_label("Mot de passe").get_attribute("aria-invalid") == "true"
 
-        await page.get_by_label("Password").fill(PASSWORD)
-        await page.get_by_role("button", name="Sign in").click()
+        await page.get_by_label("Mot de passe").fill(PASSWORD)
+        await page.get_by_role("button", name="Se connecter").click()
         await page.get_by_role("link", name=spec.name).click()
 
         # The funnel: everyone enrolled and answered; the matching waits for its review.
         funnel = page.get_by_role("table").first
-        assert "enrolled" in await funnel.inner_text()
-        enrolled = funnel.get_by_role("row", name="enrolled")
+        assert "inscrits" in await funnel.inner_text()
+        enrolled = funnel.get_by_role("row", name="inscrits")
         assert "6" in await enrolled.inner_text()
-        assert await page.get_by_role("heading", name="Matching review").count() == 1
+        assert await page.get_by_role("heading", name="Revue des binômes").count() == 1
 
         # Ban the first proposed pair: the matching is re-solved without it.
-        await page.get_by_role("button", name=re.compile("^Ban ")).first.click()
+        await page.get_by_role("button", name=re.compile("^Exclure ")).first.click()
         notice = await page.get_by_role("status").inner_text()
-        assert notice.startswith("Done: matching recomputed"), notice
+        assert notice.startswith("C’est fait : appariement recalculé"), notice
         view = await run.handle.query(ProgrammeWorkflow.matching)
         assert view.proposal is not None and len(view.banned) == 1
         # Swap the first two mentees' mentors (the form's default choice).
         first, second = view.proposal.pairs[0], view.proposal.pairs[1]
         onto_ban = {(second.mentor_id, first.mentee_id), (first.mentor_id, second.mentee_id)}
-        await page.get_by_role("button", name="Swap their mentors").click()
+        await page.get_by_role("button", name="Échanger leurs mentors").click()
         notice = await page.get_by_role("status").inner_text()
         if onto_ban & set(view.banned):
-            assert notice.startswith("Refused:") and "banned" in notice
+            assert notice.startswith("Refusé :") and "exclu" in notice
         else:
-            assert notice.startswith("Done: matching recomputed"), notice
+            assert notice.startswith("C’est fait : appariement recalculé"), notice
             swapped = await run.handle.query(ProgrammeWorkflow.matching)
             assert swapped.proposal is not None
             mentor_of = {p.mentee_id: p.mentor_id for p in swapped.proposal.pairs}
             assert mentor_of[first.mentee_id] == second.mentor_id
 
-        await page.get_by_role("button", name="Approve the matching").click()
-        assert "Matching approved" in await page.get_by_role("status").inner_text()
+        await page.get_by_role("button", name="Valider l’appariement").click()
+        assert "Appariement validé" in await page.get_by_role("status").inner_text()
         await run.until_phase(ProgrammePhase.RUNNING, max_days=1)
 
         # Pairs appear once the read models catch up; each has its timeline.
@@ -136,56 +137,66 @@ async def test_a_coordinator_signs_in_reviews_and_approves(stack: Stack, browser
         await eventually(pairs_projected, "pairs in the read models")
         await page.reload()
         await page.get_by_role("link", name="0001").click()
-        assert (await page.get_by_role("heading", level=1).inner_text()).startswith("Pair 0001")
+        heading = await page.get_by_role("heading", level=1).inner_text()
+        assert heading.startswith("Binôme 0001")
         timeline = await page.locator("ol.timeline").inner_text()
-        assert "PairFormed" in timeline
-        ui_link = page.get_by_role("link", name="its run in the Temporal UI")
+        assert "binôme formé" in timeline
+        ui_link = page.get_by_role("link", name="son exécution dans l’interface Temporal")
         assert await ui_link.get_attribute("href") == (
             f"http://ui:8233/namespaces/default/workflows/pair%3A{spec.id}%3A0001"
         )
 
         # Ending a pair is refused before its chemistry meeting, with the reason shown.
-        await page.get_by_label("Why (kept on the programme's record)").fill("A test of the form")
-        await page.get_by_role("button", name="End the pair").click()
+        await page.get_by_label("Pourquoi (conservé au dossier").fill("A test of the form")
+        await page.get_by_role("button", name="Mettre fin au binôme").click()
         notice = await page.get_by_role("status").inner_text()
-        assert notice == "Refused: wait for the chemistry answers", notice
+        assert notice == "Refusé : attendez les réponses à la première rencontre", notice
 
         # Remind one partner of the chemistry answer: one e-mail, and not twice the same day.
-        waiting = page.get_by_role("table").filter(has_text="chemistry")
+        waiting = page.get_by_role("table").filter(has_text="après la première rencontre")
         assert await waiting.get_by_role("row").count() == 3  # a header and both partners
-        remind = waiting.get_by_role("button", name=re.compile("^Remind .* by e-mail$")).first
+        remind = waiting.get_by_role("button", name=re.compile("^Relancer .* par e-mail")).first
         await remind.click()
         notice = await page.get_by_role("status").inner_text()
-        assert notice.startswith("Done:") and notice.endswith("gets a reminder by e-mail.")
+        assert notice.startswith("C’est fait :"), notice
+        assert notice.endswith("reçoit une relance par e-mail."), notice
         (nudge,) = await stack.wait_for_mails("task_nudge")
         assert nudge.recipients[0] in {p.email for p in spec.participants}
         await (
             page.get_by_role("table")
-            .filter(has_text="chemistry")
-            .get_by_role("button", name=re.compile("^Remind "))
+            .filter(has_text="après la première rencontre")
+            .get_by_role("button", name=re.compile("^Relancer "))
             .first.click()
         )
         notice = await page.get_by_role("status").inner_text()
-        assert notice == "Refused: a reminder for this task went out less than a day ago"
+        assert notice == "Refusé : une relance pour cette tâche est partie il y a moins d’un jour"
+
+        # The same page in English, and the choice stays for the next pages.
+        await page.get_by_role("link", name="English version").click()
+        assert await page.get_by_role("heading", name="Timeline").count() == 1
+        await page.get_by_role("link", name=f"← {spec.id}").click()
+        assert await page.get_by_role("heading", name="Funnel").count() == 1
+        await page.get_by_role("link", name="Version française").click()
+        await page.get_by_role("link", name="0001").click()
 
         # Re-pair: the pair is dissolved and the mentee offered a backup mentor.
-        await page.get_by_label("Why re-pair").fill("Même service, en fait")
-        await page.get_by_role("button", name="Re-pair the mentee").click()
+        await page.get_by_label("Pourquoi changer de binôme").fill("Même service, en fait")
+        await page.get_by_role("button", name="Proposer un autre mentor").click()
         notice = await page.get_by_role("status").inner_text()
-        assert notice.startswith("Done: the pair is dissolved"), notice
+        assert notice.startswith("C’est fait : le binôme est dissous"), notice
         outcome = await run.pair(1).result()
         assert (outcome.phase.value, outcome.reason) == ("dissolved", "Même service, en fait")
 
         # The programme report, from the dashboard.
         await page.get_by_role("link", name=spec.id).click()
-        await page.get_by_role("link", name="the programme report").click()
+        await page.get_by_role("link", name="le rapport du programme").click()
         assert await page.get_by_role("heading", level=1).inner_text() == spec.name
         # Too early for charts: no final evaluation and no session yet, and the page says so.
-        assert await page.get_by_text("No mentee has both a baseline").count() == 1
-        assert await page.get_by_text("No session is scheduled yet.").count() == 1
+        assert await page.get_by_text("n’a encore à la fois une auto-évaluation").count() == 1
+        assert await page.get_by_text("Aucune séance n’est encore planifiée.").count() == 1
 
         await page.goto(f"{base}/coordinator")
-        await page.get_by_role("button", name="Sign out").click()
+        await page.get_by_role("button", name="Se déconnecter").click()
         await page.goto(f"{base}/coordinator")
-        assert await page.get_by_role("heading", level=1).inner_text() == "Coordinator sign-in"
+        assert await page.get_by_role("heading", level=1).inner_text() == SIGN_IN
         await context.close()

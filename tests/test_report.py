@@ -82,9 +82,12 @@ async def test_the_report_tells_what_the_event_log_says(stack: Stack, database_u
 def _check_files(
     report: ProgrammeReport, programme_id: str, database_url: str, stack: Stack
 ) -> None:
-    html = render_html(report)
-    assert html.count("<svg") == 2 and "<title>Skill levels before and after" in html
+    html = render_html(report)  # French, Tandem's default
+    assert html.count("<svg") == 2 and "<title>Niveaux avant et après" in html
+    assert '<html lang="fr">' in html and "Progression des compétences" in html
     assert report.name in html
+    english = render_html(report, "en")
+    assert "<title>Skill levels before and after" in english and "Skill uplift" in english
 
     out = Path(os.environ.get("TMPDIR", "/tmp")) / f"report-{programme_id}"
     result = _report(
@@ -98,7 +101,12 @@ def _check_files(
     )
     assert result.returncode == 0, result.stderr
     assert ProgrammeReport.model_validate_json(result.stdout) == report
-    assert (out / "r.html").read_text(encoding="utf-8") == html
+    assert (out / "r.html").read_text(encoding="utf-8") == html  # the programme's language
+    in_english = _report(database_url, programme_id, "--out", str(out / "en.html"), "--lang", "en")
+    assert in_english.returncode == 0, in_english.stderr
+    assert (out / "en.html").read_text(encoding="utf-8") == english
+    wrong = _report(database_url, programme_id, "--lang", "de")
+    assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
     with (out / "csv" / "skills.csv").open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert [r["skill"] for r in rows] == [s.skill for s in report.skills]

@@ -37,8 +37,9 @@ from store.events import EventStore
 from store.tasks import TaskStore
 from web import coordinator_auth as auth
 from web import csrf
+from web.dashboard_messages import next_step_words
 from web.errors import message_page
-from web.i18n import Translator
+from web.i18n import DEFAULT_LOCALE, LOCALES, Translator
 from web.rendering import PAGE_HEADERS, render_page
 from web.report import render_html
 from workflows.programme import MatchingView, ProgrammeWorkflow
@@ -67,8 +68,6 @@ def add_dashboard(
     now: Callable[[], datetime],
     previous_secrets: Sequence[bytes] = (),
 ) -> None:
-    t = Translator("en")
-
     def signed_in(request: Request) -> bool:
         return auth.valid_session(
             secret, request.cookies.get(auth.COOKIE_NAME), previous=previous_secrets
@@ -97,6 +96,7 @@ def add_dashboard(
 
     def page(template: str, request: Request, status: int = 200, **context: Any) -> Response:
         nonce, token = csrf_pair(request, "coordinator")
+        t = translator(request)
         response = render_page(
             template,
             t,
@@ -104,9 +104,10 @@ def add_dashboard(
             csrf_field=csrf.FIELD_NAME,
             csrf_token=token,
             prefix=PREFIX,
+            other_locale=_other(t.locale),
             **context,
         )
-        return with_nonce(response, nonce)
+        return remember_language(request, with_nonce(response, nonce))
 
     @app.get(f"{PREFIX}/login", include_in_schema=False)
     async def login_form(request: Request) -> Response:
@@ -114,27 +115,29 @@ def add_dashboard(
 
     def _login_page(request: Request, status: int, error: str) -> Response:
         nonce, token = csrf_pair(request, _LOGIN_FORM)
+        t = translator(request)
         response = render_page(
             "dashboard_login.html",
             t,
             status=status,
-            title="Coordinator sign-in",
+            title=t("dash.login.title"),
+            other_locale=_other(t.locale),
             error=error,
             next=_safe_next(request.query_params.get("next")),
             csrf_field=csrf.FIELD_NAME,
             csrf_token=token,
             prefix=PREFIX,
         )
-        return with_nonce(response, nonce)
+        return remember_language(request, with_nonce(response, nonce))
 
     @app.post(f"{PREFIX}/login", include_in_schema=False)
     async def login(request: Request) -> Response:
         values = await form_ok(request, _LOGIN_FORM)
         if values is None:
-            return _login_page(request, 403, "This form has expired: please sign in again.")
+            return _login_page(request, 403, translator(request)("dash.login.expired"))
         if not auth.check_password(values.get("password", ""), settings.password_hash):
             log.warning("dashboard.login_refused")
-            return _login_page(request, 401, "Wrong password.")
+            return _login_page(request, 401, translator(request)("dash.login.wrong"))
         log.info("dashboard.login")
         response = RedirectResponse(_safe_next(values.get("next")), status_code=303)
         response.set_cookie(
@@ -159,7 +162,10 @@ def add_dashboard(
         if not signed_in(request):
             return to_login(request)
         return page(
-            "dashboard_index.html", request, title="Programmes", programmes=await q.programmes(pool)
+            "dashboard_index.html",
+            request,
+            title=translator(request)("dash.programmes"),
+            programmes=await q.programmes(pool),
         )
 
     @app.get(PREFIX + "/p/{programme_id}", include_in_schema=False)
@@ -168,7 +174,7 @@ def add_dashboard(
             return to_login(request)
         row = await q.programme(pool, programme_id)
         if row is None:
-            return message_page(t, 404, "page.not_found")
+            return message_page(translator(request), 404, "page.not_found")
         pairs = await q.pairs(pool, programme_id)
         matching = (
             await _matching(client, programme_id) if row["phase"] == "matching_review" else None
@@ -194,12 +200,12 @@ def add_dashboard(
             return to_login(request)
         row = await q.pair(pool, programme_id, pair_id)
         if row is None:
-            return message_page(t, 404, "page.not_found")
+            return message_page(translator(request), 404, "page.not_found")
         workflow_id = pair_workflow_id(programme_id, pair_id)
         return page(
             "dashboard_pair.html",
             request,
-            title=f"Pair {pair_id}",
+            title=translator(request)("dash.pair.title", pair_id=pair_id),
             programme_id=programme_id,
             pair=row,
             names=await q.names(pool, programme_id),
@@ -221,14 +227,15 @@ def add_dashboard(
         if not signed_in(request):
             return to_login(request)
         if action not in _PAIR_UPDATES:
-            return message_page(t, 404, "page.not_found")
+            return message_page(translator(request), 404, "page.not_found")
         values = await form_ok(request, "coordinator")
         if values is None:
-            return message_page(t, 403, "errors.csrf")
+            return message_page(translator(request), 403, "errors.csrf")
+        t = translator(request)
         update, done = _PAIR_UPDATES[action]
         reason = values.get("reason", "").strip()[:500]
         if len(reason) < 3:
-            notice = "Refused: say why (a few words, for the record)."
+            notice = t("dash.refused", reason=t("dash.refused.reason_needed"))
         else:
             handle = client.get_workflow_handle(pair_workflow_id(programme_id, pair_id))
             command = CoordinatorCommand(
@@ -238,9 +245,9 @@ def add_dashboard(
                 await handle.execute_update(
                     update, command, id=command.command_id, result_type=Acknowledgement
                 )
-                notice = done
+                notice = t(done)
             except WorkflowUpdateFailedError as error:
-                notice = f"Refused: {_refusal(error)}"
+                notice = t("dash.refused", reason=t.refusal(_refusal(error)))
         log.info(
             "dashboard.pair",
             programme_id=programme_id,
@@ -258,15 +265,16 @@ def add_dashboard(
             return to_login(request)
         values = await form_ok(request, "coordinator")
         if values is None:
-            return message_page(t, 403, "errors.csrf")
+            return message_page(translator(request), 403, "errors.csrf")
         try:
             task = await TaskStore(pool).get(uuid.UUID(task_id))
         except ValueError:
             task = None
         if task is None or task.programme_id != programme_id:
-            return message_page(t, 404, "page.not_found")
+            return message_page(translator(request), 404, "page.not_found")
+        t = translator(request)
         if not task.workflow_id.startswith("pair:"):
-            notice = "Refused: self-assessments are reminded automatically, twice."
+            notice = t("dash.refused", reason=t("dash.refused.self_assessment"))
         else:
             command = NudgeCommand(
                 command_id=f"dashboard-nudge-{uuid.uuid4()}", task_id=task.task_id
@@ -276,10 +284,10 @@ def add_dashboard(
                 await handle.execute_update(
                     "nudge", command, id=command.command_id, result_type=Acknowledgement
                 )
-                name = (await q.names(pool, programme_id)).get(task.participant_id, "they")
-                notice = f"Done: {name} gets a reminder by e-mail."
+                name = (await q.names(pool, programme_id)).get(task.participant_id, "?")
+                notice = t("dash.done.nudge", name=name)
             except WorkflowUpdateFailedError as error:
-                notice = f"Refused: {_refusal(error)}"
+                notice = t("dash.refused", reason=t.refusal(_refusal(error)))
         log.info("dashboard.nudge", programme_id=programme_id, task_id=task_id, notice=notice)
         back = _safe_next(values.get("back")) if values.get("back") else None
         target = back or f"{PREFIX}/p/{quote(programme_id)}"
@@ -292,12 +300,12 @@ def add_dashboard(
             return to_login(request)
         events = await EventStore(pool).read_programme(programme_id)
         if not events:
-            return message_page(t, 404, "page.not_found")
+            return message_page(translator(request), 404, "page.not_found")
         found = build_report(programme_id, events, await TaskStore(pool).timings(programme_id))
         # The report is a standalone page with its own inline styles; nothing else is allowed.
         policy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
         return HTMLResponse(
-            render_html(found),
+            render_html(found, translator(request).locale),
             headers={**PAGE_HEADERS, "Content-Security-Policy": policy},
         )
 
@@ -306,14 +314,15 @@ def add_dashboard(
         if not signed_in(request):
             return to_login(request)
         if action not in _MATCHING_UPDATES:
-            return message_page(t, 404, "page.not_found")
+            return message_page(translator(request), 404, "page.not_found")
         values = await form_ok(request, "coordinator")
         if values is None:
-            return message_page(t, 403, "errors.csrf")
+            return message_page(translator(request), 403, "errors.csrf")
+        t = translator(request)
         try:
             command = _matching_command(action, values)
         except ValidationError:
-            notice = "Refused: choose who the change is about."
+            notice = t("dash.refused", reason=t("dash.refused.choose"))
         else:
             handle = client.get_workflow_handle(programme_workflow_id(programme_id))
             try:
@@ -323,21 +332,26 @@ def add_dashboard(
                     id=command.command_id,
                     result_type=Acknowledgement,
                 )
-                notice = _DONE[action] if action == "approve" else f"Done: {ack.next_step}."
+                notice = (
+                    t("dash.done.approve")
+                    if action == "approve"
+                    else t(
+                        "dash.done.matching",
+                        next_step=next_step_words(t.locale, ack.next_step),
+                    )
+                )
             except WorkflowUpdateFailedError as error:
-                notice = f"Refused: {_refusal(error)}"
+                notice = t("dash.refused", reason=t.refusal(_refusal(error)))
         log.info("dashboard.matching", programme_id=programme_id, action=action, notice=notice)
         return RedirectResponse(
             f"{PREFIX}/p/{quote(programme_id)}?notice={quote(notice)}", status_code=303
         )
 
 
+# action in the URL -> (the pair's update, the message key once done)
 _PAIR_UPDATES = {
-    "end": ("end_by_coordinator", "Done: the pair ends; both partners are told."),
-    "re-pair": (
-        "re_pair",
-        "Done: the pair is dissolved; both are told, and the mentee is offered a backup mentor.",
-    ),
+    "end": ("end_by_coordinator", "dash.done.end"),
+    "re-pair": ("re_pair", "dash.done.re_pair"),
 }
 
 _MATCHING_UPDATES = {
@@ -346,7 +360,6 @@ _MATCHING_UPDATES = {
     "force": "force_pair",
     "swap": "swap_mentors",
 }
-_DONE = {"approve": "Matching approved: the pairs start their chemistry meeting."}
 
 
 def _matching_command(action: str, values: dict[str, str]) -> CoordinatorCommand:
@@ -377,17 +390,40 @@ async def _matching(client: Client, programme_id: str) -> MatchingView | None:
 
 
 def _funnel(p: dict[str, object], pairs: list[dict[str, object]]) -> list[tuple[str, int, int]]:
-    """(step, people or pairs, out of) for each step of the programme, first to last."""
+    """(step key, people or pairs, out of) for each step of the programme, first to last."""
     participants = int(str(p["participants"])) or 1
     formed = len(pairs) or 1
     in_sessions = sum(r["phase"] in ("sessions", "final", "completed") for r in pairs)
     return [
         ("enrolled", int(str(p["enrolled"])), participants),
-        ("answered the self-assessment", int(str(p["assessments_submitted"])), participants),
-        ("pairs formed", len(pairs), max(1, participants // 2)),
-        ("pairs past the chemistry meeting", in_sessions, formed),
-        ("pairs completed", int(str(p["pairs_completed"])), formed),
+        ("answered", int(str(p["assessments_submitted"])), participants),
+        ("formed", len(pairs), max(1, participants // 2)),
+        ("past_chemistry", in_sessions, formed),
+        ("completed", int(str(p["pairs_completed"])), formed),
     ]
+
+
+LANGUAGE_COOKIE = "tandem_coordinator_lang"
+
+
+def translator(request: Request) -> Translator:
+    """The dashboard's language: `?lang=` when given, then the coordinator's last choice, then
+    French, Tandem's default."""
+    chosen = request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
+    return Translator(chosen if chosen in LOCALES else DEFAULT_LOCALE)
+
+
+def remember_language(request: Request, response: Response) -> Response:
+    chosen = request.query_params.get("lang")
+    if chosen in LOCALES:
+        response.set_cookie(
+            LANGUAGE_COOKIE, chosen, max_age=365 * 86_400, samesite="strict", path=PREFIX
+        )
+    return response
+
+
+def _other(locale: str) -> str:
+    return next(other for other in LOCALES if other != locale)
 
 
 def _refusal(error: WorkflowUpdateFailedError) -> str:

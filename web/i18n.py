@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from domain.dates import format_date
+from web import dashboard_messages
 
 LOCALES = ("fr", "en")
 DEFAULT_LOCALE = "fr"
@@ -489,6 +490,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
+# The coordinator's dashboard has its own words (web/dashboard_messages.py).
+for _locale, _words in (("fr", dashboard_messages.FR), ("en", dashboard_messages.EN)):
+    MESSAGES[_locale].update(_words)
+
 # The workflows' validators answer in English; these are the refusals a participant can meet,
 # worded for French readers. Anything not listed is shown as the workflow wrote it.
 _REFUSALS_FR: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -532,6 +537,7 @@ _REFUSALS_FR: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"this link is not valid for this participant",
             "ce lien n’est pas valide pour vous",
         ),
+        *dashboard_messages.REFUSALS_FR,
     )
 )
 

@@ -7,8 +7,11 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from domain.programme import Locale
 from domain.report import ProgrammeReport
+from domain.skills import CATALOGUE
 from web.charts import grouped_bars, lines
+from web.i18n import DEFAULT_LOCALE, LOCALES, Translator
 from web.rendering import TEMPLATES_DIR
 
 _env = Environment(
@@ -28,13 +31,20 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.0f} %"
 
 
-def render_html(report: ProgrammeReport) -> str:
+def render_html(report: ProgrammeReport, locale: str = DEFAULT_LOCALE) -> str:
+    """The printable report in `locale` (French by default, as Tandem is)."""
+    t = Translator(locale if locale in LOCALES else DEFAULT_LOCALE)
+
+    def skill(skill_id: str) -> str:
+        known = CATALOGUE.get(skill_id)
+        return skill_id if known is None else known.label(Locale(t.locale))
+
     uplift = grouped_bars(
-        "Skill levels before and after, per skill",
-        [s.skill for s in report.skills],
+        t("report.uplift.chart"),
+        [skill(s.skill) for s in report.skills],
         [
-            ("before", [s.baseline for s in report.skills]),
-            ("after", [s.final for s in report.skills]),
+            (t("report.before"), [s.baseline for s in report.skills]),
+            (t("report.after"), [s.final for s in report.skills]),
         ],
         maximum=4,
     )
@@ -46,12 +56,18 @@ def render_html(report: ProgrammeReport) -> str:
         planned.append(float(so_far_planned))
         held.append(float(so_far_held))
     sessions = lines(
-        "Sessions planned and held, cumulated month by month",
+        t("report.over_time.chart"),
         [m.month for m in months],
-        [("planned", planned), ("held", held)],
+        [(t("report.planned"), planned), (t("report.held"), held)],
     )
     return _env.get_template("programme_report.html").render(
-        r=report, uplift_chart=uplift, sessions_chart=sessions, num=_num, pct=_pct
+        r=report,
+        t=t,
+        skill=skill,
+        uplift_chart=uplift,
+        sessions_chart=sessions,
+        num=_num,
+        pct=_pct,
     )
 
 
