@@ -11,6 +11,7 @@ from temporalio import activity
 
 from activities.mailer import Mailer
 from domain.steps import StepInput, StepResult
+from domain.task_events import task_events
 from store.events import EventStore
 from store.tasks import TaskStore
 
@@ -25,8 +26,10 @@ class StepActivities:
 
     @activity.defn(name="record_step")
     async def record_step(self, step: StepInput) -> StepResult:
-        if step.events:
-            await self._events.append(step.events, metadata=step.correlation)
+        # The tasks' own events go with the step's, in the same transaction (read models).
+        events = [*step.events, *task_events(step.open_tasks, step.close_tasks)]
+        if events:
+            await self._events.append(events, metadata=step.correlation)
         if step.open_tasks:
             await self._tasks.open_many(step.open_tasks)
         if step.close_tasks:
@@ -37,4 +40,4 @@ class StepActivities:
                 for notification in step.notifications:
                     sent += await self._mailer.deliver(notification, smtp=smtp)
         log.debug("step recorded", events=len(step.events), emails=sent, **step.correlation)
-        return StepResult(events_written=len(step.events), emails_sent=sent)
+        return StepResult(events_written=len(events), emails_sent=sent)

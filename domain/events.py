@@ -46,6 +46,8 @@ class EventType(StrEnum):
     PROGRAMME_COMPLETED = "ProgrammeCompleted"
     PERSONAL_DATA_EXPORTED = "PersonalDataExported"
     PERSONAL_DATA_ERASED = "PersonalDataErased"
+    TASK_OPENED = "TaskOpened"
+    TASK_CLOSED = "TaskClosed"
 
 
 def programme_stream(programme_id: str) -> str:
@@ -59,6 +61,10 @@ def pair_stream(programme_id: str, pair_id: str) -> str:
 
 def participant_stream(participant_id: str) -> str:
     return f"participant-{participant_id}"
+
+
+def task_stream(task_id: UUID) -> str:
+    return f"task-{task_id}"
 
 
 class NewEvent(BaseModel):

@@ -1,4 +1,5 @@
-"""Read models folded from the event log: programmes, pairs and sessions, for the dashboard.
+"""Read models folded from the event log, for the dashboard: programmes, pairs, sessions,
+participants' tasks and survey answers.
 
 Pure: `fold` applies events, in log order, to rows the caller loaded (store/projections.py loads
 the rows a batch touches, folds the batch, and writes the rows back in the same transaction as its
@@ -107,10 +108,50 @@ class SessionRow:
 
 
 @dataclass
+class TaskRow:
+    """A participant's task: open, done, expired or cancelled (overdue: open past `due_at`)."""
+
+    task_id: str
+    programme_id: str
+    participant_id: str = ""
+    kind: str = ""
+    pair_id: str | None = None
+    due_at: str | None = None
+    status: str = "open"
+    opened_at: str | None = None
+    closed_at: str | None = None
+
+
+@dataclass
+class SurveyRow:
+    """One answer to the midpoint survey or the final evaluation (scores only, no free text)."""
+
+    programme_id: str
+    pair_id: str
+    participant_id: str
+    survey: str  # midpoint | final
+    role: str | None = None
+    satisfaction: int | None = None
+    progress: int | None = None
+    wants_to_continue: bool | None = None
+    nps: int | None = None
+    kpi_attainment: float | None = None  # mean of the goals' KPI attainment, in %
+    answered_at: str | None = None
+
+
+@dataclass
 class ReadModels:
     programmes: dict[str, ProgrammeRow] = field(default_factory=dict)
     pairs: dict[tuple[str, str], PairRow] = field(default_factory=dict)
     sessions: dict[tuple[str, str, int], SessionRow] = field(default_factory=dict)
+    tasks: dict[str, TaskRow] = field(default_factory=dict)
+    surveys: dict[tuple[str, str, str, str], SurveyRow] = field(default_factory=dict)
+
+    def task(self, programme_id: str, task_id: str) -> TaskRow:
+        row = self.tasks.get(task_id)
+        if row is None:
+            row = self.tasks[task_id] = TaskRow(task_id, programme_id)
+        return row
 
     def programme(self, programme_id: str) -> ProgrammeRow:
         row = self.programmes.get(programme_id)
@@ -162,8 +203,51 @@ def fold(models: ReadModels, events: list[LoggedEvent]) -> None:
         programme.last_position = event.position
         _programme(programme, event)
         pair_id = event.pair_id
-        if pair_id is not None:
+        task_id = task_of(event)
+        if task_id is not None:
+            _task(models.task(programme_id, task_id), event)
+        elif pair_id is not None:
             _pair(models, models.pair(programme_id, pair_id), event)
+            if event.type in _SURVEYS:
+                _survey(models, programme_id, pair_id, event)
+
+
+def task_of(event: LoggedEvent) -> str | None:
+    """The task a TaskOpened or TaskClosed event is about (its stream is `task-{id}`)."""
+    if event.type in (E.TASK_OPENED, E.TASK_CLOSED):
+        return event.stream_name.removeprefix("task-")
+    return None
+
+
+def _task(row: TaskRow, event: LoggedEvent) -> None:
+    d = event.data
+    if event.type == E.TASK_OPENED:
+        row.participant_id, row.kind = str(d["participant_id"]), str(d["kind"])
+        row.due_at, row.opened_at, row.pair_id = str(d["due_at"]), event.occurred_at, event.pair_id
+    else:
+        row.status, row.closed_at = str(d["status"]), event.occurred_at
+
+
+_SURVEYS = {E.MIDPOINT_ANSWERED: "midpoint", E.FINAL_EVALUATION_SUBMITTED: "final"}
+
+
+def _survey(models: ReadModels, programme_id: str, pair_id: str, event: LoggedEvent) -> None:
+    d = event.data
+    participant_id, survey = str(d.get("participant_id", "")), _SURVEYS[EventType(event.type)]
+    kpis = [float(k) for k in d.get("kpi_attainment") or ()]
+    models.surveys[(programme_id, pair_id, participant_id, survey)] = SurveyRow(
+        programme_id=programme_id,
+        pair_id=pair_id,
+        participant_id=participant_id,
+        survey=survey,
+        role=d.get("role"),
+        satisfaction=d.get("satisfaction"),
+        progress=d.get("progress"),
+        wants_to_continue=d.get("wants_to_continue"),
+        nps=d.get("nps"),
+        kpi_attainment=round(sum(kpis) / len(kpis), 2) if kpis else None,
+        answered_at=event.occurred_at,
+    )
 
 
 # Events that only count: the programme row's field each one adds 1 to.

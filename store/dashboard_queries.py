@@ -50,12 +50,12 @@ async def overdue_tasks(
     """Open tasks past their due date, oldest first, with who holds them."""
     rows = await pool.fetch(
         """
-        SELECT t.task_id, t.kind, t.due_at, t.workflow_id, t.participant_id,
+        SELECT t.task_id, t.kind, t.due_at::timestamptz AS due_at, t.pair_id, t.participant_id,
                coalesce(p.name, '(erased)') AS name
-        FROM tasks t LEFT JOIN participants p ON p.id = t.participant_id
-        WHERE t.programme_id = $1 AND t.status = 'open' AND t.due_at < $2
+        FROM rm_tasks t LEFT JOIN participants p ON p.id = t.participant_id
+        WHERE t.programme_id = $1 AND t.status = 'open' AND t.due_at::timestamptz < $2
           AND NOT (t.kind = ANY($3::text[]))
-        ORDER BY t.due_at, t.task_id
+        ORDER BY t.due_at::timestamptz, t.task_id
         """,
         programme_id,
         now,
@@ -64,18 +64,58 @@ async def overdue_tasks(
     return [dict(r) for r in rows]
 
 
-async def open_tasks_of(pool: asyncpg.Pool, workflow_id: str) -> list[dict[str, Any]]:
+async def open_tasks_of(
+    pool: asyncpg.Pool, programme_id: str, pair_id: str
+) -> list[dict[str, Any]]:
     """A pair's tasks waiting for an answer, soonest due first, with who holds them."""
     rows = await pool.fetch(
         """
-        SELECT t.task_id, t.kind, t.due_at, t.participant_id,
+        SELECT t.task_id, t.kind, t.due_at::timestamptz AS due_at, t.participant_id,
                coalesce(p.name, '(erased)') AS name
-        FROM tasks t LEFT JOIN participants p ON p.id = t.participant_id
-        WHERE t.workflow_id = $1 AND t.status = 'open' AND NOT (t.kind = ANY($2::text[]))
-        ORDER BY t.due_at, t.task_id
+        FROM rm_tasks t LEFT JOIN participants p ON p.id = t.participant_id
+        WHERE t.programme_id = $1 AND t.pair_id = $2 AND t.status = 'open'
+          AND NOT (t.kind = ANY($3::text[]))
+        ORDER BY t.due_at::timestamptz, t.task_id
         """,
-        workflow_id,
+        programme_id,
+        pair_id,
         list(_ALWAYS_OPEN),
+    )
+    return [dict(r) for r in rows]
+
+
+async def task_counts(pool: asyncpg.Pool, programme_id: str, now: datetime) -> dict[str, int]:
+    """Participants' tasks by state: open (in time), overdue, done, expired, cancelled."""
+    rows = await pool.fetch(
+        """
+        SELECT CASE WHEN status = 'open' AND due_at::timestamptz < $2 THEN 'overdue'
+                    ELSE status END AS state,
+               count(*) AS n
+        FROM rm_tasks
+        WHERE programme_id = $1 AND NOT (kind = ANY($3::text[]))
+        GROUP BY 1
+        """,
+        programme_id,
+        now,
+        list(_ALWAYS_OPEN),
+    )
+    counts = dict.fromkeys(("open", "overdue", "done", "expired", "cancelled"), 0)
+    counts.update({r["state"]: int(r["n"]) for r in rows})
+    return counts
+
+
+async def survey_summary(pool: asyncpg.Pool, programme_id: str) -> list[dict[str, Any]]:
+    """Per survey (midpoint, final): answers, mean satisfaction, who would stop, mean NPS."""
+    rows = await pool.fetch(
+        """
+        SELECT survey, count(*) AS answers,
+               round(avg(satisfaction)::numeric, 1)::float AS satisfaction,
+               count(*) FILTER (WHERE wants_to_continue IS FALSE) AS would_stop,
+               round(avg(nps)::numeric, 1)::float AS nps
+        FROM rm_surveys WHERE programme_id = $1
+        GROUP BY survey ORDER BY survey DESC
+        """,
+        programme_id,
     )
     return [dict(r) for r in rows]
 

@@ -25,8 +25,11 @@ from domain.read_models import (
     ProgrammeRow,
     ReadModels,
     SessionRow,
+    SurveyRow,
+    TaskRow,
     fold,
     keys,
+    task_of,
 )
 
 log = structlog.get_logger(__name__)
@@ -39,6 +42,8 @@ _TABLES: dict[str, tuple[type[Any], tuple[str, ...]]] = {
     "rm_programmes": (ProgrammeRow, ("programme_id",)),
     "rm_pairs": (PairRow, ("programme_id", "pair_id")),
     "rm_sessions": (SessionRow, ("programme_id", "pair_id", "number")),
+    "rm_tasks": (TaskRow, ("task_id",)),
+    "rm_surveys": (SurveyRow, ("programme_id", "pair_id", "participant_id", "survey")),
 }
 
 
@@ -149,11 +154,15 @@ class Projector:
     async def _load(conn: asyncpg.Connection, events: Sequence[LoggedEvent]) -> ReadModels:
         programmes: set[str] = set()
         pairs: set[tuple[str, str]] = set()
+        tasks: set[str] = set()
         for event in events:
             programme, pair, _ = keys(event)
+            task = task_of(event)
             if programme:
                 programmes.add(programme)
-            if pair:
+            if task:
+                tasks.add(task)
+            elif pair:
                 pairs.add(pair)
         models = ReadModels()
         for r in await conn.fetch(
@@ -170,6 +179,11 @@ class Projector:
             f"SELECT * FROM rm_sessions WHERE {matching}", programme_of, pair_of
         ):
             models.sessions[(r["programme_id"], r["pair_id"], r["number"])] = SessionRow(**dict(r))
+        for r in await conn.fetch(
+            "SELECT * FROM rm_tasks WHERE task_id = ANY($1::text[])", list(tasks)
+        ):
+            models.tasks[r["task_id"]] = TaskRow(**dict(r))
+        # Survey rows need no loading: each answer writes its whole row.
         return models
 
     @staticmethod
@@ -178,6 +192,8 @@ class Projector:
             ("rm_programmes", models.programmes.values()),
             ("rm_pairs", models.pairs.values()),
             ("rm_sessions", models.sessions.values()),
+            ("rm_tasks", models.tasks.values()),
+            ("rm_surveys", models.surveys.values()),
         ):
             row_type, key = _TABLES[table]
             columns = _columns(row_type)

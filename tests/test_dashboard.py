@@ -7,15 +7,17 @@ from typing import Any
 
 import httpx
 
+from domain.events import EventType
 from domain.programme import MatchingSettings
 from store.projections import Projector
 from tests.browser_helpers import needs_browser
 from tests.lifecycle_helpers import Stack, eventually, small_cohort
 from tests.test_web_browser import serving
-from web import csrf
+from web import csrf, dashboard_messages
 from web.app import create_app
 from web.coordinator_auth import check_password, hash_password, new_session, valid_session
 from web.dashboard import DashboardSettings
+from web.i18n import LOCALES, Translator
 from workflows.programme import ProgrammePhase, ProgrammeWorkflow
 
 SECRET = b"dashboard-tests"
@@ -200,3 +202,10 @@ async def test_a_coordinator_signs_in_reviews_and_approves(stack: Stack, browser
         await page.goto(f"{base}/coordinator")
         assert await page.get_by_role("heading", level=1).inner_text() == SIGN_IN
         await context.close()
+
+
+def test_every_word_of_the_dashboard_exists_in_both_languages() -> None:
+    assert set(dashboard_messages.FR) == set(dashboard_messages.EN)
+    for event_type in EventType:  # a timeline never shows a raw event name
+        for locale in LOCALES:
+            assert Translator(locale).has(f"dash.event.{event_type.value}"), (locale, event_type)

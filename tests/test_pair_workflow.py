@@ -508,14 +508,14 @@ async def test_a_retried_record_step_writes_and_mails_once(
     broken = StepActivities(events, tasks, Mailer(pool, closed_port))
     with pytest.raises(OSError):
         await ActivityEnvironment().run(broken.record_step, step)
-    assert await events.count() == 1
+    assert await events.count() == 2  # PairFormed and the task's TaskOpened
     assert smtp_sink.received_count == 0
 
     steps = StepActivities(events, tasks, Mailer(pool, mail_settings(smtp_sink)))
     retried: StepResult = await ActivityEnvironment().run(steps.record_step, step)
     again: StepResult = await ActivityEnvironment().run(steps.record_step, step)
     assert (retried.emails_sent, again.emails_sent) == (1, 0)
-    assert await events.count() == 1
+    assert await events.count() == 2
     assert smtp_sink.received_count == 1
     assert await sent.count(spec.id) == 1
     stored = await tasks.get(task.task_id)
@@ -528,6 +528,9 @@ async def test_a_retried_record_step_writes_and_mails_once(
     await ActivityEnvironment().run(steps.record_step, expire)
     stored = await tasks.get(task.task_id)
     assert stored is not None and stored.status is TaskStatus.DONE
+    # And so does the task's history: one TaskClosed, saying done.
+    closed = [e for e in await events.read_all() if e.type == EventType.TASK_CLOSED]
+    assert [e.data for e in closed] == [{"status": "done"}]
 
 
 class CrashAfterRecording(StepActivities):

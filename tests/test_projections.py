@@ -74,6 +74,26 @@ async def test_incremental_read_models_equal_a_rebuild_and_the_programme_summary
     # Programme time, not the database's: the last session was logged months after launch.
     assert max(s["logged_at"] for s in sessions if s["logged_at"]) > programme["launched_at"]
 
+    # Participants' tasks: the read model agrees, task by task, with the table the links use.
+    tasks = {r["task_id"]: r for r in incremental["rm_tasks"] if r["programme_id"] == spec.id}
+    issued = await stack.pool.fetch(
+        "SELECT task_id::text, participant_id, kind, status FROM tasks WHERE programme_id = $1",
+        spec.id,
+    )
+    assert len(issued) > len(spec.participants)
+    assert {r["task_id"]: (r["participant_id"], r["kind"], r["status"]) for r in issued} == {
+        t: (r["participant_id"], r["kind"], r["status"]) for t, r in tasks.items()
+    }
+    assert {r["status"] for r in tasks.values()} >= {"done", "cancelled"}
+    # Survey answers: one row per answer event, the scores as answered.
+    events = await EventStore(stack.pool).read_programme(spec.id)
+    survey_types = ("MidpointSurveyAnswered", "FinalEvaluationSubmitted")
+    answers = [e for e in events if e.type in survey_types]
+    surveys = [r for r in incremental["rm_surveys"] if r["programme_id"] == spec.id]
+    assert len(surveys) == len(answers) > 0
+    finals = {e.data["participant_id"]: e.data["nps"] for e in answers if "nps" in e.data}
+    assert {r["participant_id"]: r["nps"] for r in surveys if r["survey"] == "final"} == finals
+
 
 async def test_two_projectors_with_appends_in_between_apply_each_event_once(
     pool: asyncpg.Pool,
