@@ -7,6 +7,8 @@ from typing import Any
 
 import asyncpg
 
+from domain.events import programme_stream
+
 # Links that stay open for the programme's life are never "overdue".
 _ALWAYS_OPEN = ("pair_manage", "concern")
 
@@ -116,6 +118,22 @@ async def survey_summary(pool: asyncpg.Pool, programme_id: str) -> list[dict[str
         GROUP BY survey ORDER BY survey DESC
         """,
         programme_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def concerns(pool: asyncpg.Pool, programme_id: str) -> list[dict[str, Any]]:
+    """The confidential concerns raised in a programme, newest first, for the coordinator only."""
+    rows = await pool.fetch(
+        """
+        SELECT e.metadata->>'occurred_at' AS raised_at, e.data->>'participant_id' AS participant_id,
+               e.data->>'pair_id' AS pair_id, e.data->>'text' AS text,
+               coalesce(p.name, '(erased)') AS name
+        FROM events e LEFT JOIN participants p ON p.id = e.data->>'participant_id'
+        WHERE e.stream_name = $1 AND e.type = 'ConcernRaised'
+        ORDER BY e.position DESC
+        """,
+        programme_stream(programme_id),
     )
     return [dict(r) for r in rows]
 

@@ -7,8 +7,10 @@ from typing import Any
 
 import httpx
 
+from domain.answers import Concern
 from domain.events import EventType
-from domain.programme import MatchingSettings
+from domain.programme import MatchingSettings, Role
+from domain.tasks import TaskKind
 from store.projections import Projector
 from tests.browser_helpers import needs_browser
 from tests.lifecycle_helpers import Stack, eventually, small_cohort
@@ -209,3 +211,28 @@ def test_every_word_of_the_dashboard_exists_in_both_languages() -> None:
     for event_type in EventType:  # a timeline never shows a raw event name
         for locale in LOCALES:
             assert Translator(locale).has(f"dash.event.{event_type.value}"), (locale, event_type)
+
+
+async def test_a_concern_reaches_the_coordinator_s_page_and_nowhere_else(stack: Stack) -> None:
+    spec = small_cohort(2)
+    run = await stack.launch(spec)
+    (mentee,) = run.ids(Role.MENTEE)
+    task = await run.task(TaskKind.CONCERN, mentee)
+    text = "Mon mentor annule souvent <b>au dernier moment</b>"
+    await run.send(task, Concern(task_id=task.task_id, participant_id=mentee, text=text))
+
+    app = create_app(client=stack.client, pool=stack.pool, secret=SECRET, dashboard=SETTINGS)
+    async with serving(app) as base, httpx.AsyncClient(base_url=base) as http:
+        page = f"/coordinator/p/{spec.id}"
+        assert "annule souvent" not in (await http.get(page, follow_redirects=True)).text
+        http.cookies.set("tandem_coordinator", new_session(SECRET), path="/coordinator")
+
+        async def listed() -> str | None:
+            await Projector(stack.pool).catch_up()  # the programme row comes from the read models
+            html = (await http.get(page)).text
+            return html if "Signalements confidentiels" in html and "annule" in html else None
+
+        html = await eventually(listed, "the concern on the programme page")
+        name = next(p.name for p in spec.participants if p.id == mentee)
+        assert name in html
+        assert "annule souvent &lt;b&gt;au dernier moment&lt;/b&gt;" in html  # shown, never run

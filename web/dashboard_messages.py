@@ -166,6 +166,8 @@ FR: dict[str, str] = {
     "dash.event.PairCompleted": "binôme arrivé au terme",
     "dash.event.PairEndedEarly": "binôme arrêté avant terme",
     "dash.event.ParticipantNudged": "relance envoyée",
+    "dash.concerns": "Signalements confidentiels",
+    "dash.concerns.none": "Aucun signalement.",
     "dash.tasks": "Tâches des participants",
     "dash.tasks.counts": (
         "{open} en cours, {overdue} en retard, {done} faites, {expired} expirées, "
@@ -392,6 +394,8 @@ EN: dict[str, str] = {
     "dash.event.PairCompleted": "pair completed",
     "dash.event.PairEndedEarly": "pair ended early",
     "dash.event.ParticipantNudged": "reminder sent",
+    "dash.concerns": "Confidential concerns",
+    "dash.concerns.none": "No concern raised.",
     "dash.tasks": "Participants' tasks",
     "dash.tasks.counts": (
         "{open} open, {overdue} overdue, {done} done, {expired} expired, {cancelled} cancelled."
