@@ -20,7 +20,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from control.cli import JsonOpt, err, out, run
-from control.matching_cli import match, matching_app
+from control.matching_cli import IdOpt, match, matching_app
 from control.participant_cli import participant_app
 from control.projections_cli import projections_app
 from domain.programme import Locale, ProgrammeSpec
@@ -141,12 +141,11 @@ def status(programme_id: str, as_json: JsonOpt = False) -> None:
 
 
 @programme_app.command("approve")
-def approve(programme_id: str) -> None:
-    """Approve the proposed matching (during its review window)."""
-    from control.status import approve_matching
+def approve(programme_id: str, command_id: IdOpt = None, as_json: JsonOpt = False) -> None:
+    """Approve the proposed matching (the same as `tandem matching approve`)."""
+    from control.matching_cli import approve as approve_matching
 
-    message = run(approve_matching(programme_id))
-    out.print(message)
+    approve_matching(programme_id, command_id, as_json)
 
 
 @app.command()
