@@ -21,7 +21,14 @@ from pathlib import Path
 from bench.report import replace_section
 from control.report import programme_report
 from devstack.postgres import start_postgres
-from domain.events import EventType, NewEvent, pair_stream, participant_stream, programme_stream
+from domain.events import (
+    EventType,
+    NewEvent,
+    pair_stream,
+    participant_stream,
+    programme_stream,
+    task_stream,
+)
 from store.db import create_pool, migrate
 from store.events import EventStore
 from store.projections import Projector
@@ -121,6 +128,22 @@ def synthetic_log(programmes: int, pairs: int, sessions: int = 12) -> list[list[
             for k in range(1, sessions + 1):
                 held = (n + k) % 9 != 0
                 when = at + timedelta(days=14 * k)
+                # The mentor's log task opens on the session's day and closes with the log.
+                task = task_stream(uuid.uuid4())
+                mentor = f"{programme}-m{n}"
+                appends.append(
+                    [
+                        event(
+                            pwf,
+                            task,
+                            EventType.TASK_OPENED,
+                            when,
+                            participant_id=mentor,
+                            kind="session_log",
+                            due_at=(when + timedelta(days=7)).isoformat(),
+                        )
+                    ]
+                )
                 appends.append(
                     [
                         event(
@@ -132,7 +155,8 @@ def synthetic_log(programmes: int, pairs: int, sessions: int = 12) -> list[list[
                             held=held,
                             minutes=60 if held else None,
                             progress_rating=4,
-                        )
+                        ),
+                        event(pwf, task, EventType.TASK_CLOSED, when, status="done"),
                     ]
                 )
             end = at + timedelta(days=180)
