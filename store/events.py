@@ -4,10 +4,11 @@ Two guarantees the rest of the system leans on:
 
 * Idempotent appends. Event ids are minted in workflow code, so a retried activity re-sends the
   same ids; an id already stored is never written again and its original position is returned.
-* Position order is commit order. Every append takes one transaction-scoped advisory lock, so no
-  transaction can commit a smaller position after a larger one is visible. A projection reading
-  `read_all(after_position=last_seen)` therefore never skips an event (positions may have gaps
-  from rolled-back appends; they never arrive late).
+* Position order is commit order. Every append takes one transaction-scoped advisory lock (in
+  the `tandem_append_events` function, migration 0006), so no transaction can commit a smaller
+  position after a larger one is visible. A projection reading `read_all(after_position=...)`
+  therefore never skips an event (positions may have gaps from rolled-back appends; they never
+  arrive late).
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from store.db import json_dumps
 ANY: int = -2  # append whatever the stream's version
 NO_STREAM: int = -1  # the stream must not exist yet; also the "version" of an absent stream
 
-# Arbitrary constant for the append lock ("tandem-e" in ASCII).
-_APPEND_LOCK_KEY = 0x74616E64656D2D65
+# Raised by tandem_append_events when `expected_version` does not match the stream.
+_STREAM_MOVED = "TD001"
 
 _COLUMNS = (
     "position, event_id, stream_name, stream_position, type, schema_version, data, metadata, "
@@ -97,86 +98,27 @@ class EventStore:
                 "expected_version needs a single stream; got " + ", ".join(sorted(streams))
             )
 
-        async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", _APPEND_LOCK_KEY)
-
-            ids = [e.event_id for e in events]
-            positions: dict[UUID, int] = {
-                UUID(int=r["event_id"].int): r["position"]
-                for r in await conn.fetch(
-                    "SELECT event_id, position FROM events WHERE event_id = ANY($1::uuid[])", ids
-                )
-            }
-            # First occurrence wins when a batch repeats an id.
-            new: dict[UUID, NewEvent] = {}
-            for e in events:
-                if e.event_id not in positions and e.event_id not in new:
-                    new[e.event_id] = e
-            if not new:
-                return [positions[i] for i in ids]  # a retry of a committed append
-
-            versions = await self._stream_versions(conn, {e.stream_name for e in new.values()})
-            if expected_version != ANY:
-                (stream,) = streams
-                if versions[stream] != expected_version:
-                    raise ConcurrencyError(stream, expected_version, versions[stream])
-
-            positions.update(await self._insert(conn, list(new.values()), versions, metadata))
-        return [positions[i] for i in ids]
-
-    @staticmethod
-    async def _stream_versions(conn: asyncpg.Connection, streams: set[str]) -> dict[str, int]:
-        """Last stream_position of each stream, NO_STREAM for a stream with no event yet."""
-        rows = await conn.fetch(
-            """
-            SELECT s.name, coalesce(
-                (SELECT max(stream_position) FROM events WHERE stream_name = s.name), -1
-            ) AS version
-            FROM unnest($1::text[]) AS s(name)
-            """,
-            list(streams),
-        )
-        return {r["name"]: r["version"] for r in rows}
-
-    @staticmethod
-    async def _insert(
-        conn: asyncpg.Connection,
-        events: list[NewEvent],
-        versions: dict[str, int],
-        metadata: Mapping[str, str] | None,
-    ) -> dict[UUID, int]:
-        next_in_stream = {name: version + 1 for name, version in versions.items()}
-        stream_positions = []
-        for e in events:
-            stream_positions.append(next_in_stream[e.stream_name])
-            next_in_stream[e.stream_name] += 1
         extra = dict(metadata or {})
-        # One round trip for the whole batch: columns as arrays, json as text cast server-side.
-        # ORDER BY ord makes the identity values follow input order, so within a stream
-        # stream_position and position agree.
-        rows = await conn.fetch(
-            """
-            INSERT INTO events
-                (event_id, stream_name, stream_position, type, schema_version, data, metadata)
-            SELECT event_id, stream_name, stream_position, type, schema_version,
-                   data::jsonb, metadata::jsonb
-            FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::int[],
-                        $6::text[], $7::text[])
-                 WITH ORDINALITY
-                 AS t(event_id, stream_name, stream_position, type, schema_version,
-                      data, metadata, ord)
-            ORDER BY ord
-            RETURNING event_id, position
-            """,
-            [e.event_id for e in events],
-            [e.stream_name for e in events],
-            stream_positions,
-            [str(e.type) for e in events],
-            [e.schema_version for e in events],
-            [json_dumps(e.data) for e in events],
-            [json_dumps({**extra, **e.metadata}) for e in events],
-        )
-        return {UUID(int=r["event_id"].int): r["position"] for r in rows}
+        try:
+            # One statement, one round trip: the function (migration 0006) takes the append lock,
+            # skips ids already stored, numbers each stream and checks `expected_version`.
+            rows = await self._pool.fetch(
+                "SELECT out_id, out_position FROM tandem_append_events("
+                "$1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7)",
+                [e.event_id for e in events],
+                [e.stream_name for e in events],
+                [str(e.type) for e in events],
+                [e.schema_version for e in events],
+                [json_dumps(e.data) for e in events],
+                [json_dumps({**extra, **e.metadata}) for e in events],
+                expected_version,
+            )
+        except asyncpg.PostgresError as error:
+            if getattr(error, "sqlstate", None) == _STREAM_MOVED:
+                actual = int(getattr(error, "detail", None) or NO_STREAM)
+                raise ConcurrencyError(events[0].stream_name, expected_version, actual) from None
+            raise
+        return [int(r["out_position"]) for r in rows]
 
     async def read_stream(self, stream_name: str) -> list[RecordedEvent]:
         rows = await self._pool.fetch(
