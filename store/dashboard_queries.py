@@ -94,7 +94,8 @@ async def task_counts(pool: asyncpg.Pool, programme_id: str, now: datetime) -> d
                     ELSE status END AS state,
                count(*) AS n
         FROM rm_tasks
-        WHERE programme_id = $1 AND NOT (kind = ANY($3::text[]))
+        -- kind '' is a task opened before tasks had events: only its closing is known.
+        WHERE programme_id = $1 AND kind <> '' AND NOT (kind = ANY($3::text[]))
         GROUP BY 1
         """,
         programme_id,
