@@ -94,6 +94,16 @@ def add_dashboard(
             return None
         return values
 
+    async def posted(request: Request) -> tuple[Translator, dict[str, str]] | Response:
+        """A signed-in coordinator's form, its CSRF token checked; or the response refusing it."""
+        if not signed_in(request):
+            return to_login(request)
+        t = translator(request)
+        values = await form_ok(request, "coordinator")
+        if values is None:
+            return message_page(t, 403, "errors.csrf")
+        return t, values
+
     def page(template: str, request: Request, status: int = 200, **context: Any) -> Response:
         nonce, token = csrf_pair(request, "coordinator")
         t = translator(request)
@@ -227,14 +237,12 @@ def add_dashboard(
         request: Request, programme_id: str, pair_id: str, action: str
     ) -> Response:
         """End a pair, or dissolve it so the mentee is re-paired: both need a reason."""
-        if not signed_in(request):
-            return to_login(request)
+        form = await posted(request)
+        if isinstance(form, Response):
+            return form
+        t, values = form
         if action not in _PAIR_UPDATES:
-            return message_page(translator(request), 404, "page.not_found")
-        values = await form_ok(request, "coordinator")
-        if values is None:
-            return message_page(translator(request), 403, "errors.csrf")
-        t = translator(request)
+            return message_page(t, 404, "page.not_found")
         update, done = _PAIR_UPDATES[action]
         reason = values.get("reason", "").strip()[:500]
         if len(reason) < 3:
@@ -264,18 +272,16 @@ def add_dashboard(
     @app.post(PREFIX + "/p/{programme_id}/tasks/{task_id}/nudge", include_in_schema=False)
     async def nudge(request: Request, programme_id: str, task_id: str) -> Response:
         """E-mail a participant a reminder of one open task, through its pair's workflow."""
-        if not signed_in(request):
-            return to_login(request)
-        values = await form_ok(request, "coordinator")
-        if values is None:
-            return message_page(translator(request), 403, "errors.csrf")
+        form = await posted(request)
+        if isinstance(form, Response):
+            return form
+        t, values = form
         try:
             task = await TaskStore(pool).get(uuid.UUID(task_id))
         except ValueError:
             task = None
         if task is None or task.programme_id != programme_id:
-            return message_page(translator(request), 404, "page.not_found")
-        t = translator(request)
+            return message_page(t, 404, "page.not_found")
         if not task.workflow_id.startswith("pair:"):
             notice = t("dash.refused", reason=t("dash.refused.self_assessment"))
         else:
@@ -314,14 +320,12 @@ def add_dashboard(
 
     @app.post(PREFIX + "/p/{programme_id}/matching/{action}", include_in_schema=False)
     async def matching_command(request: Request, programme_id: str, action: str) -> Response:
-        if not signed_in(request):
-            return to_login(request)
+        form = await posted(request)
+        if isinstance(form, Response):
+            return form
+        t, values = form
         if action not in _MATCHING_UPDATES:
-            return message_page(translator(request), 404, "page.not_found")
-        values = await form_ok(request, "coordinator")
-        if values is None:
-            return message_page(translator(request), 403, "errors.csrf")
-        t = translator(request)
+            return message_page(t, 404, "page.not_found")
         try:
             command = _matching_command(action, values)
         except ValidationError:
