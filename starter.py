@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import subprocess
 import sys
 from collections.abc import Coroutine
 from datetime import date
@@ -337,6 +338,20 @@ def web(
     from web.server import serve
 
     run(_until_stopped(serve(get_settings(), host, port)))
+
+
+@app.command()
+def stop() -> None:
+    """Stop the embedded PostgreSQL that commands start when DATABASE_URL is not set."""
+    from devstack.postgres import stop_postgres
+
+    data = get_settings().home / "pg"
+    try:
+        stopped = stop_postgres(data)
+    except (OSError, subprocess.SubprocessError) as error:
+        err.print(f"[red]error:[/red] cannot stop the PostgreSQL under {data}: {error}")
+        raise typer.Exit(1) from None
+    out.print(f"stopped the PostgreSQL under {data}" if stopped else f"nothing runs under {data}")
 
 
 async def _until_stopped(coro: Coroutine[Any, Any, None]) -> None:

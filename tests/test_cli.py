@@ -262,3 +262,19 @@ def test_an_empty_previous_secret_is_no_secret_at_all(monkeypatch: pytest.Monkey
     assert Settings().previous_secrets == ()
     monkeypatch.setenv("TANDEM_PREVIOUS_SECRET", "the-secret-before")
     assert Settings().previous_secrets == (b"the-secret-before",)
+
+
+def test_stop_ends_the_embedded_postgresql_a_command_started(tmp_path: Path) -> None:
+    env = {"TANDEM_HOME": str(tmp_path / "home")}
+    running = tmp_path / "home" / "pg" / "postmaster.pid"
+    # A command that needs the database starts one when DATABASE_URL is not set, and leaves it up.
+    started = tandem("report", "nope", env=env)
+    assert started.returncode == 1 and "no programme 'nope'" in started.stderr
+    assert running.exists()
+
+    stopped = tandem("stop", env=env)
+    assert stopped.returncode == 0, stopped.stderr
+    assert "stopped the PostgreSQL under" in stopped.stdout
+    assert not running.exists()
+    again = tandem("stop", env=env)
+    assert again.returncode == 0 and "nothing runs under" in again.stdout
