@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from domain.answers import Concern
 from domain.events import EventType
+from domain.matcher import solve
+from domain.matching_file import load_matching_problem
 from domain.programme import MatchingSettings, Role
 from domain.tasks import TaskKind
 from store.projections import Projector
@@ -22,6 +25,7 @@ from web.dashboard import DashboardSettings
 from web.i18n import LOCALES, Translator
 from workflows.programme import ProgrammePhase, ProgrammeWorkflow
 
+ROOT = Path(__file__).resolve().parent.parent
 SECRET = b"dashboard-tests"
 PASSWORD = "correct horse battery staple"
 SIGN_IN = "Connexion de la coordination"  # French: the dashboard's default language
@@ -236,3 +240,21 @@ async def test_a_concern_reaches_the_coordinator_s_page_and_nowhere_else(stack: 
         name = next(p.name for p in spec.participants if p.id == mentee)
         assert name in html
         assert "annule souvent &lt;b&gt;au dernier moment&lt;/b&gt;" in html  # shown, never run
+
+
+def test_the_matcher_s_explanations_are_shown_in_french() -> None:
+    problem = load_matching_problem(ROOT / "examples" / "matching" / "problem.yaml")
+    left_out = problem.mentees[0].id  # banned with every mentor: nobody is left to pair them
+    banned = frozenset((m.id, left_out) for m in problem.mentors)
+    proposal = solve(problem.model_copy(update={"banned": banned}))
+    texts = [f.text for p in proposal.pairs for f in p.factors]
+    texts += [u.reason for u in proposal.unmatched]
+    assert {f.code for p in proposal.pairs for f in p.factors} >= {"skills", "availability"}
+    assert any(u.participant_id == left_out for u in proposal.unmatched)
+    french, english = Translator("fr"), Translator("en")
+    for text in texts:
+        assert english.matching_words(text) == text
+        assert french.matching_words(text) != text, text
+    assert "exclusion" in french.matching_words(
+        next(u.reason for u in proposal.unmatched if u.participant_id == left_out)
+    )

@@ -506,6 +506,41 @@ REFUSALS_FR: tuple[tuple[str, str], ...] = (
     ),
 )
 
+# How the matcher explains a pair or a person left out (domain/scoring.py, domain/matcher.py),
+# for French readers. Constraint names inside counts are replaced after the sentence.
+MATCHING_WORDS_FR: tuple[tuple[str, str], ...] = (
+    (r"can teach (.+)", r"peut transmettre : \1"),
+    (
+        r"wants to learn what the mentee offers: (.+)",
+        r"veut apprendre ce que le ou la mentoré(e) apporte : \1",
+    ),
+    (r"1 common time slot", "1 créneau commun"),
+    (r"(\d+) common time slots", r"\1 créneaux communs"),
+    (r"meeting formats fit \((\S+) and (\S+)\)", r"formats de rencontre compatibles (\1 et \2)"),
+    (r"same preferred language \((\S+)\)", r"même langue préférée (\1)"),
+    (r"different departments \((.+), (.+)\)", r"services différents (\1, \2)"),
+    (
+        r"every compatible mentor is at capacity: (\d+) compatible, "
+        r"all taken by mentees with fewer options",
+        r"tous les mentors compatibles sont complets : \1 compatible(s), pris par des "
+        r"mentoré(e)s qui avaient moins de choix",
+    ),
+    (r"no mentor available", "aucun mentor disponible"),
+    (r"no compatible mentor: (.+)", r"aucun mentor compatible : \1"),
+    (
+        r"no mentee left to pair with: (\d+) compatible, all better matched elsewhere",
+        r"plus de mentoré(e) disponible : \1 compatible(s), mieux appariés ailleurs",
+    ),
+    (r"no mentee left to pair with", "plus de mentoré(e) disponible"),
+    (r"no compatible mentee: (.+)", r"aucun(e) mentoré(e) compatible : \1"),
+)
+CONSTRAINT_NAMES_FR = {
+    "banned (": "exclusion (",
+    "grade (": "niveau hiérarchique (",
+    "reporting line (": "ligne hiérarchique (",
+    "language (": "langue (",
+}
+
 # What a matching change answers (its acknowledgement), for French readers.
 _NEXT_STEPS_FR: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), wording)

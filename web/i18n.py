@@ -541,6 +541,10 @@ _REFUSALS_FR: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )
 
+_MATCHING_WORDS_FR = tuple(
+    (re.compile(pattern), wording) for pattern, wording in dashboard_messages.MATCHING_WORDS_FR
+)
+
 # Acknowledgements whose `next_step` carries a value: "session 3 on 2027-03-14".
 _SESSION_MOVED = re.compile(r"session (\d+) on (\d{4}-\d{2}-\d{2})")
 _PAUSED_UNTIL = re.compile(r"paused until (\d{4}-\d{2}-\d{2})")
@@ -582,6 +586,19 @@ class Translator:
                 if match:
                     return match.expand(wording)
         return message
+
+    def matching_words(self, text: str) -> str:
+        """The matcher's explanation of a pair or of someone left out, in the reader's language."""
+        if self.locale != "fr":
+            return text
+        for pattern, wording in _MATCHING_WORDS_FR:
+            match = pattern.fullmatch(text.strip())
+            if match:
+                text = match.expand(wording)
+                break
+        for english, french in dashboard_messages.CONSTRAINT_NAMES_FR.items():
+            text = text.replace(english, french)
+        return text
 
     def next_step(self, next_step: str) -> str:
         """What an update's acknowledgement says happens next, as a sentence for the reader."""
