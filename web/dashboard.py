@@ -196,7 +196,7 @@ def add_dashboard(
             p=row,
             pairs=pairs,
             at_risk=[r for r in pairs if r["at_risk"]],
-            overdue=await q.overdue_tasks(pool, programme_id, now()),
+            overdue=await q.open_tasks(pool, programme_id, due_before=now()),
             task_counts=await q.task_counts(pool, programme_id, now()),
             surveys=await q.survey_summary(pool, programme_id),
             concerns=await q.concerns(pool, programme_id),
@@ -223,7 +223,7 @@ def add_dashboard(
             pair=row,
             names=await q.names(pool, programme_id),
             sessions=await q.sessions(pool, programme_id, pair_id),
-            open_tasks=await q.open_tasks_of(pool, programme_id, pair_id),
+            open_tasks=await q.open_tasks(pool, programme_id, pair_id=pair_id),
             timeline=await EventStore(pool).read_stream(pair_stream(programme_id, pair_id)),
             notice=request.query_params.get("notice", ""),
             temporal_link=(
