@@ -14,9 +14,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import formatdate, parseaddr
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -28,6 +26,7 @@ import structlog
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
 
+from activities.mime import Attachment, compose
 from domain.calendar import Attendee, CalendarMethod, SessionSeries, series_ics, slots
 from domain.dates import format_date
 from domain.tasks import Notification, TaskKind
@@ -349,13 +348,24 @@ class Mailer:
             others = () if partner is None else (Attendee(partner.email, partner.name),)
             invite = self._invitation(n.context["calendar"], recipient, others, context)
             attachments = (*attachments, invite)
-        message = self._message(n, recipient, subject, text, html, attachments)
+        composed = compose(
+            sender=self._settings.mail_from,
+            to_name=recipient.name or "",
+            to_address=recipient.email,
+            subject=subject,
+            text=text,
+            html=html,
+            message_id=f"<{n.notification_id}@tandem>",
+            extra_headers=[("X-Tandem-Template", n.template)]
+            + ([("X-Tandem-Task", str(n.task_id))] if n.task_id is not None else []),
+            attachments=[Attachment(*a) for a in attachments],
+        )
         sender = parseaddr(self._settings.mail_from)[1]  # "Name <a@b>" -> "a@b"
         if smtp is not None:
-            await smtp.send_message(message, sender=sender, recipients=[recipient.email])
+            await smtp.sendmail(sender, [recipient.email], composed.data)
         else:
             await aiosmtplib.send(
-                message,
+                composed.data,
                 sender=sender,
                 recipients=[recipient.email],
                 hostname=self._smtp.hostname,
@@ -370,7 +380,7 @@ class Mailer:
             n.programme_id,
             n.participant_id,
             n.template,
-            str(message["Message-ID"]),
+            composed.message_id,
         )
         bound.info("mail.sent", participant_id=n.participant_id, locale=recipient.locale)
         return True
@@ -436,39 +446,6 @@ class Mailer:
             stamp=datetime.now(UTC),
         )
         return ("invitation.ics", f"text/calendar; method={method.value}", series_ics(series))
-
-    def _message(
-        self,
-        n: Notification,
-        recipient: _Recipient,
-        subject: str,
-        text: str,
-        html: str,
-        attachments: Sequence[tuple[str, str, bytes]],
-    ) -> EmailMessage:
-        message = EmailMessage()
-        message["From"] = self._settings.mail_from
-        # Address quotes a display name like `Doe, Jane <x>` rather than let it split the header.
-        message["To"] = Address(display_name=recipient.name or "", addr_spec=recipient.email)
-        message["Subject"] = subject
-        message["Date"] = formatdate(localtime=False, usegmt=True)
-        message["Message-ID"] = f"<{n.notification_id}@tandem>"
-        message["X-Tandem-Template"] = n.template
-        if n.task_id is not None:
-            message["X-Tandem-Task"] = str(n.task_id)
-        message.set_content(text)
-        message.add_alternative(html, subtype="html")
-        for filename, mime_type, content in attachments:
-            kind, *params = (part.strip() for part in mime_type.split(";"))
-            maintype, _, subtype = kind.partition("/")
-            message.add_attachment(
-                content, maintype=maintype, subtype=subtype or "octet-stream", filename=filename
-            )
-            *_, part = message.iter_attachments()
-            for param in params:  # e.g. `method=REQUEST`, which calendars read on text/calendar
-                name, _, value = param.partition("=")
-                part.set_param(name, value)
-        return message
 
 
 def _locale(value: object) -> str:
