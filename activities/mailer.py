@@ -10,6 +10,7 @@ still send twice; the Message-ID is derived from the notification id, so the cop
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
@@ -37,6 +38,9 @@ from store.sent_mail import SentMailLog
 from store.tasks import TaskRecord, TaskStore
 
 log = structlog.get_logger(__name__)
+
+_IDLE_SESSIONS = 8  # SMTP sessions kept open between steps
+_IDLE_SECONDS = 60.0
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 LOCALES = ("fr", "en")
@@ -275,24 +279,50 @@ class Mailer:
         self._tasks = TaskStore(pool)
         self._sent = SentMailLog(pool)
         self._programme_cache: dict[str, ProgrammeRecord] = {}
+        self._idle: list[tuple[float, aiosmtplib.SMTP]] = []
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[aiosmtplib.SMTP]:
-        """One SMTP session for several e-mails: a step's e-mails share one connection."""
-        client = aiosmtplib.SMTP(
-            hostname=self._smtp.hostname,
-            port=self._smtp.port,
-            use_tls=self._smtp.use_tls,
-            timeout=30,
-        )
-        await client.connect()
+        """An SMTP session for a step's e-mails, kept open afterwards for the next step.
+
+        Opening a session costs a TCP connection, a greeting, EHLO (and login) for each step;
+        a programme's steps come in bursts. A session that failed is closed, not reused.
+        """
+        client = self._idle_session()
+        if client is None:
+            client = aiosmtplib.SMTP(
+                hostname=self._smtp.hostname,
+                port=self._smtp.port,
+                use_tls=self._smtp.use_tls,
+                timeout=30,
+            )
+            await client.connect()
+            try:
+                if self._smtp.username:
+                    await client.login(self._smtp.username, self._smtp.password or "")
+            except BaseException:
+                client.close()
+                raise
+        reusable = False
         try:
-            if self._smtp.username:
-                await client.login(self._smtp.username, self._smtp.password or "")
             yield client
+            reusable = True
         finally:
-            with suppress(aiosmtplib.SMTPException, OSError):
-                await client.quit()
+            if reusable and client.is_connected and len(self._idle) < _IDLE_SESSIONS:
+                self._idle.append((time.monotonic(), client))
+            else:
+                with suppress(aiosmtplib.SMTPException, OSError):
+                    await client.quit()
+
+    def _idle_session(self) -> aiosmtplib.SMTP | None:
+        # Servers drop idle sessions (RFC 5321 suggests after 5 minutes): older ones are not
+        # tried, so a send rarely meets a session closed under it (a retry would redo it).
+        while self._idle:
+            since, client = self._idle.pop()
+            if client.is_connected and time.monotonic() - since < _IDLE_SECONDS:
+                return client
+            client.close()
+        return None
 
     async def deliver(
         self,

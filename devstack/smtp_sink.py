@@ -50,9 +50,11 @@ class _Handler:
     count: int = 0
     received: list[ReceivedMail] = field(default_factory=list)
     arrived: asyncio.Event | None = None
+    peers: set[object] = field(default_factory=set)
 
     async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
         self.count += 1
+        self.peers.add(session.peer)  # one client port per SMTP session
         raw = envelope.original_content or envelope.content or b""
         if isinstance(raw, str):
             raw = raw.encode()
@@ -95,6 +97,11 @@ class SmtpSink:
     @property
     def received_count(self) -> int:
         return self._handler.count
+
+    @property
+    def sessions(self) -> int:
+        """How many SMTP sessions delivered at least one message."""
+        return len(self._handler.peers)
 
     def clear(self) -> None:
         self._handler.received.clear()

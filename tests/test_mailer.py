@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -104,15 +105,19 @@ def _links(body: str) -> list[str]:
     return LINK.findall(body)
 
 
-@pytest.fixture
-def mailer(pool: asyncpg.Pool, smtp_sink: SmtpSink) -> Mailer:
+def _mailer(pool: asyncpg.Pool, smtp_url: str) -> Mailer:
     settings = MailSettings(
-        smtp_url=smtp_sink.url,
+        smtp_url=smtp_url,
         mail_from="Tandem <tandem@example.org>",
         public_base_url=BASE_URL + "/",  # a trailing slash must not double up in links
         secret=SECRET,
     )
     return Mailer(pool, settings)
+
+
+@pytest.fixture
+def mailer(pool: asyncpg.Pool, smtp_sink: SmtpSink) -> Mailer:
+    return _mailer(pool, smtp_sink.url)
 
 
 # -- delivery --------------------------------------------------------------------------------
@@ -186,6 +191,31 @@ async def test_the_same_notification_twice_sends_one_email(
     assert len(smtp_sink.messages) == 1
     assert await SentMailLog(pool).was_sent(n.notification_id)
     assert await SentMailLog(pool).count(PROGRAMME) == 1
+
+
+async def test_steps_share_one_smtp_session_and_a_dropped_one_is_replaced(
+    pool: asyncpg.Pool,
+) -> None:
+    await _seed(pool)
+    first = SmtpSink().start()
+    mailer = _mailer(pool, first.url)
+    task = await _open_task(pool, ALICE.id)
+
+    def notification() -> Notification:
+        return _notification(ALICE.id, task_id=task.task_id, due_date="2027-01-11")
+
+    for _ in range(3):  # three steps, one e-mail each
+        async with mailer.connection() as smtp:
+            assert await mailer.deliver(notification(), smtp=smtp)
+    assert (first.received_count, first.sessions) == (3, 1)
+
+    # The server goes away (a restart); the same address answers again.
+    first.stop()
+    with SmtpSink(port=first.port) as restarted:
+        await asyncio.sleep(0.2)  # the closed connection reaches the client
+        async with mailer.connection() as smtp:
+            assert await mailer.deliver(notification(), smtp=smtp)
+        assert (restarted.received_count, restarted.sessions) == (1, 1)
 
 
 async def test_a_coordinator_notification_goes_to_the_coordinator_in_the_programme_locale(
