@@ -19,7 +19,7 @@ from domain.matching import (
 )
 from domain.programme import ParticipantRef, Role
 from store.events import EventStore
-from workflows.programme import MatchingRequest
+from workflows.contracts.programme import MatchingRequest
 
 NO_ANSWER = "did not answer the self-assessment in time"
 

@@ -17,7 +17,8 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from domain.programme import ProgrammeSpec
 from store.participants import ParticipantStore
 from store.programmes import ProgrammeStore
-from workflows.programme import ProgrammeInput, ProgrammeWorkflow
+from workflows.contracts.programme import ProgrammeInput
+from workflows.programme import ProgrammeWorkflow
 from workflows.shared import PHASE, PROGRAMME_ID, programme_workflow_id
 
 

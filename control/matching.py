@@ -18,7 +18,8 @@ from control.cli import Refused
 from control.connect import connected
 from domain.answers import Acknowledgement, CoordinatorCommand, PairCommand, SwapCommand
 from store.participants import ParticipantRecord, ParticipantStore
-from workflows.programme import MatchingView, ProgrammeWorkflow
+from workflows.contracts.programme import MatchingView
+from workflows.programme import ProgrammeWorkflow
 from workflows.shared import programme_workflow_id
 
 

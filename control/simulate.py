@@ -31,7 +31,8 @@ from store.db import create_pool, migrate
 from store.events import EventStore
 from store.sent_mail import SentMailLog
 from worker import build_worker
-from workflows.programme import ProgrammeSummary, ProgrammeWorkflow
+from workflows.contracts.programme import ProgrammeSummary
+from workflows.programme import ProgrammeWorkflow
 from workflows.shared import assessment_workflow_id, pair_workflow_id, programme_workflow_id
 
 

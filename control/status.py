@@ -6,8 +6,10 @@ from pydantic import BaseModel
 from temporalio.service import RPCError, RPCStatusCode
 
 from control.connect import connected
-from workflows.pair import PairStatus, PairWorkflow
-from workflows.programme import ProgrammeSummary, ProgrammeWorkflow
+from workflows.contracts.pair import PairStatus
+from workflows.contracts.programme import ProgrammeSummary
+from workflows.pair import PairWorkflow
+from workflows.programme import ProgrammeWorkflow
 from workflows.shared import pair_workflow_id, programme_workflow_id
 
 

@@ -41,8 +41,10 @@ from domain.tasks import TaskKind
 from store.events import EventStore
 from store.tasks import TaskRecord, TaskStore
 from worker import build_worker
-from workflows.pair import PairStatus, PairWorkflow
-from workflows.programme import ProgrammePhase, ProgrammeSummary, ProgrammeWorkflow
+from workflows.contracts.pair import PairStatus
+from workflows.contracts.programme import ProgrammePhase, ProgrammeSummary
+from workflows.pair import PairWorkflow
+from workflows.programme import ProgrammeWorkflow
 from workflows.shared import assessment_workflow_id, pair_workflow_id
 
 DAY = timedelta(days=1)

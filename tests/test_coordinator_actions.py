@@ -17,7 +17,7 @@ from domain.programme import Role
 from domain.tasks import TaskKind, TaskStatus
 from tests.calendar_helpers import events, invitation
 from tests.lifecycle_helpers import DAY, Run, Stack, eventually, small_cohort
-from workflows.pair import PairOutcome, PairPhase
+from workflows.contracts.pair import PairOutcome, PairPhase
 from workflows.programme import ProgrammeWorkflow
 
 

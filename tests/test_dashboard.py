@@ -23,7 +23,8 @@ from web.app import create_app
 from web.coordinator_auth import check_password, hash_password, new_session, valid_session
 from web.dashboard import DashboardSettings
 from web.i18n import LOCALES, Translator
-from workflows.programme import ProgrammePhase, ProgrammeWorkflow
+from workflows.contracts.programme import ProgrammePhase
+from workflows.programme import ProgrammeWorkflow
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = b"dashboard-tests"

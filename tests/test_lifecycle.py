@@ -22,7 +22,7 @@ from tests.lifecycle_helpers import (
     Stack,
     small_cohort,
 )
-from workflows.programme import ProgrammePhase
+from workflows.contracts.programme import ProgrammePhase
 from workflows.shared import assessment_workflow_id
 
 COORDINATOR = "coordination@example.com"

@@ -19,7 +19,8 @@ from tests.lifecycle_helpers import (
     Stack,
     small_cohort,
 )
-from workflows.programme import MatchingView, ProgrammePhase, ProgrammeWorkflow
+from workflows.contracts.programme import MatchingView, ProgrammePhase
+from workflows.programme import ProgrammeWorkflow
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -60,8 +60,9 @@ from tests.lifecycle_helpers import (
     running_stack,
     small_cohort,
 )
-from workflows.pair import PairOutcome, PairPhase
-from workflows.programme import ProgrammePhase, ProgrammeWorkflow
+from workflows.contracts.pair import PairOutcome, PairPhase
+from workflows.contracts.programme import ProgrammePhase
+from workflows.programme import ProgrammeWorkflow
 
 COORDINATOR = "coordination@example.com"
 _WORKFLOW_TASK_EVENTS = {

@@ -21,7 +21,7 @@ from tests.lifecycle_helpers import (
     eventually,
     small_cohort,
 )
-from workflows.programme import ProgrammePhase
+from workflows.contracts.programme import ProgrammePhase
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,7 +15,7 @@ from domain.simulation import Knobs
 from store.events import EventStore
 from store.projections import Projector, dump
 from tests.lifecycle_helpers import DAY, Stack, eventually, small_cohort
-from workflows.programme import ProgrammePhase
+from workflows.contracts.programme import ProgrammePhase
 
 
 class _ProjectingClock:

@@ -18,7 +18,7 @@ from domain.simulation import Knobs
 from store.events import EventStore
 from tests.lifecycle_helpers import DAY, SkippingClock, Stack, small_cohort
 from web.report import render_html, safe_cell, write_csv
-from workflows.programme import ProgrammePhase
+from workflows.contracts.programme import ProgrammePhase
 
 ROOT = Path(__file__).resolve().parent.parent
 

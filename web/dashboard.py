@@ -42,7 +42,8 @@ from web.errors import message_page
 from web.i18n import DEFAULT_LOCALE, LOCALES, Translator
 from web.rendering import PAGE_HEADERS, render_page
 from web.report import render_html
-from workflows.programme import MatchingView, ProgrammeWorkflow
+from workflows.contracts.programme import MatchingView
+from workflows.programme import ProgrammeWorkflow
 from workflows.shared import pair_workflow_id, programme_workflow_id
 
 log = structlog.get_logger(__name__)

@@ -2,40 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.answers import Acknowledgement, SelfAssessment
     from domain.events import EventType, participant_stream
-    from domain.programme import Durations, Role
+    from domain.programme import Role
     from domain.tasks import TaskKind, TaskStatus
+    from workflows.contracts.assessment import AssessmentInput, AssessmentResult
 
 from workflows.shared import Journal, days, iso_date, programme_workflow_id, wait_until
 
 SUBMIT = "submit_self_assessment"
-
-
-class AssessmentInput(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    programme_id: str
-    participant_id: str
-    role: Role
-    skills: tuple[str, ...]
-    durations: Durations
-    day_seconds: int
-    concern_task_id: UUID
-    concern_due_at: datetime
-
-
-class AssessmentResult(BaseModel):
-    participant_id: str
-    responded: bool
 
 
 @workflow.defn

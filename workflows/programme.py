@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
-from enum import StrEnum
-from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
 from temporalio import workflow
 from temporalio.common import (
     RetryPolicy,
@@ -35,10 +32,21 @@ with workflow.unsafe.imports_passed_through():
     from domain.events import EventType, participant_stream, programme_stream
     from domain.launches import LaunchBatch, LaunchResult, WorkflowLaunch
     from domain.matching import MatchingProposal
-    from domain.programme import ProgrammePlan, Role
+    from domain.programme import Role
+    from workflows.contracts.assessment import AssessmentInput
+    from workflows.contracts.pair import PairInput, PairOutcome, PairPhase
+    from workflows.contracts.programme import (
+        MatchingRequest,
+        MatchingView,
+        PairRecord,
+        ProgrammeInput,
+        ProgrammePhase,
+        ProgrammeState,
+        ProgrammeSummary,
+    )
 
-from workflows.assessment import AssessmentInput, AssessmentWorkflow
-from workflows.pair import PairInput, PairOutcome, PairPhase, PairWorkflow
+from workflows.assessment import AssessmentWorkflow
+from workflows.pair import PairWorkflow
 from workflows.shared import (
     PAIR_ID,
     PHASE,
@@ -65,96 +73,6 @@ MATCHING_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=1), non_retryable_error_types=["MatchingConflict"]
 )
 START_BATCH = 50
-
-
-class ProgrammePhase(StrEnum):
-    LAUNCHING = "launching"
-    SELF_ASSESSMENT = "self_assessment"
-    MATCHING = "matching"
-    REVIEW = "matching_review"
-    RUNNING = "running"
-    COMPLETED = "completed"
-
-
-class MatchingRequest(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    plan: ProgrammePlan
-    banned: tuple[tuple[str, str], ...] = ()
-    forced: tuple[tuple[str, str], ...] = ()
-
-
-class MatchingView(BaseModel):
-    """The matching as the coordinator reviews it: the proposal and their decisions so far."""
-
-    programme_id: str
-    phase: ProgrammePhase
-    proposal: MatchingProposal | None
-    banned: list[tuple[str, str]]
-    forced: list[tuple[str, str]]
-    review_deadline: datetime | None
-    approved: bool
-    auto_approve: bool
-
-
-class PairRecord(BaseModel):
-    pair_id: str
-    mentor_id: str
-    mentee_id: str
-    phase: str = "starting"
-    started: bool = False
-    outcome: PairOutcome | None = None
-
-
-class ProgrammeState(BaseModel):
-    phase: ProgrammePhase = ProgrammePhase.LAUNCHING
-    enrolled: int = 0  # participants whose enrolment events are recorded
-    assessments_started: int = 0
-    assessment_deadline: datetime | None = None
-    concern_tasks: dict[str, UUID] = Field(default_factory=dict)
-    proposal: MatchingProposal | None = None
-    review_deadline: datetime | None = None
-    review_reminders: int = 0
-    approved: bool = False
-    pairs: dict[str, PairRecord] = Field(default_factory=dict)
-    pending_outcomes: list[PairOutcome] = Field(default_factory=list)
-    repairings: dict[str, int] = Field(default_factory=dict)
-    banned: list[tuple[str, str]] = Field(default_factory=list)
-    forced: list[tuple[str, str]] = Field(default_factory=list)
-    unmatched: list[str] = Field(default_factory=list)
-    handled_commands: list[str] = Field(default_factory=list)
-    concerns: int = 0
-    runs: int = 1
-    max_history_length: int = 0
-
-
-class ProgrammeInput(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    plan: ProgrammePlan
-    state: ProgrammeState | None = None
-
-
-class ProgrammeSummary(BaseModel):
-    programme_id: str
-    phase: ProgrammePhase
-    participants: int
-    responded: int | None
-    pairs_formed: int
-    pairs_active: int
-    pairs_completed: int
-    pairs_ended_early: int
-    pairs_dissolved: int
-    repairings: int
-    unmatched: int
-    concerns: int
-    sessions_planned: int
-    sessions_held: int
-    next_deadline: datetime | None
-    waiting_for: str
-    pairs: list[PairRecord]
-    runs: int
-    max_history_length: int
 
 
 @workflow.defn

@@ -1,0 +1,28 @@
+"""What the self-assessment workflow takes and returns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.programme import Durations, Role
+
+
+class AssessmentInput(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    programme_id: str
+    participant_id: str
+    role: Role
+    skills: tuple[str, ...]
+    durations: Durations
+    day_seconds: int
+    concern_task_id: UUID
+    concern_due_at: datetime
+
+
+class AssessmentResult(BaseModel):
+    participant_id: str
+    responded: bool
