@@ -74,9 +74,10 @@ def build_worker(
         client,
         task_queue=task_queue,
         workflows=list(WORKFLOWS) if role != "activities" else [],
-        activities=[steps.record_step, matching.run_matching, start_workflows]
-        if role != "workflows"
-        else [],
+        # Every worker has the activities: a workflow's steps run as local activities, in the
+        # worker running its workflow task; a "workflows" worker takes no others.
+        activities=[steps.record_step, matching.run_matching, start_workflows],
+        no_remote_activities=role == "workflows",
         max_concurrent_activities=32,
         # Activations share one interpreter: a hundred at once (the default) made each slower,
         # and under a cohort's burst of answers a task could outlive its 10 s timeout.

@@ -10,6 +10,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -30,7 +31,6 @@ from domain.simulation import Knobs
 from store.db import create_pool, migrate
 from store.events import EventStore
 from store.sent_mail import SentMailLog
-from worker import build_worker
 from workflows.contracts.programme import ProgrammeSummary
 from workflows.programme import ProgrammeWorkflow
 from workflows.shared import assessment_workflow_id, pair_workflow_id, programme_workflow_id
@@ -59,6 +59,8 @@ class SimulationReport(BaseModel):
 
 
 SKIP_DEADLINE = timedelta(minutes=10)
+# The SDK runs a worker's workflow tasks and activities on one event loop: one process, one core.
+WORKER_PROCESSES = 2
 
 
 class _SkippingClock:
@@ -117,49 +119,53 @@ async def simulate(
                 secret=b"simulation",
             )
             queue = f"simulation-{uuid.uuid4().hex[:8]}"
-            activities = WorkerProcess(
-                temporal_address=env.client.service_client.config.target_host,
-                database_url=pg.get_uri(),
-                smtp_url=sink.url,
-                task_queue=queue,
-                secret=mail.secret.decode(),
-                public_base_url=mail.public_base_url,
-                role="activities",
-            )
-            with activities:
-                async with build_worker(env.client, pool, mail, queue, role="workflows"):
-                    launch = await launch_programme(env.client, pool, spec, queue)
-                    handle = env.client.get_workflow_handle_for(
-                        ProgrammeWorkflow.run, launch.workflow_id
+            workers = [
+                WorkerProcess(
+                    temporal_address=env.client.service_client.config.target_host,
+                    database_url=pg.get_uri(),
+                    smtp_url=sink.url,
+                    task_queue=queue,
+                    secret=mail.secret.decode(),
+                    public_base_url=mail.public_base_url,
+                    role="all",
+                )
+                for _ in range(WORKER_PROCESSES)
+            ]
+            with ExitStack() as running:
+                for worker in workers:
+                    running.enter_context(worker)
+                launch = await launch_programme(env.client, pool, spec, queue)
+                handle = env.client.get_workflow_handle_for(
+                    ProgrammeWorkflow.run, launch.workflow_id
+                )
+                begin = await env.get_current_time()
+                cohort = SimulatedCohort(env.client, pool, spec, seed, knobs, 86_400)
+
+                async def finished() -> bool:
+                    return await programme_finished(handle)
+
+                try:
+                    await run_until(
+                        cohort,
+                        _SkippingClock(env),
+                        finished,
+                        timedelta(days=1),
+                        on_step=lambda now: on_day((now - begin).days),
                     )
-                    begin = await env.get_current_time()
-                    cohort = SimulatedCohort(env.client, pool, spec, seed, knobs, 86_400)
-
-                    async def finished() -> bool:
-                        return await programme_finished(handle)
-
-                    try:
-                        await run_until(
-                            cohort,
-                            _SkippingClock(env),
-                            finished,
-                            timedelta(days=1),
-                            on_step=lambda now: on_day((now - begin).days),
-                        )
-                    except RPCError as error:
-                        ids = [launch.workflow_id]
-                        ids += [assessment_workflow_id(spec.id, p.id) for p in spec.participants]
-                        ids += [
-                            pair_workflow_id(spec.id, f"{n:04d}")
-                            for n in range(1, len(spec.participants))
-                        ]
-                        stalled = await stalled_workflows(env, ids)
-                        raise RuntimeError(
-                            f"the simulation stalled ({error}); still busy: " + "; ".join(stalled)
-                        ) from error
-                    summary = await handle.result()
-                    days = (await env.get_current_time() - begin).days
-                    histories = await _largest_history(env, spec, summary, keep_histories)
+                except RPCError as error:
+                    ids = [launch.workflow_id]
+                    ids += [assessment_workflow_id(spec.id, p.id) for p in spec.participants]
+                    ids += [
+                        pair_workflow_id(spec.id, f"{n:04d}")
+                        for n in range(1, len(spec.participants))
+                    ]
+                    stalled = await stalled_workflows(env, ids)
+                    raise RuntimeError(
+                        f"the simulation stalled ({error}); still busy: " + "; ".join(stalled)
+                    ) from error
+                summary = await handle.result()
+                days = (await env.get_current_time() - begin).days
+                histories = await _largest_history(env, spec, summary, keep_histories)
             return SimulationReport(
                 programme_id=spec.id,
                 seed=seed,
