@@ -65,7 +65,7 @@ def main() -> None:
     section = (
         f"## `tandem simulate` — whole programmes (seed {args.seed}, {machine})\n\n"
         "Time-skipping Temporal test server, embedded PostgreSQL, an SMTP peer in its own "
-        "process and the worker, all on this machine (2 cores). Default behaviour knobs "
+        "process and two worker processes, all on this machine (2 cores). Default behaviour knobs "
         "(no-shows 6 %, no-go 5 %, silent 3 %, late 10 %, drop-outs 2 %).\n\n" + body + "\n"
     )
     replace_section(args.write, "simulate", section)
