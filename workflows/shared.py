@@ -40,6 +40,13 @@ LOCAL_STEPS = "local-steps"
 LOCAL_STEP_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=10)
 )
+# Patch: a timer whose last wait ended early is cancelled, when its deadline is far enough ahead.
+# Left running, it woke its workflow for nothing: a workflow task in four of each session's.
+CANCEL_EARLY_TIMERS = "cancel-early-timers"
+# While a workflow task is open the time-skipping test server does not skip time, so a deadline
+# this far ahead cannot come due meanwhile: the cancellation never meets the server's fired-timer
+# race (sdk-java#3088), which strands the run.
+CANCEL_MARGIN = timedelta(hours=1)
 
 
 def programme_workflow_id(programme_id: str) -> str:
@@ -73,6 +80,7 @@ class Journal:
     def __init__(self, programme_id: str) -> None:
         self.programme_id = programme_id
         self._timers: dict[datetime, asyncio.Task[None]] = {}
+        self._waits: dict[datetime, int] = {}
         # What the workflow waits for now, for queries and the Temporal UI's current details.
         self.waiting_for = "starting"
         self.next_deadline: datetime | None = None
@@ -82,18 +90,29 @@ class Journal:
         self._mail: list[Notification] = []
 
     def timer(self, deadline: datetime, what: str) -> asyncio.Task[None]:
-        """One durable timer per deadline, shared by every wait on it and never cancelled.
-
-        Never cancelled because the time-skipping test server strands a run whose workflow task
-        cancels a timer that fired meanwhile (sdk-java#3088); a timer that fires after its wait
-        ended only costs one wake-up.
-        """
+        """One durable timer per deadline, shared by every wait on it (see `wait_until`)."""
         timer = self._timers.get(deadline)
         if timer is None:
             delay = max(deadline - workflow.now(), timedelta(milliseconds=1))
             timer = asyncio.ensure_future(workflow.sleep(delay, summary=what))
             self._timers[deadline] = timer
         return timer
+
+    def waiting(self, deadline: datetime, delta: int) -> None:
+        """Count the waits on `deadline`; when the last one ends early, cancel its timer."""
+        self._waits[deadline] = remaining = self._waits.get(deadline, 0) + delta
+        if remaining:
+            return
+        del self._waits[deadline]
+        timer = self._timers.get(deadline)
+        if (
+            timer is not None
+            and not timer.done()
+            and deadline - workflow.now() > CANCEL_MARGIN
+            and workflow.patched(CANCEL_EARLY_TIMERS)
+        ):
+            del self._timers[deadline]
+            timer.cancel()
 
     def deadline_passed(self, deadline: datetime) -> bool:
         timer = self._timers.get(deadline)
@@ -217,6 +236,20 @@ async def wait_until(
     Returns whether `done()` held. `also()` ends the wait early without being "done" (a pause, an
     early end, a continue-as-new point) so the caller can react.
     """
+    # Counted outside any `finally`: a workflow evicted from the cache must not issue commands.
+    journal.waiting(deadline, +1)
+    held = await _wait(deadline, done, journal, what, also)
+    journal.waiting(deadline, -1)
+    return held
+
+
+async def _wait(
+    deadline: datetime,
+    done: Callable[[], bool],
+    journal: Journal,
+    what: str,
+    also: Callable[[], bool],
+) -> bool:
     while True:
         if journal.pending:
             await journal.flush(f"record: {what}")
