@@ -21,6 +21,7 @@ from store.participants import ParticipantRecord, ParticipantStore
 from workflows.contracts.programme import MatchingView
 from workflows.programme import ProgrammeWorkflow
 from workflows.shared import programme_workflow_id
+from workflows.updates import execute_update
 
 
 class Review(BaseModel):
@@ -68,8 +69,8 @@ async def send(
         command = build(_resolver(programme_id, people))
         handle = client.get_workflow_handle(programme_workflow_id(programme_id))
         try:
-            ack: Acknowledgement = await handle.execute_update(
-                update, command, id=command.command_id, result_type=Acknowledgement
+            ack: Acknowledgement = await execute_update(
+                handle, update, command, id=command.command_id, result_type=Acknowledgement
             )
         except WorkflowUpdateFailedError as error:
             cause = error.cause

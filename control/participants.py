@@ -23,6 +23,7 @@ from domain.answers import ANSWER_MODELS, Acknowledgement
 from domain.programme import ProgrammeSpec
 from domain.simulation import Decision, Knobs, decide
 from store.tasks import TaskRecord, TaskStore
+from workflows.updates import execute_update
 
 log = structlog.get_logger(__name__)
 
@@ -108,8 +109,8 @@ class SimulatedCohort:
         )
         handle = self.client.get_workflow_handle(task.workflow_id)
         try:
-            await handle.execute_update(
-                task.update_name, payload, id=str(task.task_id), result_type=Acknowledgement
+            await execute_update(
+                handle, task.update_name, payload, id=str(task.task_id), result_type=Acknowledgement
             )
             self.stats.answered += 1
         except (WorkflowUpdateFailedError, RPCError) as error:

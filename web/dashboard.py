@@ -45,6 +45,7 @@ from web.report import render_html
 from workflows.contracts.programme import MatchingView
 from workflows.programme import ProgrammeWorkflow
 from workflows.shared import pair_workflow_id, programme_workflow_id
+from workflows.updates import execute_update
 
 log = structlog.get_logger(__name__)
 
@@ -254,8 +255,8 @@ def add_dashboard(
                 command_id=f"dashboard-{action}-{uuid.uuid4()}", reason=reason
             )
             try:
-                await handle.execute_update(
-                    update, command, id=command.command_id, result_type=Acknowledgement
+                await execute_update(
+                    handle, update, command, id=command.command_id, result_type=Acknowledgement
                 )
                 notice = t(done)
             except WorkflowUpdateFailedError as error:
@@ -291,8 +292,8 @@ def add_dashboard(
             )
             handle = client.get_workflow_handle(task.workflow_id)
             try:
-                await handle.execute_update(
-                    "nudge", command, id=command.command_id, result_type=Acknowledgement
+                await execute_update(
+                    handle, "nudge", command, id=command.command_id, result_type=Acknowledgement
                 )
                 name = (await q.names(pool, programme_id)).get(task.participant_id, "?")
                 notice = t("dash.done.nudge", name=name)
@@ -334,7 +335,8 @@ def add_dashboard(
         else:
             handle = client.get_workflow_handle(programme_workflow_id(programme_id))
             try:
-                ack = await handle.execute_update(
+                ack = await execute_update(
+                    handle,
                     _MATCHING_UPDATES[action],
                     command,
                     id=command.command_id,

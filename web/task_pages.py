@@ -38,6 +38,7 @@ from web.i18n import LOCALES, Translator, choose_locale
 from web.links import LinkProblem, LinkResolver, OpenedLink, RefusedLink
 from web.rendering import render_page
 from web.task_context import load_task_context, skill_labels
+from workflows.updates import execute_update
 
 log = structlog.get_logger("web")
 
@@ -127,7 +128,8 @@ class TaskPages:
 
         handle = self._client.get_workflow_handle(task.workflow_id)
         try:
-            ack = await handle.execute_update(
+            ack = await execute_update(
+                handle,
                 submission.update_name,
                 submission.answer,
                 id=submission.update_id,
