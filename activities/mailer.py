@@ -327,12 +327,12 @@ class Mailer:
     async def deliver(
         self,
         n: Notification,
-        attachments: Sequence[tuple[str, str, bytes]] = (),
+        attachments: Sequence[Attachment] = (),
         smtp: aiosmtplib.SMTP | None = None,
     ) -> bool:
         """Send `n` once; False when it was already sent or has nobody to go to.
 
-        `attachments` are (filename, mime type, content), e.g. a calendar invite.
+        `attachments` go with it, e.g. a calendar invite.
         """
         bound = log.bind(notification_id=str(n.notification_id), template=n.template)
         if n.template not in TEMPLATES:
@@ -388,7 +388,7 @@ class Mailer:
             message_id=f"<{n.notification_id}@tandem>",
             extra_headers=[("X-Tandem-Template", n.template)]
             + ([("X-Tandem-Task", str(n.task_id))] if n.task_id is not None else []),
-            attachments=[Attachment(*a) for a in attachments],
+            attachments=attachments,
         )
         sender = parseaddr(self._settings.mail_from)[1]  # "Name <a@b>" -> "a@b"
         if smtp is not None:
@@ -457,7 +457,7 @@ class Mailer:
         recipient: _Recipient,
         others: tuple[Attendee, ...],
         context: Mapping[str, Any],
-    ) -> tuple[str, str, bytes]:
+    ) -> Attachment:
         """The pair's sessions as an ICS attachment (see `domain.calendar`)."""
         method = CalendarMethod(calendar["method"])
         locale = recipient.locale
@@ -475,7 +475,8 @@ class Mailer:
             sessions=slots([tuple(s) for s in calendar["sessions"]]),
             stamp=datetime.now(UTC),
         )
-        return ("invitation.ics", f"text/calendar; method={method.value}", series_ics(series))
+        mime_type = f"text/calendar; method={method.value}"
+        return Attachment("invitation.ics", mime_type, series_ics(series))
 
 
 def _locale(value: object) -> str:

@@ -22,6 +22,7 @@ from activities.mailer import (
     _parse_smtp_url,
     render,
 )
+from activities.mime import Attachment
 from devstack.smtp_sink import SmtpSink
 from domain.dates import format_date
 from domain.programme import Locale, Participant, ProgrammeSpec, Role, Skill
@@ -323,7 +324,8 @@ async def test_attachments_travel_with_the_message(
         session_date="2027-03-01T14:00:00+01:00",
     )
 
-    assert await mailer.deliver(n, attachments=[("seance-3.ics", "text/calendar", invite)])
+    ics = Attachment("seance-3.ics", "text/calendar", invite)
+    assert await mailer.deliver(n, attachments=[ics])
 
     [mail] = smtp_sink.messages
     [part] = list(mail.message.iter_attachments())

@@ -33,13 +33,16 @@ def aborted_by_workflow_task(error: BaseException) -> bool:
 async def execute_update(
     handle: WorkflowHandle[Any, Any], update: str, arg: Any, *, id: str, result_type: type[T]
 ) -> T:
-    for attempt in range(1, ATTEMPTS + 1):
+    async def send() -> T:
+        result: T = await handle.execute_update(update, arg, id=id, result_type=result_type)
+        return result
+
+    for attempt in range(1, ATTEMPTS):
         try:
-            result: T = await handle.execute_update(update, arg, id=id, result_type=result_type)
-            return result
+            return await send()
         except RPCError as error:
-            if attempt == ATTEMPTS or not aborted_by_workflow_task(error):
+            if not aborted_by_workflow_task(error):
                 raise
             log.info("update.sent_again", update=update, workflow_id=handle.id, attempt=attempt)
             await asyncio.sleep(0.2 * 2 ** (attempt - 1))
-    raise AssertionError("unreachable")
+    return await send()
