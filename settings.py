@@ -36,8 +36,8 @@ class Settings(BaseSettings):
     home: Path = Path(".tandem")
     log_format: str = "console"  # console | json
     log_level: str = "INFO"
-    # The coordinator dashboard's password, as `tandem coordinator hash-password` prints it;
-    # unset, the dashboard is off.
+    # The bootstrap admin's password (account `admin`), as `tandem coordinator hash-password`
+    # prints it; named accounts are made with `tandem coordinator add`.
     coordinator_password_hash: SecretStr | None = None
     temporal_ui_url: str = "http://127.0.0.1:8233"
     # A worker answers /healthz and /readyz on this port when set (containers set 8081).
@@ -51,8 +51,10 @@ class Settings(BaseSettings):
     @field_validator("coordinator_password_hash")
     @classmethod
     def _a_hash_not_a_password(cls, value: SecretStr | None) -> SecretStr | None:
-        from web.coordinator_auth import is_password_hash
+        from web.passwords import is_password_hash
 
+        if value is not None and not value.get_secret_value().strip():
+            return None  # Compose passes an unset variable as ""
         if value is not None and not is_password_hash(value.get_secret_value()):
             raise ValueError(
                 "must be a password hash made by `tandem coordinator hash-password`, "

@@ -21,6 +21,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from control.cli import JsonOpt, err, out, run
+from control.coordinator_cli import audit, coordinator_app
 from control.matching_cli import IdOpt, match, matching_app
 from control.participant_cli import participant_app
 from control.projections_cli import projections_app
@@ -199,29 +200,8 @@ def simulate(
     out.print(table)
 
 
-coordinator_app = typer.Typer(help="The coordinator dashboard's access.", no_args_is_help=True)
 app.add_typer(coordinator_app, name="coordinator")
-
-
-@coordinator_app.command("hash-password")
-def hash_password() -> None:
-    """Read a password (typed, or piped on stdin) and print the hash to set as
-    TANDEM_COORDINATOR_PASSWORD_HASH; the password itself is never stored."""
-    import getpass
-
-    from web.coordinator_auth import hash_password as make_hash
-
-    if sys.stdin.isatty():
-        password = getpass.getpass("Coordinator password: ")
-        if getpass.getpass("Again: ") != password:
-            err.print("[red]The two passwords differ; nothing was printed.[/red]")
-            raise typer.Exit(1)
-    else:
-        password = sys.stdin.readline().rstrip("\n")
-    if len(password) < 12:
-        err.print("[red]Use at least 12 characters.[/red]")
-        raise typer.Exit(1)
-    print(make_hash(password))
+app.command("audit")(audit)
 
 
 @app.command()

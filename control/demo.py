@@ -27,8 +27,8 @@ from settings import get_settings
 from store.db import create_pool, migrate
 from store.projections import Projector
 from web.app import create_app
-from web.coordinator_auth import hash_password
 from web.dashboard import DashboardSettings
+from web.passwords import hash_password
 from web.server import http_server
 from worker import build_worker, mail_settings
 from workflows.programme import ProgrammeWorkflow
@@ -101,7 +101,7 @@ async def run_demo(
             ui = f"http://127.0.0.1:{ports.ui}/namespaces/default/workflows"
             print(f"Outbox:      {base_url}/outbox")
             print(f"Web app:     {base_url}/")
-            print(f"Dashboard:   {base_url}/coordinator (password: {password})")
+            print(f"Dashboard:   {base_url}/coordinator (account: admin, password: {password})")
             print(f"Temporal UI: {ui}/{launch.workflow_id}")
             you = next((p for p in spec.participants if p.role is Role.MENTEE), None)
             if you is not None and not simulate_everyone:

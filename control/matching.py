@@ -15,7 +15,9 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from control.cli import Refused
+from control.cli_audit import record_cli
 from control.connect import connected
+from domain.accounts import AuditAction
 from domain.answers import Acknowledgement, CoordinatorCommand, PairCommand, SwapCommand
 from store.participants import ParticipantRecord, ParticipantStore
 from workflows.contracts.programme import MatchingView
@@ -68,6 +70,8 @@ async def send(
         people = await ParticipantStore(pool).list_for_programme(programme_id)
         command = build(_resolver(programme_id, people))
         handle = client.get_workflow_handle(programme_workflow_id(programme_id))
+        action = _AUDITED[update]
+        target = " ".join(_ids(command)) or None
         try:
             ack: Acknowledgement = await execute_update(
                 handle, update, command, id=command.command_id, result_type=Acknowledgement
@@ -75,12 +79,31 @@ async def send(
         except WorkflowUpdateFailedError as error:
             cause = error.cause
             message = cause.message if isinstance(cause, ApplicationError) else str(cause or error)
+            await record_cli(pool, action, programme_id, target, refused=message)
             raise Refused(message) from None
         except RPCError as error:
             if error.status == RPCStatusCode.NOT_FOUND:
                 raise Refused(f"no programme {programme_id!r} is running") from None
             raise RuntimeError(str(error)) from None
+        await record_cli(pool, action, programme_id, target)
         return command, ack
+
+
+_AUDITED = {
+    "approve_matching": AuditAction.APPROVED_MATCHING,
+    "ban_pair": AuditAction.BANNED_PAIR,
+    "force_pair": AuditAction.FORCED_PAIR,
+    "swap_mentors": AuditAction.SWAPPED_MENTORS,
+}
+
+
+def _ids(command: CoordinatorCommand) -> list[str]:
+    """The participant ids a command is about, for the audit trail (never names)."""
+    if isinstance(command, SwapCommand):
+        return list(command.mentee_ids)
+    if isinstance(command, PairCommand):
+        return [command.mentor_id, command.mentee_id]
+    return []
 
 
 def command_id(given: str | None, action: str) -> str:

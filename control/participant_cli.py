@@ -33,12 +33,19 @@ def export(
     ] = None,
 ) -> None:
     """Everything held about the person with this e-mail, as one JSON document."""
+    from control.cli_audit import record_cli
     from control.connect import database
+    from domain.accounts import AuditAction
     from store.personal_data import export as gather
+    from store.personal_data import participant_ids
 
     async def go() -> dict[str, Any]:
         async with database() as pool:
+            ids = await participant_ids(pool, email)
             found = await gather(pool, email)
+            if found is not None:
+                for pid, programme_id in await _programmes(pool, ids):
+                    await record_cli(pool, AuditAction.EXPORTED_PARTICIPANT, programme_id, pid)
         if found is None:
             raise Refused(f"nobody with the e-mail {email} takes part in any programme")
         return found
@@ -57,8 +64,11 @@ def erase(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Erase the person with this e-mail: their details, answers and the texts they typed."""
+    from control.cli_audit import record_cli
     from control.connect import database
+    from domain.accounts import AuditAction
     from store.personal_data import erase as forget
+    from store.personal_data import participant_ids
 
     if not yes and not typer.confirm(
         f"Erase every personal detail of {email}? This cannot be undone.", default=False
@@ -67,7 +77,11 @@ def erase(
 
     async def go() -> Any:
         async with database() as pool:
+            where = await _programmes(pool, await participant_ids(pool, email))
             done = await forget(pool, email)
+            if done is not None:
+                for pid, programme_id in where:
+                    await record_cli(pool, AuditAction.ERASED_PARTICIPANT, programme_id, pid)
         if done is None:
             raise Refused(f"nobody with the e-mail {email} takes part in any programme")
         return done
@@ -77,3 +91,15 @@ def erase(
         f"[green]erased[/green] {len(done.participant_ids)} participant record(s): "
         f"{done.events_redacted} event text(s) redacted, {done.tasks_cleared} task(s) cleared"
     )
+
+
+async def _programmes(pool: Any, ids: list[str]) -> list[tuple[str, str]]:
+    """(participant id, programme id) for each id: where each audit entry goes."""
+    from store.participants import ParticipantStore
+
+    found = []
+    for pid in ids:
+        record = await ParticipantStore(pool).get(pid)
+        if record is not None:
+            found.append((pid, record.programme_id))
+    return found

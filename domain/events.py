@@ -48,6 +48,8 @@ class EventType(StrEnum):
     PERSONAL_DATA_ERASED = "PersonalDataErased"
     TASK_OPENED = "TaskOpened"
     TASK_CLOSED = "TaskClosed"
+    # The audit trail (domain/accounts.py): a coordinator's action, on an `audit-*` stream.
+    COORDINATOR_ACTED = "CoordinatorActed"
 
 
 def programme_stream(programme_id: str) -> str:

@@ -111,11 +111,12 @@ async def survey_summary(pool: asyncpg.Pool, programme_id: str) -> list[dict[str
 
 
 async def concerns(pool: asyncpg.Pool, programme_id: str) -> list[dict[str, Any]]:
-    """The confidential concerns raised in a programme, newest first, for the coordinator only."""
+    """The confidential concerns raised in a programme, newest first, without their words:
+    those are read one at a time (`concern`), and each reading is audited."""
     rows = await pool.fetch(
         """
-        SELECT e.metadata->>'occurred_at' AS raised_at, e.data->>'participant_id' AS participant_id,
-               e.data->>'pair_id' AS pair_id, e.data->>'text' AS text,
+        SELECT e.position, e.metadata->>'occurred_at' AS raised_at,
+               e.data->>'participant_id' AS participant_id, e.data->>'pair_id' AS pair_id,
                coalesce(p.name, '(erased)') AS name
         FROM events e LEFT JOIN participants p ON p.id = e.data->>'participant_id'
         WHERE e.stream_name = $1 AND e.type = 'ConcernRaised'
@@ -124,6 +125,22 @@ async def concerns(pool: asyncpg.Pool, programme_id: str) -> list[dict[str, Any]
         programme_stream(programme_id),
     )
     return [dict(r) for r in rows]
+
+
+async def concern(pool: asyncpg.Pool, programme_id: str, position: int) -> dict[str, Any] | None:
+    """One concern of this programme, with its words."""
+    row = await pool.fetchrow(
+        """
+        SELECT e.position, e.metadata->>'occurred_at' AS raised_at,
+               e.data->>'participant_id' AS participant_id, e.data->>'pair_id' AS pair_id,
+               e.data->>'text' AS text, coalesce(p.name, '(erased)') AS name
+        FROM events e LEFT JOIN participants p ON p.id = e.data->>'participant_id'
+        WHERE e.position = $2 AND e.stream_name = $1 AND e.type = 'ConcernRaised'
+        """,
+        programme_stream(programme_id),
+        position,
+    )
+    return dict(row) if row else None
 
 
 async def names(pool: asyncpg.Pool, programme_id: str) -> dict[str, str]:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from settings import Settings
+from web.passwords import check_password
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "pilote-2027" / "programme.yaml"
@@ -232,7 +233,8 @@ def test_hash_password_prints_a_hash_never_the_password() -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("scrypt:") and "sufficiently" not in result.stdout
+    assert result.stdout.startswith("$argon2id$") and "sufficiently" not in result.stdout
+    assert check_password("a sufficiently long password", result.stdout.strip())
 
 
 def test_config_shows_every_setting_with_secrets_masked() -> None:

@@ -1,83 +1,173 @@
-"""The coordinator's login: a password kept only as a scrypt hash, and a signed session cookie.
+"""Signing coordinators in and out: named accounts, throttled guessing, server-side sessions.
 
-The dashboard shows every participant's progress, so no task link opens it: only this password
-(set as `TANDEM_COORDINATOR_PASSWORD_HASH`, made by `tandem coordinator hash-password`). The
-session is a cookie holding its expiry and an HMAC over it; nothing is stored server-side.
+The cookie holds only a random session id; the database holds its hash, the account, and the
+session's clocks (idle after 30 minutes, over after 8 hours), so a sign-out, a password change or a
+removed account ends a session on every web process at once. Failed sign-ins are counted per
+account and per client address in the database too (domain/accounts.py says how long each waits).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import secrets
-import time
-from collections.abc import Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+import asyncpg
+import structlog
+
+from domain.accounts import (
+    BOOTSTRAP_ACCOUNT,
+    Account,
+    AuditAction,
+    AuditEntry,
+    AuditOutcome,
+    account_scope,
+    address_scope,
+    is_lockout,
+    normalise_email,
+    retry_after,
+    whole_seconds,
+)
+from store import audit
+from store.accounts import AccountStore, LoginFailures, SessionStore
+from web.passwords import PasswordCheckBusy, PasswordChecker
+
+log = structlog.get_logger("web")
 
 COOKIE_NAME = "tandem_coordinator"
-SESSION_SECONDS = 8 * 3600  # a working day
-_CONTEXT = b"tandem-coordinator-session\x00"  # a session MAC never verifies as anything else
-_N, _R, _P = 2**14, 8, 1
+_MAX_FIELD_CHARS = 1024  # nothing legitimate is longer; argon2 cost must not grow with input
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+class SignInProblem(StrEnum):
+    WRONG = "wrong"  # unknown account or wrong password: the two are never told apart
+    THROTTLED = "throttled"  # too many failures: wait `retry_after` seconds
+    BUSY = "busy"  # too many password checks waiting
+    PASSWORD_OFF = "password_off"  # this deployment signs in by single sign-on only
 
 
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+@dataclass(frozen=True)
+class SignedIn:
+    session_id: str
+    email: str
 
 
-def hash_password(password: str, salt: bytes | None = None) -> str:
-    """`scrypt:N:r:p:salt:hash`: what the settings hold instead of the password.
-
-    Colons, not the usual dollar signs: the hash goes into .env files and shells unquoted.
-    """
-    salt = salt or secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
-    return f"scrypt:{_N}:{_R}:{_P}:{_b64(salt)}:{_b64(digest)}"
+@dataclass(frozen=True)
+class SignInRefused:
+    problem: SignInProblem
+    retry_after: int | None = None
 
 
-def check_password(password: str, stored: str) -> bool:
-    """Whether `password` matches `stored` (constant time); a malformed hash matches nothing."""
-    try:
-        scheme, n, r, p, salt, digest = stored.split(":")
-        if scheme != "scrypt":
-            return False
-        found = hashlib.scrypt(
-            password.encode(), salt=_unb64(salt), n=int(n), r=int(r), p=int(p), dklen=32
-        )
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(found, _unb64(digest))
+def new_session_id() -> str:
+    return secrets.token_urlsafe(32)
 
 
-def is_password_hash(value: str) -> bool:
-    parts = value.split(":")
-    return len(parts) == 6 and parts[0] == "scrypt" and all(parts[1:])
+class CoordinatorAuth:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        now: Callable[[], datetime],
+        *,
+        bootstrap_hash: str | None = None,
+        password_login: bool = True,
+        checker: PasswordChecker | None = None,
+    ) -> None:
+        self._pool = pool
+        self._now = now
+        self._bootstrap_hash = bootstrap_hash
+        self.password_login = password_login
+        self._checker = checker or PasswordChecker()
+        self.accounts = AccountStore(pool)
+        self._sessions = SessionStore(pool)
+        self._failures = LoginFailures(pool)
 
+    async def sign_in(self, email: str, password: str, address: str) -> SignedIn | SignInRefused:
+        if not self.password_login:
+            return SignInRefused(SignInProblem.PASSWORD_OFF)
+        email = normalise_email(email)[:_MAX_FIELD_CHARS]
+        scopes = [account_scope(email), address_scope(address)]
+        now = self._now()
+        recent = await self._failures.recent(scopes, now)
+        waits = [w for w in (retry_after(recent[s], now) for s in scopes) if w is not None]
+        if waits:
+            # Refused unchecked, the right password too: guessing gains nothing by hurrying.
+            return SignInRefused(SignInProblem.THROTTLED, whole_seconds(max(waits)))
 
-def new_session(secret: bytes, now: float | None = None) -> str:
-    expires = int((now or time.time()) + SESSION_SECONDS)
-    nonce = secrets.token_urlsafe(12)
-    payload = f"{expires}.{nonce}"
-    return f"{payload}.{_mac(secret, payload)}"
+        stored = await self._stored_hash(email)
+        try:
+            matches = await self._checker.check(password[:_MAX_FIELD_CHARS], stored)
+        except PasswordCheckBusy:
+            return SignInRefused(SignInProblem.BUSY, 5)
+        if not matches:
+            await self._failed(email, address, scopes, now, recent)
+            return SignInRefused(SignInProblem.WRONG)
 
+        await self._failures.clear(account_scope(email))
+        if email == BOOTSTRAP_ACCOUNT and stored is not None:
+            await self.accounts.ensure_bootstrap(email, stored)
+        session_id = await self.open_session(email)
+        return SignedIn(session_id, email)
 
-def valid_session(
-    secret: bytes, cookie: str | None, now: float | None = None, previous: Sequence[bytes] = ()
-) -> bool:
-    """A session this deployment signed, under its secret or a `previous` one, not yet expired."""
-    if not cookie or cookie.count(".") != 2:
-        return False
-    expires, nonce, mac = cookie.split(".")
-    if not expires.isdigit():
-        return False
-    payload = f"{expires}.{nonce}"
-    if not any(hmac.compare_digest(_mac(key, payload), mac) for key in (secret, *previous)):
-        return False
-    return int(expires) > (now or time.time())
+    async def open_session(self, email: str) -> str:
+        """A new session for an existing account (after a password or a single sign-on)."""
+        session_id = new_session_id()
+        now = self._now()
+        await self._sessions.open(session_id, email, now)
+        await audit.record(self._pool, AuditEntry(now, email, AuditAction.SIGNED_IN))
+        log.info("coordinator.signed_in", account=email)
+        return session_id
 
+    async def current(self, session_id: str | None) -> Account | None:
+        """The signed-in account behind a session cookie, or None."""
+        if not session_id or len(session_id) > 128:
+            return None
+        row = await self._sessions.touch(session_id, self._now())
+        if row is None:
+            return None
+        if row.bootstrap and (
+            self._bootstrap_hash is None or row.password_hash != self._bootstrap_hash
+        ):
+            return None  # the setting was removed or changed since this session began
+        return await self.accounts.account(row.email)
 
-def _mac(secret: bytes, payload: str) -> str:
-    return hmac.new(secret, _CONTEXT + payload.encode(), hashlib.sha256).hexdigest()
+    async def sign_out(self, session_id: str | None, account: Account | None) -> None:
+        if session_id:
+            await self._sessions.revoke(session_id, self._now())
+        if account is not None:
+            await audit.record(
+                self._pool, AuditEntry(self._now(), account.email, AuditAction.SIGNED_OUT)
+            )
+
+    async def _stored_hash(self, email: str) -> str | None:
+        if email == BOOTSTRAP_ACCOUNT:
+            return self._bootstrap_hash
+        row = await self.accounts.get(email)
+        return None if row is None or row.bootstrap else row.password_hash
+
+    async def _failed(
+        self,
+        email: str,
+        address: str,
+        scopes: list[str],
+        now: datetime,
+        recent: dict[str, list[datetime]],
+    ) -> None:
+        await self._failures.record(scopes, now)
+        for scope in scopes:
+            if is_lockout([*recent[scope], now], now) and not is_lockout(recent[scope], now):
+                kind = scope.split(":", 1)[0]
+                log.warning("coordinator.sign_in_locked", scope=kind, account=email)
+                await audit.record(
+                    self._pool,
+                    AuditEntry(
+                        now,
+                        email,
+                        AuditAction.SIGN_IN_LOCKED,
+                        AuditOutcome.REFUSED,
+                        target=kind if kind == "account" else address,
+                    ),
+                )
+
+    def close(self) -> None:
+        self._checker.close()

@@ -1,7 +1,9 @@
 """The coordinator's dashboard: programmes, their funnel, pairs at risk, overdue tasks, timelines.
 
-Behind the coordinator's password (web/coordinator_auth.py); no task link opens it. It reads the
-read models (store/projections.py) and acts only through workflow updates, like the CLI.
+Behind named accounts (web/coordinator_auth.py); no task link opens it. Every page and action
+checks the account's role and programmes (domain/accounts.py), and every action is written to the
+audit trail (store/audit.py). It reads the read models (store/projections.py) and acts only
+through workflow updates, like the CLI.
 """
 
 from __future__ import annotations
@@ -23,6 +25,16 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
+from domain.accounts import (
+    ACCOUNTS_AUDIT,
+    SESSION_ABSOLUTE,
+    Account,
+    AuditAction,
+    AuditEntry,
+    AuditOutcome,
+    Permission,
+    retry_after,
+)
 from domain.answers import (
     Acknowledgement,
     CoordinatorCommand,
@@ -32,11 +44,13 @@ from domain.answers import (
 )
 from domain.events import pair_stream
 from domain.report import build_report
+from store import audit
 from store import dashboard_queries as q
+from store.accounts import LoginFailures, SessionStore
 from store.events import EventStore
 from store.tasks import TaskStore
-from web import coordinator_auth as auth
 from web import csrf
+from web.coordinator_auth import COOKIE_NAME, CoordinatorAuth, SignInProblem, SignInRefused
 from web.dashboard_messages import next_step_words
 from web.errors import message_page
 from web.i18n import DEFAULT_LOCALE, LOCALES, Translator
@@ -55,9 +69,11 @@ _LOGIN_FORM = "coordinator-login"  # what the login form's CSRF token is bound t
 
 @dataclass(frozen=True)
 class DashboardSettings:
-    password_hash: str
+    # TANDEM_COORDINATOR_PASSWORD_HASH: the bootstrap admin's password (account `admin`).
+    password_hash: str | None = None
     temporal_ui_url: str = "http://127.0.0.1:8233"
     namespace: str = "default"
+    password_login: bool = True  # TANDEM_PASSWORD_LOGIN: off when single sign-on is the way in
 
 
 def add_dashboard(
@@ -69,45 +85,90 @@ def add_dashboard(
     settings: DashboardSettings,
     now: Callable[[], datetime],
     previous_secrets: Sequence[bytes] = (),
-) -> None:
-    def signed_in(request: Request) -> bool:
-        return auth.valid_session(
-            secret, request.cookies.get(auth.COOKIE_NAME), previous=previous_secrets
-        )
+) -> CoordinatorAuth:
+    """The dashboard's routes on `app`; returns the sign-in service (close it at shutdown)."""
+    auth = CoordinatorAuth(
+        pool,
+        now,
+        bootstrap_hash=settings.password_hash,
+        password_login=settings.password_login,
+    )
+
+    def session_id(request: Request) -> str | None:
+        return request.cookies.get(COOKIE_NAME)
+
+    async def signed_in(request: Request) -> Account | None:
+        return await auth.current(session_id(request))
+
+    async def allowed(
+        request: Request, permission: Permission, programme_id: str | None = None
+    ) -> Account | Response:
+        """The signed-in account when it may do this here; otherwise the page refusing it.
+
+        A programme the account may not see answers as if it did not exist.
+        """
+        account = await signed_in(request)
+        if account is None:
+            return to_login(request)
+        t = translator(request)
+        if programme_id is not None and not account.sees(programme_id):
+            return message_page(t, 404, "page.not_found")
+        if not account.may(permission, programme_id):
+            return read_only_page(t)
+        request.state.account = account
+        return account
 
     def to_login(request: Request) -> Response:
         return RedirectResponse(f"{PREFIX}/login?next={quote(request.url.path)}", status_code=303)
 
-    def csrf_pair(request: Request, bound_to: str) -> tuple[str, str]:
+    def bound_to(request: Request) -> str:
+        # A form token is good only in the session it was shown in.
+        return f"coordinator:{session_id(request) or ''}"
+
+    def csrf_pair(request: Request, bound: str) -> tuple[str, str]:
         nonce = csrf.usable_nonce(request.cookies.get(csrf.COOKIE_NAME)) or csrf.new_nonce()
-        return nonce, csrf.form_token(secret, bound_to, nonce)
+        return nonce, csrf.form_token(secret, bound, nonce)
 
     def with_nonce(response: Response, nonce: str) -> Response:
         response.set_cookie(csrf.COOKIE_NAME, nonce, httponly=True, samesite="strict", path="/")
         return response
 
-    async def form_ok(request: Request, bound_to: str) -> dict[str, str] | None:
+    async def form_ok(request: Request, bound: str) -> dict[str, str] | None:
         form = await request.form()
         values = {k: str(v) for k, v in form.items()}
         cookie = request.cookies.get(csrf.COOKIE_NAME)
         if not csrf.is_valid(
-            secret, bound_to, cookie, values.get(csrf.FIELD_NAME), previous_secrets
+            secret, bound, cookie, values.get(csrf.FIELD_NAME), previous_secrets
         ):
             return None
         return values
 
-    async def posted(request: Request) -> tuple[Translator, dict[str, str]] | Response:
-        """A signed-in coordinator's form, its CSRF token checked; or the response refusing it."""
-        if not signed_in(request):
-            return to_login(request)
+    async def posted(
+        request: Request, programme_id: str | None, permission: Permission = Permission.ACT
+    ) -> tuple[Account, Translator, dict[str, str]] | Response:
+        """A permitted account's form, its CSRF token checked; or the response refusing it."""
+        account = await allowed(request, permission, programme_id)
+        if isinstance(account, Response):
+            return account
         t = translator(request)
-        values = await form_ok(request, "coordinator")
+        values = await form_ok(request, bound_to(request))
         if values is None:
             return message_page(t, 403, "errors.csrf")
-        return t, values
+        return account, t, values
+
+    async def audited(
+        account: Account,
+        action: AuditAction,
+        programme_id: str | None,
+        target: str | None = None,
+        refused: str | None = None,
+    ) -> None:
+        outcome = AuditOutcome.REFUSED if refused is not None else AuditOutcome.DONE
+        entry = AuditEntry(now(), account.email, action, outcome, programme_id, target, refused)
+        await audit.record(pool, entry)
 
     def page(template: str, request: Request, status: int = 200, **context: Any) -> Response:
-        nonce, token = csrf_pair(request, "coordinator")
+        nonce, token = csrf_pair(request, bound_to(request))
         t = translator(request)
         response = render_page(
             template,
@@ -117,45 +178,66 @@ def add_dashboard(
             csrf_token=token,
             prefix=PREFIX,
             other_locale=_other(t.locale),
+            account=getattr(request.state, "account", None),
+            Permission=Permission,
             **context,
         )
         return remember_language(request, with_nonce(response, nonce))
 
     @app.get(f"{PREFIX}/login", include_in_schema=False)
     async def login_form(request: Request) -> Response:
-        return _login_page(request, 200, "")
+        return await _login_page(request, 200, None)
 
-    def _login_page(request: Request, status: int, error: str) -> Response:
+    async def _login_page(
+        request: Request,
+        status: int,
+        error: str | None,
+        retry: int | None = None,
+        email: str = "",
+    ) -> Response:
         nonce, token = csrf_pair(request, _LOGIN_FORM)
         t = translator(request)
+        message = t(f"dash.login.{error}", seconds=retry or 0) if error else ""
+        no_account = not settings.password_hash and not await auth.accounts.all()
         response = render_page(
             "dashboard_login.html",
             t,
             status=status,
             title=t("dash.login.title"),
             other_locale=_other(t.locale),
-            error=error,
+            error=message,
+            email=email,
+            no_account=no_account,
+            password_login=auth.password_login,
+            sso_enabled=False,
             next=_safe_next(request.query_params.get("next")),
             csrf_field=csrf.FIELD_NAME,
             csrf_token=token,
             prefix=PREFIX,
         )
+        if retry is not None:
+            response.headers["Retry-After"] = str(retry)
         return remember_language(request, with_nonce(response, nonce))
 
     @app.post(f"{PREFIX}/login", include_in_schema=False)
     async def login(request: Request) -> Response:
         values = await form_ok(request, _LOGIN_FORM)
         if values is None:
-            return _login_page(request, 403, translator(request)("dash.login.expired"))
-        if not auth.check_password(values.get("password", ""), settings.password_hash):
-            log.warning("dashboard.login_refused")
-            return _login_page(request, 401, translator(request)("dash.login.wrong"))
-        log.info("dashboard.login")
+            return await _login_page(request, 403, "expired")
+        email = values.get("email", "")
+        address = request.client.host if request.client else "unknown"
+        outcome = await auth.sign_in(email, values.get("password", ""), address)
+        if isinstance(outcome, SignInRefused):
+            log.warning("dashboard.login_refused", problem=str(outcome.problem))
+            status = _SIGN_IN_STATUS[outcome.problem]
+            return await _login_page(
+                request, status, str(outcome.problem), outcome.retry_after, email[:254]
+            )
         response = RedirectResponse(_safe_next(values.get("next")), status_code=303)
         response.set_cookie(
-            auth.COOKIE_NAME,
-            auth.new_session(secret),
-            max_age=auth.SESSION_SECONDS,
+            COOKIE_NAME,
+            outcome.session_id,
+            max_age=int(SESSION_ABSOLUTE.total_seconds()),
             httponly=True,
             samesite="strict",
             secure=request.url.scheme == "https",
@@ -165,25 +247,34 @@ def add_dashboard(
 
     @app.post(f"{PREFIX}/logout", include_in_schema=False)
     async def logout(request: Request) -> Response:
+        account = await signed_in(request)
+        if account is not None:
+            t = translator(request)
+            if await form_ok(request, bound_to(request)) is None:
+                return message_page(t, 403, "errors.csrf")
+            await auth.sign_out(session_id(request), account)
         response = RedirectResponse(f"{PREFIX}/login", status_code=303)
-        response.delete_cookie(auth.COOKIE_NAME, path=PREFIX)
+        response.delete_cookie(COOKIE_NAME, path=PREFIX)
         return response
 
     @app.get(PREFIX, include_in_schema=False)
     async def index(request: Request) -> Response:
-        if not signed_in(request):
-            return to_login(request)
+        account = await allowed(request, Permission.READ)
+        if isinstance(account, Response):
+            return account
+        programmes = [p for p in await q.programmes(pool) if account.sees(p["programme_id"])]
         return page(
             "dashboard_index.html",
             request,
             title=translator(request)("dash.programmes"),
-            programmes=await q.programmes(pool),
+            programmes=programmes,
         )
 
     @app.get(PREFIX + "/p/{programme_id}", include_in_schema=False)
     async def programme(request: Request, programme_id: str) -> Response:
-        if not signed_in(request):
-            return to_login(request)
+        account = await allowed(request, Permission.READ, programme_id)
+        if isinstance(account, Response):
+            return account
         row = await q.programme(pool, programme_id)
         if row is None:
             return message_page(translator(request), 404, "page.not_found")
@@ -209,10 +300,31 @@ def add_dashboard(
             notice=request.query_params.get("notice", ""),
         )
 
+    @app.get(PREFIX + "/p/{programme_id}/concerns/{position}", include_in_schema=False)
+    async def concern(request: Request, programme_id: str, position: str) -> Response:
+        """One concern's words: for the programme's coordinators, each reading audited."""
+        account = await allowed(request, Permission.READ_CONCERNS, programme_id)
+        if isinstance(account, Response):
+            return account
+        number = _event_position(position)
+        found = None if number is None else await q.concern(pool, programme_id, number)
+        if found is None:
+            return message_page(translator(request), 404, "page.not_found")
+        await audited(account, AuditAction.OPENED_CONCERN, programme_id, position)
+        log.info("dashboard.concern_opened", programme_id=programme_id, position=position)
+        return page(
+            "dashboard_concern.html",
+            request,
+            title=translator(request)("dash.concern.title"),
+            programme_id=programme_id,
+            c=found,
+        )
+
     @app.get(PREFIX + "/p/{programme_id}/pairs/{pair_id}", include_in_schema=False)
     async def pair(request: Request, programme_id: str, pair_id: str) -> Response:
-        if not signed_in(request):
-            return to_login(request)
+        account = await allowed(request, Permission.READ, programme_id)
+        if isinstance(account, Response):
+            return account
         row = await q.pair(pool, programme_id, pair_id)
         if row is None:
             return message_page(translator(request), 404, "page.not_found")
@@ -239,15 +351,17 @@ def add_dashboard(
         request: Request, programme_id: str, pair_id: str, action: str
     ) -> Response:
         """End a pair, or dissolve it so the mentee is re-paired: both need a reason."""
-        form = await posted(request)
+        form = await posted(request, programme_id)
         if isinstance(form, Response):
             return form
-        t, values = form
+        account, t, values = form
         if action not in _PAIR_UPDATES:
             return message_page(t, 404, "page.not_found")
-        update, done = _PAIR_UPDATES[action]
+        update, done, audit_action = _PAIR_UPDATES[action]
         reason = values.get("reason", "").strip()[:500]
+        refused: str | None = None
         if len(reason) < 3:
+            refused = "reason_needed"
             notice = t("dash.refused", reason=t("dash.refused.reason_needed"))
         else:
             handle = client.get_workflow_handle(pair_workflow_id(programme_id, pair_id))
@@ -260,13 +374,15 @@ def add_dashboard(
                 )
                 notice = t(done)
             except WorkflowUpdateFailedError as error:
-                notice = t("dash.refused", reason=t.refusal(_refusal(error)))
+                refused = _refusal(error)
+                notice = t("dash.refused", reason=t.refusal(refused))
+        await audited(account, audit_action, programme_id, pair_id, refused)
         log.info(
             "dashboard.pair",
             programme_id=programme_id,
             pair_id=pair_id,
             action=action,
-            notice=notice,
+            refused=refused is not None,
         )
         target = f"{PREFIX}/p/{quote(programme_id)}/pairs/{quote(pair_id)}?notice={quote(notice)}"
         return RedirectResponse(target, status_code=303)
@@ -274,17 +390,19 @@ def add_dashboard(
     @app.post(PREFIX + "/p/{programme_id}/tasks/{task_id}/nudge", include_in_schema=False)
     async def nudge(request: Request, programme_id: str, task_id: str) -> Response:
         """E-mail a participant a reminder of one open task, through its pair's workflow."""
-        form = await posted(request)
+        form = await posted(request, programme_id)
         if isinstance(form, Response):
             return form
-        t, values = form
+        account, t, values = form
         try:
             task = await TaskStore(pool).get(uuid.UUID(task_id))
         except ValueError:
             task = None
         if task is None or task.programme_id != programme_id:
             return message_page(t, 404, "page.not_found")
+        refused: str | None = None
         if not task.workflow_id.startswith("pair:"):
+            refused = "self_assessment"
             notice = t("dash.refused", reason=t("dash.refused.self_assessment"))
         else:
             command = NudgeCommand(
@@ -298,8 +416,15 @@ def add_dashboard(
                 name = (await q.names(pool, programme_id)).get(task.participant_id, "?")
                 notice = t("dash.done.nudge", name=name)
             except WorkflowUpdateFailedError as error:
-                notice = t("dash.refused", reason=t.refusal(_refusal(error)))
-        log.info("dashboard.nudge", programme_id=programme_id, task_id=task_id, notice=notice)
+                refused = _refusal(error)
+                notice = t("dash.refused", reason=t.refusal(refused))
+        await audited(account, AuditAction.NUDGED, programme_id, task_id, refused)
+        log.info(
+            "dashboard.nudge",
+            programme_id=programme_id,
+            task_id=task_id,
+            refused=refused is not None,
+        )
         back = _safe_next(values.get("back")) if values.get("back") else None
         target = back or f"{PREFIX}/p/{quote(programme_id)}"
         separator = "&" if "?" in target else "?"
@@ -307,12 +432,14 @@ def add_dashboard(
 
     @app.get(PREFIX + "/p/{programme_id}/report", include_in_schema=False)
     async def report(request: Request, programme_id: str) -> Response:
-        if not signed_in(request):
-            return to_login(request)
+        account = await allowed(request, Permission.READ, programme_id)
+        if isinstance(account, Response):
+            return account
         events = await EventStore(pool).read_programme(programme_id)
         if not events:
             return message_page(translator(request), 404, "page.not_found")
         found = build_report(programme_id, events, await TaskStore(pool).timings(programme_id))
+        await audited(account, AuditAction.EXPORTED_REPORT, programme_id)
         # The report is a standalone page with its own inline styles; nothing else is allowed.
         policy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
         return HTMLResponse(
@@ -320,24 +447,66 @@ def add_dashboard(
             headers={**PAGE_HEADERS, "Content-Security-Policy": policy},
         )
 
+    @app.get(PREFIX + "/p/{programme_id}/audit", include_in_schema=False)
+    async def programme_audit(request: Request, programme_id: str) -> Response:
+        account = await allowed(request, Permission.ACT, programme_id)
+        if isinstance(account, Response):
+            return account
+        if await q.programme(pool, programme_id) is None:
+            return message_page(translator(request), 404, "page.not_found")
+        return page(
+            "dashboard_audit.html",
+            request,
+            title=translator(request)("dash.audit"),
+            programme_id=programme_id,
+            entries=await audit.read(pool, programme_id),
+        )
+
+    @app.get(PREFIX + "/accounts", include_in_schema=False)
+    async def accounts(request: Request) -> Response:
+        """Every account, its sessions, and the sign-ins locked now: for admins."""
+        account = await allowed(request, Permission.MANAGE_ACCOUNTS)
+        if isinstance(account, Response):
+            return account
+        at = now()
+        rows = await auth.accounts.all()
+        sessions = SessionStore(pool)
+        failures = await LoginFailures(pool).all_recent(at)
+        lockouts = [
+            (scope, len(times), retry_after(times, at))
+            for scope, times in sorted(failures.items())
+        ]
+        return page(
+            "dashboard_accounts.html",
+            request,
+            title=translator(request)("dash.accounts"),
+            rows=[(row, await sessions.live(row.email, at)) for row in rows],
+            lockouts=[(s, n, at + wait if wait else None) for s, n, wait in lockouts],
+            entries=await audit.read(pool, None, limit=200),
+            accounts_stream=ACCOUNTS_AUDIT,
+        )
+
     @app.post(PREFIX + "/p/{programme_id}/matching/{action}", include_in_schema=False)
     async def matching_command(request: Request, programme_id: str, action: str) -> Response:
-        form = await posted(request)
+        form = await posted(request, programme_id)
         if isinstance(form, Response):
             return form
-        t, values = form
+        account, t, values = form
         if action not in _MATCHING_UPDATES:
             return message_page(t, 404, "page.not_found")
+        update, audit_action = _MATCHING_UPDATES[action]
+        refused: str | None = None
         try:
             command = _matching_command(action, values)
         except ValidationError:
+            refused = "choose"
             notice = t("dash.refused", reason=t("dash.refused.choose"))
         else:
             handle = client.get_workflow_handle(programme_workflow_id(programme_id))
             try:
                 ack = await execute_update(
                     handle,
-                    _MATCHING_UPDATES[action],
+                    update,
                     command,
                     id=command.command_id,
                     result_type=Acknowledgement,
@@ -351,25 +520,69 @@ def add_dashboard(
                     )
                 )
             except WorkflowUpdateFailedError as error:
-                notice = t("dash.refused", reason=t.refusal(_refusal(error)))
-        log.info("dashboard.matching", programme_id=programme_id, action=action, notice=notice)
+                refused = _refusal(error)
+                notice = t("dash.refused", reason=t.refusal(refused))
+        await audited(account, audit_action, programme_id, _matching_target(values), refused)
+        log.info(
+            "dashboard.matching",
+            programme_id=programme_id,
+            action=action,
+            refused=refused is not None,
+        )
         return RedirectResponse(
             f"{PREFIX}/p/{quote(programme_id)}?notice={quote(notice)}", status_code=303
         )
 
+    return auth
 
-# action in the URL -> (the pair's update, the message key once done)
+
+def read_only_page(t: Translator) -> Response:
+    return render_page(
+        "message.html",
+        t,
+        403,
+        title=t("dash.nav"),
+        body=t("dash.read_only"),
+        coordinator_email=None,
+    )
+
+
+_SIGN_IN_STATUS = {
+    SignInProblem.WRONG: 401,
+    SignInProblem.THROTTLED: 429,
+    SignInProblem.BUSY: 503,
+    SignInProblem.PASSWORD_OFF: 403,
+}
+
+# action in the URL -> (the pair's update, the message key once done, what the audit calls it)
 _PAIR_UPDATES = {
-    "end": ("end_by_coordinator", "dash.done.end"),
-    "re-pair": ("re_pair", "dash.done.re_pair"),
+    "end": ("end_by_coordinator", "dash.done.end", AuditAction.ENDED_PAIR),
+    "re-pair": ("re_pair", "dash.done.re_pair", AuditAction.RE_PAIRED),
 }
 
 _MATCHING_UPDATES = {
-    "approve": "approve_matching",
-    "ban": "ban_pair",
-    "force": "force_pair",
-    "swap": "swap_mentors",
+    "approve": ("approve_matching", AuditAction.APPROVED_MATCHING),
+    "ban": ("ban_pair", AuditAction.BANNED_PAIR),
+    "force": ("force_pair", AuditAction.FORCED_PAIR),
+    "swap": ("swap_mentors", AuditAction.SWAPPED_MENTORS),
 }
+
+
+def _event_position(text: str) -> int | None:
+    """A log position from a URL: ASCII digits that fit PostgreSQL's bigint, or None."""
+    if not (text.isascii() and text.isdigit() and len(text) < 19):
+        return None
+    return int(text)
+
+
+def _matching_target(values: dict[str, str]) -> str | None:
+    """The participant ids a matching action was about, for the audit trail (never names)."""
+    ids = [
+        values.get(key, "")[:64]
+        for key in ("mentor_id", "mentee_id", "mentee_a", "mentee_b")
+        if values.get(key)
+    ]
+    return " ".join(ids) or None
 
 
 def _matching_command(action: str, values: dict[str, str]) -> CoordinatorCommand:

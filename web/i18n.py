@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from domain.dates import format_date
-from web import dashboard_messages
+from web import account_messages, dashboard_messages
 
 LOCALES = ("fr", "en")
 DEFAULT_LOCALE = "fr"
@@ -490,8 +490,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
-# The coordinator's dashboard has its own words (web/dashboard_messages.py).
-for _locale, _words in (("fr", dashboard_messages.FR), ("en", dashboard_messages.EN)):
+# The coordinator's dashboard has its own words (web/dashboard_messages.py), and so have its
+# accounts, sign-in and audit trail (web/account_messages.py).
+for _locale, _words in (
+    ("fr", dashboard_messages.FR),
+    ("en", dashboard_messages.EN),
+    ("fr", account_messages.FR),
+    ("en", account_messages.EN),
+):
     MESSAGES[_locale].update(_words)
 
 # The workflows' validators answer in English; these are the refusals a participant can meet,

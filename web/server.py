@@ -50,12 +50,10 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         await pool.close()
 
 
-def dashboard_settings(settings: Settings) -> DashboardSettings | None:
+def dashboard_settings(settings: Settings) -> DashboardSettings:
     hashed = settings.coordinator_password_hash
-    if hashed is None:
-        return None
     return DashboardSettings(
-        password_hash=hashed.get_secret_value(),
+        password_hash=None if hashed is None else hashed.get_secret_value(),
         temporal_ui_url=settings.temporal_ui_url,
         namespace=settings.namespace,
     )

@@ -1,0 +1,188 @@
+"""Coordinator accounts: who may see and do what, how guessing is throttled, what is audited.
+
+Pure rules: the store keeps the rows, the web pages and the CLI ask these functions.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+# The account of TANDEM_COORDINATOR_PASSWORD_HASH: a name, not an address, so that it can never
+# clash with a real coordinator's account.
+BOOTSTRAP_ACCOUNT = "admin"
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+class Role(StrEnum):
+    ADMIN = "admin"  # everything, in every programme, and the accounts themselves
+    COORDINATOR = "coordinator"  # everything in the programmes that name them
+    VIEWER = "viewer"  # reads the programmes that name them, never a concern's words
+
+
+class Permission(StrEnum):
+    READ = "read"
+    ACT = "act"  # matching review, nudges, re-pairing, ending a pair
+    READ_CONCERNS = "read_concerns"
+    MANAGE_ACCOUNTS = "manage_accounts"
+
+
+_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.COORDINATOR: frozenset({Permission.READ, Permission.ACT, Permission.READ_CONCERNS}),
+    Role.VIEWER: frozenset({Permission.READ}),
+}
+
+
+@dataclass(frozen=True)
+class Account:
+    email: str
+    role: Role
+    # Programmes granted by `tandem coordinator add --programme` and those whose file names the
+    # account under `coordinators:`; an admin sees every programme whatever this holds.
+    programmes: frozenset[str] = frozenset()
+
+    def may(self, permission: Permission, programme_id: str | None = None) -> bool:
+        """Whether the account has `permission`, on `programme_id` when one is concerned."""
+        if permission not in _PERMISSIONS[self.role]:
+            return False
+        return programme_id is None or self.sees(programme_id)
+
+    def sees(self, programme_id: str) -> bool:
+        return self.role is Role.ADMIN or programme_id in self.programmes
+
+    def visible(self, programme_ids: Iterable[str]) -> list[str]:
+        return [p for p in programme_ids if self.sees(p)]
+
+
+class AccountProblem(StrEnum):
+    """Why an account command was refused; worded at the edge."""
+
+    INVALID_EMAIL = "invalid_email"
+    RESERVED_NAME = "reserved_name"
+    UNKNOWN_ROLE = "unknown_role"
+    PASSWORD_TOO_SHORT = "password_too_short"
+    EXISTS = "exists"
+    UNKNOWN = "unknown"
+    PROGRAMMES_FOR_ADMIN = "programmes_for_admin"
+
+
+MIN_PASSWORD_CHARS = 12
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def email_problem(email: str) -> AccountProblem | None:
+    if email == BOOTSTRAP_ACCOUNT:
+        return AccountProblem.RESERVED_NAME
+    if len(email) > 254 or not _EMAIL.fullmatch(email):
+        return AccountProblem.INVALID_EMAIL
+    return None
+
+
+def password_problem(password: str) -> AccountProblem | None:
+    return AccountProblem.PASSWORD_TOO_SHORT if len(password) < MIN_PASSWORD_CHARS else None
+
+
+# --- Throttling sign-ins -------------------------------------------------------------------------
+
+WINDOW = timedelta(minutes=15)
+LOCK_AFTER = 10  # failures within WINDOW: locked until the oldest of them leaves it
+BACKOFF_AFTER = 4  # failures within WINDOW after which each attempt must wait longer
+
+
+def retry_after(failures: Iterable[datetime], now: datetime) -> timedelta | None:
+    """How long a scope (an account, a client address) must wait before its next attempt.
+
+    None: it may try now. From the fourth failure in the window the next attempt waits 1, 2, 4,
+    ... 32 seconds after the previous failure; from the tenth the scope is locked until the
+    window holds fewer than ten. Only attempts that were checked count, so waiting costs nothing.
+    """
+    recent = sorted(f for f in failures if f > now - WINDOW)
+    if len(recent) >= LOCK_AFTER:
+        return recent[len(recent) - LOCK_AFTER] + WINDOW - now
+    if len(recent) > BACKOFF_AFTER - 1:
+        wait = timedelta(seconds=2 ** (len(recent) - BACKOFF_AFTER))
+        until = recent[-1] + wait
+        if until > now:
+            return until - now
+    return None
+
+
+def is_lockout(failures: Iterable[datetime], now: datetime) -> bool:
+    return sum(f > now - WINDOW for f in failures) >= LOCK_AFTER
+
+
+def whole_seconds(wait: timedelta) -> int:
+    """A `Retry-After` value: never 0 while a wait remains."""
+    return max(1, math.ceil(wait.total_seconds()))
+
+
+def account_scope(email: str) -> str:
+    return f"account:{email}"
+
+
+def address_scope(address: str) -> str:
+    return f"address:{address}"
+
+
+# --- Sessions ------------------------------------------------------------------------------------
+
+SESSION_IDLE = timedelta(minutes=30)
+SESSION_ABSOLUTE = timedelta(hours=8)  # a working day
+
+
+# --- The audit trail -----------------------------------------------------------------------------
+
+
+class AuditAction(StrEnum):
+    """Every coordinator action the audit trail records; worded at the edge."""
+
+    SIGNED_IN = "signed_in"
+    SIGNED_OUT = "signed_out"
+    SIGN_IN_LOCKED = "sign_in_locked"
+    APPROVED_MATCHING = "approved_matching"
+    BANNED_PAIR = "banned_pair"
+    FORCED_PAIR = "forced_pair"
+    SWAPPED_MENTORS = "swapped_mentors"
+    RE_PAIRED = "re_paired"
+    ENDED_PAIR = "ended_pair"
+    NUDGED = "nudged"
+    OPENED_CONCERN = "opened_concern"
+    EXPORTED_REPORT = "exported_report"
+    EXPORTED_PARTICIPANT = "exported_participant"
+    ERASED_PARTICIPANT = "erased_participant"
+    ADDED_ACCOUNT = "added_account"
+    REMOVED_ACCOUNT = "removed_account"
+    SET_PASSWORD = "set_password"
+
+
+class AuditOutcome(StrEnum):
+    DONE = "done"
+    REFUSED = "refused"
+
+
+# Account changes and sign-ins concern no programme: they go to the accounts' own audit stream.
+ACCOUNTS_AUDIT = "accounts"
+
+
+def audit_stream(programme_id: str | None) -> str:
+    return f"audit-{programme_id or ACCOUNTS_AUDIT}"
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    actor: str  # an account's e-mail, or `cli:<user>` for the command line
+    action: AuditAction
+    outcome: AuditOutcome = AuditOutcome.DONE
+    programme_id: str | None = None
+    target: str | None = None  # a pair, task, participant or account id: never a name
+    detail: str | None = None  # a refusal's code, a role
