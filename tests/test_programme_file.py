@@ -11,7 +11,7 @@ import pytest
 
 from domain.matching import MatchingWeights
 from domain.programme import Durations, Locale, Role, participant_id
-from domain.programme_file import Problem, ProgrammeFileError, load_programme
+from domain.programme_file import MAX_FILE_BYTES, Problem, ProgrammeFileError, load_programme
 from domain.skills import CATALOGUE, LEVELS, level_label
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -358,17 +358,25 @@ def test_csv_path_is_a_directory(tmp_path: Path) -> None:
 
 def test_duplicate_emails_mention_both_lines(tmp_path: Path) -> None:
     path = write(tmp_path, participants=with_row("LEA@example.com ,Léa Martin,mentor,,,,"))
-    one_problem(path, "participants.csv:6: email:", "duplicate", "first on line 2")
+    problem = one_problem(path, "participants.csv:6: email:", "duplicate", "first on line 2")
+    assert "lea@" not in problem.lower()
 
 
 def test_unknown_role(tmp_path: Path) -> None:
     path = write(tmp_path, participants=with_row("paul@example.com,Paul Henry,mentoré,,,,"))
-    one_problem(path, "participants.csv:6: role:", "'mentoré'", "mentor or mentee")
+    problem = one_problem(path, "participants.csv:6: role:", "unknown role", "mentor or mentee")
+    assert "mentoré" not in problem
+
+
+def test_missing_role(tmp_path: Path) -> None:
+    path = write(tmp_path, participants=with_row("paul@example.com,Paul Henry,,,,,"))
+    one_problem(path, "participants.csv:6: role:", "missing")
 
 
 def test_malformed_email(tmp_path: Path) -> None:
     path = write(tmp_path, participants=with_row("paul.example.com,Paul Henry,mentor,,,,"))
-    one_problem(path, "participants.csv:6: email:", "malformed e-mail 'paul.example.com'")
+    problem = one_problem(path, "participants.csv:6: email:", "malformed e-mail")
+    assert "paul" not in problem.split("participants.csv:6:")[1]
 
 
 def test_malformed_manager_email(tmp_path: Path) -> None:
@@ -378,12 +386,14 @@ def test_malformed_manager_email(tmp_path: Path) -> None:
 
 def test_malformed_grade(tmp_path: Path) -> None:
     path = write(tmp_path, participants=with_row("paul@example.com,Paul Henry,mentor,,,deux,"))
-    one_problem(path, "participants.csv:6: grade:", "'deux'")
+    problem = one_problem(path, "participants.csv:6: grade:", "whole number")
+    assert "deux" not in problem
 
 
 def test_malformed_locale(tmp_path: Path) -> None:
     path = write(tmp_path, participants=with_row("paul@example.com,Paul Henry,mentor,,,,de"))
-    one_problem(path, "participants.csv:6: locale:", "fr or en")
+    problem = one_problem(path, "participants.csv:6: locale:", "fr or en")
+    assert "de" not in problem.split("locale:")[1]
 
 
 def test_missing_name(tmp_path: Path) -> None:
@@ -393,9 +403,23 @@ def test_missing_name(tmp_path: Path) -> None:
 
 def test_missing_column(tmp_path: Path) -> None:
     csv_text = "email,name,department\nlea@example.com,Léa Martin,Marketing\n"
-    one_problem(
-        write(tmp_path, participants=csv_text), "participants.csv:1: role:", "missing column"
+    problem = one_problem(
+        write(tmp_path, participants=csv_text), "participants.csv:1: role:", "missing column role"
     )
+    assert "recognised: email, name, department" in problem
+
+
+def test_a_header_that_is_not_a_roster_is_never_repeated(tmp_path: Path) -> None:
+    csv_text = "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin:/bin/false\n"
+    found = problems(write(tmp_path, participants=csv_text))
+
+    csv_path = tmp_path / "participants.csv"
+    assert found == [
+        f"{csv_path}:1: {column}: missing column {column}: the first line must be a header with "
+        "email, name and role columns (recognised: none of email, name, role)"
+        for column in ("email", "name", "role")
+    ]
+    assert not any("daemon" in p or "bash" in p for p in found)
 
 
 def test_unquoted_delimiter_in_a_value(tmp_path: Path) -> None:
@@ -416,7 +440,8 @@ def test_reporting_line_cycle(tmp_path: Path) -> None:
     problem = one_problem(
         write(tmp_path, participants=csv_text), "participants.csv:3: manager_email:", "cycle"
     )
-    assert "(line 4)" in problem and "(line 5)" in problem
+    assert "line 3 -> line 4 -> line 5 -> line 3" in problem
+    assert "@" not in problem
 
 
 def test_own_manager(tmp_path: Path) -> None:
@@ -509,3 +534,91 @@ def test_the_broken_example_reports_all_its_problems() -> None:
     ):
         assert where in text
     assert len(found) == 14
+
+
+# --- the files a programme file names stay in its folder
+
+
+def programme_folder(tmp_path: Path, participants: str) -> Path:
+    """programme/programme.yaml naming `participants`, next to outside/secret.csv."""
+    folder = tmp_path / "programme"
+    folder.mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    # A roster that would load: only the folder rule may refuse it.
+    (outside / "secret.csv").write_text(PARTICIPANTS, encoding="utf-8")
+    path = folder / "programme.yaml"
+    path.write_text(
+        PROGRAMME.replace("participants: participants.csv", f"participants: '{participants}'"),
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize("how", ["relative", "absolute", "symlink", "symlinked-folder"])
+def test_a_participants_file_outside_the_programme_folder_is_refused(
+    tmp_path: Path, how: str
+) -> None:
+    secret = tmp_path / "outside" / "secret.csv"
+    written = {
+        "relative": "../outside/secret.csv",
+        "absolute": str(secret),
+        "symlink": "people.csv",
+        "symlinked-folder": "data/secret.csv",
+    }[how]
+    path = programme_folder(tmp_path, written)
+    if how == "symlink":
+        (path.parent / "people.csv").symlink_to(secret)
+    if how == "symlinked-folder":
+        (path.parent / "data").symlink_to(secret.parent, target_is_directory=True)
+
+    found = problems(path)
+
+    assert found == [
+        f"{path}:5: participants: {written!r} is outside the folder of programme.yaml: keep the "
+        "file in that folder (or below it) and name it relative to it, e.g. participants.csv"
+    ]
+
+
+def test_a_participants_file_in_a_subfolder_or_linked_from_inside_loads(tmp_path: Path) -> None:
+    path = programme_folder(tmp_path, "people/2027.csv")
+    (path.parent / "people").mkdir()
+    (path.parent / "people" / "2027.csv").write_text(PARTICIPANTS, encoding="utf-8")
+    assert len(load_programme(path).participants) == 4
+
+    (path.parent / "participants.csv").symlink_to(path.parent / "people" / "2027.csv")
+    path.write_text(PROGRAMME, encoding="utf-8")
+    assert len(load_programme(path).participants) == 4
+
+
+def test_a_symlink_loop_is_reported_not_raised(tmp_path: Path) -> None:
+    path = write(tmp_path)
+    (tmp_path / "participants.csv").unlink()
+    (tmp_path / "participants.csv").symlink_to(tmp_path / "loop.csv")
+    (tmp_path / "loop.csv").symlink_to(tmp_path / "participants.csv")
+    one_problem(path, "programme.yaml:5: participants:", "cannot be read")
+
+
+def test_a_pipe_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    path = write(tmp_path)
+    (tmp_path / "participants.csv").unlink()
+    os.mkfifo(tmp_path / "participants.csv")
+    one_problem(path, "programme.yaml:5: participants:", "not a regular file")
+
+
+def test_a_programme_file_that_is_a_pipe_is_refused(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "programme.yaml")
+    one_problem(tmp_path / "programme.yaml", "programme.yaml:0: file:", "not a regular file")
+
+
+def test_a_huge_participants_file_is_refused_unread(tmp_path: Path) -> None:
+    path = write(tmp_path)
+    with (tmp_path / "participants.csv").open("r+b") as file:
+        file.truncate(MAX_FILE_BYTES + 1)  # sparse: costs no disk
+
+    one_problem(
+        path,
+        "programme.yaml:5: participants:",
+        f"too large ({MAX_FILE_BYTES + 1:,} bytes)",
+        f"the limit is {MAX_FILE_BYTES:,} bytes",
+    )
