@@ -38,6 +38,7 @@ from domain.programme import (
     participant_id,
 )
 from domain.skills import CATALOGUE
+from domain.text import TextFault, TextRefusal, refusal
 
 # No real programme file or roster comes near this; refusing early keeps a mistaken path (a video,
 # a database dump) from being read into memory.
@@ -362,7 +363,23 @@ def _text(node: Node, name: str, report: _Report) -> str | None:
     if node.tag == _NULL_TAG or not text:
         report.at(node, name, "must not be empty")
         return None
+    refused = refusal(text)
+    if refused is not None:
+        report.at(node, name, _refusal_message(refused))
+        return None
     return text
+
+
+def _refusal_message(refused: TextRefusal) -> str:
+    """The English words for a `domain.text` refusal; the character is named, never shown."""
+    if refused.fault == TextFault.EMPTY:
+        return "has no visible character, only spaces or invisible characters"
+    what = {
+        TextFault.INVISIBLE: "an invisible character",
+        TextFault.BIDI: "a character that reverses the display direction",
+        TextFault.CONTROL: "a control character",
+    }[refused.fault]
+    return f"contains {what} ({refused.code_point}); type the text again without it"
 
 
 def _programme_id(node: Node, name: str, report: _Report) -> str | None:
@@ -830,8 +847,14 @@ def _participant(
     errors: dict[str, str] = {}
     if not _EMAIL.match(cells["email"]):
         errors["email"] = "malformed e-mail address" if cells["email"] else "missing"
+    name_refused = refusal(cells["name"]) if cells["name"] else None
     if not cells["name"]:
         errors["name"] = "missing"
+    elif name_refused is not None:
+        errors["name"] = _refusal_message(name_refused)
+    department_refused = refusal(cells["department"]) if cells["department"] else None
+    if department_refused is not None:
+        errors["department"] = _refusal_message(department_refused)
     role = _parse_role(cells["role"])
     if role is None:
         errors["role"] = "unknown role: expected mentor or mentee" if cells["role"] else "missing"
@@ -939,3 +962,4 @@ def _check_both_roles(records: list[_Record], header_line: int, report: _Report)
 # Shared with the other files coordinators write by hand (domain.matching_file).
 Report = _Report
 read_yaml_node = _read_yaml
+refusal_message = _refusal_message

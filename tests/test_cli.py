@@ -188,6 +188,24 @@ def test_match_reports_every_problem_of_a_bad_file(tmp_path: Path) -> None:
     ]
 
 
+def test_match_refuses_ids_and_departments_that_hide_characters(tmp_path: Path) -> None:
+    bad = tmp_path / "problem.yaml"
+    bad.write_text(
+        'mentors:\n  - id: "lea\\u202e"\n    department: "\\u200b"\n'
+        "mentees:\n  - id: محمد\n    department: R&D – Île-de-France\n",
+        encoding="utf-8",
+    )
+    result = tandem("match", str(bad))
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if line.startswith(str(bad))]
+    assert lines == [
+        f"{bad}:2: mentors[0].id: contains a character that reverses the display direction "
+        "(U+202E RIGHT-TO-LEFT OVERRIDE); type the text again without it",
+        f"{bad}:3: mentors[0].department: has no visible character, only spaces or invisible "
+        "characters",
+    ]
+
+
 def test_match_refuses_a_forced_pair_that_breaks_a_rule(tmp_path: Path) -> None:
     text = PROBLEM.read_text(encoding="utf-8").replace(
         "forced: []", "forced: [[hugo.bernard, sophie.lefebvre]]"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import unicodedata
 from datetime import date
 from pathlib import Path
 
@@ -622,3 +623,132 @@ def test_a_huge_participants_file_is_refused_unread(tmp_path: Path) -> None:
         f"too large ({MAX_FILE_BYTES + 1:,} bytes)",
         f"the limit is {MAX_FILE_BYTES:,} bytes",
     )
+
+
+# --- text shown to people has nothing invisible in it
+
+HIDDEN = [
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u2060",
+    "\ufeff",
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
+    "\u200e",
+    "\u200f",
+    "\u061c",
+    "\u00ad",  # SOFT HYPHEN, category Cf
+    "\x07",  # BEL, category Cc
+    "\t",
+]
+
+
+@pytest.mark.parametrize("character", HIDDEN, ids=lambda c: f"U+{ord(c):04X}")
+def test_names_and_departments_with_hidden_characters_are_refused(
+    tmp_path: Path, character: str
+) -> None:
+    row = f'paul@example.com,"Paul{character}Henry",mentor,"Mar{character}keting",,,'
+    found = problems(write(tmp_path, participants=with_row(row)))
+
+    code = f"U+{ord(character):04X}"
+    assert [p.split("participants.csv:")[1] for p in found] == [
+        f"6: name: contains {_what(character)} ({code}{_name(character)}); "
+        "type the text again without it",
+        f"6: department: contains {_what(character)} ({code}{_name(character)}); "
+        "type the text again without it",
+    ]
+
+
+def _what(character: str) -> str:
+    if character in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c":
+        return "a character that reverses the display direction"
+    if character in "\u200b\u200c\u200d\u2060\ufeff":
+        return "an invisible character"
+    return "a control character"
+
+
+def _name(character: str) -> str:
+    name = unicodedata.name(character, "")
+    return f" {name}" if name else ""
+
+
+def test_a_name_made_only_of_invisible_characters_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, participants=with_row("paul@example.com,\u200b\u200d \u2060,mentor,,,,"))
+    one_problem(path, "participants.csv:6: name:", "no visible character")
+
+
+def test_a_right_to_left_override_hides_in_no_name(tmp_path: Path) -> None:
+    # "Paul" followed by an override that would show "Henry" as "yrneH".
+    path = write(tmp_path, participants=with_row("paul@example.com,Paul \u202eHenry,mentor,,,,"))
+    one_problem(path, "participants.csv:6: name:", "U+202E RIGHT-TO-LEFT OVERRIDE")
+
+
+def test_names_in_every_script_with_accents_hyphens_and_apostrophes_load(tmp_path: Path) -> None:
+    names = [
+        "Jean-Pierre O’Connor",
+        "Anne d'Artagnan",
+        "Zoë Ångström-Nuñez",
+        unicodedata.normalize("NFD", "Léa Hélène Çelik"),  # accents as combining marks
+        "محمد العلي",
+        "王小明",
+        "Ngô Bảo Châu",
+        "Ольга Петрова",
+    ]
+    departments = ["R&D – Île-de-France", "التسويق", "财务部", "", "", "", "", ""]
+    rows = [
+        f"{'mentor' if n % 2 else 'mentee'}{n}@example.com,{name},"
+        f"{'mentor' if n % 2 else 'mentee'},{department},,,"
+        for n, (name, department) in enumerate(zip(names, departments, strict=True))
+    ]
+    spec = load_programme(write(tmp_path, participants=HEADER + "\n" + "\n".join(rows) + "\n"))
+
+    assert [p.name for p in spec.participants] == names
+    assert [p.department or "" for p in spec.participants] == departments
+
+
+@pytest.mark.parametrize(
+    ("setting", "where"),
+    [
+        ('name: "Pilote \\u202e2027"', "programme.yaml:2: name:"),
+        ("name: Pilote \u200b2027", "programme.yaml:2: name:"),
+        ('name: "\\u200b\\u2060"', "programme.yaml:2: name:"),
+        ('name: "Pilote\\n2027"', "programme.yaml:2: name:"),
+    ],
+    ids=["escaped-override", "zero-width-space", "only-invisible", "newline"],
+)
+def test_a_programme_name_with_hidden_characters_is_refused(
+    tmp_path: Path, setting: str, where: str
+) -> None:
+    path = write(tmp_path, PROGRAMME.replace('name: "Test programme"', setting))
+    problem = one_problem(path, where)
+    assert "U+" in problem or "no visible character" in problem
+
+
+def test_skill_labels_with_hidden_characters_are_refused(tmp_path: Path) -> None:
+    programme = PROGRAMME.replace(
+        "skills: [linkedin, generative-ai]",
+        "skills:\n"
+        '  - {id: podcasts, label: "Pod\\u200bcasts"}\n'
+        "  - id: no-code\n"
+        '    label_fr: "Outils \\u2067sans code"\n'
+        "    label_en: No-code tools\n",
+    )
+    found = problems(write(tmp_path, programme))
+    assert [p.split("programme.yaml:")[1].split(" (")[0] for p in found] == [
+        "5: skills.label: contains an invisible character",
+        "7: skills.label_fr: contains a character that reverses the display direction",
+    ]
+
+
+def test_a_programme_name_in_arabic_or_chinese_with_an_apostrophe_loads(tmp_path: Path) -> None:
+    for name in ("برنامج الإرشاد العكسي", "反向导师计划 2027", "L’Oréal x Tandem – pilote"):
+        programme = PROGRAMME.replace('name: "Test programme"', f'name: "{name}"')
+        assert load_programme(write(tmp_path, programme)).name == name
