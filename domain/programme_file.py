@@ -435,6 +435,33 @@ def _email(node: Node, name: str, report: _Report) -> str | None:
     return text
 
 
+def _email_list(node: Node, name: str, report: _Report) -> tuple[str, ...] | None:
+    """Distinct e-mail addresses, in lower case: accounts are looked up by address."""
+    if not isinstance(node, SequenceNode):
+        report.at(
+            node,
+            name,
+            f"must be a list of e-mail addresses, e.g. [rh@example.com], got {_describe(node)}",
+        )
+        return None
+    emails: list[str] = []
+    first_line: dict[str, int] = {}
+    valid = True
+    for item in node.value:
+        email = _email(item, name, report)
+        if email is None:
+            valid = False
+            continue
+        email = email.lower()
+        if email in first_line:
+            report.at(item, name, f"{email} is listed twice (first on line {first_line[email]})")
+            valid = False
+            continue
+        first_line[email] = _line(item)
+        emails.append(email)
+    return tuple(emails) if valid else None
+
+
 def _whole_number(node: Node, name: str, report: _Report, minimum: int | None) -> int | None:
     # YAML decides: `12` is a number, `"12"` is text and `12.0` a float, none of which is
     # silently converted, so a typo never turns into a surprising value.
@@ -682,6 +709,7 @@ _READERS: dict[str, _Reader] = {
     "matching": _matching,
     "durations": _durations,
     "coordinator_email": _email,
+    "coordinators": _email_list,
 }
 _REQUIRED = ("id", "name", "starts_on", "skills", "participants")
 

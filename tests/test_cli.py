@@ -49,6 +49,7 @@ def test_validate_accepts_the_sample() -> None:
     summary = json.loads(result.stdout)
     assert summary["valid"] is True
     assert (summary["participants"], summary["mentors"], summary["mentees"]) == (24, 12, 12)
+    assert summary["coordinators"] == ["rh.mentorat@example.com"]
 
 
 def test_validate_reports_every_problem_with_file_line_and_field() -> None:

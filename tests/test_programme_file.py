@@ -752,3 +752,45 @@ def test_a_programme_name_in_arabic_or_chinese_with_an_apostrophe_loads(tmp_path
     for name in ("برنامج الإرشاد العكسي", "反向导师计划 2027", "L’Oréal x Tandem – pilote"):
         programme = PROGRAMME.replace('name: "Test programme"', f'name: "{name}"')
         assert load_programme(write(tmp_path, programme)).name == name
+
+
+# --- the coordinators who may see and act on the programme
+
+
+def test_coordinators_are_optional_and_empty_by_default(tmp_path: Path) -> None:
+    assert load_programme(write(tmp_path)).coordinators == ()
+
+
+def test_coordinators_are_read_in_lower_case(tmp_path: Path) -> None:
+    programme = PROGRAMME + "coordinators:\n  - RH@Example.com\n  - anne.dupont@example.com\n"
+    spec = load_programme(write(tmp_path, programme))
+    assert spec.coordinators == ("rh@example.com", "anne.dupont@example.com")
+    assert spec.coordinator_email is None  # a separate setting: where participants write to
+
+
+def test_the_sample_names_its_coordinators() -> None:
+    spec = load_programme(EXAMPLES / "pilote-2027" / "programme.yaml")
+    assert spec.coordinators == (spec.coordinator_email,)
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        (
+            "coordinators: rh@example.com",
+            "6: coordinators: must be a list of e-mail addresses, e.g. [rh@example.com], "
+            "got 'rh@example.com'",
+        ),
+        ("coordinators: [rh@example]", "6: coordinators: malformed e-mail 'rh@example'"),
+        (
+            "coordinators:\n  - rh@example.com\n  - RH@example.com",
+            "8: coordinators: rh@example.com is listed twice (first on line 7)",
+        ),
+        ("coordinators: [rh@example.com, ~]", "6: coordinators: must not be empty"),
+        ("coordinators: [[rh@example.com]]", "6: coordinators: must be text, got a list"),
+    ],
+    ids=["not-a-list", "malformed", "twice", "empty-item", "nested-list"],
+)
+def test_bad_coordinators(tmp_path: Path, setting: str, expected: str) -> None:
+    found = problems(write(tmp_path, PROGRAMME + setting + "\n"))
+    assert found == [f"{tmp_path / 'programme.yaml'}:{expected}"]
