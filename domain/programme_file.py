@@ -211,7 +211,8 @@ def read_named_file(naming_file: Path, written: str) -> tuple[Path, bytes]:
 
     The file must be in `naming_file`'s folder or below it once every symbolic link is resolved:
     a programme file copied from someone else must not make `tandem` read, and report on, any
-    other file of the machine. Raises `_Unreadable` with the reason; nothing outside is opened.
+    other file of the machine. Raises `Unreadable` with the reason, which starts with the path
+    unless the file is outside (then nothing is opened, and the path is `written`).
     """
     shown = naming_file.parent / written
     try:
@@ -224,7 +225,7 @@ def read_named_file(naming_file: Path, written: str) -> tuple[Path, bytes]:
     if not target.is_relative_to(folder):
         raise _Unreadable(
             f"{written!r} is outside the folder of {naming_file.name}: keep the file in that "
-            "folder (or below it) and name it relative to it, e.g. participants.csv"
+            "folder (or below it) and name it relative to it"
         )
     try:
         # The links are resolved already: one appearing now is a swap, not the coordinator's.
@@ -989,5 +990,6 @@ def _check_both_roles(records: list[_Record], header_line: int, report: _Report)
 
 # Shared with the other files coordinators write by hand (domain.matching_file).
 Report = _Report
+Unreadable = _Unreadable
 read_yaml_node = _read_yaml
 refusal_message = _refusal_message

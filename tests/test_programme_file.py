@@ -577,7 +577,7 @@ def test_a_participants_file_outside_the_programme_folder_is_refused(
 
     assert found == [
         f"{path}:5: participants: {written!r} is outside the folder of programme.yaml: keep the "
-        "file in that folder (or below it) and name it relative to it, e.g. participants.csv"
+        "file in that folder (or below it) and name it relative to it"
     ]
 
 
