@@ -70,6 +70,7 @@ def validate(file: Path, as_json: JsonOpt = False) -> None:
         "cadence_days": spec.cadence_days,
         "skills": [s.id for s in spec.skills],
         "auto_approve": spec.matching.auto_approve,
+        "coordinators": list(spec.coordinators),
     }
     if as_json:
         print(json.dumps({"valid": True, **summary}))

@@ -8,23 +8,41 @@ programme files, every problem is reported at once as FILE:LINE: field: message.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from domain.answers import MeetingFormat
 from domain.matching import MAX_CAPACITY, MatchingProblem, MatchingWeights, Profile
-from domain.programme_file import Problem, ProgrammeFileError, Report, read_yaml_node
+from domain.programme_file import (
+    Problem,
+    ProgrammeFileError,
+    Report,
+    read_yaml_node,
+    refusal_message,
+)
+from domain.text import refusal
+
+
+def _visible(text: str) -> str:
+    refused = refusal(text)
+    if refused is not None:
+        raise ValueError(refusal_message(refused))
+    return text
+
+
+# What the matcher's answer shows people: the ids in its pairs, the departments in its reasons.
+_Shown = Annotated[str, AfterValidator(_visible)]
 
 
 class _Person(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(min_length=1, max_length=100)
+    id: _Shown = Field(min_length=1, max_length=100)
     grade: int | None = None
-    department: str | None = None
+    department: _Shown | None = None
     manager: str | None = None
     languages: tuple[str, ...] = Field(("fr",), min_length=1)
     format: MeetingFormat = MeetingFormat.HYBRID
@@ -188,5 +206,7 @@ def _message(error: Any) -> str:
         return "is required"
     if error["type"] == "extra_forbidden":
         return "unknown field"
+    if error["type"] == "value_error":  # raised by this module, already in its final words
+        return str(error["ctx"]["error"])
     text = str(error["msg"])
     return text[0].lower() + text[1:]

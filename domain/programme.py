@@ -12,7 +12,7 @@ import hashlib
 from datetime import date
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domain.matching import MatchingWeights
 
@@ -97,8 +97,16 @@ class ProgrammeSpec(BaseModel):
     participants: tuple[Participant, ...]
     matching: MatchingSettings = MatchingSettings()
     durations: Durations = Durations()
-    coordinator_email: str | None = None
+    coordinator_email: str | None = None  # where participants write to
+    # The coordinator accounts that may see and act on this programme, by e-mail.
+    coordinators: tuple[str, ...] = ()
     source_file: str = ""
+
+    @field_validator("coordinators")
+    @classmethod
+    def _lower_case(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        # Accounts are found by address, and an address's case carries no meaning in practice.
+        return tuple(email.strip().lower() for email in value)
 
     def plan(self, day_seconds: int = 86_400) -> ProgrammePlan:
         by_email = {p.email.lower(): p.id for p in self.participants}

@@ -10,7 +10,9 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -36,6 +38,7 @@ from domain.programme import (
     participant_id,
 )
 from domain.skills import CATALOGUE
+from domain.text import TextFault, TextRefusal, refusal
 
 # No real programme file or roster comes near this; refusing early keeps a mistaken path (a video,
 # a database dump) from being read into memory.
@@ -158,20 +161,77 @@ class _Unreadable(Exception):
     """Why a file cannot be opened; the caller decides which file and line the problem is about."""
 
 
-def _read_bytes(path: Path) -> bytes:
+# A pipe opened without O_NONBLOCK waits for a writer forever; a regular file ignores the flag.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _read_bytes(path: Path, *, follow_links: bool = True) -> bytes:
+    """The bytes of a regular file of at most MAX_FILE_BYTES.
+
+    What is opened is what is checked (fstat on the open file), so nothing can be swapped in
+    between; a file that grows while it is read is still cut off at the limit.
+    """
+    flags = _OPEN_FLAGS if follow_links else _OPEN_FLAGS | getattr(os, "O_NOFOLLOW", 0)
     try:
-        if not path.exists():
-            raise _Unreadable("file not found")
-        if path.is_dir():
-            raise _Unreadable("is a directory, not a file")
-        if not path.is_file():
-            raise _Unreadable("is not a regular file")
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise _Unreadable(f"is too large ({size:,} bytes) to be a programme file")
-        return path.read_bytes()
+        fd = os.open(path, flags)
+    except FileNotFoundError as exc:
+        raise _Unreadable("file not found") from exc
     except (OSError, ValueError) as exc:  # ValueError: a path with a NUL character in it
-        raise _Unreadable(f"cannot be read: {getattr(exc, 'strerror', None) or exc}") from exc
+        raise _Unreadable(_cannot_read(exc)) from exc
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise _Unreadable("is a directory, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise _Unreadable("is not a regular file (a pipe or a device?)")
+        if info.st_size > MAX_FILE_BYTES:
+            raise _Unreadable(_too_large(info.st_size))
+        with os.fdopen(fd, "rb", closefd=False) as file:
+            data = file.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise _Unreadable(_too_large(None))
+        return data
+    except OSError as exc:
+        raise _Unreadable(_cannot_read(exc)) from exc
+    finally:
+        os.close(fd)
+
+
+def _cannot_read(exc: Exception) -> str:
+    return f"cannot be read: {getattr(exc, 'strerror', None) or exc}"
+
+
+def _too_large(size: int | None) -> str:
+    actual = f"{size:,} bytes" if size is not None else "it keeps growing"
+    return f"is too large ({actual}): the limit is {MAX_FILE_BYTES:,} bytes"
+
+
+def read_named_file(naming_file: Path, written: str) -> tuple[Path, bytes]:
+    """The path and bytes of a file that `naming_file` names as `written`, relative to it.
+
+    The file must be in `naming_file`'s folder or below it once every symbolic link is resolved:
+    a programme file copied from someone else must not make `tandem` read, and report on, any
+    other file of the machine. Raises `Unreadable` with the reason, which starts with the path
+    unless the file is outside (then nothing is opened, and the path is `written`).
+    """
+    shown = naming_file.parent / written
+    try:
+        folder = naming_file.parent.resolve()
+        target = shown.resolve()
+    except RuntimeError as exc:  # how Python before 3.13 reports a loop (later: OSError ELOOP)
+        raise _Unreadable(f"{shown}: cannot be read: a loop of symbolic links") from exc
+    except (OSError, ValueError) as exc:
+        raise _Unreadable(f"{shown}: {_cannot_read(exc)}") from exc
+    if not target.is_relative_to(folder):
+        raise _Unreadable(
+            f"{written!r} is outside the folder of {naming_file.name}: keep the file in that "
+            "folder (or below it) and name it relative to it"
+        )
+    try:
+        # The links are resolved already: one appearing now is a swap, not the coordinator's.
+        return shown, _read_bytes(target, follow_links=False)
+    except _Unreadable as exc:
+        raise _Unreadable(f"{shown}: {exc}") from exc
 
 
 def _decode(data: bytes, report: _Report, hint: str = "") -> str | None:
@@ -304,7 +364,23 @@ def _text(node: Node, name: str, report: _Report) -> str | None:
     if node.tag == _NULL_TAG or not text:
         report.at(node, name, "must not be empty")
         return None
+    refused = refusal(text)
+    if refused is not None:
+        report.at(node, name, _refusal_message(refused))
+        return None
     return text
+
+
+def _refusal_message(refused: TextRefusal) -> str:
+    """The English words for a `domain.text` refusal; the character is named, never shown."""
+    if refused.fault == TextFault.EMPTY:
+        return "has no visible character, only spaces or invisible characters"
+    what = {
+        TextFault.INVISIBLE: "an invisible character",
+        TextFault.BIDI: "a character that reverses the display direction",
+        TextFault.CONTROL: "a control character",
+    }[refused.fault]
+    return f"contains {what} ({refused.code_point}); type the text again without it"
 
 
 def _programme_id(node: Node, name: str, report: _Report) -> str | None:
@@ -358,6 +434,33 @@ def _email(node: Node, name: str, report: _Report) -> str | None:
         report.at(node, name, f"malformed e-mail {text!r}")
         return None
     return text
+
+
+def _email_list(node: Node, name: str, report: _Report) -> tuple[str, ...] | None:
+    """Distinct e-mail addresses, in lower case: accounts are looked up by address."""
+    if not isinstance(node, SequenceNode):
+        report.at(
+            node,
+            name,
+            f"must be a list of e-mail addresses, e.g. [rh@example.com], got {_describe(node)}",
+        )
+        return None
+    emails: list[str] = []
+    first_line: dict[str, int] = {}
+    valid = True
+    for item in node.value:
+        email = _email(item, name, report)
+        if email is None:
+            valid = False
+            continue
+        email = email.lower()
+        if email in first_line:
+            report.at(item, name, f"{email} is listed twice (first on line {first_line[email]})")
+            valid = False
+            continue
+        first_line[email] = _line(item)
+        emails.append(email)
+    return tuple(emails) if valid else None
 
 
 def _whole_number(node: Node, name: str, report: _Report, minimum: int | None) -> int | None:
@@ -607,6 +710,7 @@ _READERS: dict[str, _Reader] = {
     "matching": _matching,
     "durations": _durations,
     "coordinator_email": _email,
+    "coordinators": _email_list,
 }
 _REQUIRED = ("id", "name", "starts_on", "skills", "participants")
 
@@ -650,11 +754,10 @@ def _read_participants(
     if not isinstance(relative, str):
         return None  # missing or invalid: already reported
     value_node = entries["participants"][1]
-    csv_path = yaml_path.parent / relative
     try:
-        data = _read_bytes(csv_path)
+        csv_path, data = read_named_file(yaml_path, relative)
     except _Unreadable as exc:
-        yaml_report.at(value_node, "participants", f"{csv_path}: {exc}")
+        yaml_report.at(value_node, "participants", str(exc))
         return None
     report = _Report(str(csv_path), yaml_report.problems)
     text = _decode(data, report, _CSV_HINT)
@@ -733,12 +836,15 @@ def _columns(header: list[str], line: int, report: _Report) -> dict[str, int] | 
             continue
         columns[name] = index
     missing = [name for name in _REQUIRED_COLUMNS if name not in columns]
-    found = ", ".join(cell.strip() for cell in header if cell.strip())
+    # Only the columns this module knows are named: the header itself is never repeated, in case
+    # the file is not a participants file at all.
+    known = ", ".join(columns) or "none of email, name, role"
     for name in missing:
         report.add(
             line,
             name,
-            f"missing column {name!r}: the header must have email, name and role (found: {found})",
+            f"missing column {name}: the first line must be a header with email, name and role "
+            f"columns (recognised: {known})",
         )
     return None if missing else columns
 
@@ -764,26 +870,34 @@ def _record(
 def _participant(
     record: _Record, programme_id: str, default_locale: Locale, report: _Report
 ) -> Participant | None:
+    # No message quotes a cell: the line and the column say where to look, and the file named
+    # by a programme file may hold anything.
     cells = record.cells
     errors: dict[str, str] = {}
     if not _EMAIL.match(cells["email"]):
-        errors["email"] = f"malformed e-mail {cells['email']!r}" if cells["email"] else "missing"
+        errors["email"] = "malformed e-mail address" if cells["email"] else "missing"
+    name_refused = refusal(cells["name"]) if cells["name"] else None
     if not cells["name"]:
         errors["name"] = "missing"
+    elif name_refused is not None:
+        errors["name"] = _refusal_message(name_refused)
+    department_refused = refusal(cells["department"]) if cells["department"] else None
+    if department_refused is not None:
+        errors["department"] = _refusal_message(department_refused)
     role = _parse_role(cells["role"])
     if role is None:
-        errors["role"] = f"unknown role {cells['role']!r}: expected mentor or mentee"
+        errors["role"] = "unknown role: expected mentor or mentee" if cells["role"] else "missing"
     grade = None
     if cells["grade"]:
         if _INTEGER.match(cells["grade"]):
             grade = int(cells["grade"])
         else:
-            errors["grade"] = f"must be a whole number, got {cells['grade']!r}"
+            errors["grade"] = "must be a whole number"
     locale = _parse_locale(cells["locale"]) if cells["locale"] else default_locale
     if locale is None:
-        errors["locale"] = f"must be fr or en, got {cells['locale']!r}"
+        errors["locale"] = "must be fr or en"
     if cells["manager_email"] and not _EMAIL.match(cells["manager_email"]):
-        errors["manager_email"] = f"malformed e-mail {cells['manager_email']!r}"
+        errors["manager_email"] = "malformed e-mail address"
     for field, message in errors.items():
         report.add(record.line, field, message)
     if errors or role is None or locale is None:
@@ -814,11 +928,7 @@ def _check_duplicate_emails(records: list[_Record], report: _Report) -> None:
         if not key:
             continue
         if key in first_line:
-            report.add(
-                record.line,
-                "email",
-                f"duplicate e-mail {record.cells['email']} (first on line {first_line[key]})",
-            )
+            report.add(record.line, "email", f"duplicate e-mail (first on line {first_line[key]})")
         else:
             first_line[key] = record.line
 
@@ -836,13 +946,15 @@ def _check_reporting_cycles(records: list[_Record], report: _Report) -> None:
             manager_of[email] = record.cells["manager_email"].lower()
     for cycle in _cycles(manager_of):
         if len(cycle) == 1:
-            report.add(line_of[cycle[0]], "manager_email", f"{cycle[0]} is their own manager")
+            report.add(line_of[cycle[0]], "manager_email", "names the person as their own manager")
             continue
         start = min(range(len(cycle)), key=lambda i: line_of[cycle[i]])
-        ordered = cycle[start:] + cycle[:start]
-        chain = " -> ".join(f"{email} (line {line_of[email]})" for email in ordered)
+        ordered = [line_of[email] for email in cycle[start:] + cycle[:start]]
+        chain = " -> ".join(f"line {line}" for line in [*ordered, ordered[0]])
         report.add(
-            line_of[ordered[0]], "manager_email", f"reporting-line cycle: {chain} -> {ordered[0]}"
+            ordered[0],
+            "manager_email",
+            f"reporting-line cycle: {chain} (each row's manager is on the next line)",
         )
 
 
@@ -878,4 +990,6 @@ def _check_both_roles(records: list[_Record], header_line: int, report: _Report)
 
 # Shared with the other files coordinators write by hand (domain.matching_file).
 Report = _Report
+Unreadable = _Unreadable
 read_yaml_node = _read_yaml
+refusal_message = _refusal_message

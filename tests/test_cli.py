@@ -50,6 +50,7 @@ def test_validate_accepts_the_sample() -> None:
     summary = json.loads(result.stdout)
     assert summary["valid"] is True
     assert (summary["participants"], summary["mentors"], summary["mentees"]) == (24, 12, 12)
+    assert summary["coordinators"] == ["rh.mentorat@example.com"]
 
 
 def test_validate_reports_every_problem_with_file_line_and_field() -> None:
@@ -186,6 +187,24 @@ def test_match_reports_every_problem_of_a_bad_file(tmp_path: Path) -> None:
         f"{bad}:4: mentors[1].id: 'a' is already used by one of the mentors",
         f"{bad}:7: banned[0]: 'b' is not a mentor of this file (a pair is [mentor, mentee])",
         f"{bad}:7: banned[0]: 'a' is not a mentee of this file (a pair is [mentor, mentee])",
+    ]
+
+
+def test_match_refuses_ids_and_departments_that_hide_characters(tmp_path: Path) -> None:
+    bad = tmp_path / "problem.yaml"
+    bad.write_text(
+        'mentors:\n  - id: "lea\\u202e"\n    department: "\\u200b"\n'
+        "mentees:\n  - id: محمد\n    department: R&D – Île-de-France\n",
+        encoding="utf-8",
+    )
+    result = tandem("match", str(bad))
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if line.startswith(str(bad))]
+    assert lines == [
+        f"{bad}:2: mentors[0].id: contains a character that reverses the display direction "
+        "(U+202E RIGHT-TO-LEFT OVERRIDE); type the text again without it",
+        f"{bad}:3: mentors[0].department: has no visible character, only spaces or invisible "
+        "characters",
     ]
 
 

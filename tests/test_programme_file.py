@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import unicodedata
 from datetime import date
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 
 from domain.matching import MatchingWeights
 from domain.programme import Durations, Locale, Role, participant_id
-from domain.programme_file import Problem, ProgrammeFileError, load_programme
+from domain.programme_file import MAX_FILE_BYTES, Problem, ProgrammeFileError, load_programme
 from domain.skills import CATALOGUE, LEVELS, level_label
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -358,17 +359,25 @@ def test_csv_path_is_a_directory(tmp_path: Path) -> None:
 
 def test_duplicate_emails_mention_both_lines(tmp_path: Path) -> None:
     path = write(tmp_path, participants=with_row("LEA@example.com ,Léa Martin,mentor,,,,"))
-    one_problem(path, "participants.csv:6: email:", "duplicate", "first on line 2")
+    problem = one_problem(path, "participants.csv:6: email:", "duplicate", "first on line 2")
+    assert "lea@" not in problem.lower()
 
 
 def test_unknown_role(tmp_path: Path) -> None:
     path = write(tmp_path, participants=with_row("paul@example.com,Paul Henry,mentoré,,,,"))
-    one_problem(path, "participants.csv:6: role:", "'mentoré'", "mentor or mentee")
+    problem = one_problem(path, "participants.csv:6: role:", "unknown role", "mentor or mentee")
+    assert "mentoré" not in problem
+
+
+def test_missing_role(tmp_path: Path) -> None:
+    path = write(tmp_path, participants=with_row("paul@example.com,Paul Henry,,,,,"))
+    one_problem(path, "participants.csv:6: role:", "missing")
 
 
 def test_malformed_email(tmp_path: Path) -> None:
     path = write(tmp_path, participants=with_row("paul.example.com,Paul Henry,mentor,,,,"))
-    one_problem(path, "participants.csv:6: email:", "malformed e-mail 'paul.example.com'")
+    problem = one_problem(path, "participants.csv:6: email:", "malformed e-mail")
+    assert "paul" not in problem.split("participants.csv:6:")[1]
 
 
 def test_malformed_manager_email(tmp_path: Path) -> None:
@@ -378,12 +387,14 @@ def test_malformed_manager_email(tmp_path: Path) -> None:
 
 def test_malformed_grade(tmp_path: Path) -> None:
     path = write(tmp_path, participants=with_row("paul@example.com,Paul Henry,mentor,,,deux,"))
-    one_problem(path, "participants.csv:6: grade:", "'deux'")
+    problem = one_problem(path, "participants.csv:6: grade:", "whole number")
+    assert "deux" not in problem
 
 
 def test_malformed_locale(tmp_path: Path) -> None:
     path = write(tmp_path, participants=with_row("paul@example.com,Paul Henry,mentor,,,,de"))
-    one_problem(path, "participants.csv:6: locale:", "fr or en")
+    problem = one_problem(path, "participants.csv:6: locale:", "fr or en")
+    assert "de" not in problem.split("locale:")[1]
 
 
 def test_missing_name(tmp_path: Path) -> None:
@@ -393,9 +404,23 @@ def test_missing_name(tmp_path: Path) -> None:
 
 def test_missing_column(tmp_path: Path) -> None:
     csv_text = "email,name,department\nlea@example.com,Léa Martin,Marketing\n"
-    one_problem(
-        write(tmp_path, participants=csv_text), "participants.csv:1: role:", "missing column"
+    problem = one_problem(
+        write(tmp_path, participants=csv_text), "participants.csv:1: role:", "missing column role"
     )
+    assert "recognised: email, name, department" in problem
+
+
+def test_a_header_that_is_not_a_roster_is_never_repeated(tmp_path: Path) -> None:
+    csv_text = "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin:/bin/false\n"
+    found = problems(write(tmp_path, participants=csv_text))
+
+    csv_path = tmp_path / "participants.csv"
+    assert found == [
+        f"{csv_path}:1: {column}: missing column {column}: the first line must be a header with "
+        "email, name and role columns (recognised: none of email, name, role)"
+        for column in ("email", "name", "role")
+    ]
+    assert not any("daemon" in p or "bash" in p for p in found)
 
 
 def test_unquoted_delimiter_in_a_value(tmp_path: Path) -> None:
@@ -416,7 +441,8 @@ def test_reporting_line_cycle(tmp_path: Path) -> None:
     problem = one_problem(
         write(tmp_path, participants=csv_text), "participants.csv:3: manager_email:", "cycle"
     )
-    assert "(line 4)" in problem and "(line 5)" in problem
+    assert "line 3 -> line 4 -> line 5 -> line 3" in problem
+    assert "@" not in problem
 
 
 def test_own_manager(tmp_path: Path) -> None:
@@ -509,3 +535,262 @@ def test_the_broken_example_reports_all_its_problems() -> None:
     ):
         assert where in text
     assert len(found) == 14
+
+
+# --- the files a programme file names stay in its folder
+
+
+def programme_folder(tmp_path: Path, participants: str) -> Path:
+    """programme/programme.yaml naming `participants`, next to outside/secret.csv."""
+    folder = tmp_path / "programme"
+    folder.mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    # A roster that would load: only the folder rule may refuse it.
+    (outside / "secret.csv").write_text(PARTICIPANTS, encoding="utf-8")
+    path = folder / "programme.yaml"
+    path.write_text(
+        PROGRAMME.replace("participants: participants.csv", f"participants: '{participants}'"),
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize("how", ["relative", "absolute", "symlink", "symlinked-folder"])
+def test_a_participants_file_outside_the_programme_folder_is_refused(
+    tmp_path: Path, how: str
+) -> None:
+    secret = tmp_path / "outside" / "secret.csv"
+    written = {
+        "relative": "../outside/secret.csv",
+        "absolute": str(secret),
+        "symlink": "people.csv",
+        "symlinked-folder": "data/secret.csv",
+    }[how]
+    path = programme_folder(tmp_path, written)
+    if how == "symlink":
+        (path.parent / "people.csv").symlink_to(secret)
+    if how == "symlinked-folder":
+        (path.parent / "data").symlink_to(secret.parent, target_is_directory=True)
+
+    found = problems(path)
+
+    assert found == [
+        f"{path}:5: participants: {written!r} is outside the folder of programme.yaml: keep the "
+        "file in that folder (or below it) and name it relative to it"
+    ]
+
+
+def test_a_participants_file_in_a_subfolder_or_linked_from_inside_loads(tmp_path: Path) -> None:
+    path = programme_folder(tmp_path, "people/2027.csv")
+    (path.parent / "people").mkdir()
+    (path.parent / "people" / "2027.csv").write_text(PARTICIPANTS, encoding="utf-8")
+    assert len(load_programme(path).participants) == 4
+
+    (path.parent / "participants.csv").symlink_to(path.parent / "people" / "2027.csv")
+    path.write_text(PROGRAMME, encoding="utf-8")
+    assert len(load_programme(path).participants) == 4
+
+
+def test_a_symlink_loop_is_reported_not_raised(tmp_path: Path) -> None:
+    path = write(tmp_path)
+    (tmp_path / "participants.csv").unlink()
+    (tmp_path / "participants.csv").symlink_to(tmp_path / "loop.csv")
+    (tmp_path / "loop.csv").symlink_to(tmp_path / "participants.csv")
+    one_problem(path, "programme.yaml:5: participants:", "cannot be read")
+
+
+def test_a_pipe_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    path = write(tmp_path)
+    (tmp_path / "participants.csv").unlink()
+    os.mkfifo(tmp_path / "participants.csv")
+    one_problem(path, "programme.yaml:5: participants:", "not a regular file")
+
+
+def test_a_programme_file_that_is_a_pipe_is_refused(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "programme.yaml")
+    one_problem(tmp_path / "programme.yaml", "programme.yaml:0: file:", "not a regular file")
+
+
+def test_a_huge_participants_file_is_refused_unread(tmp_path: Path) -> None:
+    path = write(tmp_path)
+    with (tmp_path / "participants.csv").open("r+b") as file:
+        file.truncate(MAX_FILE_BYTES + 1)  # sparse: costs no disk
+
+    one_problem(
+        path,
+        "programme.yaml:5: participants:",
+        f"too large ({MAX_FILE_BYTES + 1:,} bytes)",
+        f"the limit is {MAX_FILE_BYTES:,} bytes",
+    )
+
+
+# --- text shown to people has nothing invisible in it
+
+HIDDEN = [
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u2060",
+    "\ufeff",
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
+    "\u200e",
+    "\u200f",
+    "\u061c",
+    "\u00ad",  # SOFT HYPHEN, category Cf
+    "\x07",  # BEL, category Cc
+    "\t",
+]
+
+
+@pytest.mark.parametrize("character", HIDDEN, ids=lambda c: f"U+{ord(c):04X}")
+def test_names_and_departments_with_hidden_characters_are_refused(
+    tmp_path: Path, character: str
+) -> None:
+    row = f'paul@example.com,"Paul{character}Henry",mentor,"Mar{character}keting",,,'
+    found = problems(write(tmp_path, participants=with_row(row)))
+
+    code = f"U+{ord(character):04X}"
+    assert [p.split("participants.csv:")[1] for p in found] == [
+        f"6: name: contains {_what(character)} ({code}{_name(character)}); "
+        "type the text again without it",
+        f"6: department: contains {_what(character)} ({code}{_name(character)}); "
+        "type the text again without it",
+    ]
+
+
+def _what(character: str) -> str:
+    if character in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c":
+        return "a character that reverses the display direction"
+    if character in "\u200b\u200c\u200d\u2060\ufeff":
+        return "an invisible character"
+    return "a control character"
+
+
+def _name(character: str) -> str:
+    name = unicodedata.name(character, "")
+    return f" {name}" if name else ""
+
+
+def test_a_name_made_only_of_invisible_characters_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, participants=with_row("paul@example.com,\u200b\u200d \u2060,mentor,,,,"))
+    one_problem(path, "participants.csv:6: name:", "no visible character")
+
+
+def test_a_right_to_left_override_hides_in_no_name(tmp_path: Path) -> None:
+    # "Paul" followed by an override that would show "Henry" as "yrneH".
+    path = write(tmp_path, participants=with_row("paul@example.com,Paul \u202eHenry,mentor,,,,"))
+    one_problem(path, "participants.csv:6: name:", "U+202E RIGHT-TO-LEFT OVERRIDE")
+
+
+def test_names_in_every_script_with_accents_hyphens_and_apostrophes_load(tmp_path: Path) -> None:
+    names = [
+        "Jean-Pierre O’Connor",
+        "Anne d'Artagnan",
+        "Zoë Ångström-Nuñez",
+        unicodedata.normalize("NFD", "Léa Hélène Çelik"),  # accents as combining marks
+        "محمد العلي",
+        "王小明",
+        "Ngô Bảo Châu",
+        "Ольга Петрова",
+    ]
+    departments = ["R&D – Île-de-France", "التسويق", "财务部", "", "", "", "", ""]
+    rows = [
+        f"{'mentor' if n % 2 else 'mentee'}{n}@example.com,{name},"
+        f"{'mentor' if n % 2 else 'mentee'},{department},,,"
+        for n, (name, department) in enumerate(zip(names, departments, strict=True))
+    ]
+    spec = load_programme(write(tmp_path, participants=HEADER + "\n" + "\n".join(rows) + "\n"))
+
+    assert [p.name for p in spec.participants] == names
+    assert [p.department or "" for p in spec.participants] == departments
+
+
+@pytest.mark.parametrize(
+    ("setting", "where"),
+    [
+        ('name: "Pilote \\u202e2027"', "programme.yaml:2: name:"),
+        ("name: Pilote \u200b2027", "programme.yaml:2: name:"),
+        ('name: "\\u200b\\u2060"', "programme.yaml:2: name:"),
+        ('name: "Pilote\\n2027"', "programme.yaml:2: name:"),
+    ],
+    ids=["escaped-override", "zero-width-space", "only-invisible", "newline"],
+)
+def test_a_programme_name_with_hidden_characters_is_refused(
+    tmp_path: Path, setting: str, where: str
+) -> None:
+    path = write(tmp_path, PROGRAMME.replace('name: "Test programme"', setting))
+    problem = one_problem(path, where)
+    assert "U+" in problem or "no visible character" in problem
+
+
+def test_skill_labels_with_hidden_characters_are_refused(tmp_path: Path) -> None:
+    programme = PROGRAMME.replace(
+        "skills: [linkedin, generative-ai]",
+        "skills:\n"
+        '  - {id: podcasts, label: "Pod\\u200bcasts"}\n'
+        "  - id: no-code\n"
+        '    label_fr: "Outils \\u2067sans code"\n'
+        "    label_en: No-code tools\n",
+    )
+    found = problems(write(tmp_path, programme))
+    assert [p.split("programme.yaml:")[1].split(" (")[0] for p in found] == [
+        "5: skills.label: contains an invisible character",
+        "7: skills.label_fr: contains a character that reverses the display direction",
+    ]
+
+
+def test_a_programme_name_in_arabic_or_chinese_with_an_apostrophe_loads(tmp_path: Path) -> None:
+    for name in ("برنامج الإرشاد العكسي", "反向导师计划 2027", "L’Oréal x Tandem – pilote"):
+        programme = PROGRAMME.replace('name: "Test programme"', f'name: "{name}"')
+        assert load_programme(write(tmp_path, programme)).name == name
+
+
+# --- the coordinators who may see and act on the programme
+
+
+def test_coordinators_are_optional_and_empty_by_default(tmp_path: Path) -> None:
+    assert load_programme(write(tmp_path)).coordinators == ()
+
+
+def test_coordinators_are_read_in_lower_case(tmp_path: Path) -> None:
+    programme = PROGRAMME + "coordinators:\n  - RH@Example.com\n  - anne.dupont@example.com\n"
+    spec = load_programme(write(tmp_path, programme))
+    assert spec.coordinators == ("rh@example.com", "anne.dupont@example.com")
+    assert spec.coordinator_email is None  # a separate setting: where participants write to
+
+
+def test_the_sample_names_its_coordinators() -> None:
+    spec = load_programme(EXAMPLES / "pilote-2027" / "programme.yaml")
+    assert spec.coordinators == (spec.coordinator_email,)
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        (
+            "coordinators: rh@example.com",
+            "6: coordinators: must be a list of e-mail addresses, e.g. [rh@example.com], "
+            "got 'rh@example.com'",
+        ),
+        ("coordinators: [rh@example]", "6: coordinators: malformed e-mail 'rh@example'"),
+        (
+            "coordinators:\n  - rh@example.com\n  - RH@example.com",
+            "8: coordinators: rh@example.com is listed twice (first on line 7)",
+        ),
+        ("coordinators: [rh@example.com, ~]", "6: coordinators: must not be empty"),
+        ("coordinators: [[rh@example.com]]", "6: coordinators: must be text, got a list"),
+    ],
+    ids=["not-a-list", "malformed", "twice", "empty-item", "nested-list"],
+)
+def test_bad_coordinators(tmp_path: Path, setting: str, expected: str) -> None:
+    found = problems(write(tmp_path, PROGRAMME + setting + "\n"))
+    assert found == [f"{tmp_path / 'programme.yaml'}:{expected}"]

@@ -352,6 +352,7 @@ def _programme(programme_id: str = "prog-1") -> ProgrammeSpec:
         skills=(Skill(id="ai", label_fr="IA", label_en="AI"),),
         participants=tuple(_participants(programme_id, 2)),
         coordinator_email="coord@example.org",
+        coordinators=("Coord@Example.org", "anne@example.org"),
     )
 
 
@@ -369,7 +370,12 @@ async def test_programme_upsert_inserts_once(pool: asyncpg.Pool) -> None:
     )
     assert "participants" not in record.spec
     assert record.spec["starts_on"] == "2025-03-03"
-    assert ProgrammeSpec.model_validate({**record.spec, "participants": []}).skills == spec.skills
+    stored = ProgrammeSpec.model_validate({**record.spec, "participants": []})
+    assert stored.skills == spec.skills
+    # Which coordinator accounts see the programme is read back from the stored spec.
+    assert stored.coordinators == ("coord@example.org", "anne@example.org")
+    old = {key: value for key, value in record.spec.items() if key != "coordinators"}
+    assert ProgrammeSpec.model_validate({**old, "participants": []}).coordinators == ()
     assert await store.get("missing") is None
 
 

@@ -58,6 +58,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.percentage": "Chaque taux d’atteinte est un pourcentage entre 0 et 100.",
         "error.level": "Chaque niveau est compris entre 0 et 4.",
         "error.invalid": "Cette valeur n’est pas valide.",
+        "error.text_empty": "Saisissez au moins un caractère visible.",
+        "error.text_invisible": (
+            "Ce texte contient un caractère invisible ({character}) : retapez-le sans."
+        ),
+        "error.text_bidi": (
+            "Ce texte contient un caractère qui inverse le sens d’affichage ({character}) : "
+            "retapez-le sans."
+        ),
+        "error.text_control": (
+            "Ce texte contient un caractère de contrôle ({character}) : retapez-le sans."
+        ),
         "level.option": "{level} – {label}",
         "kind.self_assessment": "Auto-évaluation",
         "kind.chemistry": "Première rencontre : on continue ?",
@@ -298,6 +309,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.percentage": "Each attainment is a percentage between 0 and 100.",
         "error.level": "Each level is between 0 and 4.",
         "error.invalid": "This value is not valid.",
+        "error.text_empty": "Enter at least one visible character.",
+        "error.text_invisible": (
+            "This text contains an invisible character ({character}): type it again without."
+        ),
+        "error.text_bidi": (
+            "This text contains a character that reverses the display direction ({character}): "
+            "type it again without."
+        ),
+        "error.text_control": (
+            "This text contains a control character ({character}): type it again without."
+        ),
         "level.option": "{level} – {label}",
         "kind.self_assessment": "Self-assessment",
         "kind.chemistry": "First meeting: shall we go on?",
