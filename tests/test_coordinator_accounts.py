@@ -255,11 +255,11 @@ async def test_with_no_account_the_sign_in_page_says_how_to_make_one(
 async def _two_programmes(stack: Stack) -> tuple[str, str]:
     """Two programmes in their matching review, with one concern raised in the first."""
     ids = []
-    for _ in range(2):
-        spec = small_cohort(4)
-        run = await stack.launch(
-            spec.model_copy(update={"matching": MatchingSettings(auto_approve=False)})
+    for named in (("named@example.com",), ()):
+        spec = small_cohort(4).model_copy(
+            update={"matching": MatchingSettings(auto_approve=False), "coordinators": named}
         )
+        run = await stack.launch(spec)
         ids.append((run, spec.id))
     first, _ = ids[0]
     mentee = first.ids(Side.MENTEE)[0]
@@ -356,6 +356,14 @@ async def test_each_role_sees_and_does_only_what_it_may(stack: Stack) -> None:
     assert all(e.actor != "coord@example.com" for e in await audit.read(stack.pool, other)), (
         "nothing the coordinator tried on another programme went through"
     )
+    # An account that the programme file names under `coordinators:` needs no grant.
+    await _add(stack.pool, "named@example.com", Role.COORDINATOR)
+    async with dashboard(stack.client, stack.pool, clock) as http:
+        await sign_in(http, "named@example.com", PASSWORD)
+        index = (await http.get("/coordinator")).text
+        assert mine in index and other not in index
+        assert (await http.get(pages["concern"])).status_code == 200
+        assert (await http.get(pages["other"])).status_code == 404
     # The trail's page shows it in the reader's language.
     async with dashboard(stack.client, stack.pool, clock) as http:
         await sign_in(http, "coord@example.com", PASSWORD)
