@@ -236,13 +236,19 @@ def report(
     as_json: JsonOpt = False,
 ) -> None:
     """The programme report: completion, sessions, skill uplift, KPIs, satisfaction and NPS."""
+    from control.cli_audit import record_cli
     from control.connect import database
     from control.report import programme_report, report_locale
+    from domain.accounts import AuditAction
 
     async def go() -> Any:
         async with database() as pool:
             found = await programme_report(pool, programme_id)
             return found, await report_locale(pool, programme_id, lang and lang.value)
+
+    async def exported() -> None:
+        async with database() as pool:
+            await record_cli(pool, AuditAction.EXPORTED_REPORT, programme_id)
 
     found, locale = run(go())
     from web.report import render_html, write_csv
@@ -256,6 +262,7 @@ def report(
     except OSError as error:
         err.print(f"[red]error:[/red] cannot write the report: {error.strerror}: {error.filename}")
         raise typer.Exit(1) from None
+    run(exported())  # once written: a report that could not be written was not exported
     if as_json:
         print(found.model_dump_json())
         return

@@ -15,6 +15,7 @@ from control.report import programme_report
 from domain.events import EventType
 from domain.report import ProgrammeReport, nps
 from domain.simulation import Knobs
+from store import audit
 from store.events import EventStore
 from tests.lifecycle_helpers import DAY, SkippingClock, Stack, small_cohort
 from web.report import render_html, safe_cell, write_csv
@@ -23,7 +24,9 @@ from workflows.contracts.programme import ProgrammePhase
 ROOT = Path(__file__).resolve().parent.parent
 
 
-async def test_the_report_tells_what_the_event_log_says(stack: Stack, database_url: str) -> None:
+async def test_the_report_tells_what_the_event_log_says(
+    stack: Stack, database_url: str, tmp_path: Path
+) -> None:
     spec = small_cohort(14, seed=11, sessions=4)
     run = await stack.launch(spec, seed=11)
     knobs = Knobs(no_show_rate=0.2, no_go_rate=0.15, late_rate=0.2, dropout_rate=0.05)
@@ -76,11 +79,14 @@ async def test_the_report_tells_what_the_event_log_says(stack: Stack, database_u
     assert held_by_month == report.sessions_held
     assert {t.kind for t in report.response_times} >= {"self_assessment", "chemistry"}
 
-    _check_files(report, spec.id, database_url, stack)
+    _check_files(report, spec.id, database_url, tmp_path)
+    # Each export from the command line is in the programme's audit trail.
+    exports = [e for e in await audit.read(stack.pool, spec.id) if e.action == "exported_report"]
+    assert len(exports) == 2 and all(e.actor.startswith("cli:") for e in exports)
 
 
 def _check_files(
-    report: ProgrammeReport, programme_id: str, database_url: str, stack: Stack
+    report: ProgrammeReport, programme_id: str, database_url: str, tmp_path: Path
 ) -> None:
     html = render_html(report)  # French, Tandem's default
     assert html.count("<svg") == 2 and "<title>Niveaux avant et après" in html
@@ -89,7 +95,7 @@ def _check_files(
     english = render_html(report, "en")
     assert "<title>Skill levels before and after" in english and "Skill uplift" in english
 
-    out = Path(os.environ.get("TMPDIR", "/tmp")) / f"report-{programme_id}"
+    out = tmp_path / f"report-{programme_id}"
     result = _report(
         database_url,
         programme_id,
@@ -115,7 +121,8 @@ def _check_files(
     assert missing.returncode == 1 and "no programme 'no-such-programme'" in missing.stderr
     assert "Traceback" not in missing.stderr
 
-    unwritable = _report(database_url, programme_id, "--out", "/proc/r/r.html")
+    (tmp_path / "a-file").write_text("not a folder")
+    unwritable = _report(database_url, programme_id, "--out", str(tmp_path / "a-file" / "r.html"))
     assert unwritable.returncode == 1 and "cannot write the report" in unwritable.stderr
     assert "Traceback" not in unwritable.stderr
 
