@@ -13,6 +13,7 @@ from control.report import programme_report
 from domain.events import EventType, participant_stream
 from domain.personal_data import REDACTED, free_texts
 from domain.programme import Role
+from store import audit
 from tests.lifecycle_helpers import (
     DAY,
     EVERYONE_ANSWERS,
@@ -96,6 +97,10 @@ async def test_export_then_erase_leaves_nothing_of_the_person(
     )
     recorded = await run.event_types(participant_stream(person.id))
     assert recorded[-2:] == [EventType.PERSONAL_DATA_EXPORTED, EventType.PERSONAL_DATA_ERASED]
+
+    # Both are in the programme's audit trail, naming who ran them and the participant's id only.
+    trail = [(e.action, e.target) for e in await audit.read(stack.pool, spec.id)]
+    assert trail[:2] == [("erased_participant", person.id), ("exported_participant", person.id)]
 
     again = _tandem(database_url, "participant", "erase", person.email, "--yes")
     assert again.returncode == 1 and "nobody with the e-mail" in again.stderr
