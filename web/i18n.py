@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from domain.dates import format_date
-from web import dashboard_messages
+from web import dashboard_messages, sso_messages
 
 LOCALES = ("fr", "en")
 DEFAULT_LOCALE = "fr"
@@ -492,6 +492,9 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 # The coordinator's dashboard has its own words (web/dashboard_messages.py).
 for _locale, _words in (("fr", dashboard_messages.FR), ("en", dashboard_messages.EN)):
+    MESSAGES[_locale].update(_words)
+# So has single sign-on (web/sso_messages.py).
+for _locale, _words in (("fr", sso_messages.FR), ("en", sso_messages.EN)):
     MESSAGES[_locale].update(_words)
 
 # The workflows' validators answer in English; these are the refusals a participant can meet,
