@@ -65,6 +65,18 @@ def test_every_altered_character_makes_the_cookie_forged() -> None:
         assert sso_pending.unseal(SECRET, altered, now=NOW) is sso_pending.Unusable.FORGED, index
 
 
+def test_the_signature_is_read_as_written_not_as_decoded() -> None:
+    """A last base64 character differing only in its unused bits decodes to the same bytes."""
+    value = sso_pending.seal(SECRET, pending())
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    # 32 bytes are 43 characters, the last one carrying 4 bits and 2 unused ones, left at 0.
+    other_spelling = value[:-1] + alphabet[alphabet.index(value[-1]) | 1]
+    assert base64.urlsafe_b64decode(other_spelling.split(".")[2] + "=") == (
+        base64.urlsafe_b64decode(value.split(".")[2] + "=")
+    )
+    assert sso_pending.unseal(SECRET, other_spelling, now=NOW) is sso_pending.Unusable.FORGED
+
+
 def test_a_cookie_rewritten_by_its_holder_is_forged() -> None:
     """The browser can read its cookie's payload; what it cannot do is change it unnoticed."""
     version, payload, mac = sso_pending.seal(SECRET, pending()).split(".")
@@ -391,3 +403,18 @@ async def test_the_authorization_request_asks_for_code_pkce_and_a_nonce(
     cookie = response.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie and f"path={PREFIX}/sso" in cookie
     assert "max-age=600" in cookie
+
+
+async def test_the_pending_login_cookie_is_secure_when_tandem_is_served_over_https(
+    oidc_provider: OidcPeer,
+) -> None:
+    app = coordinators_app("https://tandem.example.org", oidc_provider.settings)
+    async with (
+        serving(app, oidc_provider.app_port) as base,
+        httpx.AsyncClient(base_url=base) as http,
+    ):
+        response = await http.get(f"{PREFIX}/sso")
+    assert response.status_code == 303
+    assert "secure" in response.headers["set-cookie"].lower()
+    location = httpx.URL(response.headers["location"])
+    assert location.params["redirect_uri"] == "https://tandem.example.org/coordinator/sso/callback"
