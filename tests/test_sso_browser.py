@@ -317,6 +317,29 @@ async def test_a_replayed_callback_url_is_refused(browser: Any, oidc_provider: O
         assert "/login" in other.page.url
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [
+        # RFC 9207: an answer naming another issuer is some other provider's (mix-up attack).
+        {"iss": "https://evil.example"},
+        {"error": "server_error"},
+        {"code": ""},
+    ],
+)
+async def test_an_answer_altered_on_its_way_back_is_refused(
+    browser: Any, oidc_provider: OidcPeer, changes: dict[str, str]
+) -> None:
+    held: list[str] = []
+    async with visiting(browser, oidc_provider, held) as visit:
+        answer = await provider_answer(visit, held, "grace@example.org")
+        response = await visit.page.goto(with_query(answer, **changes))
+
+        assert response.status == 400
+        assert await visit.heading() == "Le fournisseur d’identité a répondu par une erreur"
+        await visit.page.goto(f"{visit.base}{PREFIX}")
+        assert "/login" in visit.page.url
+
+
 async def test_the_id_token_must_carry_this_sign_ins_nonce(
     browser: Any, oidc_provider: OidcPeer
 ) -> None:
