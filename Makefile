@@ -3,9 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install browser bytecode test lint demo bench clean
+.PHONY: install browser sso-peer bytecode test lint demo bench clean
 
-install: $(VENV)/.installed browser bytecode
+install: $(VENV)/.installed browser sso-peer bytecode
 
 # The browser tests drive Debian's chromium (Playwright never downloads one here). Installed when
 # apt-get can; elsewhere those tests say how to get it and are skipped.
@@ -14,6 +14,20 @@ browser:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "note: no /usr/bin/chromium (apt-get install chromium): browser tests will be skipped"; fi; }
+
+# The single sign-on tests sign in at a real OpenID provider, the npm package oidc-provider, pinned
+# by tests/oidc/package-lock.json and installed under .tandem/ (tests write nowhere else). Without
+# node those tests say how to get it and are skipped.
+SSO_PEER := .tandem/oidc-provider
+sso-peer:
+	@if ! command -v npm >/dev/null || ! command -v node >/dev/null; then \
+	  echo "note: no node/npm (apt-get install nodejs npm): single sign-on tests will be skipped"; \
+	elif ! cmp -s tests/oidc/package-lock.json $(SSO_PEER)/installed-package-lock.json; then \
+	  mkdir -p $(SSO_PEER) && rm -f $(SSO_PEER)/installed-package-lock.json && \
+	  cp tests/oidc/package.json tests/oidc/package-lock.json $(SSO_PEER)/ && \
+	  npm ci --prefix $(SSO_PEER) --no-audit --no-fund --loglevel=error >/dev/null && \
+	  cp tests/oidc/package-lock.json $(SSO_PEER)/installed-package-lock.json; \
+	fi
 
 # Temporal's sandbox imports the workflow modules afresh for every workflow run: without cached
 # bytecode (PYTHONDONTWRITEBYTECODE=1 is common) each run compiles them again, 10-20 ms of CPU.

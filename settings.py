@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from web.oidc import OidcSettings
+
+_OIDC_VARIABLES = ("TANDEM_OIDC_ISSUER", "TANDEM_OIDC_CLIENT_ID", "TANDEM_OIDC_CLIENT_SECRET")
 
 
 class Settings(BaseSettings):
@@ -39,6 +45,13 @@ class Settings(BaseSettings):
     # The bootstrap admin's password (account `admin`), as `tandem coordinator hash-password`
     # prints it; named accounts are made with `tandem coordinator add`.
     coordinator_password_hash: SecretStr | None = None
+    # Single sign-on for coordinators (web/oidc.py): the OpenID provider's issuer URL and this
+    # deployment's client there. All three or none.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    # False: coordinators sign in through single sign-on only (which must then be configured).
+    password_login: bool = True
     temporal_ui_url: str = "http://127.0.0.1:8233"
     # A worker answers /healthz and /readyz on this port when set (containers set 8081).
     health_port: int | None = Field(None, ge=1, le=65535)
@@ -71,6 +84,70 @@ class Settings(BaseSettings):
             return None
         return value
 
+    @field_validator("oidc_issuer", "oidc_client_id", "oidc_client_secret", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # Compose passes an unset variable as "".
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("password_login", mode="before")
+    @classmethod
+    def _blank_is_default(cls, value: object) -> object:
+        return True if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("oidc_issuer")
+    @classmethod
+    def _an_issuer_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError(
+                "must be the OpenID provider's issuer URL, e.g. https://id.example.org"
+            )
+        if parts.query or parts.fragment:
+            raise ValueError("must be the issuer URL without a query or fragment")
+        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+            # Sign-ins and tokens in clear text: only a provider on this very machine may.
+            raise ValueError("must be an https URL (http only for a provider on loopback)")
+        return value
+
+    @model_validator(mode="after")
+    def _single_sign_on_whole(self) -> Settings:
+        values = (self.oidc_issuer, self.oidc_client_id, self.oidc_client_secret)
+        given = [name for name, value in zip(_OIDC_VARIABLES, values, strict=True) if value]
+        if given and len(given) < len(_OIDC_VARIABLES):
+            missing = [name for name in _OIDC_VARIABLES if name not in given]
+            verb = "is" if len(given) == 1 else "are"
+            raise ValueError(
+                "\n".join(
+                    f"{name}: must be set too ({' and '.join(given)} {verb} set): "
+                    "single sign-on needs all three"
+                    for name in missing
+                )
+            )
+        if not self.password_login and not given:
+            raise ValueError(
+                "TANDEM_PASSWORD_LOGIN: may be false only when single sign-on is configured "
+                f"({', '.join(_OIDC_VARIABLES)}): coordinators could not sign in at all"
+            )
+        return self
+
+    @property
+    def oidc(self) -> OidcSettings | None:
+        """The single sign-on settings, or None when it is not configured."""
+        if not (self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret):
+            return None
+        from web.oidc import OidcSettings
+
+        return OidcSettings(
+            issuer=self.oidc_issuer,
+            client_id=self.oidc_client_id,
+            client_secret=self.oidc_client_secret.get_secret_value(),
+        )
+
     @property
     def previous_secrets(self) -> tuple[bytes, ...]:
         previous = self.previous_secret
@@ -84,13 +161,16 @@ def get_settings() -> Settings:
 
 def setting_errors(error: ValidationError) -> list[str]:
     """Each invalid setting as `VARIABLE: message`, named as the operator set it."""
-    lines = []
+    lines: list[str] = []
     for problem in error.errors():
-        field = str(problem["loc"][0]) if problem["loc"] else ""
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        if not problem["loc"]:  # a check across settings names its variables itself
+            lines.extend(message.splitlines())
+            continue
+        field = str(problem["loc"][0])
         info = Settings.model_fields.get(field)
         alias = info.validation_alias if info is not None else None
         variable = alias if isinstance(alias, str) else f"TANDEM_{field.upper()}"
-        message = str(problem["msg"]).removeprefix("Value error, ")
         lines.append(f"{variable}: {message}")
     return lines
 
@@ -127,6 +207,15 @@ def effective_configuration(settings: Settings) -> list[tuple[str, object, str]]
 
 # Unset, these start the embedded servers (devstack/stack.py) instead of failing.
 _EMBEDDED = {"database_url", "temporal_address", "smtp_url"}
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _without_password(url: str) -> str:

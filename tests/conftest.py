@@ -93,6 +93,16 @@ async def stack(
 
 
 @pytest.fixture(scope="module")
+def oidc_provider() -> Iterator[Any]:
+    """A real OpenID provider (the npm package oidc-provider) for one test module, as an
+    `OidcPeer` (tests/oidc_peer.py). Skipped without node, except where TANDEM_REQUIRE_BROWSER=1."""
+    from tests.oidc_peer import running_provider
+
+    with running_provider() as peer:
+        yield peer
+
+
+@pytest.fixture(scope="module")
 async def browser() -> AsyncIterator[Any]:
     """Debian's chromium for one test module (see tests/browser_helpers.py)."""
     async_api = pytest.importorskip("playwright.async_api")

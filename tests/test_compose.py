@@ -72,6 +72,7 @@ def test_app_services_are_configured_only_by_known_settings_and_no_secret_is_wri
         assert "${TANDEM_DB_PASSWORD" in environment["DATABASE_URL"]
     web = SERVICES["web"]["environment"]
     assert _VARIABLE.fullmatch(web["TANDEM_COORDINATOR_PASSWORD_HASH"])
+    assert _VARIABLE.fullmatch(web["TANDEM_OIDC_CLIENT_SECRET"])
     for name, service in SERVICES.items():
         for key, value in (service.get("environment") or {}).items():
             if "PASSWORD" in key or key.endswith("_PWD"):

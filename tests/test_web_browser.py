@@ -38,9 +38,10 @@ pytestmark = needs_browser
 
 
 @asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[str]:
-    """`app` under uvicorn on a free port, in this event loop (the pool and client live here)."""
-    port = free_port()
+async def serving(app: FastAPI, port: int | None = None) -> AsyncIterator[str]:
+    """`app` under uvicorn on `port` (by default a free one), in this event loop (the pool and
+    client live here)."""
+    port = port or free_port()
     server = http_server(app, "127.0.0.1", port)
     task = asyncio.create_task(server.serve())
     try:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from domain.dates import format_date
-from web import account_messages, dashboard_messages
+from web import account_messages, dashboard_messages, sso_messages
 
 LOCALES = ("fr", "en")
 DEFAULT_LOCALE = "fr"
@@ -520,6 +520,9 @@ for _locale, _words in (
     ("fr", account_messages.FR),
     ("en", account_messages.EN),
 ):
+    MESSAGES[_locale].update(_words)
+# So has single sign-on (web/sso_messages.py).
+for _locale, _words in (("fr", sso_messages.FR), ("en", sso_messages.EN)):
     MESSAGES[_locale].update(_words)
 
 # The workflows' validators answer in English; these are the refusals a participant can meet,
