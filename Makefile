@@ -20,6 +20,10 @@ browser:
 # node those tests say how to get it and are skipped.
 SSO_PEER := .tandem/oidc-provider
 sso-peer:
+	@if { ! command -v npm >/dev/null || ! command -v node >/dev/null; } \
+	    && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	fi
 	@if ! command -v npm >/dev/null || ! command -v node >/dev/null; then \
 	  echo "note: no node/npm (apt-get install nodejs npm): single sign-on tests will be skipped"; \
 	elif ! cmp -s tests/oidc/package-lock.json $(SSO_PEER)/installed-package-lock.json; then \

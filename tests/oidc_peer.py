@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import httpx
 import pytest
@@ -157,3 +157,13 @@ def _wait_for_discovery(issuer: str, process: subprocess.Popen[bytes], log_path:
         time.sleep(0.05)
     log = log_path.read_text(errors="replace")[-3000:]
     pytest.fail(f"oidc-provider did not answer {url} (exit {process.poll()}):\n{log}")
+
+
+async def sign_in_at(page: Any, login: str) -> None:
+    """What a person does on the provider's development pages: any login, any password."""
+    await page.get_by_role("heading", name="Sign-in").wait_for()
+    await page.get_by_placeholder("Enter any login").fill(login)
+    await page.get_by_placeholder("and password").fill("whatever they type")
+    await page.get_by_role("button", name="Sign-in").click()
+    await page.get_by_role("heading", name="Authorize").wait_for()
+    await page.get_by_role("button", name="Continue").click()

@@ -26,7 +26,7 @@ from tests.test_cli import tandem
 from tests.test_sso_browser import SECRET as APP_SECRET
 from tests.test_sso_browser import coordinators_app
 from tests.test_web_browser import serving
-from web import coordinator_auth, csrf, sso_pending
+from web import csrf, sso_pending
 from web.i18n import LOCALES, MESSAGES, Translator
 from web.oidc import (
     OidcSettings,
@@ -127,12 +127,9 @@ def test_anything_else_in_the_cookie_is_refused_without_an_error(value: str) -> 
 
 
 def test_no_other_signature_of_the_deployment_passes_for_a_pending_login() -> None:
-    """A CSRF token or a coordinator session, made with the same secret, is no pending login."""
+    """A CSRF token made with the same secret is no pending login."""
     payload = sso_pending.seal(SECRET, pending()).split(".")[1]
-    for mac in (
-        csrf.form_token(SECRET, payload, "n" * 43),
-        coordinator_auth.new_session(SECRET).rsplit(".", 1)[1],
-    ):
+    for mac in (csrf.form_token(SECRET, payload, "n" * 43),):
         mac_b64 = base64.urlsafe_b64encode(bytes.fromhex(mac)).decode().rstrip("=")
         value = f"v1.{payload}.{mac_b64}"
         assert sso_pending.unseal(SECRET, value, now=NOW) is sso_pending.Unusable.FORGED

@@ -27,7 +27,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from logging_setup import configure_logging, formatter
 from tests.browser_helpers import needs_browser
-from tests.oidc_peer import PREFIX, OidcPeer, running_provider
+from tests.oidc_peer import PREFIX, OidcPeer, running_provider, sign_in_at
 from tests.test_web_browser import serving
 from web import sso_pending
 from web.i18n import LOCALES, Translator
@@ -168,14 +168,7 @@ async def visiting(
 
 
 async def sign_in_at_provider(visit: Visit, login: str) -> None:
-    """What a person does on the provider's development pages: any login, any password."""
-    page = visit.page
-    await page.get_by_role("heading", name="Sign-in").wait_for()
-    await page.get_by_placeholder("Enter any login").fill(login)
-    await page.get_by_placeholder("and password").fill("whatever they type")
-    await page.get_by_role("button", name="Sign-in").click()
-    await page.get_by_role("heading", name="Authorize").wait_for()
-    await page.get_by_role("button", name="Continue").click()
+    await sign_in_at(visit.page, login)
 
 
 async def start_from_login_page(visit: Visit, target: str = PREFIX, lang: str = "") -> None:

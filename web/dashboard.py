@@ -54,6 +54,14 @@ from web.coordinator_auth import COOKIE_NAME, CoordinatorAuth, SignInProblem, Si
 from web.dashboard_messages import next_step_words
 from web.errors import message_page
 from web.i18n import DEFAULT_LOCALE, LOCALES, Translator
+from web.oidc import (
+    OidcSettings,
+    SsoRefusal,
+    VerifiedIdentity,
+    add_sso_routes,
+    refusal_page,
+    same_site_redirect,
+)
 from web.rendering import PAGE_HEADERS, render_page
 from web.report import render_html
 from workflows.contracts.programme import MatchingView
@@ -74,6 +82,8 @@ class DashboardSettings:
     temporal_ui_url: str = "http://127.0.0.1:8233"
     namespace: str = "default"
     password_login: bool = True  # TANDEM_PASSWORD_LOGIN: off when single sign-on is the way in
+    oidc: OidcSettings | None = None  # TANDEM_OIDC_*: single sign-on through the company's IdP
+    public_base_url: str = "http://127.0.0.1:8000"  # where the provider sends coordinators back
 
 
 def add_dashboard(
@@ -209,7 +219,7 @@ def add_dashboard(
             email=email,
             no_account=no_account,
             password_login=auth.password_login,
-            sso_enabled=False,
+            sso_enabled=settings.oidc is not None,
             next=_safe_next(request.query_params.get("next")),
             csrf_field=csrf.FIELD_NAME,
             csrf_token=token,
@@ -218,6 +228,44 @@ def add_dashboard(
         if retry is not None:
             response.headers["Retry-After"] = str(retry)
         return remember_language(request, with_nonce(response, nonce))
+
+    def with_session(request: Request, response: Response, session: str) -> Response:
+        response.set_cookie(
+            COOKIE_NAME,
+            session,
+            max_age=int(SESSION_ABSOLUTE.total_seconds()),
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            path=PREFIX,
+        )
+        return response
+
+    async def single_sign_on(
+        request: Request, identity: VerifiedIdentity, next_path: str, t: Translator
+    ) -> Response:
+        """The provider vouched for this address: sign its account in, if it has one."""
+        if await auth.accounts.get(identity.email) is None:
+            log.warning("dashboard.sso_unknown_account")
+            return refusal_page(
+                t, SsoRefusal.UNKNOWN_ACCOUNT, login_path=f"{PREFIX}/login", email=identity.email
+            )
+        session = await auth.open_session(identity.email)
+        # The provider's redirect is cross-site: a Strict cookie set on it would not come back
+        # on the next hop, so the last step to the dashboard is a same-site one.
+        return with_session(request, same_site_redirect(t, next_path), session)
+
+    if settings.oidc is not None:
+        add_sso_routes(
+            app,
+            prefix=PREFIX,
+            settings=settings.oidc,
+            secret=secret,
+            public_base_url=settings.public_base_url,
+            on_verified=single_sign_on,
+            translator=translator,
+            previous_secrets=previous_secrets,
+        )
 
     @app.post(f"{PREFIX}/login", include_in_schema=False)
     async def login(request: Request) -> Response:
@@ -234,16 +282,7 @@ def add_dashboard(
                 request, status, str(outcome.problem), outcome.retry_after, email[:254]
             )
         response = RedirectResponse(_safe_next(values.get("next")), status_code=303)
-        response.set_cookie(
-            COOKIE_NAME,
-            outcome.session_id,
-            max_age=int(SESSION_ABSOLUTE.total_seconds()),
-            httponly=True,
-            samesite="strict",
-            secure=request.url.scheme == "https",
-            path=PREFIX,
-        )
-        return response
+        return with_session(request, response, outcome.session_id)
 
     @app.post(f"{PREFIX}/logout", include_in_schema=False)
     async def logout(request: Request) -> Response:

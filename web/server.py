@@ -56,6 +56,9 @@ def dashboard_settings(settings: Settings) -> DashboardSettings:
         password_hash=None if hashed is None else hashed.get_secret_value(),
         temporal_ui_url=settings.temporal_ui_url,
         namespace=settings.namespace,
+        password_login=settings.password_login,
+        oidc=settings.oidc,
+        public_base_url=settings.public_base_url,
     )
 
 
