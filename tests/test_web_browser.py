@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from devstack.ports import free_port
 from domain.programme import Locale, Role
@@ -38,7 +38,7 @@ pytestmark = needs_browser
 
 
 @asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[str]:
+async def serving(app: ASGIApp) -> AsyncIterator[str]:
     """`app` under uvicorn on a free port, in this event loop (the pool and client live here)."""
     port = free_port()
     server = http_server(app, "127.0.0.1", port)
