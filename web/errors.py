@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from web.i18n import Translator, choose_locale
+from web.outage import RETRY_AFTER_SECONDS, OutageLog, unavailable_service
 from web.rendering import render_page
 
 log = structlog.get_logger("web")
@@ -43,6 +44,19 @@ def _translator(scope: Scope) -> Translator:
     return Translator(choose_locale(match[1] if match else None, None))
 
 
+def unavailable_page(t: Translator, method: str) -> Response:
+    """503 while PostgreSQL or Temporal is out of reach: come back in a moment.
+
+    After a form post the page says the answer was not saved (to send it again); after a page
+    view, only to reload.
+    """
+    page = "page.unavailable" if method == "POST" else "page.outage"
+    response = message_page(t, 503, page)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 async def http_error(request: Request, error: Exception) -> Response:
     """Unknown routes, wrong methods and the like, as a page rather than Starlette's JSON."""
     status = error.status_code if isinstance(error, HTTPException) else 500
@@ -53,12 +67,16 @@ async def http_error(request: Request, error: Exception) -> Response:
 class UnhandledErrors:
     """Outermost net: log the exception with structlog, answer a generic 500 page.
 
+    The database or Temporal out of reach is no bug: that is a 503 page asking to come back, and
+    a warning without traceback, once per outage window (web/outage.py).
+
     Starlette's own last-resort handler re-raises after answering, which would print a second
     traceback with the URL; this one ends the matter here.
     """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.outages = OutageLog()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -74,12 +92,17 @@ class UnhandledErrors:
 
         try:
             await self.app(scope, receive, tracked)
-        except Exception:
+        except Exception as error:
             details: dict[str, Any] = {
                 "method": scope.get("method"),
                 "path": loggable_path(str(scope.get("path", ""))),
             }
-            log.exception("web.unhandled_error", **details)
-            if not started:  # otherwise the client already has a partial answer: just stop
+            service = unavailable_service(error)
+            if service is not None:
+                self.outages.record(service, error, **details)
+                response = unavailable_page(_translator(scope), str(scope.get("method")))
+            else:
+                log.exception("web.unhandled_error", **details)
                 response = message_page(_translator(scope), 500, "page.error")
+            if not started:  # otherwise the client already has a partial answer: just stop
                 await response(scope, receive, send)

@@ -242,6 +242,11 @@ MESSAGES: dict[str, dict[str, str]] = {
             "enregistrée. Revenez sur la page précédente et envoyez-la à nouveau dans quelques "
             "instants."
         ),
+        "page.outage.title": "Réessayez dans un instant",
+        "page.outage.body": (
+            "Le service est momentanément indisponible. Rechargez la page dans quelques "
+            "instants : rien de ce que vous avez déjà envoyé n’est perdu."
+        ),
         "page.error.title": "Une erreur est survenue",
         "page.error.body": (
             "Votre demande n’a pas pu aboutir. Réessayez dans un instant ; si le problème "
@@ -468,6 +473,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "page.unavailable.body": (
             "The service is briefly unavailable and your answer could not be saved. Go back to "
             "the previous page and send it again in a few moments."
+        ),
+        "page.outage.title": "Please try again in a moment",
+        "page.outage.body": (
+            "The service is briefly unavailable. Reload the page in a few moments: nothing you "
+            "have already sent is lost."
         ),
         "page.error.title": "Something went wrong",
         "page.error.body": (

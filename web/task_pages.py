@@ -24,7 +24,7 @@ from store.programmes import ProgrammeStore
 from store.tasks import TaskRecord, TaskStore
 from web import csrf
 from web.answer_view import answer_rows
-from web.errors import message_page
+from web.errors import message_page, unavailable_page
 from web.forms import (
     FormRejected,
     FormSpec,
@@ -165,7 +165,7 @@ class TaskPages:
                 _log(task, "closed_meanwhile")
                 return message_page(t, 410, "page.closed", _coordinator(opened))
             _log(task, "temporal_unavailable", rpc_status=error.status.name)
-            return message_page(t, 503, "page.unavailable")
+            return unavailable_page(t, "POST")
         _log(task, "answered", action=submission.action)
         return render_page(
             "done.html",
