@@ -686,6 +686,88 @@ async def test_a_concern_reaches_the_coordinator_once_per_form(
     assert (await run.summary()).concerns == 2
 
 
+def _concern_path(stack: Stack, run: Run, who: Participant) -> str:
+    mail = stack.mails("self_assessment", run.email(who.id))[0]
+    (path,) = [p for p, _ in _LINK.findall(mail.text()) if p != who.path]
+    return str(path)
+
+
+async def _end_the_programme(run: Run) -> None:
+    """The quickest real end: the pair's mentee says no-go, no other mentor is left for them."""
+
+    async def chemistry_open() -> bool:
+        return len(await run.open_tasks(TaskKind.CHEMISTRY)) == 2
+
+    def chemistry(task: TaskRecord) -> bool:
+        return task.kind is TaskKind.CHEMISTRY
+
+    await run.run_until(chemistry_open, "the pair's chemistry", 20, skip=chemistry)
+    mentee = run.ids(Role.MENTEE)[0]
+    await run.answer(await run.task(TaskKind.CHEMISTRY, mentee), go=False, reason="Agenda")
+    assert (await run.handle.result()).phase.value == "completed"
+
+
+async def test_a_concern_link_after_its_programme_ended_says_so_and_loses_nothing(
+    stack: Stack, web: httpx.AsyncClient
+) -> None:
+    run = await launch(stack)
+    mentor = await participant(stack, run, Role.MENTOR)
+    path = _concern_path(stack, run, mentor)
+    opened = await web.get(path)  # a tab left open while the programme ends
+    assert opened.status_code == 200
+    await _end_the_programme(run)
+    assert {t.kind for t in await run.open_tasks()} == {TaskKind.CONCERN}  # still open links
+
+    # Opening the link says it before anything is typed.
+    with structlog.testing.capture_logs() as logs:
+        page = await web.get(path)
+    assert page.status_code == 410
+    assert "Ce programme est terminé" in page.text and "coordination@example.com" in page.text
+    assert "<form" not in page.text and 'lang="fr"' in page.text
+    assert [e["outcome"] for e in logs if e.get("event") == "web.task"] == ["programme_ended"]
+    english = await web.get(f"{path}?lang=en")
+    assert english.status_code == 410 and "This programme has ended" in english.text
+
+    # The form opened before: not sent, said so, and the text given back to copy.
+    data = {
+        "csrf_token": csrf_of(opened.text),
+        "submission": submission_of(opened.text),
+        "text": "Mon binôme <b>annule</b> souvent.",
+    }
+    sent = await web.post(path, data=data)
+    assert sent.status_code == 410
+    assert "Votre message n’a pas été envoyé" in sent.text
+    assert "coordination@example.com" in sent.text
+    assert "Mon binôme &lt;b&gt;annule&lt;/b&gt; souvent." in sent.text
+    assert "Réessayez" not in sent.text
+    events = await run.events(programme_stream(run.spec.id))
+    assert not any(e.type == EventType.CONCERN_RAISED for e in events)
+
+
+async def test_a_concern_whose_programme_workflow_is_gone_is_given_back_unsent(
+    stack: Stack, web: httpx.AsyncClient
+) -> None:
+    """The programme's workflow terminated by an operator, before it recorded its end."""
+    run = await launch(stack)
+    mentor = await participant(stack, run, Role.MENTOR)
+    path = _concern_path(stack, run, mentor)
+    form = await web.get(path)
+    assert form.status_code == 200
+    await run.handle.terminate("operator")
+    data = {
+        "csrf_token": csrf_of(form.text),
+        "submission": submission_of(form.text),
+        "text": "Toujours des annulations.",
+    }
+    with structlog.testing.capture_logs() as logs:
+        sent = await web.post(f"{path}?lang=en", data=data)
+    assert sent.status_code == 410, sent.text
+    assert "Your message was not sent" in sent.text and "Toujours des annulations." in sent.text
+    assert "coordination@example.com" in sent.text
+    outcomes = [e["outcome"] for e in logs if e.get("event") == "web.task"]
+    assert outcomes == ["programme_ended_unsent"]
+
+
 # ---- what the logs say, and what an unexpected failure shows ------------------------------------
 
 

@@ -26,8 +26,14 @@ def loggable_path(path: str) -> str:
 
 
 def message_page(
-    t: Translator, status: int, page: str, coordinator_email: str | None = None
+    t: Translator,
+    status: int,
+    page: str,
+    coordinator_email: str | None = None,
+    unsent: str = "",
 ) -> Response:
+    """A page that only says something; `unsent` is text the reader typed and that was not sent,
+    given back to copy elsewhere."""
     return render_page(
         "message.html",
         t,
@@ -35,6 +41,7 @@ def message_page(
         title=t(f"{page}.title"),
         body=t(f"{page}.body"),
         coordinator_email=coordinator_email,
+        unsent=unsent,
     )
 
 

@@ -247,6 +247,18 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Le service est momentanément indisponible. Rechargez la page dans quelques "
             "instants : rien de ce que vous avez déjà envoyé n’est perdu."
         ),
+        "page.programme_ended.title": "Ce programme est terminé",
+        "page.programme_ended.body": (
+            "Ce lien ne transmet plus de message à la coordination. Pour signaler une "
+            "difficulté, écrivez directement à la coordination du programme."
+        ),
+        "page.programme_ended_unsent.title": "Votre message n’a pas été envoyé",
+        "page.programme_ended_unsent.body": (
+            "Ce programme est terminé et ce lien ne transmet plus de message. Votre message "
+            "est repris ci-dessous : copiez-le et écrivez directement à la coordination du "
+            "programme."
+        ),
+        "page.unsent_text": "Votre message (non envoyé)",
         "page.error.title": "Une erreur est survenue",
         "page.error.body": (
             "Votre demande n’a pas pu aboutir. Réessayez dans un instant ; si le problème "
@@ -479,6 +491,17 @@ MESSAGES: dict[str, dict[str, str]] = {
             "The service is briefly unavailable. Reload the page in a few moments: nothing you "
             "have already sent is lost."
         ),
+        "page.programme_ended.title": "This programme has ended",
+        "page.programme_ended.body": (
+            "This link no longer passes messages to the coordinators. To raise a concern, write "
+            "to the programme coordinators directly."
+        ),
+        "page.programme_ended_unsent.title": "Your message was not sent",
+        "page.programme_ended_unsent.body": (
+            "This programme has ended and this link no longer passes messages on. Your message "
+            "is shown below: copy it and write to the programme coordinators directly."
+        ),
+        "page.unsent_text": "Your message (not sent)",
         "page.error.title": "Something went wrong",
         "page.error.body": (
             "Your request could not be completed. Try again in a moment; if the problem "
