@@ -245,7 +245,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "page.outage.title": "Réessayez dans un instant",
         "page.outage.body": (
             "Le service est momentanément indisponible. Rechargez la page dans quelques "
-            "instants : rien de ce que vous avez déjà envoyé n’est perdu."
+            "instants : rien de ce que vous avez déjà envoyé n’est perdu."
         ),
         "page.programme_ended.title": "Ce programme est terminé",
         "page.programme_ended.body": (
@@ -255,7 +255,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "page.programme_ended_unsent.title": "Votre message n’a pas été envoyé",
         "page.programme_ended_unsent.body": (
             "Ce programme est terminé et ce lien ne transmet plus de message. Votre message "
-            "est repris ci-dessous : copiez-le et écrivez directement à la coordination du "
+            "est repris ci-dessous : copiez-le et écrivez directement à la coordination du "
             "programme."
         ),
         "page.unsent_text": "Votre message (non envoyé)",
