@@ -119,7 +119,11 @@ async def test_a_database_outage_shows_a_503_page_until_the_database_is_back(
             assert 'lang="fr"' in (await http.get(path)).text
             assert_come_back_later(await http.get(f"{path}?lang=en"), *en)
             assert_come_back_later(await http.get("/coordinator"), *fr)
-            assert_come_back_later(await http.get("/coordinator?lang=en"), *en)
+            assert_come_back_later(await http.get("/coordinator/p/x?lang=en"), *en)
+            # The coordinator's choice of language, remembered by the dashboard, still holds.
+            http.cookies.set("tandem_coordinator_lang", "en", path="/coordinator")
+            assert_come_back_later(await http.get("/coordinator"), *en)
+            assert_come_back_later(await http.get(path), *fr)  # not a dashboard page
             # A form sent meanwhile: the page says the answer was not saved, to send it again.
             posted = await http.post(path, data={"exchange_other": "my-private-words"})
             assert_come_back_later(posted, "votre réponse n’a pas pu être enregistrée")

@@ -39,7 +39,7 @@ from web import coordinator_auth as auth
 from web import csrf
 from web.dashboard_messages import next_step_words
 from web.errors import message_page
-from web.i18n import DEFAULT_LOCALE, LOCALES, Translator
+from web.i18n import COORDINATOR_LANGUAGE_COOKIE, DEFAULT_LOCALE, LOCALES, Translator
 from web.rendering import PAGE_HEADERS, render_page
 from web.report import render_html
 from workflows.contracts.programme import MatchingView
@@ -413,7 +413,7 @@ def _funnel(p: dict[str, object], pairs: list[dict[str, object]]) -> list[tuple[
     ]
 
 
-LANGUAGE_COOKIE = "tandem_coordinator_lang"
+LANGUAGE_COOKIE = COORDINATOR_LANGUAGE_COOKIE
 
 
 def translator(request: Request) -> Translator:

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from web.i18n import Translator, choose_locale
+from web.i18n import COORDINATOR_LANGUAGE_COOKIE, Translator, choose_locale
 from web.outage import RETRY_AFTER_SECONDS, OutageLog, unavailable_service
 from web.rendering import render_page
 
@@ -46,9 +46,12 @@ def message_page(
 
 
 def _translator(scope: Scope) -> Translator:
+    """`?lang=`, else the coordinator's choice on the dashboard, else French: a participant's
+    own language is in the database, which these pages may not reach."""
     query = scope.get("query_string", b"").decode("latin-1")
     match = re.search(r"(?:^|&)lang=(fr|en)(?:&|$)", query)
-    return Translator(choose_locale(match[1] if match else None, None))
+    chosen = Request(scope).cookies.get(COORDINATOR_LANGUAGE_COOKIE)
+    return Translator(choose_locale(match[1] if match else None, chosen))
 
 
 def unavailable_page(t: Translator, method: str) -> Response:

@@ -16,6 +16,8 @@ from web import dashboard_messages
 
 LOCALES = ("fr", "en")
 DEFAULT_LOCALE = "fr"
+# The coordinator's last choice of language on the dashboard (web/dashboard.py sets it).
+COORDINATOR_LANGUAGE_COOKIE = "tandem_coordinator_lang"
 
 
 MESSAGES: dict[str, dict[str, str]] = {
