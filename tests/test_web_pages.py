@@ -601,6 +601,23 @@ async def test_when_temporal_cannot_take_the_answer_the_page_asks_to_try_again(
     await assert_unchanged(mentee)
 
 
+async def test_an_answer_to_a_workflow_that_is_gone_says_the_request_is_closed(
+    stack: Stack, web: httpx.AsyncClient
+) -> None:
+    """Not "try again in a moment": no retry would ever reach a terminated workflow."""
+    run = await launch(stack)
+    mentee = await participant(stack, run, Role.MENTEE)
+    handle = stack.client.get_workflow_handle(assessment_workflow_id(run.spec.id, mentee.id))
+    await handle.terminate("operator")
+    with structlog.testing.capture_logs() as logs:
+        page = await submit(web, mentee, mentee_answer())
+    assert page.status_code == 410
+    assert "Cette demande est close" in page.text and "coordination@example.com" in page.text
+    assert "Retry-After" not in page.headers
+    outcomes = [e["outcome"] for e in logs if e.get("event") == "web.task"]
+    assert outcomes == ["form_shown", "workflow_gone"]
+
+
 async def test_unknown_pages_and_the_health_check(web: httpx.AsyncClient) -> None:
     assert (await web.get("/healthz")).text == "ok"
     assert (await web.get("/favicon.ico")).status_code == 204
