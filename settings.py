@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     health_port: int | None = Field(None, ge=1, le=65535)
     # A worker serves the Temporal SDK's Prometheus metrics on this port when set (containers 9464).
     metrics_port: int | None = Field(None, ge=1, le=65535)
+    # `tandem web` serves its own metrics (requests, read-model lag) on this port when set, never
+    # on the participants' port (containers 9465, reached only inside the stack's network).
+    web_metrics_port: int | None = Field(None, ge=1, le=65535)
+    # When set, the web metrics port answers only `Authorization: Bearer <this token>`.
+    metrics_token: SecretStr | None = None
     # On SIGTERM, how long activities in flight may run before they are cancelled (and retried by
     # another worker). Below Compose's 60 s stop_grace_period, so the worker exits on its own.
     shutdown_grace_seconds: float = Field(50, ge=0, le=3600)
@@ -75,11 +80,11 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("previous_secret")
+    @field_validator("previous_secret", "metrics_token")
     @classmethod
     def _empty_is_none(cls, value: SecretStr | None) -> SecretStr | None:
         # Compose passes an unset variable as "": that must not become a key anyone can sign
-        # with (an HMAC under an empty key is no secret at all).
+        # with (an HMAC under an empty key is no secret at all), nor a token anyone can present.
         if value is not None and not value.get_secret_value().strip():
             return None
         return value

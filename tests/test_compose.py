@@ -112,6 +112,34 @@ def test_the_worker_scales_and_the_commands_exist() -> None:
         assert option in help_text
 
 
+def _published(service: dict[str, Any]) -> set[int]:
+    """The container ports a service publishes on the host (`ports`, short or long syntax)."""
+    found = set()
+    for entry in service.get("ports") or ():
+        target = entry["target"] if isinstance(entry, dict) else str(entry).rsplit(":", 1)[-1]
+        found.add(int(str(target).split("/")[0]))
+    return found
+
+
+def test_metrics_ports_reach_only_the_stack_network() -> None:
+    worker, web = SERVICES["worker"], SERVICES["web"]
+    assert worker["environment"]["TANDEM_METRICS_PORT"] == "9464"
+    assert int(worker["environment"]["TANDEM_METRICS_PORT"]) not in _published(worker)
+    metrics_port = int(web["environment"]["TANDEM_WEB_METRICS_PORT"])
+    assert metrics_port == 9465
+    # The participants' port is published, the metrics port only exposed to the network.
+    assert _published(web) == {int(web["command"][web["command"].index("--port") + 1])}
+    assert metrics_port not in _published(web)
+    assert [int(str(p)) for p in web["expose"]] == [metrics_port]
+    # The token, when there is one, comes from .env, never from the file.
+    assert _VARIABLE.fullmatch(web["environment"]["TANDEM_METRICS_TOKEN"])
+    # Both values are valid settings (an empty token is no token).
+    settings = Settings(
+        web_metrics_port=web["environment"]["TANDEM_WEB_METRICS_PORT"], metrics_token=""
+    )
+    assert (settings.web_metrics_port, settings.metrics_token) == (9465, None)
+
+
 def test_the_search_attributes_are_registered_before_any_worker() -> None:
     script = " ".join(SERVICES["temporal-setup"]["command"])
     for key in SEARCH_ATTRIBUTES:

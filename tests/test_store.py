@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -29,18 +27,6 @@ def ev(stream: str, type_: EventType = EventType.SESSION_LOGGED, **data: object)
 
 
 # --- migrations ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def empty_database(pg_server: object, pg_uri: str) -> AsyncIterator[str]:
-    """A database with no schema at all, for the migration tests."""
-    name = f"empty_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(pg_uri)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    yield str(pg_server.get_uri(name))  # type: ignore[attr-defined]
 
 
 async def test_migrate_again_is_a_no_op(pool: asyncpg.Pool) -> None:

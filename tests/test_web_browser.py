@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from devstack.ports import free_port
 from domain.programme import Locale, Role
@@ -38,7 +38,7 @@ pytestmark = needs_browser
 
 
 @asynccontextmanager
-async def serving(app: FastAPI, port: int | None = None) -> AsyncIterator[str]:
+async def serving(app: ASGIApp, port: int | None = None) -> AsyncIterator[str]:
     """`app` under uvicorn on `port` (by default a free one), in this event loop (the pool and
     client live here)."""
     port = port or free_port()

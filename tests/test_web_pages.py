@@ -594,11 +594,28 @@ async def test_when_temporal_cannot_take_the_answer_the_page_asks_to_try_again(
     app = create_app(client=stranded, pool=stack.pool, secret=SECRET)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as down:
         page = await submit(down, mentee, mentee_answer(exchange_other="my-private-words"))
-    assert page.status_code == 503
+    assert page.status_code == 503 and page.headers["Retry-After"] == "30"
     assert "Réessayez dans un instant" in page.text
     assert "<form" not in page.text and "my-private-words" not in page.text
     assert "tcp" not in page.text and "Traceback" not in page.text
     await assert_unchanged(mentee)
+
+
+async def test_an_answer_to_a_workflow_that_is_gone_says_the_request_is_closed(
+    stack: Stack, web: httpx.AsyncClient
+) -> None:
+    """Not "try again in a moment": no retry would ever reach a terminated workflow."""
+    run = await launch(stack)
+    mentee = await participant(stack, run, Role.MENTEE)
+    handle = stack.client.get_workflow_handle(assessment_workflow_id(run.spec.id, mentee.id))
+    await handle.terminate("operator")
+    with structlog.testing.capture_logs() as logs:
+        page = await submit(web, mentee, mentee_answer())
+    assert page.status_code == 410
+    assert "Cette demande est close" in page.text and "coordination@example.com" in page.text
+    assert "Retry-After" not in page.headers
+    outcomes = [e["outcome"] for e in logs if e.get("event") == "web.task"]
+    assert outcomes == ["form_shown", "workflow_gone"]
 
 
 async def test_unknown_pages_and_the_health_check(web: httpx.AsyncClient) -> None:
@@ -686,6 +703,88 @@ async def test_a_concern_reaches_the_coordinator_once_per_form(
     assert (await run.summary()).concerns == 2
 
 
+def _concern_path(stack: Stack, run: Run, who: Participant) -> str:
+    mail = stack.mails("self_assessment", run.email(who.id))[0]
+    (path,) = [p for p, _ in _LINK.findall(mail.text()) if p != who.path]
+    return str(path)
+
+
+async def _end_the_programme(run: Run) -> None:
+    """The quickest real end: the pair's mentee says no-go, no other mentor is left for them."""
+
+    async def chemistry_open() -> bool:
+        return len(await run.open_tasks(TaskKind.CHEMISTRY)) == 2
+
+    def chemistry(task: TaskRecord) -> bool:
+        return task.kind is TaskKind.CHEMISTRY
+
+    await run.run_until(chemistry_open, "the pair's chemistry", 20, skip=chemistry)
+    mentee = run.ids(Role.MENTEE)[0]
+    await run.answer(await run.task(TaskKind.CHEMISTRY, mentee), go=False, reason="Agenda")
+    assert (await run.handle.result()).phase.value == "completed"
+
+
+async def test_a_concern_link_after_its_programme_ended_says_so_and_loses_nothing(
+    stack: Stack, web: httpx.AsyncClient
+) -> None:
+    run = await launch(stack)
+    mentor = await participant(stack, run, Role.MENTOR)
+    path = _concern_path(stack, run, mentor)
+    opened = await web.get(path)  # a tab left open while the programme ends
+    assert opened.status_code == 200
+    await _end_the_programme(run)
+    assert {t.kind for t in await run.open_tasks()} == {TaskKind.CONCERN}  # still open links
+
+    # Opening the link says it before anything is typed.
+    with structlog.testing.capture_logs() as logs:
+        page = await web.get(path)
+    assert page.status_code == 410
+    assert "Ce programme est terminé" in page.text and "coordination@example.com" in page.text
+    assert "<form" not in page.text and 'lang="fr"' in page.text
+    assert [e["outcome"] for e in logs if e.get("event") == "web.task"] == ["programme_ended"]
+    english = await web.get(f"{path}?lang=en")
+    assert english.status_code == 410 and "This programme has ended" in english.text
+
+    # The form opened before: not sent, said so, and the text given back to copy.
+    data = {
+        "csrf_token": csrf_of(opened.text),
+        "submission": submission_of(opened.text),
+        "text": "Mon binôme <b>annule</b> souvent.",
+    }
+    sent = await web.post(path, data=data)
+    assert sent.status_code == 410
+    assert "Votre message n’a pas été envoyé" in sent.text
+    assert "coordination@example.com" in sent.text
+    assert "Mon binôme &lt;b&gt;annule&lt;/b&gt; souvent." in sent.text
+    assert "Réessayez" not in sent.text
+    events = await run.events(programme_stream(run.spec.id))
+    assert not any(e.type == EventType.CONCERN_RAISED for e in events)
+
+
+async def test_a_concern_whose_programme_workflow_is_gone_is_given_back_unsent(
+    stack: Stack, web: httpx.AsyncClient
+) -> None:
+    """The programme's workflow terminated by an operator, before it recorded its end."""
+    run = await launch(stack)
+    mentor = await participant(stack, run, Role.MENTOR)
+    path = _concern_path(stack, run, mentor)
+    form = await web.get(path)
+    assert form.status_code == 200
+    await run.handle.terminate("operator")
+    data = {
+        "csrf_token": csrf_of(form.text),
+        "submission": submission_of(form.text),
+        "text": "Toujours des annulations.",
+    }
+    with structlog.testing.capture_logs() as logs:
+        sent = await web.post(f"{path}?lang=en", data=data)
+    assert sent.status_code == 410, sent.text
+    assert "Your message was not sent" in sent.text and "Toujours des annulations." in sent.text
+    assert "coordination@example.com" in sent.text
+    outcomes = [e["outcome"] for e in logs if e.get("event") == "web.task"]
+    assert outcomes == ["programme_ended_unsent"]
+
+
 # ---- what the logs say, and what an unexpected failure shows ------------------------------------
 
 
@@ -709,20 +808,25 @@ async def test_logs_name_the_task_and_outcome_never_the_token_or_the_answer(
         assert secret not in everything
 
 
-async def test_an_unexpected_failure_shows_a_generic_page(stack: Stack, database_url: str) -> None:
+async def test_an_unexpected_failure_shows_a_generic_page(
+    stack: Stack, empty_database: str
+) -> None:
     run = await launch(stack)
     mentee = await participant(stack, run, Role.MENTEE)
-    broken = await create_pool(database_url)
-    await broken.close()  # the database is gone
+    # A bug, not an outage (tests/test_web_outage.py): a database that was never migrated.
+    broken = await create_pool(empty_database)
     app = create_app(client=stack.client, pool=broken, secret=SECRET)
-    with structlog.testing.capture_logs() as logs:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url=BASE
-        ) as client:
-            page = await client.get(mentee.path + "?lang=en")
+    try:
+        with structlog.testing.capture_logs() as logs:
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url=BASE
+            ) as client:
+                page = await client.get(mentee.path + "?lang=en")
+    finally:
+        await broken.close()
     assert page.status_code == 500
     assert "Something went wrong" in page.text
-    assert "Traceback" not in page.text and "pool" not in page.text.lower()
+    assert "Traceback" not in page.text and "tasks" not in page.text
     failure = next(e for e in logs if e.get("event") == "web.unhandled_error")
     assert failure["path"] == "/t/{token}" and mentee.token not in repr(logs)
 

@@ -41,15 +41,18 @@ def create_app(
     outbox_dir: pathlib.Path | None = None,
     dashboard: DashboardSettings | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    metrics: WebMetrics | None = None,
 ) -> FastAPI:
+    """The participants' app. It counts its requests into `metrics` (`app.state.metrics`), which
+    it never serves itself: `web.metrics.metrics_app` does, on a port of its own."""
     if not secret:
         raise ValueError("the link secret must not be empty")
     # No interactive API docs: this app serves participants, not API clients.
     app = FastAPI(title="Tandem", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(UnhandledErrors)
-    metrics = WebMetrics(lag=Projector(pool).lag)
+    metrics = metrics or WebMetrics(lag=Projector(pool).lag)
+    app.state.metrics = metrics
     app.add_middleware(MetricsMiddleware, metrics=metrics)
-    app.add_route("/metrics", metrics.render, include_in_schema=False)
     app.add_exception_handler(HTTPException, http_error)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     pages = TaskPages(

@@ -53,7 +53,7 @@ from web import csrf
 from web.coordinator_auth import COOKIE_NAME, CoordinatorAuth, SignInProblem, SignInRefused
 from web.dashboard_messages import next_step_words
 from web.errors import message_page
-from web.i18n import DEFAULT_LOCALE, LOCALES, Translator
+from web.i18n import COORDINATOR_LANGUAGE_COOKIE, DEFAULT_LOCALE, LOCALES, Translator
 from web.oidc import (
     OidcSettings,
     SsoRefusal,
@@ -665,7 +665,7 @@ def _funnel(p: dict[str, object], pairs: list[dict[str, object]]) -> list[tuple[
     ]
 
 
-LANGUAGE_COOKIE = "tandem_coordinator_lang"
+LANGUAGE_COOKIE = COORDINATOR_LANGUAGE_COOKIE
 
 
 def translator(request: Request) -> Translator:

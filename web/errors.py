@@ -11,7 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from web.i18n import Translator, choose_locale
+from web.i18n import COORDINATOR_LANGUAGE_COOKIE, Translator, choose_locale
+from web.outage import RETRY_AFTER_SECONDS, OutageLog, unavailable_service
 from web.rendering import render_page
 
 log = structlog.get_logger("web")
@@ -25,8 +26,14 @@ def loggable_path(path: str) -> str:
 
 
 def message_page(
-    t: Translator, status: int, page: str, coordinator_email: str | None = None
+    t: Translator,
+    status: int,
+    page: str,
+    coordinator_email: str | None = None,
+    unsent: str = "",
 ) -> Response:
+    """A page that only says something; `unsent` is text the reader typed and that was not sent,
+    given back to copy elsewhere."""
     return render_page(
         "message.html",
         t,
@@ -34,13 +41,30 @@ def message_page(
         title=t(f"{page}.title"),
         body=t(f"{page}.body"),
         coordinator_email=coordinator_email,
+        unsent=unsent,
     )
 
 
 def _translator(scope: Scope) -> Translator:
+    """`?lang=`, else the coordinator's choice on the dashboard, else French: a participant's
+    own language is in the database, which these pages may not reach."""
     query = scope.get("query_string", b"").decode("latin-1")
     match = re.search(r"(?:^|&)lang=(fr|en)(?:&|$)", query)
-    return Translator(choose_locale(match[1] if match else None, None))
+    chosen = Request(scope).cookies.get(COORDINATOR_LANGUAGE_COOKIE)
+    return Translator(choose_locale(match[1] if match else None, chosen))
+
+
+def unavailable_page(t: Translator, method: str) -> Response:
+    """503 while PostgreSQL or Temporal is out of reach: come back in a moment.
+
+    After a form post the page says the answer was not saved (to send it again); after a page
+    view, only to reload.
+    """
+    page = "page.unavailable" if method == "POST" else "page.outage"
+    response = message_page(t, 503, page)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 async def http_error(request: Request, error: Exception) -> Response:
@@ -53,12 +77,16 @@ async def http_error(request: Request, error: Exception) -> Response:
 class UnhandledErrors:
     """Outermost net: log the exception with structlog, answer a generic 500 page.
 
+    The database or Temporal out of reach is no bug: that is a 503 page asking to come back, and
+    a warning without traceback, once per outage window (web/outage.py).
+
     Starlette's own last-resort handler re-raises after answering, which would print a second
     traceback with the URL; this one ends the matter here.
     """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.outages = OutageLog()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -74,12 +102,17 @@ class UnhandledErrors:
 
         try:
             await self.app(scope, receive, tracked)
-        except Exception:
+        except Exception as error:
             details: dict[str, Any] = {
                 "method": scope.get("method"),
                 "path": loggable_path(str(scope.get("path", ""))),
             }
-            log.exception("web.unhandled_error", **details)
-            if not started:  # otherwise the client already has a partial answer: just stop
+            service = unavailable_service(error)
+            if service is not None:
+                self.outages.record(service, error, **details)
+                response = unavailable_page(_translator(scope), str(scope.get("method")))
+            else:
+                log.exception("web.unhandled_error", **details)
                 response = message_page(_translator(scope), 500, "page.error")
+            if not started:  # otherwise the client already has a partial answer: just stop
                 await response(scope, receive, send)

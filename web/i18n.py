@@ -16,6 +16,8 @@ from web import account_messages, dashboard_messages, sso_messages
 
 LOCALES = ("fr", "en")
 DEFAULT_LOCALE = "fr"
+# The coordinator's last choice of language on the dashboard (web/dashboard.py sets it).
+COORDINATOR_LANGUAGE_COOKIE = "tandem_coordinator_lang"
 
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -253,6 +255,23 @@ MESSAGES: dict[str, dict[str, str]] = {
             "enregistrée. Revenez sur la page précédente et envoyez-la à nouveau dans quelques "
             "instants."
         ),
+        "page.outage.title": "Réessayez dans un instant",
+        "page.outage.body": (
+            "Le service est momentanément indisponible. Rechargez la page dans quelques "
+            "instants : rien de ce que vous avez déjà envoyé n’est perdu."
+        ),
+        "page.programme_ended.title": "Ce programme est terminé",
+        "page.programme_ended.body": (
+            "Ce lien ne transmet plus de message à la coordination. Pour signaler une "
+            "difficulté, écrivez directement à la coordination du programme."
+        ),
+        "page.programme_ended_unsent.title": "Votre message n’a pas été envoyé",
+        "page.programme_ended_unsent.body": (
+            "Ce programme est terminé et ce lien ne transmet plus de message. Votre message "
+            "est repris ci-dessous : copiez-le et écrivez directement à la coordination du "
+            "programme."
+        ),
+        "page.unsent_text": "Votre message (non envoyé)",
         "page.error.title": "Une erreur est survenue",
         "page.error.body": (
             "Votre demande n’a pas pu aboutir. Réessayez dans un instant ; si le problème "
@@ -491,6 +510,22 @@ MESSAGES: dict[str, dict[str, str]] = {
             "The service is briefly unavailable and your answer could not be saved. Go back to "
             "the previous page and send it again in a few moments."
         ),
+        "page.outage.title": "Please try again in a moment",
+        "page.outage.body": (
+            "The service is briefly unavailable. Reload the page in a few moments: nothing you "
+            "have already sent is lost."
+        ),
+        "page.programme_ended.title": "This programme has ended",
+        "page.programme_ended.body": (
+            "This link no longer passes messages to the coordinators. To raise a concern, write "
+            "to the programme coordinators directly."
+        ),
+        "page.programme_ended_unsent.title": "Your message was not sent",
+        "page.programme_ended_unsent.body": (
+            "This programme has ended and this link no longer passes messages on. Your message "
+            "is shown below: copy it and write to the programme coordinators directly."
+        ),
+        "page.unsent_text": "Your message (not sent)",
         "page.error.title": "Something went wrong",
         "page.error.body": (
             "Your request could not be completed. Try again in a moment; if the problem "

@@ -15,16 +15,17 @@ import structlog
 from starlette.requests import Request
 from starlette.responses import Response
 from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from domain.answers import Acknowledgement
 from domain.tasks import TaskKind, TaskStatus
 from store.participants import ParticipantStore
 from store.programmes import ProgrammeStore
 from store.tasks import TaskRecord, TaskStore
+from store.web_queries import programme_ended
 from web import csrf
 from web.answer_view import answer_rows
-from web.errors import message_page
+from web.errors import message_page, unavailable_page
 from web.forms import (
     FormRejected,
     FormSpec,
@@ -89,6 +90,10 @@ class TaskPages:
             return found
         opened, t = found
         task = opened.task
+        if await self._programme_over(task):
+            # Said before anyone types a concern that would go nowhere.
+            _log(task, "programme_ended")
+            return message_page(t, 410, "page.programme_ended", _coordinator(opened))
         ctx = await self._context(opened, t)
         forms = build_forms(task, ctx, t, {})
         if not forms:  # a coordinator's task (matching review) has no participant page
@@ -107,6 +112,8 @@ class TaskPages:
         opened, t = found
         task = opened.task
         values = await _posted_values(request)
+        if await self._programme_over(task):  # a form opened before the programme ended
+            return self._unsent(t, opened, values)
         ctx = await self._context(opened, t)
         posted_action = _first(values, "action") or None
 
@@ -164,8 +171,15 @@ class TaskPages:
             if reloaded.task.status is not TaskStatus.OPEN:
                 _log(task, "closed_meanwhile")
                 return message_page(t, 410, "page.closed", _coordinator(opened))
+            if error.status is RPCStatusCode.NOT_FOUND:
+                # The workflow has completed (or was terminated): no retry will ever reach it.
+                # A concern goes to the programme's workflow, which outlives every pair.
+                if task.kind is TaskKind.CONCERN:
+                    return self._unsent(t, opened, values)
+                _log(task, "workflow_gone")
+                return message_page(t, 410, "page.closed", _coordinator(opened))
             _log(task, "temporal_unavailable", rpc_status=error.status.name)
-            return message_page(t, 503, "page.unavailable")
+            return unavailable_page(t, "POST")
         _log(task, "answered", action=submission.action)
         return render_page(
             "done.html",
@@ -173,6 +187,27 @@ class TaskPages:
             programme_name=_programme_name(opened),
             title=t("done.title"),
             next_step=t.next_step(ack.next_step),
+        )
+
+    async def _programme_over(self, task: TaskRecord) -> bool:
+        """A concern link whose programme has ended: its workflow takes no more concerns.
+
+        Only concern links outlive their workflow's work (until two months after the planned
+        end); every other task closes with its workflow's step.
+        """
+        return task.kind is TaskKind.CONCERN and await programme_ended(
+            self._pool, task.programme_id
+        )
+
+    def _unsent(self, t: Translator, opened: OpenedLink, values: Values) -> Response:
+        """The concern was not sent: say so, whom to write to, and give the text back."""
+        _log(opened.task, "programme_ended_unsent")
+        return message_page(
+            t,
+            410,
+            "page.programme_ended_unsent",
+            _coordinator(opened),
+            unsent=_first(values, "text"),
         )
 
     # ---- pages -------------------------------------------------------------------------------
