@@ -27,7 +27,8 @@ FR: dict[str, str] = {
     "dash.role.admin": "administration",
     "dash.role.coordinator": "coordination",
     "dash.role.viewer": "lecture seule",
-    "dash.read_only": (
+    "dash.read_only.title": "Lecture seule",
+    "dash.read_only.body": (
         "Votre compte est en lecture seule : cette action est réservée à la coordination."
     ),
     "dash.concern.read": "Lire",
@@ -105,7 +106,8 @@ EN: dict[str, str] = {
     "dash.role.admin": "admin",
     "dash.role.coordinator": "coordinator",
     "dash.role.viewer": "read-only",
-    "dash.read_only": "Your account is read-only: this action is for coordinators.",
+    "dash.read_only.title": "Read-only",
+    "dash.read_only.body": "Your account is read-only: this action is for coordinators.",
     "dash.concern.read": "Read",
     "dash.concern.confidential": "confidential, for coordinators only",
     "dash.concern.title": "Confidential concern",

@@ -124,7 +124,7 @@ def add_dashboard(
         if programme_id is not None and not account.sees(programme_id):
             return message_page(t, 404, "page.not_found")
         if not account.may(permission, programme_id):
-            return read_only_page(t)
+            return message_page(t, 403, "dash.read_only")
         request.state.account = account
         return account
 
@@ -573,17 +573,6 @@ def add_dashboard(
         )
 
     return auth
-
-
-def read_only_page(t: Translator) -> Response:
-    return render_page(
-        "message.html",
-        t,
-        403,
-        title=t("dash.nav"),
-        body=t("dash.read_only"),
-        coordinator_email=None,
-    )
 
 
 _SIGN_IN_STATUS = {
