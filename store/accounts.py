@@ -99,6 +99,15 @@ class AccountStore:
             for r in rows
         ]
 
+    async def password_hash(self, email: str) -> str | None:
+        """The hash a sign-in checks against: None for no account, an SSO-only account, or the
+        bootstrap admin (whose hash is the setting's, not this row's)."""
+        found = await self._pool.fetchval(
+            "SELECT password_hash FROM coordinator_accounts WHERE email = $1 AND NOT bootstrap",
+            email,
+        )
+        return str(found) if found is not None else None
+
     async def account(self, email: str) -> Account | None:
         """The account as the rules see it: its role and every programme it may see."""
         row = await self.get(email)
@@ -243,16 +252,18 @@ class LoginFailures:
         return found
 
     async def record(self, scopes: Sequence[str], now: datetime) -> None:
-        async with self._pool.acquire() as conn, conn.transaction():
-            await conn.executemany(
-                "INSERT INTO login_failures (scope, failed_at) VALUES ($1, $2)",
-                [(scope, now) for scope in scopes],
+        # One statement: under a guessing attack this runs for every attempt.
+        await self._pool.execute(
+            """
+            WITH pruned AS (
+                DELETE FROM login_failures WHERE scope = ANY($1::text[]) AND failed_at <= $3
             )
-            await conn.execute(
-                "DELETE FROM login_failures WHERE scope = ANY($1::text[]) AND failed_at <= $2",
-                list(scopes),
-                now - WINDOW,
-            )
+            INSERT INTO login_failures (scope, failed_at) SELECT unnest($1::text[]), $2
+            """,
+            list(scopes),
+            now,
+            now - WINDOW,
+        )
 
     async def clear(self, scope: str) -> None:
         await self._pool.execute("DELETE FROM login_failures WHERE scope = $1", scope)

@@ -142,8 +142,7 @@ class CoordinatorAuth:
     async def _stored_hash(self, email: str) -> str | None:
         if email == BOOTSTRAP_ACCOUNT:
             return self._bootstrap_hash
-        row = await self.accounts.get(email)
-        return None if row is None or row.bootstrap else row.password_hash
+        return await self.accounts.password_hash(email)
 
     async def _failed(
         self,

@@ -1,9 +1,10 @@
 """Coordinator passwords: argon2id hashes, checked off the event loop, one at a time.
 
-A password check is deliberately slow (tens of milliseconds, 64 MiB). On the event loop it would
-stall every page while someone guesses; on many threads at once it would take every core. So
-checks run on one thread of their own, and past a short queue a check is refused as "busy"
-rather than left to pile up: task pages keep answering during an attack.
+A password check is deliberately slow (tens of milliseconds, 19 MiB). On the event loop it would
+stall every page while someone guesses; on many threads at once, or with several lanes each, it
+would take every core. So checks run one lane at a time on one thread of their own, at a lower
+scheduling priority than the pages, and past a short queue a check is refused as "busy" rather
+than left to pile up: task pages keep answering during an attack.
 
 Hashes made by earlier versions (`scrypt:N:r:p:salt:hash`, still accepted in
 TANDEM_COORDINATOR_PASSWORD_HASH) keep verifying.
@@ -13,15 +14,20 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import hmac
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-_HASHER = PasswordHasher()  # RFC 9106's low-memory profile: t=3, m=64 MiB, p=4
+# OWASP's argon2id parameters (19 MiB, two passes) on one lane: a check costs one core, never
+# all of them. Hashes keep their own parameters, so older or stronger ones still verify.
+_HASHER = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
+_NICENESS = 10  # below the event loop's threads, so pages are served first
 # Checked against when the account does not exist, so its absence takes as long to learn.
 _ABSENT = _HASHER.hash("no account has this password")
 _MAX_WAITING = 16
@@ -76,7 +82,9 @@ class PasswordChecker:
     """Runs `check_password` on its own thread, refusing past a bounded queue."""
 
     def __init__(self, max_waiting: int = _MAX_WAITING) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="password-check")
+        self._executor = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="password-check", initializer=_yield_to_pages
+        )
         self._slots = threading.BoundedSemaphore(max_waiting)
 
     async def check(self, password: str, stored: str | None) -> bool:
@@ -90,3 +98,9 @@ class PasswordChecker:
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _yield_to_pages() -> None:
+    """Lower this thread's priority (Linux schedules threads one by one; elsewhere, a no-op)."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _NICENESS)
