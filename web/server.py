@@ -21,7 +21,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     from web.app import create_app
     from worker import connect_client
 
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format, secrets=settings.secret_values())
     ensure_free(host, port, "--port")
     services = await resolve_services(settings)
     client = await connect_client(services.temporal_address, settings.namespace)
