@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from domain.answers import (
     Acknowledgement,
@@ -261,6 +261,8 @@ def add_dashboard(
                 notice = t(done)
             except WorkflowUpdateFailedError as error:
                 notice = t("dash.refused", reason=t.refusal(_refusal(error)))
+            except RPCError as error:
+                return _not_delivered(t, error, handle.id)
         log.info(
             "dashboard.pair",
             programme_id=programme_id,
@@ -299,6 +301,8 @@ def add_dashboard(
                 notice = t("dash.done.nudge", name=name)
             except WorkflowUpdateFailedError as error:
                 notice = t("dash.refused", reason=t.refusal(_refusal(error)))
+            except RPCError as error:
+                return _not_delivered(t, error, handle.id)
         log.info("dashboard.nudge", programme_id=programme_id, task_id=task_id, notice=notice)
         back = _safe_next(values.get("back")) if values.get("back") else None
         target = back or f"{PREFIX}/p/{quote(programme_id)}"
@@ -352,6 +356,8 @@ def add_dashboard(
                 )
             except WorkflowUpdateFailedError as error:
                 notice = t("dash.refused", reason=t.refusal(_refusal(error)))
+            except RPCError as error:
+                return _not_delivered(t, error, handle.id)
         log.info("dashboard.matching", programme_id=programme_id, action=action, notice=notice)
         return RedirectResponse(
             f"{PREFIX}/p/{quote(programme_id)}?notice={quote(notice)}", status_code=303
@@ -388,6 +394,19 @@ def _matching_command(action: str, values: dict[str, str]) -> CoordinatorCommand
         mentee_id=values.get("mentee_id", ""),
         reason=reason,
     )
+
+
+# No such workflow: a made-up id in the URL, or a pair or programme already over.
+_NO_SUCH_WORKFLOW = (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT)
+
+
+def _not_delivered(t: Translator, error: RPCError, workflow_id: str) -> Response:
+    """The page for an update Temporal did not take: nothing there to act on, or Temporal
+    unreachable for now."""
+    log.warning("dashboard.update_not_delivered", workflow_id=workflow_id, rpc=error.status.name)
+    if error.status in _NO_SUCH_WORKFLOW:
+        return message_page(t, 404, "page.not_found")
+    return message_page(t, 503, "page.unavailable")
 
 
 async def _matching(client: Client, programme_id: str) -> MatchingView | None:
