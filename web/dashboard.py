@@ -39,6 +39,7 @@ from web import coordinator_auth as auth
 from web import csrf
 from web.dashboard_messages import next_step_words
 from web.errors import message_page
+from web.forms import storable
 from web.i18n import DEFAULT_LOCALE, LOCALES, Translator
 from web.rendering import PAGE_HEADERS, render_page
 from web.report import render_html
@@ -104,7 +105,7 @@ def add_dashboard(
         values = await form_ok(request, "coordinator")
         if values is None:
             return message_page(t, 403, "errors.csrf")
-        return t, values
+        return t, {storable(k): storable(v) for k, v in values.items()}
 
     def page(template: str, request: Request, status: int = 200, **context: Any) -> Response:
         nonce, token = csrf_pair(request, "coordinator")
