@@ -178,6 +178,11 @@ def formatter(fmt: str = "console") -> logging.Formatter:
     )
 
 
+# One list for the life of the process, changed in place: a logger cached on first use keeps a
+# reference to it, so a later configure_logging (or structlog's capture_logs) still reaches it.
+_CHAIN: list[structlog.types.Processor] = []
+
+
 def configure_logging(
     level: str = "INFO",
     fmt: str = "console",
@@ -188,8 +193,9 @@ def configure_logging(
     them, along with those registered before (registering is for the life of the process)."""
     for secret in secrets:
         register_secret(secret)
+    _CHAIN[:] = [*SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter]
     structlog.configure(
-        processors=[*SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=_CHAIN,
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
