@@ -13,9 +13,10 @@ import io
 import json
 import logging
 import re
+import secrets
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
@@ -23,6 +24,8 @@ from typing import Any, NoReturn
 import asyncpg
 import httpx
 import pytest
+import structlog
+from pydantic import SecretStr
 from starlette.requests import Request
 from starlette.responses import Response
 from temporalio import activity
@@ -34,6 +37,7 @@ from devstack.smtp_sink import SmtpSink
 from domain.steps import StepInput, StepResult
 from domain.tokens import sign_task_token
 from logging_setup import REDACTED, configure_logging, formatter, redact
+from settings import Settings
 from store.db import create_pool
 from store.events import EventStore
 from store.projections import Projector
@@ -91,10 +95,10 @@ class Captured:
         assert exc_type in console and message in console and f"in {frame}" in console
 
 
-@pytest.fixture
-def logs() -> Iterator[Captured]:
-    """Every log line of the test in both formats, with the test's secrets registered."""
-    configure_logging("INFO", "json", secrets=[SECRET, PASSWORD_HASH])
+@contextmanager
+def capturing(secrets: Iterable[str]) -> Iterator[Captured]:
+    """Every log line meanwhile in both formats, with `secrets` given to configure_logging."""
+    configure_logging("INFO", "json", secrets=secrets)
     captured = Captured(io.StringIO(), io.StringIO())
     handlers = []
     for fmt, stream in (("console", captured.console), ("json", captured.json)):
@@ -112,6 +116,12 @@ def logs() -> Iterator[Captured]:
         configure_logging("WARNING")
 
 
+@pytest.fixture
+def logs() -> Iterator[Captured]:
+    with capturing([SECRET, PASSWORD_HASH]) as captured:
+        yield captured
+
+
 def task_token(secret: str = SECRET) -> str:
     expires = datetime.now(UTC) + timedelta(days=3)
     return sign_task_token(uuid.uuid4(), "p001", expires, secret.encode())
@@ -125,7 +135,7 @@ def test_credentials_are_masked_and_ordinary_ids_are_kept(logs: Captured) -> Non
     nonce = csrf.new_nonce()
     form_token = csrf.form_token(SECRET.encode(), token, nonce)
     session = new_session(SECRET.encode())
-    server_session = "Nq3nJfA8hXQ0ZrW2b5Lk1vTgYs7uPcEdMiOaKjHlBxF"  # token_urlsafe(32)'s shape
+    server_session = secrets.token_urlsafe(32)  # the server-side sessions' ids
     for credential in (token, nonce, form_token, session, server_session, SECRET, PASSWORD_HASH):
         assert credential not in redact(f"x {credential} y")
         assert REDACTED in redact(f"x={credential}")
@@ -141,6 +151,49 @@ def test_credentials_are_masked_and_ordinary_ids_are_kept(logs: Captured) -> Non
     )
     for ordinary in kept:
         assert redact(ordinary) == ordinary
+
+
+class WithOidc(Settings):
+    """The settings once another secret is added: a `SecretStr` is masked with no more code."""
+
+    oidc_client_secret: SecretStr | None = None
+
+
+def test_every_secret_setting_is_masked_in_both_formats() -> None:
+    settings = WithOidc(
+        DATABASE_URL="postgresql://tandem:pg%2Fpass-4711@app-db:5432/tandem",
+        SMTP_URL="smtps://mailer:smtp-pass-0815@smtp.example.org:465",
+        TANDEM_SECRET="the-current-secret",
+        TANDEM_PREVIOUS_SECRET="the-previous-secret",
+        TANDEM_COORDINATOR_PASSWORD_HASH=PASSWORD_HASH,
+        oidc_client_secret=SecretStr("oidc-client-secret"),
+    )
+    shown = [
+        "pg%2Fpass-4711",
+        "pg/pass-4711",
+        "smtp-pass-0815",
+        "the-current-secret",
+        "the-previous-secret",
+        PASSWORD_HASH,
+        "oidc-client-secret",
+    ]
+    with capturing(settings.secret_values()) as logs:
+        try:
+            raise ConnectionError(f"password pg/pass-4711 refused for {settings.database_url}")
+        except ConnectionError:
+            structlog.get_logger("test").exception(
+                "connect.failed",
+                smtp=settings.smtp_url,
+                keys={"current": "the-current-secret", "older": ["the-previous-secret"]},
+                oidc="oidc-client-secret",
+                hashed=PASSWORD_HASH,
+            )
+    logs.assert_never_shown(*shown)
+    line = logs.json_line("connect.failed")
+    assert line is not None
+    assert line["smtp"] == "smtps://mailer:[redacted]@smtp.example.org:465"
+    assert line["keys"] == {"current": REDACTED, "older": [REDACTED]}
+    assert "postgresql://tandem:[redacted]@app-db:5432/tandem" in logs.console.getvalue()
 
 
 # ---- a web request that fails ---------------------------------------------------------------
