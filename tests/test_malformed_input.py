@@ -253,7 +253,7 @@ async def test_no_post_is_answered_with_a_server_error(target: Target, data: Any
     path = _route_path(template, draw, target)
     fields = _fields(draw, target)
     # Mostly a genuine form from a signed-in coordinator: what gets past the checks.
-    csrf_mode = draw(st.sampled_from(["valid", "valid", "valid", "junk", "missing"]))
+    csrf_mode = draw(st.sampled_from(["valid", "valid", "valid", "junk", "missing"]), label="csrf")
     form_token = _csrf_for(path, target)
     if csrf_mode == "valid" and form_token is not None:
         fields[csrf.FIELD_NAME] = [form_token]
@@ -261,8 +261,8 @@ async def test_no_post_is_answered_with_a_server_error(target: Target, data: Any
         fields[csrf.FIELD_NAME] = [_huge(draw) if draw(st.booleans()) else draw(SMALL_JUNK)]
     cookies = _cookies(draw, target)
 
+    request = _body(draw, fields)
     async with httpx.AsyncClient(base_url=target.base, cookies=cookies, timeout=60) as http:
-        request = _body(draw, fields)
         answer = await http.post(path, **request)
     assert answer.status_code < 500, (template, path[:200], answer.status_code)
     assert "Traceback" not in answer.text
@@ -310,11 +310,11 @@ async def test_a_nul_in_what_was_typed_is_dropped_not_a_step_failing_forever(
             },
         )
         assert raised.status_code == 200, raised.text
-        ended = await http.post(
+        dissolved = await http.post(
             f"/coordinator/p/{programme_id}/pairs/{pair_id}/re-pair",
             data={"csrf_token": target.forms["dashboard"], "reason": "Départ\x00 de l’entreprise"},
         )
-        assert ended.status_code == 303
+        assert dissolved.status_code == 303
 
     async def recorded() -> dict[str, Any] | None:
         events = await EventStore(stack.pool).read_programme(programme_id)
