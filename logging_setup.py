@@ -2,15 +2,104 @@
 
 Standard-library records (Temporal's `workflow.logger` and `activity.logger` among them, which are
 replay-aware) go through structlog's ProcessorFormatter, so every line has one shape.
+
+No line ever holds a credential. Tracebacks never show local variables (a frame's locals held the
+deployment secret and task-link tokens), and every line is masked twice, as fields and once
+rendered: the secret settings' values (`register_secret`) and anything shaped like a task-link
+token, a session, a CSRF token or nonce.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+import re
 import sys
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import quote
 
 import structlog
+import structlog.tracebacks
+
+REDACTED = "[redacted]"
+# Shorter values would mask half the words of every line; no real secret is that short.
+_MIN_SECRET_CHARS = 4
+_secrets: set[str] = set()
+_secret_pattern: re.Pattern[str] | None = None
+# A session cookie of web/coordinator_auth.py: `expires.nonce.hex-mac`.
+_SESSION_COOKIE = re.compile(r"\b\d{6,}\.[A-Za-z0-9_-]{8,64}\.[0-9a-f]{64}\b")
+# Runs of the base64url alphabet: task-link tokens (56 characters and more), session ids and CSRF
+# nonces (`secrets.token_urlsafe(32)`, 43), CSRF form tokens and MACs (64 hex digits).
+_RUN = re.compile(r"[A-Za-z0-9_-]{32,}")
+_HEX = re.compile(r"[0-9a-fA-F]{64,}")
+
+
+def register_secret(value: str | bytes | None) -> None:
+    """Mask `value` in every log line from now on, also as JSON and `repr` escape it."""
+    global _secret_pattern
+    if value is None:
+        return
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+    forms = {
+        text,
+        json.dumps(text)[1:-1],
+        json.dumps(text, ensure_ascii=False)[1:-1],
+        repr(text)[1:-1],
+        quote(text, safe=""),
+    }
+    fresh = {f for f in forms if len(f) >= _MIN_SECRET_CHARS} - _secrets
+    if not fresh:
+        return
+    _secrets.update(fresh)
+    # Longest first: a secret containing another is masked whole.
+    ordered = sorted(_secrets, key=len, reverse=True)
+    _secret_pattern = re.compile("|".join(re.escape(s) for s in ordered))
+
+
+def _token_shaped(found: re.Match[str]) -> str:
+    run = found[0]
+    if _HEX.fullmatch(run):
+        return REDACTED
+    # Random base64url has both cases; identifiers (snake_case names, UUIDs, hex ids) have not.
+    if any(c.isupper() for c in run) and any(c.islower() for c in run):
+        return REDACTED
+    return run
+
+
+def redact(text: str) -> str:
+    """`text` with every registered secret and every credential-shaped string masked."""
+    if _secret_pattern is not None:
+        text = _secret_pattern.sub(REDACTED, text)
+    text = _SESSION_COOKIE.sub(REDACTED, text)
+    return _RUN.sub(_token_shaped, text)
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _redacted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_redacted(v) for v in value)
+    return value
+
+
+def redact_fields(
+    _logger: object, _method: str, event: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    """Mask the fields before rendering, where JSON or `repr` has not escaped them yet."""
+    return {k: _redacted(v) for k, v in event.items()}
+
+
+def redact_line(_logger: object, _method: str, line: Any) -> str:
+    """Mask the rendered line: what a renderer added (a console traceback) is text by then.
+
+    Placed after the renderer in ProcessorFormatter, so it receives the line, not fields."""
+    return redact(str(line))
 
 
 def temporal_context(
@@ -55,23 +144,58 @@ SHARED: list[structlog.types.Processor] = [
 
 
 def formatter(fmt: str = "console") -> logging.Formatter:
-    """How every line is written: one JSON object (production) or a readable console line."""
-    renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer()
-        if fmt == "json"
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
-    )
+    """How every line is written: one JSON object (production) or a readable console line.
+
+    The exception is rendered here, for structlog's own lines and for the standard library's
+    (uvicorn, Temporal's activity and worker loggers, asyncpg) alike.
+    """
+    rendering: list[structlog.types.Processor]
+    if fmt == "json":
+        # The traceback as a list of exceptions and frames (file, line, function), no locals.
+        rendering = [
+            structlog.processors.ExceptionRenderer(
+                structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+            ),
+            redact_fields,
+            structlog.processors.JSONRenderer(),
+        ]
+    else:
+        # Python's own traceback text: no locals, and no wrapping (Rich wraps long lines at the
+        # terminal's width, which could cut a token in two out of reach of the masking).
+        rendering = [
+            redact_fields,
+            structlog.dev.ConsoleRenderer(
+                colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
+            ),
+        ]
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=SHARED,
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            *rendering,
+            redact_line,
+        ],
     )
+
+
+# One list for the life of the process, changed in place: a logger cached on first use keeps a
+# reference to it, so a later configure_logging (or structlog's capture_logs) still reaches it.
+_CHAIN: list[structlog.types.Processor] = []
 
 
 def configure_logging(
-    level: str = "INFO", fmt: str = "console", metrics_bind: str | None = None
+    level: str = "INFO",
+    fmt: str = "console",
+    metrics_bind: str | None = None,
+    secrets: Iterable[str | None] = (),
 ) -> None:
+    """Every line to stderr in `fmt`; `secrets` (e.g. `Settings.secret_values()`) masked in
+    them, along with those registered before (registering is for the life of the process)."""
+    for secret in secrets:
+        register_secret(secret)
+    _CHAIN[:] = [*SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter]
     structlog.configure(
-        processors=[*SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=_CHAIN,
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,

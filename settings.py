@@ -7,7 +7,7 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -157,6 +157,20 @@ class Settings(BaseSettings):
     def previous_secrets(self) -> tuple[bytes, ...]:
         previous = self.previous_secret
         return () if previous is None else (previous.get_secret_value().encode(),)
+
+    def secret_values(self) -> list[str]:
+        """What a log line must never show: every `SecretStr` setting (a secret added later is
+        one too), and the password of every URL (DATABASE_URL, SMTP_URL), encoded or not."""
+        found: list[str] = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                found.append(value.get_secret_value())
+            elif isinstance(value, str) and "://" in value:
+                password = urlsplit(value).password
+                if password:
+                    found += [password, unquote(password)]
+        return found
 
 
 @lru_cache(maxsize=1)

@@ -356,7 +356,7 @@ async def _until_stopped(coro: Coroutine[Any, Any, None]) -> None:
 
 def main() -> None:
     settings = settings_or_exit()
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format, secrets=settings.secret_values())
     app()
 
 

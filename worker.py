@@ -100,7 +100,12 @@ async def serve(settings: Settings) -> None:
     from store.db import create_pool, migrate
 
     metrics = f"0.0.0.0:{settings.metrics_port}" if settings.metrics_port else None
-    configure_logging(settings.log_level, settings.log_format, metrics_bind=metrics)
+    configure_logging(
+        settings.log_level,
+        settings.log_format,
+        metrics_bind=metrics,
+        secrets=settings.secret_values(),
+    )
     services = await resolve_services(settings)
     client = await connect_client(services.temporal_address, settings.namespace)
     pool = await create_pool(services.database_url)

@@ -76,7 +76,8 @@ MIN_PASSWORD_CHARS = 12
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    # NUL can be typed into a form but never stored (PostgreSQL refuses it): no account has one.
+    return email.replace("\x00", "").strip().lower()
 
 
 def email_problem(email: str) -> AccountProblem | None:

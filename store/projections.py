@@ -96,10 +96,18 @@ class Projector:
         await listener.add_listener(CHANNEL, wake)
         try:
             while not stop.is_set():
-                applied = await self.catch_up()
+                woken.clear()
+                try:
+                    applied = await self.catch_up()
+                except Exception:
+                    # The batch rolled back; the next poll tries again. Raised, it ended the
+                    # following task unseen until shutdown, and the dashboard silently froze.
+                    log.exception("projections.failed")
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
+                    continue
                 if applied:
                     log.info("projections.caught_up", applied=applied)
-                woken.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(_first(woken, stop), timeout=poll_seconds)
         finally:

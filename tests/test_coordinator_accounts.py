@@ -244,6 +244,17 @@ async def test_the_bootstrap_admin_signs_in_until_its_setting_changes(
         assert "tandem coordinator add" not in (await http.get("/coordinator/login")).text
 
 
+async def test_a_forged_session_cookie_of_any_bytes_is_a_sign_in_page(
+    env: WorkflowEnvironment, pool: asyncpg.Pool
+) -> None:
+    async with dashboard(env.client, pool, Clock()) as http:
+        for forged in ("1.a.é", "é" * 43, "\u202e" * 10, "x" * 5000, ""):
+            cookie = f"tandem_coordinator={forged}".encode()
+            for method, path in (("GET", "/coordinator"), ("POST", "/coordinator/logout")):
+                answer = await http.request(method, path, headers=[(b"cookie", cookie)])
+                assert answer.status_code in (303, 403), (forged[:8], method, answer.status_code)
+
+
 async def test_with_no_account_the_sign_in_page_says_how_to_make_one(
     env: WorkflowEnvironment, pool: asyncpg.Pool
 ) -> None:

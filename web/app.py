@@ -17,7 +17,7 @@ from temporalio.client import Client
 
 from store.projections import Projector
 from web.dashboard import DashboardSettings, add_dashboard
-from web.errors import UnhandledErrors, http_error, message_page
+from web.errors import RefuseNulPaths, UnhandledErrors, http_error, message_page
 from web.i18n import Translator, choose_locale
 from web.metrics import MetricsMiddleware, WebMetrics
 from web.outbox import find_message, list_messages
@@ -49,7 +49,8 @@ def create_app(
         raise ValueError("the link secret must not be empty")
     # No interactive API docs: this app serves participants, not API clients.
     app = FastAPI(title="Tandem", docs_url=None, redoc_url=None, openapi_url=None)
-    app.add_middleware(UnhandledErrors)
+    app.add_middleware(RefuseNulPaths)
+    app.add_middleware(UnhandledErrors)  # added after RefuseNulPaths, so it wraps it
     metrics = metrics or WebMetrics(lag=Projector(pool).lag)
     app.state.metrics = metrics
     app.add_middleware(MetricsMiddleware, metrics=metrics)

@@ -51,7 +51,10 @@ def is_valid(
     nonce = usable_nonce(cookie_value)
     if nonce is None or not submitted:
         return False
+    # Bytes, not str: compare_digest refuses a str with non-ASCII characters (a TypeError, so a
+    # 500 answered to anyone posting "é"). Any string encodes; a wrong one simply differs.
+    given = submitted.encode("utf-8", "surrogatepass")
     return any(
-        hmac.compare_digest(form_token(key, link_token, nonce), submitted)
+        hmac.compare_digest(form_token(key, link_token, nonce).encode(), given)
         for key in (secret, *previous)
     )

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from domain.accounts import (
     ACCOUNTS_AUDIT,
@@ -53,6 +53,7 @@ from web import csrf
 from web.coordinator_auth import COOKIE_NAME, CoordinatorAuth, SignInProblem, SignInRefused
 from web.dashboard_messages import next_step_words
 from web.errors import message_page
+from web.forms import storable
 from web.i18n import COORDINATOR_LANGUAGE_COOKIE, DEFAULT_LOCALE, LOCALES, Translator
 from web.oidc import (
     OidcSettings,
@@ -147,9 +148,7 @@ def add_dashboard(
         form = await request.form()
         values = {k: str(v) for k, v in form.items()}
         cookie = request.cookies.get(csrf.COOKIE_NAME)
-        if not csrf.is_valid(
-            secret, bound, cookie, values.get(csrf.FIELD_NAME), previous_secrets
-        ):
+        if not csrf.is_valid(secret, bound, cookie, values.get(csrf.FIELD_NAME), previous_secrets):
             return None
         return values
 
@@ -164,7 +163,7 @@ def add_dashboard(
         values = await form_ok(request, bound_to(request))
         if values is None:
             return message_page(t, 403, "errors.csrf")
-        return account, t, values
+        return account, t, {storable(k): storable(v) for k, v in values.items()}
 
     async def audited(
         account: Account,
@@ -415,6 +414,9 @@ def add_dashboard(
             except WorkflowUpdateFailedError as error:
                 refused = _refusal(error)
                 notice = t("dash.refused", reason=t.refusal(refused))
+            except RPCError as error:
+                await audited(account, audit_action, programme_id, pair_id, "not_delivered")
+                return _not_delivered(t, error, handle.id)
         await audited(account, audit_action, programme_id, pair_id, refused)
         log.info(
             "dashboard.pair",
@@ -457,6 +459,9 @@ def add_dashboard(
             except WorkflowUpdateFailedError as error:
                 refused = _refusal(error)
                 notice = t("dash.refused", reason=t.refusal(refused))
+            except RPCError as error:
+                await audited(account, AuditAction.NUDGED, programme_id, task_id, "not_delivered")
+                return _not_delivered(t, error, handle.id)
         await audited(account, AuditAction.NUDGED, programme_id, task_id, refused)
         log.info(
             "dashboard.nudge",
@@ -512,8 +517,7 @@ def add_dashboard(
         sessions = SessionStore(pool)
         failures = await LoginFailures(pool).all_recent(at)
         lockouts = [
-            (scope, len(times), retry_after(times, at))
-            for scope, times in sorted(failures.items())
+            (scope, len(times), retry_after(times, at)) for scope, times in sorted(failures.items())
         ]
         return page(
             "dashboard_accounts.html",
@@ -561,6 +565,11 @@ def add_dashboard(
             except WorkflowUpdateFailedError as error:
                 refused = _refusal(error)
                 notice = t("dash.refused", reason=t.refusal(refused))
+            except RPCError as error:
+                await audited(
+                    account, audit_action, programme_id, _matching_target(values), "not_delivered"
+                )
+                return _not_delivered(t, error, handle.id)
         await audited(account, audit_action, programme_id, _matching_target(values), refused)
         log.info(
             "dashboard.matching",
@@ -629,6 +638,19 @@ def _matching_command(action: str, values: dict[str, str]) -> CoordinatorCommand
         mentee_id=values.get("mentee_id", ""),
         reason=reason,
     )
+
+
+# No such workflow: a made-up id in the URL, or a pair or programme already over.
+_NO_SUCH_WORKFLOW = (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT)
+
+
+def _not_delivered(t: Translator, error: RPCError, workflow_id: str) -> Response:
+    """The page for an update Temporal did not take: nothing there to act on, or Temporal
+    unreachable for now."""
+    log.warning("dashboard.update_not_delivered", workflow_id=workflow_id, rpc=error.status.name)
+    if error.status in _NO_SUCH_WORKFLOW:
+        return message_page(t, 404, "page.not_found")
+    return message_page(t, 503, "page.unavailable")
 
 
 async def _matching(client: Client, programme_id: str) -> MatchingView | None:

@@ -116,3 +116,21 @@ class UnhandledErrors:
                 response = message_page(_translator(scope), 500, "page.error")
             if not started:  # otherwise the client already has a partial answer: just stop
                 await response(scope, receive, send)
+
+
+class RefuseNulPaths:
+    """A path holding a NUL (`%00`) names nothing here: answer "not found" before any route.
+
+    No token or id contains one, and PostgreSQL refuses one in a query parameter, so such a path
+    reached the database as a 500.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and "\x00" in scope.get("path", ""):
+            response = message_page(_translator(scope), 404, "page.not_found")
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

@@ -28,7 +28,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     from web.app import create_app
     from worker import connect_client
 
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format, secrets=settings.secret_values())
     ensure_free(host, port, "--port")
     metrics_port = settings.web_metrics_port
     if metrics_port is not None:

@@ -34,6 +34,7 @@ from web.forms import (
     build_forms,
     default_values,
     parse_answer,
+    storable,
 )
 from web.i18n import LOCALES, Translator, choose_locale
 from web.links import LinkProblem, LinkResolver, OpenedLink, RefusedLink
@@ -341,7 +342,7 @@ async def _posted_values(request: Request) -> dict[str, list[str]]:
     values: dict[str, list[str]] = {}
     for key, value in form.multi_items():
         if isinstance(value, str):
-            values.setdefault(key, []).append(value)
+            values.setdefault(storable(key), []).append(storable(value))
     return values
 
 
