@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from domain.accounts import AuditAction, AuditEntry, AuditOutcome
+from domain.accounts import AuditAction, AuditEntry
 from store import audit
 
 
@@ -29,8 +29,7 @@ async def record_cli(
     target: str | None = None,
     refused: str | None = None,
 ) -> None:
-    outcome = AuditOutcome.REFUSED if refused is not None else AuditOutcome.DONE
-    entry = AuditEntry(
-        datetime.now(UTC), cli_actor(), action, outcome, programme_id, target, refused
+    entry = AuditEntry.attempt(
+        datetime.now(UTC), cli_actor(), action, programme_id, target, refused
     )
     await audit.record(pool, entry)

@@ -244,7 +244,7 @@ def audit(
 
     entries = run(go())
     if as_json:
-        print(json.dumps({"programme_id": programme_id, "entries": [_plain(e) for e in entries]}))
+        print(json.dumps({"programme_id": programme_id, "entries": [e.to_data() for e in entries]}))
         return
     title = f"Audit: {programme_id or 'accounts'}"
     table = Table("when (UTC)", "who", "action", "on", "outcome", title=title)
@@ -254,15 +254,3 @@ def audit(
     out.print(table)
     if not entries:
         out.print("no action recorded")
-
-
-def _plain(entry: AuditEntry) -> dict[str, object]:
-    return {
-        "at": entry.at.isoformat(),
-        "actor": entry.actor,
-        "action": str(entry.action),
-        "outcome": str(entry.outcome),
-        "programme_id": entry.programme_id,
-        "target": entry.target,
-        "detail": entry.detail,
-    }

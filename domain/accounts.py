@@ -187,3 +187,45 @@ class AuditEntry:
     programme_id: str | None = None
     target: str | None = None  # a pair, task, participant or account id: never a name
     detail: str | None = None  # a refusal's code, a role
+
+    @classmethod
+    def attempt(
+        cls,
+        at: datetime,
+        actor: str,
+        action: AuditAction,
+        programme_id: str | None,
+        target: str | None = None,
+        refused: str | None = None,
+    ) -> AuditEntry:
+        """An action done, or refused for `refused` (the refusal's code)."""
+        outcome = AuditOutcome.REFUSED if refused is not None else AuditOutcome.DONE
+        return cls(at, actor, action, outcome, programme_id, target, refused)
+
+    def to_data(self) -> dict[str, str | None]:
+        """As the event stores it and `tandem audit --json` prints it."""
+        return {
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "action": str(self.action),
+            "outcome": str(self.outcome),
+            "programme_id": self.programme_id,
+            "target": self.target,
+            "detail": self.detail,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, object]) -> AuditEntry:
+        def text(key: str) -> str | None:
+            value = data.get(key)
+            return None if value is None else str(value)
+
+        return cls(
+            at=datetime.fromisoformat(str(data["at"])),
+            actor=str(data["actor"]),
+            action=AuditAction(str(data["action"])),
+            outcome=AuditOutcome(str(data.get("outcome", AuditOutcome.DONE))),
+            programme_id=text("programme_id"),
+            target=text("target"),
+            detail=text("detail"),
+        )

@@ -71,6 +71,9 @@ class AccountStore:
         rows = await self._rows("WHERE a.email = $1", email)
         return rows[0] if rows else None
 
+    async def any(self) -> bool:
+        return bool(await self._pool.fetchval("SELECT EXISTS (SELECT 1 FROM coordinator_accounts)"))
+
     async def all(self) -> list[AccountRow]:
         return await self._rows("")
 

@@ -7,30 +7,20 @@ order, exported and backed up with it. They name accounts and ids, never a parti
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 import asyncpg
 
-from domain.accounts import AuditAction, AuditEntry, AuditOutcome, audit_stream
+from domain.accounts import AuditEntry, audit_stream
 from domain.events import EventType, NewEvent
 from store.events import EventStore
 
 
 async def record(pool: asyncpg.Pool, entry: AuditEntry) -> None:
-    data = {
-        "at": entry.at.isoformat(),
-        "actor": entry.actor,
-        "action": str(entry.action),
-        "outcome": str(entry.outcome),
-        "programme_id": entry.programme_id,
-        "target": entry.target,
-        "detail": entry.detail,
-    }
     event = NewEvent(
         event_id=uuid.uuid4(),  # an action is recorded once, where it happens: no retry re-sends it
         stream_name=audit_stream(entry.programme_id),
         type=EventType.COORDINATOR_ACTED,
-        data=data,
+        data=entry.to_data(),
     )
     await EventStore(pool).append([event])
 
@@ -44,20 +34,4 @@ async def read(pool: asyncpg.Pool, programme_id: str | None, limit: int = 1000) 
         str(EventType.COORDINATOR_ACTED),
         limit,
     )
-    return [_entry(r["data"]) for r in rows]
-
-
-def _entry(data: dict[str, object]) -> AuditEntry:
-    return AuditEntry(
-        at=datetime.fromisoformat(str(data["at"])),
-        actor=str(data["actor"]),
-        action=AuditAction(str(data["action"])),
-        outcome=AuditOutcome(str(data.get("outcome", "done"))),
-        programme_id=_text(data.get("programme_id")),
-        target=_text(data.get("target")),
-        detail=_text(data.get("detail")),
-    )
-
-
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)
+    return [AuditEntry.from_data(r["data"]) for r in rows]

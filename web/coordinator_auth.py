@@ -167,6 +167,3 @@ class CoordinatorAuth:
                         target=kind if kind == "account" else address,
                     ),
                 )
-
-    def close(self) -> None:
-        self._checker.close()

@@ -31,7 +31,6 @@ from domain.accounts import (
     Account,
     AuditAction,
     AuditEntry,
-    AuditOutcome,
     Permission,
     retry_after,
 )
@@ -97,7 +96,7 @@ def add_dashboard(
     now: Callable[[], datetime],
     previous_secrets: Sequence[bytes] = (),
 ) -> CoordinatorAuth:
-    """The dashboard's routes on `app`; returns the sign-in service (close it at shutdown)."""
+    """The dashboard's routes on `app`; returns its sign-in service."""
     auth = CoordinatorAuth(
         pool,
         now,
@@ -172,8 +171,7 @@ def add_dashboard(
         target: str | None = None,
         refused: str | None = None,
     ) -> None:
-        outcome = AuditOutcome.REFUSED if refused is not None else AuditOutcome.DONE
-        entry = AuditEntry(now(), account.email, action, outcome, programme_id, target, refused)
+        entry = AuditEntry.attempt(now(), account.email, action, programme_id, target, refused)
         await audit.record(pool, entry)
 
     def page(template: str, request: Request, status: int = 200, **context: Any) -> Response:
@@ -207,7 +205,7 @@ def add_dashboard(
         nonce, token = csrf_pair(request, _LOGIN_FORM)
         t = translator(request)
         message = t(f"dash.login.{error}", seconds=retry or 0) if error else ""
-        no_account = not settings.password_hash and not await auth.accounts.all()
+        no_account = not settings.password_hash and not await auth.accounts.any()
         response = render_page(
             "dashboard_login.html",
             t,

@@ -96,9 +96,6 @@ class PasswordChecker:
         finally:
             self._slots.release()
 
-    def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
-
 
 def _yield_to_pages() -> None:
     """Lower this thread's priority (Linux schedules threads one by one; elsewhere, a no-op)."""
