@@ -413,8 +413,9 @@ def add_dashboard(
                 refused = _refusal(error)
                 notice = t("dash.refused", reason=t.refusal(refused))
             except RPCError as error:
+                nothing_there = _not_delivered(t, error, handle.id)
                 await audited(account, audit_action, programme_id, pair_id, "not_delivered")
-                return _not_delivered(t, error, handle.id)
+                return nothing_there
         await audited(account, audit_action, programme_id, pair_id, refused)
         log.info(
             "dashboard.pair",
@@ -458,8 +459,9 @@ def add_dashboard(
                 refused = _refusal(error)
                 notice = t("dash.refused", reason=t.refusal(refused))
             except RPCError as error:
+                nothing_there = _not_delivered(t, error, handle.id)
                 await audited(account, AuditAction.NUDGED, programme_id, task_id, "not_delivered")
-                return _not_delivered(t, error, handle.id)
+                return nothing_there
         await audited(account, AuditAction.NUDGED, programme_id, task_id, refused)
         log.info(
             "dashboard.nudge",
@@ -564,10 +566,10 @@ def add_dashboard(
                 refused = _refusal(error)
                 notice = t("dash.refused", reason=t.refusal(refused))
             except RPCError as error:
-                await audited(
-                    account, audit_action, programme_id, _matching_target(values), "not_delivered"
-                )
-                return _not_delivered(t, error, handle.id)
+                nothing_there = _not_delivered(t, error, handle.id)
+                target = _matching_target(values)
+                await audited(account, audit_action, programme_id, target, "not_delivered")
+                return nothing_there
         await audited(account, audit_action, programme_id, _matching_target(values), refused)
         log.info(
             "dashboard.matching",
@@ -643,12 +645,15 @@ _NO_SUCH_WORKFLOW = (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT)
 
 
 def _not_delivered(t: Translator, error: RPCError, workflow_id: str) -> Response:
-    """The page for an update Temporal did not take: nothing there to act on, or Temporal
-    unreachable for now."""
+    """The page for an update Temporal did not take because there is nothing there to act on.
+
+    Temporal out of reach is re-raised: the outage net (web/errors.py) answers it, as for every
+    page, with a 503 and Retry-After, logged once per outage.
+    """
+    if error.status not in _NO_SUCH_WORKFLOW:
+        raise error
     log.warning("dashboard.update_not_delivered", workflow_id=workflow_id, rpc=error.status.name)
-    if error.status in _NO_SUCH_WORKFLOW:
-        return message_page(t, 404, "page.not_found")
-    return message_page(t, 503, "page.unavailable")
+    return message_page(t, 404, "page.not_found")
 
 
 async def _matching(client: Client, programme_id: str) -> MatchingView | None:
