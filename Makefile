@@ -64,4 +64,4 @@ bench: install
 	$(BIN)/python -m bench.web
 
 clean:
-	rm -rf $(VENV) .tandem .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .tandem .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
