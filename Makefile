@@ -37,7 +37,7 @@ sso-peer:
 # bytecode (PYTHONDONTWRITEBYTECODE=1 is common) each run compiles them again, 10-20 ms of CPU.
 # Only changed files are compiled.
 bytecode: $(VENV)/.installed
-	@$(BIN)/python -m compileall -q -j 0 domain workflows activities store >/dev/null
+	@$(BIN)/python -m compileall -q -j 0 domain contracts workflows activities store >/dev/null
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports --no-logo
 
 demo: install
 	$(BIN)/tandem demo
@@ -63,4 +64,4 @@ bench: install
 	$(BIN)/python -m bench.web
 
 clean:
-	rm -rf $(VENV) .tandem .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .tandem .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -13,7 +13,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
-    from web.oidc import OidcSettings
+    from credentials.oidc import OidcSettings
 
 _OIDC_VARIABLES = ("TANDEM_OIDC_ISSUER", "TANDEM_OIDC_CLIENT_ID", "TANDEM_OIDC_CLIENT_SECRET")
 
@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     @field_validator("coordinator_password_hash")
     @classmethod
     def _a_hash_not_a_password(cls, value: SecretStr | None) -> SecretStr | None:
-        from web.passwords import is_password_hash
+        from credentials.passwords import is_password_hash
 
         if value is not None and not value.get_secret_value().strip():
             return None  # Compose passes an unset variable as ""
@@ -145,7 +145,7 @@ class Settings(BaseSettings):
         """The single sign-on settings, or None when it is not configured."""
         if not (self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret):
             return None
-        from web.oidc import OidcSettings
+        from credentials.oidc import OidcSettings
 
         return OidcSettings(
             issuer=self.oidc_issuer,

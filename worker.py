@@ -4,94 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Sequence
 from datetime import timedelta
-from typing import Literal
 
-import asyncpg
-from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.worker import Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
-
-from activities.launches import start_workflows
-from activities.mailer import Mailer, MailSettings
-from activities.matching import MatchingActivities
-from activities.steps import StepActivities
+from client.connection import connect_client
+from runtime.workers import build_worker, mail_settings
 from settings import Settings, settings_or_exit
-from store.events import EventStore
-from store.tasks import TaskStore
 from worker_health import serve_health
-from workflows.assessment import AssessmentWorkflow
-from workflows.pair import PairWorkflow
-from workflows.programme import ProgrammeWorkflow
-
-WORKFLOWS: Sequence[type] = (ProgrammeWorkflow, AssessmentWorkflow, PairWorkflow)
-WorkerRole = Literal["all", "workflows", "activities"]
-
-
-def mail_settings(settings: Settings, smtp_url: str) -> MailSettings:
-    return MailSettings(
-        smtp_url=smtp_url,
-        mail_from=settings.mail_from,
-        public_base_url=settings.public_base_url,
-        secret=settings.secret.get_secret_value().encode(),
-    )
-
-
-def workflow_runner() -> SandboxedWorkflowRunner:
-    """Temporal's sandbox, sharing the pure modules instead of re-importing them for every run.
-
-    A module re-imported per run is code compiled (without cached bytecode) and classes built
-    again: for a pair's workflow that was most of the cost of starting or resuming it.
-    """
-    return SandboxedWorkflowRunner(
-        restrictions=SandboxRestrictions.default.with_passthrough_modules(
-            "domain",
-            "workflows.contracts",
-            "pydantic",
-            "pydantic_core",
-            "annotated_types",
-            "typing_inspection",
-        )
-    )
-
-
-def build_worker(
-    client: Client,
-    pool: asyncpg.Pool,
-    mail: MailSettings,
-    task_queue: str,
-    *,
-    step_activities: StepActivities | None = None,
-    role: WorkerRole = "all",
-    shutdown_grace: timedelta = timedelta(seconds=50),
-) -> Worker:
-    events = EventStore(pool)
-    steps = step_activities or StepActivities(events, TaskStore(pool), Mailer(pool, mail))
-    matching = MatchingActivities(events)
-    return Worker(
-        client,
-        task_queue=task_queue,
-        workflows=list(WORKFLOWS) if role != "activities" else [],
-        # Every worker has the activities: a workflow's steps run as local activities, in the
-        # worker running its workflow task; a "workflows" worker takes no others.
-        activities=[steps.record_step, matching.run_matching, start_workflows],
-        no_remote_activities=role == "workflows",
-        max_concurrent_activities=32,
-        # Activations share one interpreter: a hundred at once (the default) made each slower,
-        # and under a cohort's burst of answers a task could outlive its 10 s timeout.
-        max_concurrent_workflow_tasks=20,
-        # The SDK's default (zero) cancels activities in flight the moment shutdown begins.
-        graceful_shutdown_timeout=shutdown_grace,
-        workflow_runner=workflow_runner(),
-    )
-
-
-async def connect_client(address: str, namespace: str = "default") -> Client:
-    return await Client.connect(
-        address, namespace=namespace, data_converter=pydantic_data_converter
-    )
 
 
 async def serve(settings: Settings) -> None:

@@ -7,6 +7,7 @@ import asyncio
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from contracts.programme import MatchingRequest
 from domain.answers import MeetingFormat
 from domain.events import EventType, participant_stream
 from domain.matcher import solve
@@ -19,7 +20,6 @@ from domain.matching import (
 )
 from domain.programme import ParticipantRef, Role
 from store.events import EventStore
-from workflows.contracts.programme import MatchingRequest
 
 NO_ANSWER = "did not answer the self-assessment in time"
 

@@ -41,6 +41,7 @@ import httpx
 
 from bench.report import replace_section
 from control.launch import launch_programme
+from credentials.passwords import hash_password
 from devstack.ports import free_port
 from devstack.postgres import start_postgres
 from devstack.smtp_sink import SmtpSinkProcess
@@ -53,7 +54,6 @@ from domain.tokens import sign_task_token
 from logging_setup import configure_logging
 from store.db import create_pool, migrate
 from store.tasks import TaskRecord, TaskStore
-from web.passwords import hash_password
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "benchmark-secret"

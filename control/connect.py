@@ -8,10 +8,10 @@ from contextlib import asynccontextmanager
 import asyncpg
 from temporalio.client import Client
 
+from client.connection import connect_client
 from devstack.stack import resolve_services
 from settings import Settings, get_settings
 from store.db import create_pool, migrate
-from worker import connect_client
 
 
 @asynccontextmanager

@@ -86,7 +86,7 @@ def hash_password() -> None:
     """Read a password (typed, or piped on stdin) and print the hash to set as
     TANDEM_COORDINATOR_PASSWORD_HASH (the bootstrap account `admin`); the password is never
     stored."""
-    from web.passwords import hash_password as make_hash
+    from credentials.passwords import hash_password as make_hash
 
     try:
         password = _read_password("Coordinator password")
@@ -109,8 +109,8 @@ def add(
     """Create an account; its password is read from the terminal or stdin."""
     from control.cli_audit import record_cli
     from control.connect import database
+    from credentials.passwords import hash_password as make_hash
     from store.accounts import AccountStore
-    from web.passwords import hash_password as make_hash
 
     address = _email(email)
     programmes = sorted(set(programme or ()))
@@ -196,8 +196,8 @@ def set_password(email: str) -> None:
     """Set an account's password (read from the terminal or stdin): its sessions end."""
     from control.cli_audit import record_cli
     from control.connect import database
+    from credentials.passwords import hash_password as make_hash
     from store.accounts import AccountStore
-    from web.passwords import hash_password as make_hash
 
     address = _email(email)
     hashed = make_hash(run(_password("New password for " + address)))

@@ -17,20 +17,20 @@ from datetime import timedelta
 
 from control.launch import launch_programme
 from control.participants import SimulatedCohort, WallClock, programme_finished, run_until
+from credentials.passwords import hash_password
 from devstack.ports import ensure_free
 from devstack.postgres import start_postgres
 from devstack.smtp_sink import SmtpSink
 from devstack.temporal import start_dev_server
 from domain.programme import ProgrammeSpec, Role
 from domain.simulation import Knobs
+from runtime.workers import build_worker, mail_settings
 from settings import get_settings
 from store.db import create_pool, migrate
 from store.projections import Projector
 from web.app import create_app
 from web.dashboard import DashboardSettings
-from web.passwords import hash_password
 from web.server import http_server
-from worker import build_worker, mail_settings
 from workflows.programme import ProgrammeWorkflow
 
 

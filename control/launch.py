@@ -14,12 +14,13 @@ from temporalio.common import (
 )
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from contracts.ids import programme_workflow_id
+from contracts.programme import ProgrammeInput
+from contracts.search_attributes import PHASE, PROGRAMME_ID
 from domain.programme import ProgrammeSpec
 from store.participants import ParticipantStore
 from store.programmes import ProgrammeStore
-from workflows.contracts.programme import ProgrammeInput
 from workflows.programme import ProgrammeWorkflow
-from workflows.shared import PHASE, PROGRAMME_ID, programme_workflow_id
 
 
 @dataclass(frozen=True)

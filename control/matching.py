@@ -14,16 +14,16 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from client.updates import execute_update
+from contracts.ids import programme_workflow_id
+from contracts.programme import MatchingView
+from contracts.queries import MATCHING
 from control.cli import Refused
 from control.cli_audit import record_cli
 from control.connect import connected
 from domain.accounts import AuditAction
 from domain.answers import Acknowledgement, CoordinatorCommand, PairCommand, SwapCommand
 from store.participants import ParticipantRecord, ParticipantStore
-from workflows.contracts.programme import MatchingView
-from workflows.programme import ProgrammeWorkflow
-from workflows.shared import programme_workflow_id
-from workflows.updates import execute_update
 
 
 class Review(BaseModel):
@@ -53,7 +53,7 @@ async def review(programme_id: str) -> Review:
     async with connected() as (client, pool, _):
         handle = client.get_workflow_handle(programme_workflow_id(programme_id))
         try:
-            view = await handle.query(ProgrammeWorkflow.matching)
+            view = await handle.query(MATCHING, result_type=MatchingView)
         except RPCError as error:
             if error.status == RPCStatusCode.NOT_FOUND:
                 raise Refused(f"no programme {programme_id!r} was started") from None

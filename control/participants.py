@@ -19,11 +19,11 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError
 
+from client.updates import execute_update
 from domain.answers import ANSWER_MODELS, Acknowledgement
 from domain.programme import ProgrammeSpec
 from domain.simulation import Decision, Knobs, decide
 from store.tasks import TaskRecord, TaskStore
-from workflows.updates import execute_update
 
 log = structlog.get_logger(__name__)
 

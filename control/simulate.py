@@ -20,6 +20,8 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.mailer import MailSettings
+from contracts.ids import assessment_workflow_id, pair_workflow_id, programme_workflow_id
+from contracts.programme import ProgrammeSummary
 from control.launch import launch_programme
 from control.participants import SimulatedCohort, programme_finished, run_until
 from devstack.postgres import start_postgres
@@ -31,9 +33,7 @@ from domain.simulation import Knobs
 from store.db import create_pool, migrate
 from store.events import EventStore
 from store.sent_mail import SentMailLog
-from workflows.contracts.programme import ProgrammeSummary
 from workflows.programme import ProgrammeWorkflow
-from workflows.shared import assessment_workflow_id, pair_workflow_id, programme_workflow_id
 
 
 class SimulationReport(BaseModel):

@@ -15,7 +15,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import Runtime
 from temporalio.testing import WorkflowEnvironment
 
-from workflows.shared import SEARCH_ATTRIBUTES
+from contracts.search_attributes import SEARCH_ATTRIBUTES
 
 _KINDS = {
     "KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,

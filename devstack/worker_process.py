@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from worker import WorkerRole
+from runtime.workers import WorkerRole
 
 _ROOT = Path(__file__).resolve().parent.parent
 

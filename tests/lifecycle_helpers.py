@@ -30,6 +30,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.mailer import MailSettings
 from activities.steps import StepActivities
+from contracts.ids import assessment_workflow_id, pair_workflow_id
+from contracts.pair import PairStatus
+from contracts.programme import ProgrammePhase, ProgrammeSummary
 from control.launch import launch_programme
 from devstack.smtp_sink import ReceivedMail, SmtpSink
 from devstack.temporal import skip_time
@@ -38,14 +41,11 @@ from domain.events import RecordedEvent
 from domain.programme import ProgrammeSpec, Role
 from domain.simulation import Knobs, decide, synthetic_programme
 from domain.tasks import TaskKind
+from runtime.workers import build_worker
 from store.events import EventStore
 from store.tasks import TaskRecord, TaskStore
-from worker import build_worker
-from workflows.contracts.pair import PairStatus
-from workflows.contracts.programme import ProgrammePhase, ProgrammeSummary
 from workflows.pair import PairWorkflow
 from workflows.programme import ProgrammeWorkflow
-from workflows.shared import assessment_workflow_id, pair_workflow_id
 
 DAY = timedelta(days=1)
 # Everybody answers everything, on time, positively.

@@ -22,8 +22,8 @@ from typing import Any, NoReturn
 import httpx
 import pytest
 
+from credentials.oidc import OidcSettings
 from devstack.ports import free_port
-from web.oidc import OidcSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "tests" / "oidc"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from credentials.passwords import check_password
 from settings import Settings
-from web.passwords import check_password
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "pilote-2027" / "programme.yaml"

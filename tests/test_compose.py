@@ -15,8 +15,8 @@ from typing import Any
 import jsonschema
 import yaml
 
+from contracts.search_attributes import SEARCH_ATTRIBUTES
 from settings import Settings
-from workflows.shared import SEARCH_ATTRIBUTES
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))

@@ -21,6 +21,8 @@ import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from contracts.programme import ProgrammePhase
+from credentials.passwords import check_password, hash_password
 from domain.accounts import (
     Account,
     AuditAction,
@@ -41,8 +43,6 @@ from tests.lifecycle_helpers import Stack, eventually, small_cohort
 from tests.test_web_browser import serving
 from web.app import create_app
 from web.dashboard import DashboardSettings
-from web.passwords import check_password, hash_password
-from workflows.contracts.programme import ProgrammePhase
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = b"accounts-tests"

@@ -11,13 +11,13 @@ import uuid
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
+from contracts.pair import PairOutcome, PairPhase
 from domain.answers import Acknowledgement, CoordinatorCommand, NudgeCommand
 from domain.events import EventType
 from domain.programme import Role
 from domain.tasks import TaskKind, TaskStatus
 from tests.calendar_helpers import events, invitation
 from tests.lifecycle_helpers import DAY, Run, Stack, eventually, small_cohort
-from workflows.contracts.pair import PairOutcome, PairPhase
 from workflows.programme import ProgrammeWorkflow
 
 

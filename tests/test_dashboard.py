@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 
+from contracts.programme import ProgrammePhase
+from credentials.passwords import hash_password
 from domain.answers import Concern
 from domain.events import EventType
 from domain.matcher import solve
@@ -23,8 +25,6 @@ from web import csrf, dashboard_messages
 from web.app import create_app
 from web.dashboard import DashboardSettings
 from web.i18n import LOCALES, Translator
-from web.passwords import hash_password
-from workflows.contracts.programme import ProgrammePhase
 from workflows.programme import ProgrammeWorkflow
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -112,7 +112,7 @@ async def _eventually_text(url: str, needle: str, within: float = 60) -> str:
 
 @pytest.fixture
 async def temporal(demo: Demo) -> AsyncIterator[Client]:
-    from worker import connect_client
+    from client.connection import connect_client
 
     yield await connect_client(f"127.0.0.1:{demo.temporal_port}")
 

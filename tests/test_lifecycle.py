@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 
+from contracts.ids import assessment_workflow_id
+from contracts.programme import ProgrammePhase
 from control.participants import SimulatedCohort, run_until
 from control.simulate import simulate
 from domain.events import EventType, participant_stream, programme_stream
@@ -22,8 +24,6 @@ from tests.lifecycle_helpers import (
     Stack,
     small_cohort,
 )
-from workflows.contracts.programme import ProgrammePhase
-from workflows.shared import assessment_workflow_id
 
 COORDINATOR = "coordination@example.com"
 HOUR = timedelta(hours=1)

@@ -31,6 +31,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.mailer import Mailer, MailSettings
 from activities.steps import StepActivities
+from credentials.passwords import hash_password
 from devstack.smtp_sink import SmtpSink
 from domain.steps import StepInput, StepResult
 from domain.tokens import sign_task_token
@@ -48,7 +49,6 @@ from web.app import create_app
 from web.coordinator_auth import COOKIE_NAME as SESSION_COOKIE
 from web.coordinator_auth import new_session_id
 from web.dashboard import DashboardSettings
-from web.passwords import hash_password
 
 # Not token-shaped (lowercase, short): only its registration can mask it.
 SECRET = f"log-safety-{uuid.uuid4().hex[:10]}"

@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from starlette.routing import Route
 
+from credentials.passwords import hash_password
 from domain.events import EventType
 from domain.programme import Role
 from domain.tasks import TaskKind
@@ -36,7 +37,6 @@ from web import csrf
 from web.app import create_app
 from web.coordinator_auth import COOKIE_NAME as SESSION_COOKIE
 from web.dashboard import DashboardSettings
-from web.passwords import hash_password
 
 SECRET = b"lifecycle-tests"  # what the stack's mailer signs links with
 PASSWORD = "correct horse battery staple"

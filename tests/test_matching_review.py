@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
+from contracts.programme import MatchingView, ProgrammePhase
 from domain.answers import Acknowledgement, CoordinatorCommand, PairCommand, SwapCommand
 from domain.events import EventType, programme_stream
 from domain.programme import MatchingSettings
@@ -19,7 +20,6 @@ from tests.lifecycle_helpers import (
     Stack,
     small_cohort,
 )
-from workflows.contracts.programme import MatchingView, ProgrammePhase
 from workflows.programme import ProgrammeWorkflow
 
 ROOT = Path(__file__).resolve().parent.parent

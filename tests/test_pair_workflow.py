@@ -23,6 +23,8 @@ from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities.mailer import Mailer, MailSettings
 from activities.steps import StepActivities
+from contracts.pair import PairOutcome, PairPhase
+from contracts.programme import ProgrammePhase
 from devstack.smtp_sink import SmtpSink
 from domain.answers import (
     ChemistryAnswer,
@@ -60,8 +62,6 @@ from tests.lifecycle_helpers import (
     running_stack,
     small_cohort,
 )
-from workflows.contracts.pair import PairOutcome, PairPhase
-from workflows.contracts.programme import ProgrammePhase
 from workflows.programme import ProgrammeWorkflow
 
 COORDINATOR = "coordination@example.com"

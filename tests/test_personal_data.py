@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from contracts.programme import ProgrammePhase
 from control.participants import SimulatedCohort, run_until
 from control.report import programme_report
 from domain.events import EventType, participant_stream
@@ -22,7 +23,6 @@ from tests.lifecycle_helpers import (
     eventually,
     small_cohort,
 )
-from workflows.contracts.programme import ProgrammePhase
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,13 +9,13 @@ import asyncpg
 from temporalio.testing import WorkflowEnvironment
 
 from bench.projections import synthetic_log
+from contracts.programme import ProgrammePhase
 from control.participants import SimulatedCohort, run_until
 from devstack.temporal import skip_time
 from domain.simulation import Knobs
 from store.events import EventStore
 from store.projections import Projector, dump
 from tests.lifecycle_helpers import DAY, Stack, eventually, small_cohort
-from workflows.contracts.programme import ProgrammePhase
 
 
 class _ProjectingClock:

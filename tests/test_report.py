@@ -10,6 +10,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from contracts.programme import ProgrammePhase
 from control.participants import SimulatedCohort, run_until
 from control.report import programme_report
 from domain.events import EventType
@@ -19,7 +20,6 @@ from store import audit
 from store.events import EventStore
 from tests.lifecycle_helpers import DAY, SkippingClock, Stack, small_cohort
 from web.report import render_html, safe_cell, write_csv
-from workflows.contracts.programme import ProgrammePhase
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -19,6 +19,7 @@ from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 from pydantic import ValidationError
 
+from credentials.oidc import OidcSettings
 from devstack.ports import free_port
 from settings import Settings, setting_errors
 from tests.oidc_peer import PREFIX, OidcPeer
@@ -29,7 +30,6 @@ from tests.test_web_browser import serving
 from web import csrf, sso_pending
 from web.i18n import LOCALES, MESSAGES, Translator
 from web.oidc import (
-    OidcSettings,
     RelyingParty,
     SsoRefusal,
     SsoRefused,

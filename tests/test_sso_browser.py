@@ -25,6 +25,7 @@ from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from credentials.oidc import OidcSettings
 from logging_setup import configure_logging, formatter
 from tests.browser_helpers import needs_browser
 from tests.oidc_peer import PREFIX, OidcPeer, running_provider, sign_in_at
@@ -32,7 +33,6 @@ from tests.test_web_browser import serving
 from web import sso_pending
 from web.i18n import LOCALES, Translator
 from web.oidc import (
-    OidcSettings,
     SsoRefusal,
     VerifiedIdentity,
     add_sso_routes,

@@ -19,6 +19,7 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
+from contracts.ids import assessment_workflow_id, pair_workflow_id
 from control.launch import launch_programme
 from control.participants import SimulatedCohort, WallClock, programme_finished, run_until
 from devstack.ports import free_port
@@ -31,7 +32,6 @@ from store.events import EventStore
 from store.sent_mail import SentMailLog
 from tests.lifecycle_helpers import EVERYONE_ANSWERS, small_cohort
 from workflows.programme import ProgrammeWorkflow
-from workflows.shared import assessment_workflow_id, pair_workflow_id
 
 SESSIONS = 3
 DAY_SECONDS = 1

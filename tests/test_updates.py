@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from temporalio.service import RPCError, RPCStatusCode
 
-from workflows.updates import aborted_by_workflow_task
+from client.updates import aborted_by_workflow_task
 
 ABORTED = "Unable to perform workflow execution update due to unexpected workflow task failure."
 

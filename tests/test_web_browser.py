@@ -15,6 +15,7 @@ from typing import Any
 
 from starlette.types import ASGIApp
 
+from contracts.ids import assessment_workflow_id
 from devstack.ports import free_port
 from domain.programme import Locale, Role
 from domain.tokens import verify_task_token
@@ -22,7 +23,6 @@ from tests.browser_helpers import needs_browser
 from tests.lifecycle_helpers import Run, Stack, small_cohort
 from web.app import create_app
 from web.server import http_server
-from workflows.shared import assessment_workflow_id
 
 SECRET = b"lifecycle-tests"
 _LINK = re.compile(r"http://127\.0\.0\.1:8000/t/([A-Za-z0-9_-]+)")

@@ -15,9 +15,9 @@ import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from credentials.passwords import hash_password
 from devstack.ports import free_port
 from tests.dashboard_helpers import form_token
-from web.passwords import hash_password
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "known-secret-0123456789abcdef-do-not-log"

@@ -22,6 +22,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from credentials.passwords import hash_password
 from devstack.postgres import start_again, start_postgres, stop_postgres
 from devstack.temporal import start_time_skipping
 from domain.programme import Locale
@@ -36,7 +37,6 @@ from tests.test_web_browser import serving
 from web import csrf
 from web.app import create_app
 from web.dashboard import DashboardSettings
-from web.passwords import hash_password
 
 SECRET = b"outage-tests"
 PASSWORD = "correct horse battery staple"

@@ -23,6 +23,7 @@ import structlog
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
+from contracts.ids import assessment_workflow_id
 from devstack.temporal import start_time_skipping
 from domain.dates import format_date
 from domain.events import EventType, participant_stream, programme_stream
@@ -33,7 +34,6 @@ from store.db import create_pool
 from store.tasks import TaskRecord, TaskStore
 from tests.lifecycle_helpers import Run, Stack, eventually, small_cohort
 from web.app import create_app
-from workflows.shared import assessment_workflow_id
 
 SECRET = b"lifecycle-tests"  # what `mail_settings` in lifecycle_helpers signs links with
 BASE = "http://127.0.0.1:8000"

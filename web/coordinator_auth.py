@@ -17,6 +17,7 @@ from enum import StrEnum
 import asyncpg
 import structlog
 
+from credentials.passwords import PasswordCheckBusy, PasswordChecker
 from domain.accounts import (
     BOOTSTRAP_ACCOUNT,
     Account,
@@ -32,7 +33,6 @@ from domain.accounts import (
 )
 from store import audit
 from store.accounts import AccountStore, LoginFailures, SessionStore
-from web.passwords import PasswordCheckBusy, PasswordChecker
 
 log = structlog.get_logger("web")
 

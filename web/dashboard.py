@@ -25,6 +25,11 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from client.updates import execute_update
+from contracts.ids import pair_workflow_id, programme_workflow_id
+from contracts.programme import MatchingView
+from contracts.queries import MATCHING
+from credentials.oidc import OidcSettings
 from domain.accounts import (
     ACCOUNTS_AUDIT,
     SESSION_ABSOLUTE,
@@ -55,7 +60,6 @@ from web.errors import message_page
 from web.forms import storable
 from web.i18n import COORDINATOR_LANGUAGE_COOKIE, DEFAULT_LOCALE, LOCALES, Translator
 from web.oidc import (
-    OidcSettings,
     SsoRefusal,
     VerifiedIdentity,
     add_sso_routes,
@@ -64,10 +68,6 @@ from web.oidc import (
 )
 from web.rendering import PAGE_HEADERS, render_page
 from web.report import render_html
-from workflows.contracts.programme import MatchingView
-from workflows.programme import ProgrammeWorkflow
-from workflows.shared import pair_workflow_id, programme_workflow_id
-from workflows.updates import execute_update
 
 log = structlog.get_logger(__name__)
 
@@ -659,7 +659,7 @@ def _not_delivered(t: Translator, error: RPCError, workflow_id: str) -> Response
 async def _matching(client: Client, programme_id: str) -> MatchingView | None:
     try:
         handle = client.get_workflow_handle(programme_workflow_id(programme_id))
-        view: MatchingView = await handle.query(ProgrammeWorkflow.matching)
+        view: MatchingView = await handle.query(MATCHING, result_type=MatchingView)
         return view
     except RPCError:
         return None

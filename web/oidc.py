@@ -15,7 +15,7 @@ import hmac
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -33,6 +33,7 @@ from joserfc.jwk import KeySet
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from credentials.oidc import OidcSettings
 from web import sso_pending
 from web.i18n import DEFAULT_LOCALE, LOCALES, Translator
 from web.rendering import PAGE_HEADERS, render_page
@@ -49,13 +50,6 @@ _CLOCK_LEEWAY_SECONDS = 60
 _METADATA_SECONDS = 3600  # how long discovery and keys are trusted before being fetched again
 _TIMEOUT = httpx2.Timeout(10.0)
 _ERROR_CODE = re.compile(r"[a-z_]{1,64}")
-
-
-@dataclass(frozen=True)
-class OidcSettings:
-    issuer: str
-    client_id: str
-    client_secret: str = field(repr=False)
 
 
 @dataclass(frozen=True)

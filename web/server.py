@@ -22,11 +22,11 @@ from web.metrics import WebMetrics, metrics_app
 
 async def serve(settings: Settings, host: str, port: int) -> None:
     # Imported here, as in `worker.serve`: the embedded stack is only started when needed.
+    from client.connection import connect_client
     from devstack.stack import resolve_services
     from logging_setup import configure_logging
     from store.db import create_pool, migrate
     from web.app import create_app
-    from worker import connect_client
 
     configure_logging(settings.log_level, settings.log_format, secrets=settings.secret_values())
     ensure_free(host, port, "--port")

@@ -17,6 +17,7 @@ from starlette.responses import Response
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from client.updates import execute_update
 from domain.answers import Acknowledgement
 from domain.tasks import TaskKind, TaskStatus
 from store.participants import ParticipantStore
@@ -40,7 +41,6 @@ from web.i18n import LOCALES, Translator, choose_locale
 from web.links import LinkProblem, LinkResolver, OpenedLink, RefusedLink
 from web.rendering import render_page
 from web.task_context import load_task_context, skill_labels
-from workflows.updates import execute_update
 
 log = structlog.get_logger("web")
 

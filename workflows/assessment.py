@@ -8,13 +8,14 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from contracts.assessment import AssessmentInput, AssessmentResult
+    from contracts.ids import programme_workflow_id
     from domain.answers import Acknowledgement, SelfAssessment
     from domain.events import EventType, participant_stream
     from domain.programme import Role
     from domain.tasks import TaskKind, TaskStatus
-    from workflows.contracts.assessment import AssessmentInput, AssessmentResult
 
-from workflows.shared import Journal, days, iso_date, programme_workflow_id, wait_until
+from workflows.shared import Journal, days, iso_date, wait_until
 
 SUBMIT = "submit_self_assessment"
 

@@ -16,6 +16,18 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from contracts.pair import (
+        TERMINAL,
+        OpenTask,
+        PairInput,
+        PairOutcome,
+        PairPhase,
+        PairStatus,
+        Session,
+        UpcomingSession,
+    )
+    from contracts.queries import PAIR_STATUS
+    from contracts.search_attributes import AT_RISK, PHASE
     from domain.answers import (
         Acknowledgement,
         Action,
@@ -33,18 +45,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.events import EventType, pair_stream
     from domain.tasks import TaskKind, TaskStatus
-    from workflows.contracts.pair import (
-        TERMINAL,
-        OpenTask,
-        PairInput,
-        PairOutcome,
-        PairPhase,
-        PairStatus,
-        Session,
-        UpcomingSession,
-    )
 
-from workflows.shared import AT_RISK, PHASE, Journal, days, iso_date, wait_until
+from workflows.shared import Journal, days, iso_date, wait_until
 
 _SESSION_TIME = time(9, 0)
 
@@ -741,7 +743,7 @@ class PairWorkflow:
                 "a reminder for this task went out less than a day ago", type="TooSoon"
             )
 
-    @workflow.query
+    @workflow.query(name=PAIR_STATUS)
     def status(self) -> PairStatus:
         return PairStatus(
             pair_id=self._in.pair_id,

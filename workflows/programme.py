@@ -22,6 +22,20 @@ from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from contracts.assessment import AssessmentInput
+    from contracts.ids import assessment_workflow_id, pair_workflow_id
+    from contracts.pair import PairInput, PairOutcome, PairPhase
+    from contracts.programme import (
+        MatchingRequest,
+        MatchingView,
+        PairRecord,
+        ProgrammeInput,
+        ProgrammePhase,
+        ProgrammeState,
+        ProgrammeSummary,
+    )
+    from contracts.queries import MATCHING, PROGRAMME_SUMMARY
+    from contracts.search_attributes import PAIR_ID, PHASE, PROGRAMME_ID
     from domain.answers import (
         Acknowledgement,
         Concern,
@@ -33,33 +47,17 @@ with workflow.unsafe.imports_passed_through():
     from domain.launches import LaunchBatch, LaunchResult, WorkflowLaunch
     from domain.matching import MatchingProposal
     from domain.programme import Role
-    from workflows.contracts.assessment import AssessmentInput
-    from workflows.contracts.pair import PairInput, PairOutcome, PairPhase
-    from workflows.contracts.programme import (
-        MatchingRequest,
-        MatchingView,
-        PairRecord,
-        ProgrammeInput,
-        ProgrammePhase,
-        ProgrammeState,
-        ProgrammeSummary,
-    )
 
 from workflows.assessment import AssessmentWorkflow
 from workflows.pair import PairWorkflow
 from workflows.shared import (
-    PAIR_ID,
-    PHASE,
-    PROGRAMME_ID,
     RUN_MATCHING,
     START_WORKFLOWS,
     STEP_RETRY,
     STEP_TIMEOUT,
     Journal,
-    assessment_workflow_id,
     days,
     iso_date,
-    pair_workflow_id,
     wait_until,
 )
 
@@ -593,7 +591,7 @@ class ProgrammeWorkflow:
         proposal = self._s.proposal
         return {p.mentee_id: p.mentor_id for p in proposal.pairs} if proposal else {}
 
-    @workflow.query
+    @workflow.query(name=MATCHING)
     def matching(self) -> MatchingView:
         s = self._s
         return MatchingView(
@@ -629,7 +627,7 @@ class ProgrammeWorkflow:
         if self._s.concern_tasks.get(concern.participant_id) != concern.task_id:
             raise ApplicationError("this link is not valid for this participant", type="WrongTask")
 
-    @workflow.query
+    @workflow.query(name=PROGRAMME_SUMMARY)
     def summary(self) -> ProgrammeSummary:
         s = self._s
         outcomes = [r.outcome for r in s.pairs.values() if r.outcome is not None]

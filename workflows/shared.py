@@ -1,4 +1,4 @@
-"""What every Tandem workflow shares: the journal of pending effects, search attributes, waits."""
+"""What every Tandem workflow shares: the journal of pending effects, activity names, waits."""
 
 from __future__ import annotations
 
@@ -10,18 +10,12 @@ from uuid import UUID
 
 from pydantic import BaseModel
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey
+from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from domain.events import EventType, NewEvent
     from domain.steps import StepInput, StepResult
     from domain.tasks import Notification, TaskClosure, TaskKind, TaskSpec, TaskStatus
-
-PROGRAMME_ID = SearchAttributeKey.for_keyword("TandemProgrammeId")
-PAIR_ID = SearchAttributeKey.for_keyword("TandemPairId")
-PHASE = SearchAttributeKey.for_keyword("TandemPhase")
-AT_RISK = SearchAttributeKey.for_bool("TandemAtRisk")
-SEARCH_ATTRIBUTES = (PROGRAMME_ID, PAIR_ID, PHASE, AT_RISK)
 
 RECORD_STEP = "record_step"
 RUN_MATCHING = "run_matching"
@@ -47,18 +41,6 @@ CANCEL_EARLY_TIMERS = "cancel-early-timers"
 # this far ahead cannot come due meanwhile: the cancellation never meets the server's fired-timer
 # race (sdk-java#3088), which strands the run.
 CANCEL_MARGIN = timedelta(hours=1)
-
-
-def programme_workflow_id(programme_id: str) -> str:
-    return f"programme:{programme_id}"
-
-
-def pair_workflow_id(programme_id: str, pair_id: str) -> str:
-    return f"pair:{programme_id}:{pair_id}"
-
-
-def assessment_workflow_id(programme_id: str, participant_id: str) -> str:
-    return f"assessment:{programme_id}:{participant_id}"
 
 
 def days(count: float, day_seconds: int) -> timedelta:

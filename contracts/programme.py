@@ -8,9 +8,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.pair import PairOutcome
 from domain.matching import MatchingProposal
 from domain.programme import ProgrammePlan
-from workflows.contracts.pair import PairOutcome
 
 
 class ProgrammePhase(StrEnum):
