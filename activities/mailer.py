@@ -32,6 +32,7 @@ from domain.calendar import Attendee, CalendarMethod, SessionSeries, series_ics,
 from domain.dates import format_date
 from domain.tasks import Notification, TaskKind
 from domain.tokens import sign_task_token
+from domain.unmatched import UnmatchedReason, unmatched_reason
 from store.participants import ParticipantStore
 from store.programmes import ProgrammeRecord, ProgrammeStore
 from store.sent_mail import SentMailLog
@@ -174,19 +175,31 @@ _REASONS = {
         "a decision of the programme coordinators",
     ),
 }
-# The phrases the workflows and the matcher currently use, by the code they mean. A reason may
-# carry details after a colon ("no compatible mentor: grade"); only its head is looked up.
-_REASON_ALIASES = {
-    "no compatible mentor": "no_compatible_partner",
-    "no mentor available": "no_compatible_partner",
-    "every compatible mentor is at capacity": "no_compatible_partner",
-    "no mentee left to pair with": "no_compatible_partner",
-    "no compatible mentee": "no_compatible_partner",
-    "re-pairing limit reached": "repairing_exhausted",
-    "no backup mentor is available": "repairing_exhausted",
+# Each reason someone is left unmatched, by the wording participants read.
+_UNMATCHED_WORDING = {
+    UnmatchedReason.SELF_ASSESSMENT_MISSED: "self_assessment_missed",
+    UnmatchedReason.NO_MENTOR_AVAILABLE: "no_compatible_partner",
+    UnmatchedReason.NO_COMPATIBLE_MENTOR: "no_compatible_partner",
+    UnmatchedReason.MENTORS_AT_CAPACITY: "no_compatible_partner",
+    UnmatchedReason.NO_COMPATIBLE_MENTEE: "no_compatible_partner",
+    UnmatchedReason.NO_MENTEE_LEFT: "no_compatible_partner",
+    UnmatchedReason.REPAIRING_LIMIT_REACHED: "repairing_exhausted",
+    UnmatchedReason.NO_BACKUP_MENTOR: "repairing_exhausted",
+}
+# The phrases the pair workflow uses for how a pair ended, by the code they mean.
+_PAIR_END_ALIASES = {
     "no answer in time": "no_go",
     "ended by coordinator": "coordinator_decision",
 }
+
+
+def _wording_key(reason: object) -> str | None:
+    text = str(reason or "").strip()
+    unmatched = unmatched_reason(text)  # a code, or a sentence recorded before the codes
+    if unmatched is not None:
+        return _UNMATCHED_WORDING[unmatched]
+    head = text.split(":", 1)[0].strip().lower()
+    return head if head in _REASONS else _PAIR_END_ALIASES.get(head)
 
 
 @pass_context
@@ -197,11 +210,10 @@ def _role_label(context: Context, role: object) -> str:
 @pass_context
 def _reason_label(context: Context, reason: object) -> str:
     """The reason in the reader's language, or "" when it is not one we can word for them."""
-    head = str(reason or "").split(":", 1)[0].strip().lower()
-    wording = _REASONS.get(_REASON_ALIASES.get(head, head))
-    if wording is None:
+    key = _wording_key(reason)
+    if key is None:
         return ""
-    return wording[LOCALES.index(str(context["locale"]))]
+    return _REASONS[key][LOCALES.index(str(context["locale"]))]
 
 
 _env = Environment(

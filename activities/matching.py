@@ -19,9 +19,10 @@ from domain.matching import (
     Unmatched,
 )
 from domain.programme import ParticipantRef, Role
+from domain.unmatched import UnmatchedReason
 from store.events import EventStore
 
-NO_ANSWER = "did not answer the self-assessment in time"
+NO_ANSWER = "did not answer the self-assessment in time"  # for people reading the history
 
 
 def profile(ref: ParticipantRef, answer: dict[str, object]) -> Profile:
@@ -56,7 +57,13 @@ class MatchingActivities:
         for ref in plan.participants:
             recorded = answers.get(participant_stream(ref.id))
             if recorded is None:
-                missing.append(Unmatched(participant_id=ref.id, reason=NO_ANSWER))
+                missing.append(
+                    Unmatched(
+                        participant_id=ref.id,
+                        reason=NO_ANSWER,
+                        code=UnmatchedReason.SELF_ASSESSMENT_MISSED,
+                    )
+                )
                 continue
             (mentors if ref.role is Role.MENTOR else mentees).append(profile(ref, recorded.data))
         problem = MatchingProblem(

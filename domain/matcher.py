@@ -28,10 +28,11 @@ from domain.matching import (
     Unmatched,
 )
 from domain.scoring import factors
+from domain.unmatched import UnmatchedReason
 
 TOP_REASONS = 3
 
-# The heads of these reasons are what the e-mails recognise (activities.mailer._REASON_ALIASES).
+# The words recorded next to each code, for people reading a history (nothing parses them).
 NO_COMPATIBLE_MENTOR = "no compatible mentor"
 ALL_AT_CAPACITY = "every compatible mentor is at capacity"
 NO_COMPATIBLE_MENTEE = "no compatible mentee"
@@ -153,14 +154,8 @@ def _proposal(
         )
     load = Counter(assignment.values())
     unmatched = [
-        Unmatched(participant_id=mentee.id, reason=_why_mentee(c, feasible, i))
-        for i, mentee in enumerate(c.mentees)
-        if i not in assignment
-    ] + [
-        Unmatched(participant_id=mentor.id, reason=_why_mentor(c, feasible, j))
-        for j, mentor in enumerate(c.mentors)
-        if load[j] == 0
-    ]
+        _why_mentee(c, feasible, i) for i in range(len(c.mentees)) if i not in assignment
+    ] + [_why_mentor(c, feasible, j) for j in range(len(c.mentors)) if load[j] == 0]
     return MatchingProposal(
         pairs=tuple(pairs),
         unmatched=tuple(unmatched),
@@ -170,33 +165,68 @@ def _proposal(
     )
 
 
-def _constraint_counts(c: Compatibility, index: int, axis: int) -> str:
-    """How many people each constraint rules out, e.g. "grade (3), language (1)"."""
-    counts = []
+def _ruled_out(c: Compatibility, index: int, axis: int) -> dict[str, int]:
+    """How many people each constraint rules out, e.g. {"grade": 3, "language": 1}."""
+    counts = {}
     for constraint in Constraint:
         mask = c.broken[constraint]
         n = int(mask[index].sum() if axis == 0 else mask[:, index].sum())
         if n:
-            counts.append(f"{constraint.value} ({n})")
-    return ", ".join(counts)
+            counts[constraint.value] = n
+    return counts
 
 
-def _why_mentee(c: Compatibility, feasible: Mask, i: int) -> str:
+def _counts_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name} ({n})" for name, n in counts.items())
+
+
+def _why_mentee(c: Compatibility, feasible: Mask, i: int) -> Unmatched:
+    who = c.mentees[i].id
     options = int(feasible[i].sum())
     if options:
-        return f"{ALL_AT_CAPACITY}: {options} compatible, all taken by mentees with fewer options"
+        return Unmatched(
+            participant_id=who,
+            reason=f"{ALL_AT_CAPACITY}: {options} compatible, all taken by mentees with fewer "
+            "options",
+            code=UnmatchedReason.MENTORS_AT_CAPACITY,
+            compatible=options,
+        )
     if not c.mentors:
-        return "no mentor available"
-    return f"{NO_COMPATIBLE_MENTOR}: {_constraint_counts(c, i, 0)}"
+        return Unmatched(
+            participant_id=who,
+            reason="no mentor available",
+            code=UnmatchedReason.NO_MENTOR_AVAILABLE,
+        )
+    counts = _ruled_out(c, i, 0)
+    return Unmatched(
+        participant_id=who,
+        reason=f"{NO_COMPATIBLE_MENTOR}: {_counts_text(counts)}",
+        code=UnmatchedReason.NO_COMPATIBLE_MENTOR,
+        ruled_out=counts,
+    )
 
 
-def _why_mentor(c: Compatibility, feasible: Mask, j: int) -> str:
+def _why_mentor(c: Compatibility, feasible: Mask, j: int) -> Unmatched:
+    who = c.mentors[j].id
     options = int(feasible[:, j].sum())
     if options:
-        return f"{NO_MENTEE_LEFT}: {options} compatible, all better matched elsewhere"
+        return Unmatched(
+            participant_id=who,
+            reason=f"{NO_MENTEE_LEFT}: {options} compatible, all better matched elsewhere",
+            code=UnmatchedReason.NO_MENTEE_LEFT,
+            compatible=options,
+        )
     if not c.mentees:
-        return NO_MENTEE_LEFT
-    return f"{NO_COMPATIBLE_MENTEE}: {_constraint_counts(c, j, 1)}"
+        return Unmatched(
+            participant_id=who, reason=NO_MENTEE_LEFT, code=UnmatchedReason.NO_MENTEE_LEFT
+        )
+    counts = _ruled_out(c, j, 1)
+    return Unmatched(
+        participant_id=who,
+        reason=f"{NO_COMPATIBLE_MENTEE}: {_counts_text(counts)}",
+        code=UnmatchedReason.NO_COMPATIBLE_MENTEE,
+        ruled_out=counts,
+    )
 
 
 def _backups(

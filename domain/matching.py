@@ -11,6 +11,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.answers import MeetingFormat
+from domain.unmatched import UnmatchedReason
 
 MAX_CAPACITY = 3
 
@@ -97,10 +98,19 @@ class ProposedPair(BaseModel):
 
 
 class Unmatched(BaseModel):
+    """Someone the proposal leaves without a partner: why, as a code with its parameters.
+
+    `reason` is the same in English words for people reading a history; `code` is None only in
+    proposals recorded before it existed (see `domain.unmatched.unmatched_reason`).
+    """
+
     model_config = ConfigDict(frozen=True)
 
     participant_id: str
     reason: str
+    code: UnmatchedReason | None = None
+    compatible: int = 0  # partners compatible with them, all taken elsewhere
+    ruled_out: dict[str, int] = Field(default_factory=dict)  # constraint -> people it rules out
 
 
 class MatchingProposal(BaseModel):

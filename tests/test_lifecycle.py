@@ -11,7 +11,7 @@ from contracts.programme import ProgrammePhase
 from control.participants import SimulatedCohort, run_until
 from control.simulate import simulate
 from domain.events import EventType, participant_stream, programme_stream
-from domain.programme import Role
+from domain.programme import Locale, Role
 from domain.simulation import synthetic_programme
 from domain.tasks import TaskKind, TaskStatus
 from store.sent_mail import SentMailLog
@@ -146,6 +146,7 @@ async def test_a_silent_participant_is_reminded_twice_then_left_out_of_matching(
         EventType.PARTICIPANT_UNMATCHED,
     ]
     assert "self-assessment" in history[-1].data["reason"]
+    assert history[-1].data["code"] == "self_assessment_missed"
     await stack.wait_for_mails("unmatched", silent_email)
 
     summary = await run.summary()
@@ -154,3 +155,33 @@ async def test_a_silent_participant_is_reminded_twice_then_left_out_of_matching(
     assert [p.mentee_id for p in summary.pairs] == [other_mentee]
     # Only the silent participant was reminded.
     assert len(stack.mails("self_assessment_reminder")) == 2
+
+
+async def test_the_unmatched_email_says_why_in_the_participant_language(stack: Stack) -> None:
+    """Two mentees never answer, one French, one English; the third pairs with a mentor."""
+    spec = small_cohort(6)  # three mentees, three mentors
+    people = list(spec.participants)
+    people[0] = people[0].model_copy(update={"locale": Locale.FR})
+    people[1] = people[1].model_copy(update={"locale": Locale.EN})
+    people[3:] = [p.model_copy(update={"locale": Locale.EN}) for p in people[3:]]
+    run = await stack.launch(spec.model_copy(update={"participants": tuple(people)}))
+    french, english, _ = run.ids(Role.MENTEE)
+    silent = {french, english}
+
+    await run.until_phase(
+        ProgrammePhase.RUNNING, max_days=20, skip=lambda t: t.participant_id in silent
+    )
+
+    (to_french,) = await stack.wait_for_mails("unmatched", run.email(french))
+    assert "votre auto-évaluation ne nous est pas parvenue à temps" in to_french.text()
+    assert "votre auto-évaluation ne nous est pas parvenue à temps" in to_french.html()
+    (to_english,) = await stack.wait_for_mails("unmatched", run.email(english))
+    assert "we did not receive your self-assessment in time" in to_english.text()
+    assert "we did not receive your self-assessment in time" in to_english.html()
+    # The mentors left without a mentee hear the matcher's reason, without its diagnostics.
+    for mentor in run.ids(Role.MENTOR):
+        if any(mentor == p.mentor_id for p in (await run.summary()).pairs):
+            continue
+        (mail,) = await stack.wait_for_mails("unmatched", run.email(mentor))
+        assert "(no compatible partner was available)" in mail.text()
+        assert "compatible, all better matched elsewhere" not in mail.text()

@@ -28,6 +28,7 @@ from domain.dates import format_date
 from domain.programme import Locale, Participant, ProgrammeSpec, Role, Skill
 from domain.tasks import Notification, TaskKind, TaskSpec
 from domain.tokens import verify_task_token
+from domain.unmatched import UnmatchedReason
 from store.participants import ParticipantStore
 from store.programmes import ProgrammeStore
 from store.sent_mail import SentMailLog
@@ -569,6 +570,14 @@ def test_a_resumed_pair_without_a_next_session_still_reads_well() -> None:
         ("no_compatible_partner", "aucun profil compatible", "no compatible partner"),
         ("no compatible mentor: grade, department", "aucun profil compatible", "no compatible"),
         ("re-pairing limit reached", "aucun autre binôme", "no other partner"),
+        ("no_backup_mentor", "aucun autre binôme", "no other partner"),
+        ("self_assessment_missed", "auto-évaluation ne nous est pas parvenue", "self-assessment"),
+        # Legacy: a notification recorded before the codes carries the activity's sentence.
+        (
+            "did not answer the self-assessment in time",
+            "auto-évaluation ne nous est pas parvenue",
+            "we did not receive your self-assessment in time",
+        ),
     ],
 )
 def test_known_reasons_are_worded_in_the_reader_language(reason: str, fr: str, en: str) -> None:
@@ -577,6 +586,15 @@ def test_known_reasons_are_worded_in_the_reader_language(reason: str, fr: str, e
         _, text, html = render("unmatched", locale, context)
         assert expected in text and expected in html
         assert "grade" not in text  # matcher diagnostics stay out of the e-mail
+
+
+@pytest.mark.parametrize("code", list(UnmatchedReason))
+def test_every_unmatched_reason_is_worded_in_both_languages(code: UnmatchedReason) -> None:
+    for locale, before in (("fr", "Printemps » ("), ("en", "Printemps programme (")):
+        context = {**_context("unmatched", locale), "reason": code.value}
+        _, text, _ = render("unmatched", locale, context)
+        assert before in text, text
+        assert code.value not in text
 
 
 @pytest.mark.parametrize("reason", ["I do not get along with them", "", None])

@@ -21,6 +21,7 @@ from domain.matching import (
     Profile,
 )
 from domain.scoring import score
+from domain.unmatched import UnmatchedReason
 
 SKILLS = ("linkedin", "generative-ai", "automation", "seo")
 SLOTS = ("mon-am", "tue-pm", "thu-am")
@@ -196,6 +197,24 @@ def test_everyone_left_out_is_told_why(problem: MatchingProblem) -> None:
                 assert constraint.value in reasons[mentee.id]
         elif problem.mentors:
             assert reasons[mentee.id].startswith("every compatible mentor is at capacity")
+    # The same, as the code every reader words for itself.
+    codes = {u.participant_id: u.code for u in proposal.unmatched}
+    for mentee in problem.mentees:
+        if mentee.id not in codes:
+            continue
+        broken = {violation(m, mentee, manager_of, problem.banned) for m in problem.mentors}
+        if not problem.mentors:
+            assert codes[mentee.id] is UnmatchedReason.NO_MENTOR_AVAILABLE
+        elif None not in broken:
+            assert codes[mentee.id] is UnmatchedReason.NO_COMPATIBLE_MENTOR
+        else:
+            assert codes[mentee.id] is UnmatchedReason.MENTORS_AT_CAPACITY
+    for mentor in problem.mentors:
+        if mentor.id in codes:
+            assert codes[mentor.id] in {
+                UnmatchedReason.NO_COMPATIBLE_MENTEE,
+                UnmatchedReason.NO_MENTEE_LEFT,
+            }
 
 
 @PEOPLE
@@ -298,3 +317,7 @@ def test_a_mentee_nobody_may_mentor_is_told_which_rules_ruled_them_out() -> None
     reasons = {u.participant_id: u.reason for u in proposal.unmatched}
     assert reasons["e1"] == "no compatible mentor: grade (1), reporting line (1)"
     assert reasons["m-boss"].startswith("no compatible mentee: reporting line (1)")
+    left_out = {u.participant_id: u for u in proposal.unmatched}
+    assert left_out["e1"].code is UnmatchedReason.NO_COMPATIBLE_MENTOR
+    assert left_out["e1"].ruled_out == {"grade": 1, "reporting line": 1}
+    assert left_out["m-boss"].code is UnmatchedReason.NO_COMPATIBLE_MENTEE

@@ -501,6 +501,17 @@ REFUSALS_FR: tuple[tuple[str, str], ...] = (
     (r"(.+) has no mentor in the proposed matching", r"\1 n’a pas de mentor dans la proposition"),
     (r"the matching is already approved", "l’appariement est déjà validé"),
     (
+        r"the matching can be approved during its review, not in phase (.+)",
+        r"l’appariement ne peut être validé que pendant sa revue (étape actuelle : \1)",
+    ),
+    (
+        r"the matching can be changed during its review, not in phase (.+)",
+        r"l’appariement ne peut être modifié que pendant sa revue (étape actuelle : \1)",
+    ),
+    (r"(.+) is not a participant of this programme", r"\1 ne participe pas à ce programme"),
+    (r"(.+) is not a mentor", r"\1 n’est pas mentor"),
+    (r"(.+) is not a mentee", r"\1 n’est pas mentoré(e)"),
+    (
         r"a change to the matching is still being computed: approve once it is done",
         "une modification est en cours de calcul : validez une fois terminée",
     ),

@@ -47,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.launches import LaunchBatch, LaunchResult, WorkflowLaunch
     from domain.matching import MatchingProposal
     from domain.programme import Role
+    from domain.unmatched import UnmatchedReason, legacy_unmatched_reason
 
 from workflows.assessment import AssessmentWorkflow
 from workflows.pair import PairWorkflow
@@ -290,7 +291,7 @@ class ProgrammeWorkflow:
             by="coordinator" if s.approved else "auto-approval",
         )
         for u in s.proposal.unmatched:
-            self._leave_unmatched(u.participant_id, u.reason)
+            self._leave_unmatched(u.participant_id, u.reason, u.code)
         for p in s.proposal.pairs:
             self._add_pair(p.mentor_id, p.mentee_id)
         await j.flush("matching approved")
@@ -418,7 +419,9 @@ class ProgrammeWorkflow:
         s, limit = self._s, self._plan.matching.max_repairings
         assert s.proposal is not None
         if s.repairings.get(mentee_id, 0) >= limit:
-            self._leave_unmatched(mentee_id, "re-pairing limit reached")
+            self._leave_unmatched(
+                mentee_id, "re-pairing limit reached", UnmatchedReason.REPAIRING_LIMIT_REACHED
+            )
             return
         load: dict[str, int] = {}
         for r in s.pairs.values():
@@ -433,14 +436,24 @@ class ProgrammeWorkflow:
             s.repairings[mentor_id] = s.repairings.get(mentor_id, 0) + 1
             self._add_pair(mentor_id, mentee_id)
             return
-        self._leave_unmatched(mentee_id, "no backup mentor is available")
+        self._leave_unmatched(
+            mentee_id, "no backup mentor is available", UnmatchedReason.NO_BACKUP_MENTOR
+        )
 
-    def _leave_unmatched(self, participant_id: str, reason: str) -> None:
+    def _leave_unmatched(
+        self, participant_id: str, reason: str, code: UnmatchedReason | None
+    ) -> None:
+        # A proposal recorded before codes existed has only the sentence.
+        known = code or legacy_unmatched_reason(reason)
         self._s.unmatched.append(participant_id)
         self._journal.event(
-            participant_stream(participant_id), EventType.PARTICIPANT_UNMATCHED, reason=reason
+            participant_stream(participant_id),
+            EventType.PARTICIPANT_UNMATCHED,
+            reason=reason,
+            code=known.value if known else None,
         )
-        self._journal.notify(participant_id, "unmatched", reason=reason)
+        # The e-mail words the code itself: the sentence is English and may hold diagnostics.
+        self._journal.notify(participant_id, "unmatched", reason=known.value if known else "")
 
     # ---- signals, updates, queries ----------------------------------------------------------
 
