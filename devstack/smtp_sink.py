@@ -24,8 +24,8 @@ from devstack.ports import free_port
 try:
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import Envelope, Session
-except ModuleNotFoundError:  # the `embedded` extra: the demo's and the tests' mail catcher
-    raise EmbeddedMissing("The embedded SMTP sink", "SMTP_URL") from None
+except ModuleNotFoundError:  # the `embedded` extra: `demo`'s, `simulate`'s and the tests' peer
+    raise EmbeddedMissing("The embedded SMTP sink") from None
 
 
 @dataclass
