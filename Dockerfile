@@ -7,11 +7,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /app
-# Dependencies first, so a code change does not reinstall them.
-COPY pyproject.toml ./
-RUN mkdir -p domain workflows activities store web devstack control \
-    && touch starter.py worker.py worker_health.py settings.py logging_setup.py \
-    && pip install . && pip uninstall -y tandem
+# Dependencies first, so a code change does not reinstall them: exactly the production lock's
+# versions and hashes (`make lock`), without the embedded servers nor the dev tools.
+COPY requirements/production.txt requirements/
+RUN pip install --require-hashes -r requirements/production.txt
 COPY . .
 # Bytecode compiled once here: Temporal's sandbox imports the workflow modules for every workflow
 # run, and PYTHONDONTWRITEBYTECODE would otherwise have each run compile them again.
@@ -22,8 +21,10 @@ RUN pip install --no-deps . \
 USER tandem
 
 # In production every service is given by the environment (docker-compose.yml, .env.example):
-# nothing embedded starts, and the logs are JSON lines.
-ENV TANDEM_LOG_FORMAT=json \
+# nothing embedded is installed or starts (a service left unset is a configuration error naming
+# it), and the logs are JSON lines.
+ENV TANDEM_ENV=production \
+    TANDEM_LOG_FORMAT=json \
     TANDEM_HEALTH_PORT=8081
 EXPOSE 8000 8081 9464
 CMD ["python", "-m", "worker"]

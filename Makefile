@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install browser sso-peer bytecode test lint demo bench clean
+.PHONY: install lock browser sso-peer bytecode test lint demo bench clean
 
 install: $(VENV)/.installed browser sso-peer bytecode
 
@@ -39,11 +39,28 @@ sso-peer:
 bytecode: $(VENV)/.installed
 	@$(BIN)/python -m compileall -q -j 0 domain contracts workflows activities store >/dev/null
 
-$(VENV)/.installed: pyproject.toml
+# Every package at the version and hashes the lock names (requirements/dev.txt: the dev and
+# embedded extras too), then Tandem itself, which adds nothing the lock does not have.
+$(VENV)/.installed: pyproject.toml requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/pip install --quiet --no-deps -e '.[dev,embedded]'
+	$(BIN)/pip check
 	touch $@
+
+# The locks, for CI's and the image's platform (CPython 3.11, Linux x86_64): after a change to
+# pyproject.toml's dependencies. Versions already locked stay; to move them:
+#   make lock LOCK_FLAGS=--upgrade                    # everything
+#   make lock LOCK_FLAGS='--upgrade-package fastapi'  # one package
+# The production lock (the image's) is resolved within the dev one, so the image runs the
+# versions CI tested.
+LOCK_FLAGS ?=
+UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes \
+  --python-version 3.11 --python-platform x86_64-manylinux_2_28 --custom-compile-command 'make lock'
+lock: $(VENV)/.installed
+	$(UV_COMPILE) $(LOCK_FLAGS) --extra dev --extra embedded -o requirements/dev.txt
+	$(UV_COMPILE) $(LOCK_FLAGS) -c requirements/dev.txt -o requirements/production.txt
 
 test: install
 	$(BIN)/pytest -q

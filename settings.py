@@ -1,4 +1,9 @@
-"""One settings object from the environment; unset means the embedded default, never a crash."""
+"""One settings object from the environment.
+
+In development (the default) an unset service means the embedded default, never a crash; with
+`TANDEM_ENV=production` every service and the secret must be given, and a missing one is a
+configuration error naming its variable (nothing embedded ever starts in production).
+"""
 
 from __future__ import annotations
 
@@ -16,10 +21,16 @@ if TYPE_CHECKING:
     from credentials.oidc import OidcSettings
 
 _OIDC_VARIABLES = ("TANDEM_OIDC_ISSUER", "TANDEM_OIDC_CLIENT_ID", "TANDEM_OIDC_CLIENT_SECRET")
+# Public (it is in this file): signing links with it in production would let anyone forge them.
+DEVELOPMENT_SECRET = "dev-only-secret-change-me"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TANDEM_", extra="ignore", populate_by_name=True)
+
+    # development: unset services are the embedded ones (the `embedded` extra); production: every
+    # service is given (docker-compose.yml and the image set this).
+    env: Literal["development", "production"] = "development"
 
     # Well-known names without the prefix, as operators expect them.
     database_url: str | None = Field(None, validation_alias="DATABASE_URL")
@@ -27,7 +38,7 @@ class Settings(BaseSettings):
     smtp_url: str | None = Field(None, validation_alias="SMTP_URL")
     public_base_url: str = Field("http://127.0.0.1:8000", validation_alias="PUBLIC_BASE_URL")
     secret: SecretStr = Field(
-        SecretStr("dev-only-secret-change-me"), validation_alias="TANDEM_SECRET"
+        SecretStr(DEVELOPMENT_SECRET), validation_alias="TANDEM_SECRET"
     )
     # While rotating TANDEM_SECRET: the one before, still accepted (never used to sign) until the
     # links and sessions made under it have expired (docs/operations.md).
@@ -138,6 +149,30 @@ class Settings(BaseSettings):
                 "TANDEM_PASSWORD_LOGIN: may be false only when single sign-on is configured "
                 f"({', '.join(_OIDC_VARIABLES)}): coordinators could not sign in at all"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _production_is_given_everything(self) -> Settings:
+        if self.env != "production":
+            return self
+        services = {
+            "DATABASE_URL": self.database_url,
+            "TEMPORAL_ADDRESS": self.temporal_address,
+            "SMTP_URL": self.smtp_url,
+        }
+        problems = [
+            f"{variable}: must be set when TANDEM_ENV=production (nothing embedded starts there)"
+            for variable, value in services.items()
+            if not (value and value.strip())
+        ]
+        secret = self.secret.get_secret_value()
+        if not secret.strip() or secret == DEVELOPMENT_SECRET:
+            problems.append(
+                "TANDEM_SECRET: must be set to a secret of your own when TANDEM_ENV=production "
+                "(the development default is public)"
+            )
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
     @property

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -25,6 +26,7 @@ from control.coordinator_cli import audit, coordinator_app
 from control.matching_cli import IdOpt, match, matching_app
 from control.participant_cli import participant_app
 from control.projections_cli import projections_app
+from devstack.extra import EmbeddedMissing
 from domain.programme import Locale, ProgrammeSpec
 from domain.programme_file import ProgrammeFileError, load_programme
 from domain.simulation import Knobs, synthetic_programme
@@ -357,7 +359,11 @@ async def _until_stopped(coro: Coroutine[Any, Any, None]) -> None:
 def main() -> None:
     settings = settings_or_exit()
     configure_logging(settings.log_level, settings.log_format, secrets=settings.secret_values())
-    app()
+    try:
+        app()
+    except EmbeddedMissing as missing:  # `demo` and `simulate` import the embedded servers
+        err.print(f"[red]error:[/red] {escape(str(missing))}")
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 from datetime import timedelta
 
 from client.connection import connect_client
@@ -58,7 +59,13 @@ async def serve(settings: Settings) -> None:
 
 
 def main() -> None:
-    asyncio.run(serve(settings_or_exit()))
+    from devstack.extra import EmbeddedMissing
+
+    try:
+        asyncio.run(serve(settings_or_exit()))
+    except EmbeddedMissing as missing:  # a service left unset, and no embedded one installed
+        print(f"error: {missing}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

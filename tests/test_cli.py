@@ -242,6 +242,86 @@ def test_a_wrong_setting_is_named_without_a_traceback() -> None:
     assert "TANDEM_WORKER_ROLE: Input should be 'all', 'workflows' or 'activities'" in result.stderr
 
 
+_PRODUCTION_SERVICES = ("DATABASE_URL", "TEMPORAL_ADDRESS", "SMTP_URL", "TANDEM_SECRET")
+
+
+def _production(**given: str) -> dict[str, str]:
+    """The environment of a production process given only `given` of its services."""
+    base = {k: v for k, v in os.environ.items() if k not in _PRODUCTION_SERVICES}
+    return {**base, "TANDEM_ENV": "production", **given}
+
+
+def test_production_names_each_missing_service_without_a_traceback(tmp_path: Path) -> None:
+    for command in (("config",), ("projections", "status"), ("web",)):
+        result = subprocess.run(
+            [sys.executable, "-m", "starter", *command],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env={**_production(), "TANDEM_HOME": str(tmp_path / "home")},
+            timeout=120,
+        )
+        assert result.returncode == 2, result.stderr
+        for variable in _PRODUCTION_SERVICES:
+            assert f"configuration error: {variable}: must be set" in result.stderr, command
+        assert "Traceback" not in result.stderr
+    assert not (tmp_path / "home").exists()  # nothing embedded was started
+    # The worker the same way.
+    worker = subprocess.run(
+        [sys.executable, "-m", "worker"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**_production(DATABASE_URL="postgresql://db/tandem"), "TANDEM_HOME": str(tmp_path)},
+        timeout=120,
+    )
+    assert worker.returncode == 2
+    assert "configuration error: TEMPORAL_ADDRESS: must be set" in worker.stderr
+    assert "DATABASE_URL" not in worker.stderr and "Traceback" not in worker.stderr
+
+
+def test_production_refuses_the_development_secret() -> None:
+    services = {
+        "DATABASE_URL": "postgresql://tandem:pw@db:5432/tandem",
+        "TEMPORAL_ADDRESS": "temporal:7233",
+        "SMTP_URL": "smtp://mail:1025",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "starter", "config", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=_production(**services, TANDEM_SECRET="dev-only-secret-change-me"),
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "configuration error: TANDEM_SECRET: must be set to a secret of your own when "
+        "TANDEM_ENV=production (the development default is public)"
+    ]
+    given = subprocess.run(
+        [sys.executable, "-m", "starter", "config", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=_production(**services, TANDEM_SECRET="a-secret-of-our-own"),
+        timeout=120,
+    )
+    assert given.returncode == 0, given.stderr
+    shown = json.loads(given.stdout)
+    assert shown["TANDEM_ENV"] == "production" and shown["SMTP_URL"] == "smtp://mail:1025"
+
+
+def test_development_is_the_default_and_a_wrong_env_is_named() -> None:
+    result = tandem("config", "--json", env={"TANDEM_ENV": "prod"})
+    assert result.returncode == 2
+    assert "configuration error: TANDEM_ENV: Input should be 'development' or 'production'" in (
+        result.stderr
+    )
+    shown = json.loads(tandem("config", "--json").stdout)
+    assert shown["TANDEM_ENV"] == "development"
+
+
 def test_hash_password_prints_a_hash_never_the_password() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "starter", "coordinator", "hash-password"],

@@ -7,12 +7,14 @@ github.com/compose-spec/compose-spec, Apache-2.0).
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 import yaml
 
 from contracts.search_attributes import SEARCH_ATTRIBUTES
@@ -148,3 +150,60 @@ def test_the_search_attributes_are_registered_before_any_worker() -> None:
     for name in APP:
         depends = SERVICES[name]["depends_on"]
         assert depends["temporal-setup"]["condition"] == "service_completed_successfully"
+
+
+_INTERPOLATION = re.compile(r"\$\{([A-Z0-9_]+)(?::?([-?])([^}]*))?\}")
+
+
+def _interpolated(value: str) -> str:
+    """A Compose value as a minimal .env fills it: a required `${X:?...}` given a value of its
+    own, an optional `${X:-default}` left at its default."""
+
+    def fill(found: re.Match[str]) -> str:
+        if found.group(2) == "-":
+            return found.group(3)
+        return f"given-{found.group(1).lower()}"
+
+    return _INTERPOLATION.sub(fill, value)
+
+
+def test_app_services_run_in_production_and_are_given_every_service(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in APP:
+        environment: dict[str, str] = SERVICES[name]["environment"]
+        assert environment["TANDEM_ENV"] == "production", name
+        # What the container's settings read: production's checks pass with every service given.
+        for variable in os.environ:
+            if variable.startswith("TANDEM_") or variable in ("DATABASE_URL", "SMTP_URL"):
+                monkeypatch.delenv(variable)
+        monkeypatch.delenv("TEMPORAL_ADDRESS", raising=False)
+        for variable, value in environment.items():
+            monkeypatch.setenv(variable, _interpolated(str(value)))
+        settings = Settings()
+        assert settings.env == "production"
+        assert settings.database_url and settings.temporal_address and settings.smtp_url
+
+
+def _dockerfile() -> list[tuple[str, str]]:
+    """The Dockerfile's instructions as (keyword, arguments), continuation lines joined."""
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
+    lines = [line.strip() for line in text.splitlines()]
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1])
+        for line in lines
+        if line and not line.startswith("#")
+    ]
+
+
+def test_the_image_installs_the_production_lock_and_runs_in_production() -> None:
+    instructions = _dockerfile()
+    runs = [arguments for keyword, arguments in instructions if keyword == "RUN"]
+    installs = [shlex.split(run) for run in runs if "pip install" in run]
+    assert ["pip", "install", "--require-hashes", "-r", "requirements/production.txt"] in installs
+    # Tandem itself adds nothing the lock does not have, and neither extra.
+    for words in installs:
+        assert "--require-hashes" in words or "--no-deps" in words, words
+        assert not any("[" in word for word in words), words
+    environment = " ".join(arguments for keyword, arguments in instructions if keyword == "ENV")
+    assert "TANDEM_ENV=production" in environment.split()
