@@ -8,6 +8,7 @@ account and per client address in the database too (domain/accounts.py says how 
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from store.accounts import AccountStore, LoginFailures, SessionStore
 log = structlog.get_logger("web")
 
 COOKIE_NAME = "tandem_coordinator"
+REFUSAL_DELAY_SECONDS = 1.0
 _MAX_FIELD_CHARS = 1024  # nothing legitimate is longer; argon2 cost must not grow with input
 
 
@@ -72,8 +74,10 @@ class CoordinatorAuth:
         bootstrap_hash: str | None = None,
         password_login: bool = True,
         checker: PasswordChecker | None = None,
+        refusal_delay: float = REFUSAL_DELAY_SECONDS,
     ) -> None:
         self._pool = pool
+        self._refusal_delay = refusal_delay
         self._now = now
         self._bootstrap_hash = bootstrap_hash
         self.password_login = password_login
@@ -101,6 +105,10 @@ class CoordinatorAuth:
             return SignInRefused(SignInProblem.BUSY, 5)
         if not matches:
             await self._failed(email, address, scopes, now, recent)
+            # A wrong password is answered after a pause that costs the server nothing (no
+            # thread, no query): a guesser waiting for each answer guesses a few times a second,
+            # not as fast as the checks run, and the pages keep the CPU.
+            await asyncio.sleep(self._refusal_delay)
             return SignInRefused(SignInProblem.WRONG)
 
         await self._failures.clear(account_scope(email))

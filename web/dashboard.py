@@ -54,7 +54,13 @@ from store.accounts import LoginFailures, SessionStore
 from store.events import EventStore
 from store.tasks import TaskStore
 from web import csrf
-from web.coordinator_auth import COOKIE_NAME, CoordinatorAuth, SignInProblem, SignInRefused
+from web.coordinator_auth import (
+    COOKIE_NAME,
+    REFUSAL_DELAY_SECONDS,
+    CoordinatorAuth,
+    SignInProblem,
+    SignInRefused,
+)
 from web.dashboard_messages import next_step_words
 from web.errors import message_page
 from web.forms import storable
@@ -84,6 +90,7 @@ class DashboardSettings:
     password_login: bool = True  # TANDEM_PASSWORD_LOGIN: off when single sign-on is the way in
     oidc: OidcSettings | None = None  # TANDEM_OIDC_*: single sign-on through the company's IdP
     public_base_url: str = "http://127.0.0.1:8000"  # where the provider sends coordinators back
+    refusal_delay: float = REFUSAL_DELAY_SECONDS  # before answering a wrong password
 
 
 def add_dashboard(
@@ -102,6 +109,7 @@ def add_dashboard(
         now,
         bootstrap_hash=settings.password_hash,
         password_login=settings.password_login,
+        refusal_delay=settings.refusal_delay,
     )
 
     def session_id(request: Request) -> str | None:
