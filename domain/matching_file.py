@@ -1,13 +1,13 @@
-"""Reading a matching problem file: people with their self-assessments, to try the matcher offline.
+"""Parsing a matching problem file: people with their self-assessments, to try the matcher offline.
 
 `tandem match FILE` runs the engine on such a file so a coordinator can try weights, bans and
 forced pairs before a programme starts. The format is documented in docs/matching.md. As with
-programme files, every problem is reported at once as FILE:LINE: field: message.
+programme files, every problem is reported at once as FILE:LINE: field: message. The bytes come
+from the caller (control.files reads them from disk).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
@@ -20,8 +20,8 @@ from domain.programme_file import (
     Problem,
     ProgrammeFileError,
     Report,
-    read_yaml_node,
     refusal_message,
+    yaml_root,
 )
 from domain.text import refusal
 
@@ -73,12 +73,15 @@ class _ProblemFile(BaseModel):
     forced: tuple[tuple[str, str], ...] = ()
 
 
-def load_matching_problem(path: Path) -> MatchingProblem:
-    """Parse and check a matching problem file; raises `ProgrammeFileError` with every problem."""
+def parse_matching_problem(name: str, data: bytes) -> MatchingProblem:
+    """Parse and check a matching problem file's bytes; `name` is what problems call the file.
+
+    Raises `ProgrammeFileError` with every problem; never raises anything else.
+    """
     problems: list[Problem] = []
-    report = Report(str(path), problems)
+    report = Report(name, problems)
     try:
-        problem = _load(path, report)
+        problem = _load(data, report)
     except Exception as exc:  # a bug here must still reach the coordinator as a line
         report.add(0, "file", f"unexpected error while reading: {exc!r}")
         raise ProgrammeFileError(problems) from exc
@@ -87,16 +90,16 @@ def load_matching_problem(path: Path) -> MatchingProblem:
     return problem
 
 
-def _load(path: Path, report: Report) -> MatchingProblem | None:
-    root = read_yaml_node(path, report)
+def _load(data: bytes, report: Report) -> MatchingProblem | None:
+    root = yaml_root(data, report)
     if root is None:
         return None
-    data = yaml.SafeLoader("").construct_document(root)
-    if not isinstance(data, dict):
+    document = yaml.SafeLoader("").construct_document(root)
+    if not isinstance(document, dict):
         report.add(1, "file", "must be a mapping with mentors: and mentees: lists")
         return None
     try:
-        parsed = _ProblemFile.model_validate(data)
+        parsed = _ProblemFile.model_validate(document)
     except ValidationError as exc:
         for error in exc.errors():
             loc = tuple(error["loc"])

@@ -1,8 +1,12 @@
-"""Reading a programme file (YAML) and its participants (CSV) into a `ProgrammeSpec`.
+"""Parsing a programme file (YAML) and its participants (CSV) into a `ProgrammeSpec`.
 
 Coordinators write these files by hand or export them from a spreadsheet. Every mistake becomes a
 `Problem` pointing at FILE:LINE, and all of them are reported at once, so a file is never fixed
 one error per run. `ProgrammeFileError` is the only exception that leaves this module.
+
+This module parses bytes and opens nothing: the caller hands in the programme file's bytes and a
+`ReadNamed` for the participants file it names (control.files reads them from disk, keeping such
+a file inside the programme's folder).
 """
 
 from __future__ import annotations
@@ -10,13 +14,10 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-import os
 import re
-import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any, TypeVar, get_origin
 
 import annotated_types
@@ -39,10 +40,6 @@ from domain.programme import (
 )
 from domain.skills import CATALOGUE
 from domain.text import TextFault, TextRefusal, refusal
-
-# No real programme file or roster comes near this; refusing early keeps a mistaken path (a video,
-# a database dump) from being read into memory.
-MAX_FILE_BYTES = 5_000_000
 
 _PROGRAMME_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 _SKILL_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -88,21 +85,41 @@ class ProgrammeFileError(Exception):
         return "\n".join(str(problem) for problem in self.problems)
 
 
-def load_programme(path: Path) -> ProgrammeSpec:
+@dataclass(frozen=True)
+class NamedFile:
+    """A file that a programme file names: what problems call it, and its bytes."""
+
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """Why a file cannot be read; for a named file the reason starts with how it is called."""
+
+    reason: str
+
+
+# Reads the file a programme file names, given as written there (relative to the programme file).
+ReadNamed = Callable[[str], NamedFile | Unreadable]
+
+
+def parse_programme(name: str, data: bytes, read_named: ReadNamed) -> ProgrammeSpec:
     """Parse and validate a programme file and the participants file it names.
 
+    `name` is what problems call the programme file (its path as the coordinator typed it).
     Raises `ProgrammeFileError` listing every problem; never raises anything else.
     """
     problems: list[Problem] = []
     try:
-        spec = _load(Path(path), problems)
+        spec = _load(name, data, read_named, problems)
     except Exception as exc:
         # A bug in this module must still reach the coordinator as a line, not as a traceback;
         # the chained exception keeps the traceback for whoever debugs it.
-        problems.append(Problem(str(path), 0, "file", f"unexpected error while reading: {exc!r}"))
+        problems.append(Problem(name, 0, "file", f"unexpected error while reading: {exc!r}"))
         raise ProgrammeFileError(problems) from exc
     if spec is None or problems:
-        raise ProgrammeFileError(_in_reading_order(problems, str(path)))
+        raise ProgrammeFileError(_in_reading_order(problems, name))
     return spec
 
 
@@ -154,84 +171,7 @@ def _describe(node: Node) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Files and encodings
-
-
-class _Unreadable(Exception):
-    """Why a file cannot be opened; the caller decides which file and line the problem is about."""
-
-
-# A pipe opened without O_NONBLOCK waits for a writer forever; a regular file ignores the flag.
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-
-
-def _read_bytes(path: Path, *, follow_links: bool = True) -> bytes:
-    """The bytes of a regular file of at most MAX_FILE_BYTES.
-
-    What is opened is what is checked (fstat on the open file), so nothing can be swapped in
-    between; a file that grows while it is read is still cut off at the limit.
-    """
-    flags = _OPEN_FLAGS if follow_links else _OPEN_FLAGS | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        fd = os.open(path, flags)
-    except FileNotFoundError as exc:
-        raise _Unreadable("file not found") from exc
-    except (OSError, ValueError) as exc:  # ValueError: a path with a NUL character in it
-        raise _Unreadable(_cannot_read(exc)) from exc
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise _Unreadable("is a directory, not a file")
-        if not stat.S_ISREG(info.st_mode):
-            raise _Unreadable("is not a regular file (a pipe or a device?)")
-        if info.st_size > MAX_FILE_BYTES:
-            raise _Unreadable(_too_large(info.st_size))
-        with os.fdopen(fd, "rb", closefd=False) as file:
-            data = file.read(MAX_FILE_BYTES + 1)
-        if len(data) > MAX_FILE_BYTES:
-            raise _Unreadable(_too_large(None))
-        return data
-    except OSError as exc:
-        raise _Unreadable(_cannot_read(exc)) from exc
-    finally:
-        os.close(fd)
-
-
-def _cannot_read(exc: Exception) -> str:
-    return f"cannot be read: {getattr(exc, 'strerror', None) or exc}"
-
-
-def _too_large(size: int | None) -> str:
-    actual = f"{size:,} bytes" if size is not None else "it keeps growing"
-    return f"is too large ({actual}): the limit is {MAX_FILE_BYTES:,} bytes"
-
-
-def read_named_file(naming_file: Path, written: str) -> tuple[Path, bytes]:
-    """The path and bytes of a file that `naming_file` names as `written`, relative to it.
-
-    The file must be in `naming_file`'s folder or below it once every symbolic link is resolved:
-    a programme file copied from someone else must not make `tandem` read, and report on, any
-    other file of the machine. Raises `Unreadable` with the reason, which starts with the path
-    unless the file is outside (then nothing is opened, and the path is `written`).
-    """
-    shown = naming_file.parent / written
-    try:
-        folder = naming_file.parent.resolve()
-        target = shown.resolve()
-    except RuntimeError as exc:  # how Python before 3.13 reports a loop (later: OSError ELOOP)
-        raise _Unreadable(f"{shown}: cannot be read: a loop of symbolic links") from exc
-    except (OSError, ValueError) as exc:
-        raise _Unreadable(f"{shown}: {_cannot_read(exc)}") from exc
-    if not target.is_relative_to(folder):
-        raise _Unreadable(
-            f"{written!r} is outside the folder of {naming_file.name}: keep the file in that "
-            "folder (or below it) and name it relative to it"
-        )
-    try:
-        # The links are resolved already: one appearing now is a swap, not the coordinator's.
-        return shown, _read_bytes(target, follow_links=False)
-    except _Unreadable as exc:
-        raise _Unreadable(f"{shown}: {exc}") from exc
+# Encodings
 
 
 def _decode(data: bytes, report: _Report, hint: str = "") -> str | None:
@@ -256,27 +196,25 @@ def _decode(data: bytes, report: _Report, hint: str = "") -> str | None:
 # The programme file
 
 
-def _load(path: Path, problems: list[Problem]) -> ProgrammeSpec | None:
-    report = _Report(str(path), problems)
-    root = _read_yaml(path, report)
+def _load(
+    name: str, data: bytes, read_named: ReadNamed, problems: list[Problem]
+) -> ProgrammeSpec | None:
+    report = _Report(name, problems)
+    root = _yaml_root(data, report)
     if root is None:
         return None
     entries = _mapping_entries(root, "", report, what="the programme file")
     if entries is None:
         return None
     values = _read_settings(entries, report)
-    participants = _read_participants(entries, path, values, report)
+    participants = _read_participants(entries, read_named, values, report)
     if problems or participants is None:
         return None
-    return _build_spec(values, participants, path, report)
+    return _build_spec(values, participants, name, report)
 
 
-def _read_yaml(path: Path, report: _Report) -> Node | None:
-    try:
-        data = _read_bytes(path)
-    except _Unreadable as exc:
-        report.add(0, "file", str(exc))
-        return None
+def _yaml_root(data: bytes, report: _Report) -> Node | None:
+    """The YAML node tree of a file's bytes, or None after reporting why there is none."""
     text = _decode(data, report)
     if text is None:
         return None
@@ -716,12 +654,12 @@ _REQUIRED = ("id", "name", "starts_on", "skills", "participants")
 
 
 def _build_spec(
-    values: dict[str, Any], participants: tuple[Participant, ...], path: Path, report: _Report
+    values: dict[str, Any], participants: tuple[Participant, ...], name: str, report: _Report
 ) -> ProgrammeSpec | None:
     settings = {key: value for key, value in values.items() if key != "participants"}
     try:
         return ProgrammeSpec.model_validate(
-            {**settings, "participants": participants, "source_file": str(path)}
+            {**settings, "participants": participants, "source_file": name}
         )
     except ValidationError as exc:  # the checks above should make this unreachable
         _report_validation(exc, "", 0, report)
@@ -746,7 +684,7 @@ class _Record:
 
 def _read_participants(
     entries: Mapping[str, tuple[ScalarNode, Node]],
-    yaml_path: Path,
+    read_named: ReadNamed,
     values: dict[str, Any],
     yaml_report: _Report,
 ) -> tuple[Participant, ...] | None:
@@ -754,13 +692,12 @@ def _read_participants(
     if not isinstance(relative, str):
         return None  # missing or invalid: already reported
     value_node = entries["participants"][1]
-    try:
-        csv_path, data = read_named_file(yaml_path, relative)
-    except _Unreadable as exc:
-        yaml_report.at(value_node, "participants", str(exc))
+    named = read_named(relative)
+    if isinstance(named, Unreadable):
+        yaml_report.at(value_node, "participants", named.reason)
         return None
-    report = _Report(str(csv_path), yaml_report.problems)
-    text = _decode(data, report, _CSV_HINT)
+    report = _Report(named.name, yaml_report.problems)
+    text = _decode(named.data, report, _CSV_HINT)
     if text is None:
         return None
     # The participants' ids depend on the programme id; an invalid one is already reported.
@@ -990,6 +927,5 @@ def _check_both_roles(records: list[_Record], header_line: int, report: _Report)
 
 # Shared with the other files coordinators write by hand (domain.matching_file).
 Report = _Report
-Unreadable = _Unreadable
-read_yaml_node = _read_yaml
+yaml_root = _yaml_root
 refusal_message = _refusal_message
