@@ -13,6 +13,7 @@ import os
 import stat
 from pathlib import Path
 
+from control.yaml_tree import yaml_tree
 from domain.matching import MatchingProblem
 from domain.matching_file import parse_matching_problem
 from domain.programme import ProgrammeSpec
@@ -39,13 +40,15 @@ def load_programme(path: Path) -> ProgrammeSpec:
     Raises `ProgrammeFileError` listing every problem; never raises anything else.
     """
     path = Path(path)
-    return parse_programme(str(path), _bytes_or_problem(path), named_file_reader(path))
+    root = yaml_tree(str(path), _bytes_or_problem(path))
+    return parse_programme(str(path), root, named_file_reader(path))
 
 
 def load_matching_problem(path: Path) -> MatchingProblem:
     """A matching problem file, read and checked; raises `ProgrammeFileError` with every problem."""
     path = Path(path)
-    return parse_matching_problem(str(path), _bytes_or_problem(path))
+    root = yaml_tree(str(path), _bytes_or_problem(path), merge_keys=True)
+    return parse_matching_problem(str(path), root)
 
 
 def read_file(path: Path) -> bytes | Unreadable:

@@ -2,17 +2,16 @@
 
 `tandem match FILE` runs the engine on such a file so a coordinator can try weights, bans and
 forced pairs before a programme starts. The format is documented in docs/matching.md. As with
-programme files, every problem is reported at once as FILE:LINE: field: message. The bytes come
-from the caller (control.files reads them from disk).
+programme files, every problem is reported at once as FILE:LINE: field: message. The document
+comes from the caller as a `domain.tree` (control.files reads the file and control.yaml_tree
+parses its YAML).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from domain.answers import MeetingFormat
 from domain.matching import MAX_CAPACITY, MatchingProblem, MatchingWeights, Profile
@@ -21,9 +20,9 @@ from domain.programme_file import (
     ProgrammeFileError,
     Report,
     refusal_message,
-    yaml_root,
 )
 from domain.text import refusal
+from domain.tree import KeyNotAName, ListNode, MapNode, Node, Scalar, plain
 
 
 def _visible(text: str) -> str:
@@ -73,15 +72,15 @@ class _ProblemFile(BaseModel):
     forced: tuple[tuple[str, str], ...] = ()
 
 
-def parse_matching_problem(name: str, data: bytes) -> MatchingProblem:
-    """Parse and check a matching problem file's bytes; `name` is what problems call the file.
+def parse_matching_problem(name: str, root: Node) -> MatchingProblem:
+    """Check a matching problem file's document; `name` is what problems call the file.
 
     Raises `ProgrammeFileError` with every problem; never raises anything else.
     """
     problems: list[Problem] = []
     report = Report(name, problems)
     try:
-        problem = _load(data, report)
+        problem = _load(root, report)
     except Exception as exc:  # a bug here must still reach the coordinator as a line
         report.add(0, "file", f"unexpected error while reading: {exc!r}")
         raise ProgrammeFileError(problems) from exc
@@ -90,11 +89,12 @@ def parse_matching_problem(name: str, data: bytes) -> MatchingProblem:
     return problem
 
 
-def _load(data: bytes, report: Report) -> MatchingProblem | None:
-    root = yaml_root(data, report)
-    if root is None:
+def _load(root: Node, report: Report) -> MatchingProblem | None:
+    try:
+        document = plain(root)
+    except KeyNotAName as exc:
+        report.add(exc.line, "file", "a key must be a plain name")
         return None
-    document = yaml.SafeLoader("").construct_document(root)
     if not isinstance(document, dict):
         report.add(1, "file", "must be a mapping with mentors: and mentees: lists")
         return None
@@ -184,17 +184,17 @@ def _line_of(root: Node, loc: tuple[Any, ...]) -> int:
     node = root
     for part in loc:
         child: Node | None = None
-        if isinstance(node, MappingNode):
+        if isinstance(node, MapNode):
             child = next(
-                (v for k, v in node.value if isinstance(k, ScalarNode) and k.value == str(part)),
+                (v for k, v in node.entries if isinstance(k, Scalar) and k.text == str(part)),
                 None,
             )
-        elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
-            child = node.value[part]
+        elif isinstance(node, ListNode) and isinstance(part, int) and part < len(node.items):
+            child = node.items[part]
         if child is None:
             break
         node = child
-    return node.start_mark.line + 1
+    return node.line
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from control.files import MAX_FILE_BYTES, load_programme
+from control.yaml_tree import yaml_tree
 from domain.matching import MatchingWeights
 from domain.matching_file import parse_matching_problem
 from domain.programme import Durations, Locale, Role, participant_id
@@ -219,7 +220,7 @@ def test_the_parser_takes_bytes_and_reads_named_files_through_its_reader() -> No
         asked.append(written)
         return NamedFile("roster/participants.csv", PARTICIPANTS.encode())
 
-    spec = parse_programme("in-memory.yaml", PROGRAMME.encode(), read)
+    spec = parse_programme("in-memory.yaml", yaml_tree("in-memory.yaml", PROGRAMME.encode()), read)
 
     assert asked == ["participants.csv"]
     assert spec.source_file == "in-memory.yaml"
@@ -231,19 +232,19 @@ def test_the_parser_reports_what_its_reader_refuses_on_the_line_naming_the_file(
         return Unreadable(f"{written}: file not found")
 
     with pytest.raises(ProgrammeFileError) as caught:
-        parse_programme("in-memory.yaml", PROGRAMME.encode(), read)
+        parse_programme("in-memory.yaml", yaml_tree("in-memory.yaml", PROGRAMME.encode()), read)
 
     assert [str(p) for p in caught.value.problems] == [
         "in-memory.yaml:5: participants: participants.csv: file not found"
     ]
 
 
-def test_matching_problems_parse_from_bytes() -> None:
+def test_matching_problems_are_checked_from_their_document() -> None:
     data = (EXAMPLES / "matching" / "problem.yaml").read_bytes()
-    assert parse_matching_problem("problem.yaml", data).mentors
+    assert parse_matching_problem("problem.yaml", yaml_tree("problem.yaml", data)).mentors
 
     with pytest.raises(ProgrammeFileError) as caught:
-        parse_matching_problem("problem.yaml", b"mentors: [\n")
+        yaml_tree("problem.yaml", b"mentors: [\n")
     assert [p.field for p in caught.value.problems] == ["syntax"]
 
 
