@@ -23,12 +23,13 @@ from rich.table import Table
 
 from control.cli import JsonOpt, err, out, run
 from control.coordinator_cli import audit, coordinator_app
+from control.files import load_programme
 from control.matching_cli import IdOpt, match, matching_app
 from control.participant_cli import participant_app
 from control.projections_cli import projections_app
 from devstack.extra import EmbeddedMissing
 from domain.programme import Locale, ProgrammeSpec
-from domain.programme_file import ProgrammeFileError, load_programme
+from domain.programme_file import ProgrammeFileError
 from domain.simulation import Knobs, synthetic_programme
 from logging_setup import configure_logging
 from settings import get_settings, settings_or_exit

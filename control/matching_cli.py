@@ -35,9 +35,9 @@ ReasonOpt = Annotated[str, typer.Option(help="Why, for the programme's record.")
 
 def match(file: Path, as_json: JsonOpt = False) -> None:
     """Run the matching engine on a matching problem file (format: docs/matching.md)."""
+    from control.files import load_matching_problem
     from domain.matcher import greedy, solve
     from domain.matching import MatchingConflict
-    from domain.matching_file import load_matching_problem
 
     try:
         problem = load_matching_problem(file)

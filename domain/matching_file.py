@@ -1,18 +1,17 @@
-"""Reading a matching problem file: people with their self-assessments, to try the matcher offline.
+"""Parsing a matching problem file: people with their self-assessments, to try the matcher offline.
 
 `tandem match FILE` runs the engine on such a file so a coordinator can try weights, bans and
 forced pairs before a programme starts. The format is documented in docs/matching.md. As with
-programme files, every problem is reported at once as FILE:LINE: field: message.
+programme files, every problem is reported at once as FILE:LINE: field: message. The document
+comes from the caller as a `domain.tree` (control.files reads the file and control.yaml_tree
+parses its YAML).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from domain.answers import MeetingFormat
 from domain.matching import MAX_CAPACITY, MatchingProblem, MatchingWeights, Profile
@@ -20,10 +19,10 @@ from domain.programme_file import (
     Problem,
     ProgrammeFileError,
     Report,
-    read_yaml_node,
     refusal_message,
 )
 from domain.text import refusal
+from domain.tree import KeyNotAName, ListNode, MapNode, Node, Scalar, plain
 
 
 def _visible(text: str) -> str:
@@ -73,12 +72,15 @@ class _ProblemFile(BaseModel):
     forced: tuple[tuple[str, str], ...] = ()
 
 
-def load_matching_problem(path: Path) -> MatchingProblem:
-    """Parse and check a matching problem file; raises `ProgrammeFileError` with every problem."""
+def parse_matching_problem(name: str, root: Node) -> MatchingProblem:
+    """Check a matching problem file's document; `name` is what problems call the file.
+
+    Raises `ProgrammeFileError` with every problem; never raises anything else.
+    """
     problems: list[Problem] = []
-    report = Report(str(path), problems)
+    report = Report(name, problems)
     try:
-        problem = _load(path, report)
+        problem = _load(root, report)
     except Exception as exc:  # a bug here must still reach the coordinator as a line
         report.add(0, "file", f"unexpected error while reading: {exc!r}")
         raise ProgrammeFileError(problems) from exc
@@ -87,16 +89,17 @@ def load_matching_problem(path: Path) -> MatchingProblem:
     return problem
 
 
-def _load(path: Path, report: Report) -> MatchingProblem | None:
-    root = read_yaml_node(path, report)
-    if root is None:
+def _load(root: Node, report: Report) -> MatchingProblem | None:
+    try:
+        document = plain(root)
+    except KeyNotAName as exc:
+        report.add(exc.line, "file", "a key must be a plain name")
         return None
-    data = yaml.SafeLoader("").construct_document(root)
-    if not isinstance(data, dict):
+    if not isinstance(document, dict):
         report.add(1, "file", "must be a mapping with mentors: and mentees: lists")
         return None
     try:
-        parsed = _ProblemFile.model_validate(data)
+        parsed = _ProblemFile.model_validate(document)
     except ValidationError as exc:
         for error in exc.errors():
             loc = tuple(error["loc"])
@@ -181,17 +184,17 @@ def _line_of(root: Node, loc: tuple[Any, ...]) -> int:
     node = root
     for part in loc:
         child: Node | None = None
-        if isinstance(node, MappingNode):
+        if isinstance(node, MapNode):
             child = next(
-                (v for k, v in node.value if isinstance(k, ScalarNode) and k.value == str(part)),
+                (v for k, v in node.entries if isinstance(k, Scalar) and k.text == str(part)),
                 None,
             )
-        elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
-            child = node.value[part]
+        elif isinstance(node, ListNode) and isinstance(part, int) and part < len(node.items):
+            child = node.items[part]
         if child is None:
             break
         node = child
-    return node.start_mark.line + 1
+    return node.line
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:

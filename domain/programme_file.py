@@ -1,8 +1,12 @@
-"""Reading a programme file (YAML) and its participants (CSV) into a `ProgrammeSpec`.
+"""Parsing a programme file (YAML) and its participants (CSV) into a `ProgrammeSpec`.
 
 Coordinators write these files by hand or export them from a spreadsheet. Every mistake becomes a
 `Problem` pointing at FILE:LINE, and all of them are reported at once, so a file is never fixed
 one error per run. `ProgrammeFileError` is the only exception that leaves this module.
+
+This module opens nothing: the caller hands in the programme file as a `domain.tree` (its values
+with their lines) and a `ReadNamed` for the participants file it names, whose bytes this module
+parses (control.files reads them from disk, keeping such a file inside the programme's folder).
 """
 
 from __future__ import annotations
@@ -10,22 +14,15 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-import os
 import re
-import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any, TypeVar, get_origin
 
 import annotated_types
-import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
-from yaml.constructor import SafeConstructor
-from yaml.error import Mark
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from domain.programme import (
     Durations,
@@ -39,10 +36,7 @@ from domain.programme import (
 )
 from domain.skills import CATALOGUE
 from domain.text import TextFault, TextRefusal, refusal
-
-# No real programme file or roster comes near this; refusing early keeps a mistaken path (a video,
-# a database dump) from being read into memory.
-MAX_FILE_BYTES = 5_000_000
+from domain.tree import Kind, ListNode, MapNode, Node, Scalar
 
 _PROGRAMME_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 _SKILL_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -54,11 +48,6 @@ _EMAIL = re.compile(
 )
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
-
-_NULL_TAG = "tag:yaml.org,2002:null"
-_BOOL_TAG = "tag:yaml.org,2002:bool"
-_INT_TAG = "tag:yaml.org,2002:int"
-_FLOAT_TAG = "tag:yaml.org,2002:float"
 
 _CSV_HINT = "; save it from your spreadsheet as 'CSV UTF-8'"
 
@@ -88,21 +77,42 @@ class ProgrammeFileError(Exception):
         return "\n".join(str(problem) for problem in self.problems)
 
 
-def load_programme(path: Path) -> ProgrammeSpec:
-    """Parse and validate a programme file and the participants file it names.
+@dataclass(frozen=True)
+class NamedFile:
+    """A file that a programme file names: what problems call it, and its bytes."""
 
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """Why a file cannot be read; for a named file the reason starts with how it is called."""
+
+    reason: str
+
+
+# Reads the file a programme file names, given as written there (relative to the programme file).
+ReadNamed = Callable[[str], NamedFile | Unreadable]
+
+
+def parse_programme(name: str, root: Node, read_named: ReadNamed) -> ProgrammeSpec:
+    """Validate a programme file and parse the participants file it names.
+
+    `name` is what problems call the programme file (its path as the coordinator typed it), and
+    `root` is its document.
     Raises `ProgrammeFileError` listing every problem; never raises anything else.
     """
     problems: list[Problem] = []
     try:
-        spec = _load(Path(path), problems)
+        spec = _load(name, root, read_named, problems)
     except Exception as exc:
         # A bug in this module must still reach the coordinator as a line, not as a traceback;
         # the chained exception keeps the traceback for whoever debugs it.
-        problems.append(Problem(str(path), 0, "file", f"unexpected error while reading: {exc!r}"))
+        problems.append(Problem(name, 0, "file", f"unexpected error while reading: {exc!r}"))
         raise ProgrammeFileError(problems) from exc
     if spec is None or problems:
-        raise ProgrammeFileError(_in_reading_order(problems, str(path)))
+        raise ProgrammeFileError(_in_reading_order(problems, name))
     return spec
 
 
@@ -121,15 +131,7 @@ class _Report:
         self.problems.append(Problem(self.file, line, field, message))
 
     def at(self, node: Node, field: str, message: str) -> None:
-        self.add(_line(node), field, message)
-
-
-def _line(node: Node) -> int:
-    return _mark_line(node.start_mark)
-
-
-def _mark_line(mark: Mark | None) -> int:
-    return mark.line + 1 if mark is not None else 0
+        self.add(node.line, field, message)
 
 
 def _in_reading_order(problems: list[Problem], first_file: str) -> list[Problem]:
@@ -143,95 +145,18 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 
 def _describe(node: Node) -> str:
-    if isinstance(node, SequenceNode):
+    if isinstance(node, ListNode):
         return "a list"
-    if isinstance(node, MappingNode):
+    if isinstance(node, MapNode):
         return "a mapping"
-    if node.tag == _NULL_TAG:
+    if node.kind is Kind.NULL:
         return "nothing"
-    text = str(node.value)
+    text = node.text
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
 # ---------------------------------------------------------------------------------------------
-# Files and encodings
-
-
-class _Unreadable(Exception):
-    """Why a file cannot be opened; the caller decides which file and line the problem is about."""
-
-
-# A pipe opened without O_NONBLOCK waits for a writer forever; a regular file ignores the flag.
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-
-
-def _read_bytes(path: Path, *, follow_links: bool = True) -> bytes:
-    """The bytes of a regular file of at most MAX_FILE_BYTES.
-
-    What is opened is what is checked (fstat on the open file), so nothing can be swapped in
-    between; a file that grows while it is read is still cut off at the limit.
-    """
-    flags = _OPEN_FLAGS if follow_links else _OPEN_FLAGS | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        fd = os.open(path, flags)
-    except FileNotFoundError as exc:
-        raise _Unreadable("file not found") from exc
-    except (OSError, ValueError) as exc:  # ValueError: a path with a NUL character in it
-        raise _Unreadable(_cannot_read(exc)) from exc
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise _Unreadable("is a directory, not a file")
-        if not stat.S_ISREG(info.st_mode):
-            raise _Unreadable("is not a regular file (a pipe or a device?)")
-        if info.st_size > MAX_FILE_BYTES:
-            raise _Unreadable(_too_large(info.st_size))
-        with os.fdopen(fd, "rb", closefd=False) as file:
-            data = file.read(MAX_FILE_BYTES + 1)
-        if len(data) > MAX_FILE_BYTES:
-            raise _Unreadable(_too_large(None))
-        return data
-    except OSError as exc:
-        raise _Unreadable(_cannot_read(exc)) from exc
-    finally:
-        os.close(fd)
-
-
-def _cannot_read(exc: Exception) -> str:
-    return f"cannot be read: {getattr(exc, 'strerror', None) or exc}"
-
-
-def _too_large(size: int | None) -> str:
-    actual = f"{size:,} bytes" if size is not None else "it keeps growing"
-    return f"is too large ({actual}): the limit is {MAX_FILE_BYTES:,} bytes"
-
-
-def read_named_file(naming_file: Path, written: str) -> tuple[Path, bytes]:
-    """The path and bytes of a file that `naming_file` names as `written`, relative to it.
-
-    The file must be in `naming_file`'s folder or below it once every symbolic link is resolved:
-    a programme file copied from someone else must not make `tandem` read, and report on, any
-    other file of the machine. Raises `Unreadable` with the reason, which starts with the path
-    unless the file is outside (then nothing is opened, and the path is `written`).
-    """
-    shown = naming_file.parent / written
-    try:
-        folder = naming_file.parent.resolve()
-        target = shown.resolve()
-    except RuntimeError as exc:  # how Python before 3.13 reports a loop (later: OSError ELOOP)
-        raise _Unreadable(f"{shown}: cannot be read: a loop of symbolic links") from exc
-    except (OSError, ValueError) as exc:
-        raise _Unreadable(f"{shown}: {_cannot_read(exc)}") from exc
-    if not target.is_relative_to(folder):
-        raise _Unreadable(
-            f"{written!r} is outside the folder of {naming_file.name}: keep the file in that "
-            "folder (or below it) and name it relative to it"
-        )
-    try:
-        # The links are resolved already: one appearing now is a swap, not the coordinator's.
-        return shown, _read_bytes(target, follow_links=False)
-    except _Unreadable as exc:
-        raise _Unreadable(f"{shown}: {exc}") from exc
+# Encodings
 
 
 def _decode(data: bytes, report: _Report, hint: str = "") -> str | None:
@@ -256,77 +181,37 @@ def _decode(data: bytes, report: _Report, hint: str = "") -> str | None:
 # The programme file
 
 
-def _load(path: Path, problems: list[Problem]) -> ProgrammeSpec | None:
-    report = _Report(str(path), problems)
-    root = _read_yaml(path, report)
-    if root is None:
-        return None
+def _load(
+    name: str, root: Node, read_named: ReadNamed, problems: list[Problem]
+) -> ProgrammeSpec | None:
+    report = _Report(name, problems)
     entries = _mapping_entries(root, "", report, what="the programme file")
     if entries is None:
         return None
     values = _read_settings(entries, report)
-    participants = _read_participants(entries, path, values, report)
+    participants = _read_participants(entries, read_named, values, report)
     if problems or participants is None:
         return None
-    return _build_spec(values, participants, path, report)
-
-
-def _read_yaml(path: Path, report: _Report) -> Node | None:
-    try:
-        data = _read_bytes(path)
-    except _Unreadable as exc:
-        report.add(0, "file", str(exc))
-        return None
-    text = _decode(data, report)
-    if text is None:
-        return None
-    root = _compose(text, report)
-    if root is None and not report.problems:
-        report.add(0, "file", "the file is empty")
-    return root
-
-
-def _compose(text: str, report: _Report) -> Node | None:
-    try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        report.add(_mark_line(exc.problem_mark or exc.context_mark), "syntax", _yaml_message(exc))
-    except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
-        report.add(line, "syntax", f"character U+{exc.character:04X} is not allowed in YAML")
-    except yaml.YAMLError as exc:
-        report.add(0, "syntax", str(exc))
-    except RecursionError:
-        report.add(0, "syntax", "the YAML is nested too deeply")
-    return None
-
-
-def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
-    message = exc.problem or exc.context or "invalid YAML"
-    if exc.problem and exc.context:
-        message = f"{exc.problem} ({exc.context})"
-    if "'\\t'" in message:
-        message += "; indent with spaces, not tabs"
-    return message
+    return _build_spec(values, participants, name, report)
 
 
 def _mapping_entries(
     node: Node, section: str, report: _Report, what: str = ""
-) -> dict[str, tuple[ScalarNode, Node]] | None:
+) -> dict[str, tuple[Scalar, Node]] | None:
     """The key and value nodes of a mapping, reporting keys that are not names or set twice."""
-    if not isinstance(node, MappingNode):
+    if not isinstance(node, MapNode):
         message = f"must be a mapping (key: value lines), got {_describe(node)}"
         report.at(node, section or "file", f"{what} {message}" if what else message)
         return None
-    entries: dict[str, tuple[ScalarNode, Node]] = {}
-    for key_node, value_node in node.value:
-        if not isinstance(key_node, ScalarNode):
+    entries: dict[str, tuple[Scalar, Node]] = {}
+    for key_node, value_node in node.entries:
+        if not isinstance(key_node, Scalar):
             report.at(key_node, section or "file", "a key must be a plain name")
             continue
-        key = str(key_node.value)
+        key = key_node.text
         name = f"{section}.{key}" if section else key
         if key in entries:
-            first = _line(entries[key][0])
+            first = entries[key][0].line
             report.at(key_node, name, f"is set twice (first on line {first})")
             continue
         entries[key] = (key_node, value_node)
@@ -334,11 +219,11 @@ def _mapping_entries(
 
 
 _Reader = Callable[[Node, str, _Report], object]
+# A mapping's entries by key, each with its key's node (for the key's line) and its value's node.
+Entries = Mapping[str, tuple[Scalar, Node]]
 
 
-def _read_settings(
-    entries: Mapping[str, tuple[ScalarNode, Node]], report: _Report
-) -> dict[str, Any]:
+def _read_settings(entries: Entries, report: _Report) -> dict[str, Any]:
     """Every top-level setting that is valid; problems reported for the others."""
     values: dict[str, Any] = {}
     for key, (key_node, value_node) in entries.items():
@@ -357,11 +242,11 @@ def _read_settings(
 
 def _text(node: Node, name: str, report: _Report) -> str | None:
     # Any plain scalar is taken as the text the coordinator typed: `name: 2027` means "2027".
-    if not isinstance(node, ScalarNode):
+    if not isinstance(node, Scalar):
         report.at(node, name, f"must be text, got {_describe(node)}")
         return None
-    text = str(node.value).strip()
-    if node.tag == _NULL_TAG or not text:
+    text = node.text.strip()
+    if node.kind is Kind.NULL or not text:
         report.at(node, name, "must not be empty")
         return None
     refused = refusal(text)
@@ -438,7 +323,7 @@ def _email(node: Node, name: str, report: _Report) -> str | None:
 
 def _email_list(node: Node, name: str, report: _Report) -> tuple[str, ...] | None:
     """Distinct e-mail addresses, in lower case: accounts are looked up by address."""
-    if not isinstance(node, SequenceNode):
+    if not isinstance(node, ListNode):
         report.at(
             node,
             name,
@@ -448,7 +333,7 @@ def _email_list(node: Node, name: str, report: _Report) -> tuple[str, ...] | Non
     emails: list[str] = []
     first_line: dict[str, int] = {}
     valid = True
-    for item in node.value:
+    for item in node.items:
         email = _email(item, name, report)
         if email is None:
             valid = False
@@ -458,7 +343,7 @@ def _email_list(node: Node, name: str, report: _Report) -> tuple[str, ...] | Non
             report.at(item, name, f"{email} is listed twice (first on line {first_line[email]})")
             valid = False
             continue
-        first_line[email] = _line(item)
+        first_line[email] = item.line
         emails.append(email)
     return tuple(emails) if valid else None
 
@@ -466,10 +351,10 @@ def _email_list(node: Node, name: str, report: _Report) -> tuple[str, ...] | Non
 def _whole_number(node: Node, name: str, report: _Report, minimum: int | None) -> int | None:
     # YAML decides: `12` is a number, `"12"` is text and `12.0` a float, none of which is
     # silently converted, so a typo never turns into a surprising value.
-    if not isinstance(node, ScalarNode) or node.tag != _INT_TAG:
+    if not isinstance(node, Scalar) or node.kind is not Kind.INT or not isinstance(node.value, int):
         report.at(node, name, f"must be a whole number, got {_describe(node)}")
         return None
-    value = SafeConstructor().construct_yaml_int(node)
+    value = node.value
     if minimum is not None and value < minimum:
         expected = "a positive whole number" if minimum == 1 else f"at least {minimum}"
         report.at(node, name, f"must be {expected}, got {value}")
@@ -482,17 +367,21 @@ def _positive_int(node: Node, name: str, report: _Report) -> int | None:
 
 
 def _bool(node: Node, name: str, report: _Report) -> bool | None:
-    if not isinstance(node, ScalarNode) or node.tag != _BOOL_TAG:
+    if (
+        not isinstance(node, Scalar)
+        or node.kind is not Kind.BOOL
+        or not isinstance(node.value, bool)
+    ):
         report.at(node, name, f"must be true or false, got {_describe(node)}")
         return None
-    return SafeConstructor().construct_yaml_bool(node)
+    return node.value
 
 
 def _positive_int_list(node: Node, name: str, report: _Report) -> tuple[int, ...] | None:
-    if not isinstance(node, SequenceNode):
+    if not isinstance(node, ListNode):
         report.at(node, name, f"must be a list of whole numbers, got {_describe(node)}")
         return None
-    items = [_positive_int(item, name, report) for item in node.value]
+    items = [_positive_int(item, name, report) for item in node.items]
     values = [item for item in items if item is not None]
     return tuple(values) if len(values) == len(items) else None
 
@@ -501,20 +390,20 @@ def _positive_int_list(node: Node, name: str, report: _Report) -> tuple[int, ...
 
 
 def _skills(node: Node, name: str, report: _Report) -> tuple[Skill, ...] | None:
-    if not isinstance(node, SequenceNode):
+    if not isinstance(node, ListNode):
         report.at(
             node,
             name,
             f"must be a list of skill ids, e.g. [linkedin, generative-ai], got {_describe(node)}",
         )
         return None
-    if not node.value:
+    if not node.items:
         report.at(node, name, "must list at least one skill")
         return None
     skills: list[Skill] = []
     first_line: dict[str, int] = {}
     valid = True
-    for item in node.value:
+    for item in node.items:
         skill = _skill(item, name, report)
         if skill is None:
             valid = False
@@ -526,13 +415,13 @@ def _skills(node: Node, name: str, report: _Report) -> tuple[Skill, ...] | None:
             )
             valid = False
         else:
-            first_line[skill.id] = _line(item)
+            first_line[skill.id] = item.line
             skills.append(skill)
     return tuple(skills) if valid else None
 
 
 def _skill(node: Node, name: str, report: _Report) -> Skill | None:
-    if isinstance(node, MappingNode):
+    if isinstance(node, MapNode):
         return _own_skill(node, name, report)
     skill_id = _text(node, name, report)
     if skill_id is None:
@@ -552,7 +441,7 @@ def _skill(node: Node, name: str, report: _Report) -> Skill | None:
 _OWN_SKILL_KEYS = ("id", "label", "label_fr", "label_en")
 
 
-def _own_skill(node: MappingNode, name: str, report: _Report) -> Skill | None:
+def _own_skill(node: MapNode, name: str, report: _Report) -> Skill | None:
     """A programme's own skill: {id, label} or {id, label_fr, label_en}."""
     entries = _mapping_entries(node, name, report)
     if entries is None:
@@ -633,7 +522,7 @@ def _section(model: type[_M], node: Node, section: str, report: _Report) -> _M |
     try:
         return model.model_validate(values)
     except ValidationError as exc:  # a constraint the checks above do not know about yet
-        _report_validation(exc, section, _line(node), report)
+        _report_validation(exc, section, node.line, report)
         return None
 
 
@@ -653,13 +542,17 @@ def _field_value(info: FieldInfo, node: Node, name: str, report: _Report) -> obj
 
 
 def _number(node: Node, name: str, report: _Report, info: FieldInfo) -> float | None:
-    if not isinstance(node, ScalarNode) or node.tag not in (_INT_TAG, _FLOAT_TAG):
+    if (
+        not isinstance(node, Scalar)
+        or node.kind not in (Kind.INT, Kind.FLOAT)
+        or not isinstance(node.value, int | float)
+    ):
         report.at(node, name, f"must be a number, got {_describe(node)}")
         return None
-    value = float(SafeConstructor().construct_yaml_float(node))
+    value = float(node.value)
     low, high = _bounds(info)
     if not low <= value <= high:  # also refuses .nan
-        report.at(node, name, f"must be a number from {low:g} to {high:g}, got {node.value}")
+        report.at(node, name, f"must be a number from {low:g} to {high:g}, got {node.text}")
         return None
     return value
 
@@ -716,12 +609,12 @@ _REQUIRED = ("id", "name", "starts_on", "skills", "participants")
 
 
 def _build_spec(
-    values: dict[str, Any], participants: tuple[Participant, ...], path: Path, report: _Report
+    values: dict[str, Any], participants: tuple[Participant, ...], name: str, report: _Report
 ) -> ProgrammeSpec | None:
     settings = {key: value for key, value in values.items() if key != "participants"}
     try:
         return ProgrammeSpec.model_validate(
-            {**settings, "participants": participants, "source_file": str(path)}
+            {**settings, "participants": participants, "source_file": name}
         )
     except ValidationError as exc:  # the checks above should make this unreachable
         _report_validation(exc, "", 0, report)
@@ -745,8 +638,8 @@ class _Record:
 
 
 def _read_participants(
-    entries: Mapping[str, tuple[ScalarNode, Node]],
-    yaml_path: Path,
+    entries: Entries,
+    read_named: ReadNamed,
     values: dict[str, Any],
     yaml_report: _Report,
 ) -> tuple[Participant, ...] | None:
@@ -754,13 +647,12 @@ def _read_participants(
     if not isinstance(relative, str):
         return None  # missing or invalid: already reported
     value_node = entries["participants"][1]
-    try:
-        csv_path, data = read_named_file(yaml_path, relative)
-    except _Unreadable as exc:
-        yaml_report.at(value_node, "participants", str(exc))
+    named = read_named(relative)
+    if isinstance(named, Unreadable):
+        yaml_report.at(value_node, "participants", named.reason)
         return None
-    report = _Report(str(csv_path), yaml_report.problems)
-    text = _decode(data, report, _CSV_HINT)
+    report = _Report(named.name, yaml_report.problems)
+    text = _decode(named.data, report, _CSV_HINT)
     if text is None:
         return None
     # The participants' ids depend on the programme id; an invalid one is already reported.
@@ -990,6 +882,5 @@ def _check_both_roles(records: list[_Record], header_line: int, report: _Report)
 
 # Shared with the other files coordinators write by hand (domain.matching_file).
 Report = _Report
-Unreadable = _Unreadable
-read_yaml_node = _read_yaml
+decode = _decode
 refusal_message = _refusal_message

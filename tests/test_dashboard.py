@@ -9,11 +9,11 @@ from typing import Any
 import httpx
 
 from contracts.programme import ProgrammePhase
+from control.files import load_matching_problem
 from credentials.passwords import hash_password
 from domain.answers import Concern
 from domain.events import EventType
 from domain.matcher import solve
-from domain.matching_file import load_matching_problem
 from domain.programme import MatchingSettings, Role
 from domain.tasks import TaskKind
 from store.projections import Projector

@@ -10,9 +10,18 @@ from pathlib import Path
 
 import pytest
 
+from control.files import MAX_FILE_BYTES, load_programme
+from control.yaml_tree import yaml_tree
 from domain.matching import MatchingWeights
+from domain.matching_file import parse_matching_problem
 from domain.programme import Durations, Locale, Role, participant_id
-from domain.programme_file import MAX_FILE_BYTES, Problem, ProgrammeFileError, load_programme
+from domain.programme_file import (
+    NamedFile,
+    Problem,
+    ProgrammeFileError,
+    Unreadable,
+    parse_programme,
+)
 from domain.skills import CATALOGUE, LEVELS, level_label
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -202,6 +211,41 @@ def test_a_programme_may_define_its_own_skills(tmp_path: Path) -> None:
     assert [s.id for s in spec.skills] == ["linkedin", "podcasts", "no-code"]
     assert spec.skills[1].label(Locale.EN) == "Podcasts"
     assert spec.skills[2].label(Locale.FR) == "Outils sans code"
+
+
+def test_the_parser_takes_bytes_and_reads_named_files_through_its_reader() -> None:
+    asked: list[str] = []
+
+    def read(written: str) -> NamedFile | Unreadable:
+        asked.append(written)
+        return NamedFile("roster/participants.csv", PARTICIPANTS.encode())
+
+    spec = parse_programme("in-memory.yaml", yaml_tree("in-memory.yaml", PROGRAMME.encode()), read)
+
+    assert asked == ["participants.csv"]
+    assert spec.source_file == "in-memory.yaml"
+    assert len(spec.participants) == 4
+
+
+def test_the_parser_reports_what_its_reader_refuses_on_the_line_naming_the_file() -> None:
+    def read(written: str) -> NamedFile | Unreadable:
+        return Unreadable(f"{written}: file not found")
+
+    with pytest.raises(ProgrammeFileError) as caught:
+        parse_programme("in-memory.yaml", yaml_tree("in-memory.yaml", PROGRAMME.encode()), read)
+
+    assert [str(p) for p in caught.value.problems] == [
+        "in-memory.yaml:5: participants: participants.csv: file not found"
+    ]
+
+
+def test_matching_problems_are_checked_from_their_document() -> None:
+    data = (EXAMPLES / "matching" / "problem.yaml").read_bytes()
+    assert parse_matching_problem("problem.yaml", yaml_tree("problem.yaml", data)).mentors
+
+    with pytest.raises(ProgrammeFileError) as caught:
+        yaml_tree("problem.yaml", b"mentors: [\n")
+    assert [p.field for p in caught.value.problems] == ["syntax"]
 
 
 def test_catalogue_and_levels() -> None:
