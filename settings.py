@@ -37,9 +37,7 @@ class Settings(BaseSettings):
     temporal_address: str | None = Field(None, validation_alias="TEMPORAL_ADDRESS")
     smtp_url: str | None = Field(None, validation_alias="SMTP_URL")
     public_base_url: str = Field("http://127.0.0.1:8000", validation_alias="PUBLIC_BASE_URL")
-    secret: SecretStr = Field(
-        SecretStr(DEVELOPMENT_SECRET), validation_alias="TANDEM_SECRET"
-    )
+    secret: SecretStr = Field(SecretStr(DEVELOPMENT_SECRET), validation_alias="TANDEM_SECRET")
     # While rotating TANDEM_SECRET: the one before, still accepted (never used to sign) until the
     # links and sessions made under it have expired (docs/operations.md).
     previous_secret: SecretStr | None = Field(None, validation_alias="TANDEM_PREVIOUS_SECRET")
