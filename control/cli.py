@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import asyncpg
 import typer
@@ -27,14 +27,19 @@ class Refused(Exception):
     """The input was understood and refused: exit 1 with the reason, nothing changed."""
 
 
+def refuse(message: str) -> NoReturn:
+    """Exit 1 with the reason: the input was understood and refused, nothing changed."""
+    # Escaped: a message may hold brackets (`tandem[embedded]`, an address) that are not markup.
+    err.print(f"[red]refused:[/red] {escape(message)}")
+    raise typer.Exit(1)
+
+
 def run(coro: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine for a command: a refusal exits 1, an unreachable service exits 2."""
     try:
         return asyncio.run(coro)
     except Refused as error:
-        # Escaped: a message may hold brackets (`tandem[embedded]`, an address) that are not markup.
-        err.print(f"[red]refused:[/red] {escape(str(error))}")
-        raise typer.Exit(1) from None
+        refuse(str(error))
     except (OSError, ConnectionError, RuntimeError, asyncpg.PostgresError) as error:
         err.print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(2) from None

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from control.cli import JsonOpt, Refused, err, out, run
+from control.cli import JsonOpt, Refused, err, out, refuse, run
 from domain.accounts import (
     AccountProblem,
     AuditAction,
@@ -64,12 +64,12 @@ def _read_password(prompt: str) -> str:
     if sys.stdin.isatty():
         password = getpass.getpass(f"{prompt}: ")
         if getpass.getpass("Again: ") != password:
-            raise Refused("the two passwords differ; nothing was changed")
+            refuse("the two passwords differ; nothing was changed")
     else:
         password = sys.stdin.readline().rstrip("\n")
     problem = password_problem(password)
     if problem is not None:
-        raise Refused(_PROBLEMS[problem])
+        refuse(_PROBLEMS[problem])
     return password
 
 
@@ -77,7 +77,7 @@ def _email(email: str) -> str:
     email = normalise_email(email)
     problem = email_problem(email)
     if problem is not None:
-        raise Refused(f"{email}: {_PROBLEMS[problem]}")
+        refuse(f"{email}: {_PROBLEMS[problem]}")
     return email
 
 
@@ -88,12 +88,7 @@ def hash_password() -> None:
     stored."""
     from credentials.passwords import hash_password as make_hash
 
-    try:
-        password = _read_password("Coordinator password")
-    except Refused as refused:
-        err.print(f"[red]{refused}[/red]")
-        raise typer.Exit(1) from None
-    print(make_hash(password))
+    print(make_hash(_read_password("Coordinator password")))
 
 
 @coordinator_app.command("add")
@@ -115,8 +110,8 @@ def add(
     address = _email(email)
     programmes = sorted(set(programme or ()))
     if role is Role.ADMIN and programmes:
-        run(_refuse(_PROBLEMS[AccountProblem.PROGRAMMES_FOR_ADMIN]))
-    hashed = None if sso_only else make_hash(run(_password("Password for " + address)))
+        refuse(_PROBLEMS[AccountProblem.PROGRAMMES_FOR_ADMIN])
+    hashed = None if sso_only else make_hash(_read_password("Password for " + address))
 
     async def go() -> None:
         async with database() as pool:
@@ -200,7 +195,7 @@ def set_password(email: str) -> None:
     from store.accounts import AccountStore
 
     address = _email(email)
-    hashed = make_hash(run(_password("New password for " + address)))
+    hashed = make_hash(_read_password("New password for " + address))
 
     async def go() -> None:
         async with database() as pool:
@@ -210,14 +205,6 @@ def set_password(email: str) -> None:
 
     run(go())
     out.print(f"[green]password set[/green] for {address}: its sessions are over")
-
-
-async def _password(prompt: str) -> str:
-    return _read_password(prompt)
-
-
-async def _refuse(message: str) -> None:
-    raise Refused(message)
 
 
 def audit(

@@ -418,6 +418,10 @@ def test_the_command_line_manages_accounts_and_reads_the_trail(
     assert short.returncode == 1 and "12 characters" in short.stderr
     bad = run("coordinator", "add", "not-an-address", stdin=PASSWORD + "\n")
     assert bad.returncode == 1 and "not an e-mail address" in bad.stderr
+    reserved = run("coordinator", "add", "admin", stdin=PASSWORD + "\n")
+    assert reserved.returncode == 1 and "bootstrap account" in reserved.stderr
+    for refused in (short, bad, reserved):
+        assert "Traceback" not in refused.stderr
     admin_scoped = run("coordinator", "add", "a@example.com", "--role", "admin", "--programme", "x")
     assert admin_scoped.returncode == 1 and "every programme" in admin_scoped.stderr
     sso = run("coordinator", "add", "sso@example.com", "--role", "viewer", "--sso-only")
