@@ -5,6 +5,7 @@ Pure rules: the store keeps the rows, the web pages and the CLI ask these functi
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 from collections.abc import Iterable
@@ -131,7 +132,17 @@ def account_scope(email: str) -> str:
 
 
 def address_scope(address: str) -> str:
-    return f"address:{address}"
+    """An IPv4 address, or the /64 network of an IPv6 one: whoever holds one address of a /64
+    usually holds them all, and one scope per address would let them guess without limit."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return f"address:{address}"
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        return f"address:{ipaddress.ip_network(f'{ip}/64', strict=False)}"
+    return f"address:{ip}"
 
 
 # --- Sessions ------------------------------------------------------------------------------------
@@ -170,12 +181,13 @@ class AuditOutcome(StrEnum):
     REFUSED = "refused"
 
 
-# Account changes and sign-ins concern no programme: they go to the accounts' own audit stream.
-ACCOUNTS_AUDIT = "accounts"
+# Account changes and sign-ins concern no programme: they go to the accounts' own audit stream,
+# named with a colon, which no programme id can hold (a programme may well be called "accounts").
+ACCOUNTS_AUDIT = "audit:accounts"
 
 
 def audit_stream(programme_id: str | None) -> str:
-    return f"audit-{programme_id or ACCOUNTS_AUDIT}"
+    return ACCOUNTS_AUDIT if programme_id is None else f"audit-{programme_id}"
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -236,40 +236,70 @@ class SessionStore:
         )
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """A password check about to run: its rows, already counted, and what each scope held."""
+
+    ids: tuple[int, ...]  # one row per scope, deleted if the password is right
+    before: dict[str, list[datetime]]  # each scope's failures in the window, this one excluded
+
+
 class LoginFailures:
-    """Refused sign-ins per scope, shared by every web process through the database."""
+    """Password checks per scope, shared by every web process through the database."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
-    async def recent(self, scopes: Sequence[str], now: datetime) -> dict[str, list[datetime]]:
-        rows = await self._pool.fetch(
-            "SELECT scope, failed_at FROM login_failures "
-            "WHERE scope = ANY($1::text[]) AND failed_at > $2",
-            list(scopes),
-            now - WINDOW,
-        )
-        found: dict[str, list[datetime]] = {scope: [] for scope in scopes}
-        for r in rows:
-            found[r["scope"]].append(r["failed_at"])
-        return found
+    async def begin(
+        self,
+        scopes: Sequence[str],
+        now: datetime,
+        wait: Callable[[dict[str, list[datetime]]], bool],
+    ) -> Attempt | dict[str, list[datetime]]:
+        """Count an attempt before its password is checked, or refuse it.
 
-    async def record(self, scopes: Sequence[str], now: datetime) -> None:
-        # One statement: under a guessing attack this runs for every attempt.
-        await self._pool.execute(
-            """
-            WITH pruned AS (
-                DELETE FROM login_failures WHERE scope = ANY($1::text[]) AND failed_at <= $3
+        Under each scope's lock, so that attempts made in parallel see each other: read the
+        scopes' failures in the window; when `wait(failures)` says they must wait, return them
+        and record nothing; otherwise record the attempt (as a failure until `succeeded`).
+        """
+        ordered = sorted(set(scopes))
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(scope, 7)) "
+                "FROM unnest($1::text[]) AS scope ORDER BY scope",
+                ordered,
             )
-            INSERT INTO login_failures (scope, failed_at) SELECT unnest($1::text[]), $2
-            """,
-            list(scopes),
-            now,
-            now - WINDOW,
-        )
+            rows = await conn.fetch(
+                "SELECT scope, failed_at FROM login_failures "
+                "WHERE scope = ANY($1::text[]) AND failed_at > $2",
+                ordered,
+                now - WINDOW,
+            )
+            found: dict[str, list[datetime]] = {scope: [] for scope in scopes}
+            for r in rows:
+                found[r["scope"]].append(r["failed_at"])
+            if wait(found):
+                return found
+            ids = await conn.fetch(
+                """
+                WITH pruned AS (DELETE FROM login_failures WHERE failed_at <= $3)
+                INSERT INTO login_failures (scope, failed_at)
+                SELECT unnest($1::text[]), $2 RETURNING id
+                """,
+                ordered,
+                now,
+                now - WINDOW,
+            )
+        return Attempt(tuple(r["id"] for r in ids), found)
 
-    async def clear(self, scope: str) -> None:
-        await self._pool.execute("DELETE FROM login_failures WHERE scope = $1", scope)
+    async def succeeded(self, attempt: Attempt, account_scope: str | None = None) -> None:
+        """The attempt was no failure (the password was right, or it was never checked); with
+        `account_scope`, that account starts afresh."""
+        await self._pool.execute(
+            "DELETE FROM login_failures WHERE id = ANY($1::bigint[]) OR scope = $2",
+            list(attempt.ids),
+            account_scope,
+        )
 
     async def all_recent(self, now: datetime) -> dict[str, list[datetime]]:
         """Every scope with failures in the window: what the accounts page shows admins."""

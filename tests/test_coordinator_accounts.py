@@ -4,6 +4,7 @@ stack."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
@@ -29,6 +30,8 @@ from domain.accounts import (
     AuditOutcome,
     Permission,
     Role,
+    address_scope,
+    audit_stream,
     retry_after,
 )
 from domain.answers import Concern
@@ -100,6 +103,15 @@ def test_guessing_waits_longer_then_locks_for_the_window() -> None:
     assert retry_after(failures, START + timedelta(minutes=15, seconds=1)) is None
 
 
+def test_scopes_that_cannot_be_multiplied_or_confused() -> None:
+    # One IPv6 /64 is one scope (its holder has all its addresses); IPv4 behind IPv6 is IPv4.
+    assert address_scope("2001:db8::1") == address_scope("2001:db8::ffff:1")
+    assert address_scope("2001:db8::1") != address_scope("2001:db8:0:1::1")
+    assert address_scope("::ffff:10.0.0.1") == address_scope("10.0.0.1") == "address:10.0.0.1"
+    # A programme may be called "accounts": its trail is not the accounts' trail.
+    assert audit_stream("accounts") != audit_stream(None)
+
+
 def test_each_role_has_its_permissions() -> None:
     admin = Account("a@example.com", Role.ADMIN)
     coordinator = Account("c@example.com", Role.COORDINATOR, frozenset({"p1"}))
@@ -162,7 +174,43 @@ async def test_thirty_wrong_passwords_from_one_address_lock_it_out(
         assert (await sign_in(http, "ana@example.com", PASSWORD, "10.0.0.1")).status_code == 303
     trail = await audit.read(pool, None)
     locked_entries = [e for e in trail if e.action is AuditAction.SIGN_IN_LOCKED]
-    assert {e.target for e in locked_entries} == {"account", "10.0.0.1"}
+    assert {(e.actor, e.detail, e.target) for e in locked_entries} == {
+        ("anonymous", "account", "ana@example.com"),
+        ("anonymous", "address", "10.0.0.1"),
+    }
+
+
+async def test_guesses_sent_all_at_once_meet_the_same_backoff(
+    env: WorkflowEnvironment, pool: asyncpg.Pool
+) -> None:
+    await _add(pool, "di@example.com", Role.COORDINATOR)
+    async with dashboard(env.client, pool, Clock()) as http:
+        login = await http.get("/coordinator/login")
+        token = form_token(login.text)
+
+        async def guess(n: int) -> int:
+            data = {"csrf_token": token, "email": "di@example.com", "password": f"guess {n}"}
+            headers = {"X-Forwarded-For": f"10.2.0.{n}"}
+            answer = await http.post("/coordinator/login", data=data, headers=headers)
+            return answer.status_code
+
+        statuses = await asyncio.gather(*(guess(n) for n in range(16)))
+    # Counted before they are checked: four are, the other twelve wait their turn.
+    assert sorted(statuses) == [401] * 4 + [429] * 12
+
+
+async def test_signing_in_ends_the_session_already_in_the_browser(
+    env: WorkflowEnvironment, pool: asyncpg.Pool
+) -> None:
+    await _add(pool, "first@example.com", Role.ADMIN)
+    await _add(pool, "second@example.com", Role.VIEWER)
+    async with dashboard(env.client, pool, Clock()) as http:
+        await sign_in(http, "first@example.com", PASSWORD)
+        first = http.cookies["tandem_coordinator"]
+        await sign_in(http, "second@example.com", PASSWORD)  # on the same shared computer
+        http.cookies.clear()
+        http.cookies.set("tandem_coordinator", first, path="/coordinator")
+        assert (await http.get("/coordinator")).status_code == 303
 
 
 async def test_one_account_guessed_from_many_addresses_is_locked_too(

@@ -27,7 +27,7 @@ from tests.test_cli import tandem
 from tests.test_sso_browser import SECRET as APP_SECRET
 from tests.test_sso_browser import coordinators_app
 from tests.test_web_browser import serving
-from web import csrf, sso_pending
+from web import csrf, oidc, sso_pending
 from web.i18n import LOCALES, MESSAGES, Translator
 from web.oidc import (
     RelyingParty,
@@ -415,3 +415,11 @@ async def test_the_pending_login_cookie_is_secure_when_tandem_is_served_over_htt
     assert "secure" in response.headers["set-cookie"].lower()
     location = httpx.URL(response.headers["location"])
     assert location.params["redirect_uri"] == "https://tandem.example.org/coordinator/sso/callback"
+
+
+@pytest.mark.parametrize("email", ["ada\x00@example.org", "ada@example.org\n", "not-an-address@x"])
+def test_a_malformed_address_from_the_provider_is_refused(email: str) -> None:
+    claims = {"email": email, "email_verified": True, "sub": "s"}
+    with pytest.raises(oidc.SsoRefused) as refused:
+        oidc.identity_from_claims(claims, "https://sso.example.org")
+    assert refused.value.refusal is oidc.SsoRefusal.UNVERIFIED_EMAIL

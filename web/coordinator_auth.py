@@ -33,11 +33,12 @@ from domain.accounts import (
     whole_seconds,
 )
 from store import audit
-from store.accounts import AccountStore, LoginFailures, SessionStore
+from store.accounts import AccountStore, Attempt, LoginFailures, SessionStore
 
 log = structlog.get_logger("web")
 
 COOKIE_NAME = "tandem_coordinator"
+ANONYMOUS = "anonymous"  # the audit trail's actor for what nobody signed in did
 REFUSAL_DELAY_SECONDS = 1.0
 _MAX_FIELD_CHARS = 1024  # nothing legitimate is longer; argon2 cost must not grow with input
 
@@ -92,26 +93,33 @@ class CoordinatorAuth:
         email = normalise_email(email)[:_MAX_FIELD_CHARS]
         scopes = [account_scope(email), address_scope(address)]
         now = self._now()
-        recent = await self._failures.recent(scopes, now)
-        waits = [w for w in (retry_after(recent[s], now) for s in scopes) if w is not None]
-        if waits:
+
+        def must_wait(failures: dict[str, list[datetime]]) -> bool:
+            return any(retry_after(failures[s], now) is not None for s in scopes)
+
+        # Counted before the check, under the scopes' locks: attempts made at once see each
+        # other, so a burst in parallel meets the same backoff and lockout as one in a row.
+        attempt = await self._failures.begin(scopes, now, must_wait)
+        if not isinstance(attempt, Attempt):
             # Refused unchecked, the right password too: guessing gains nothing by hurrying.
+            waits = [w for w in (retry_after(attempt[s], now) for s in scopes) if w is not None]
             return SignInRefused(SignInProblem.THROTTLED, whole_seconds(max(waits)))
 
         stored = await self._stored_hash(email)
         try:
-            matches = await self._checker.check(password[:_MAX_FIELD_CHARS], stored)
+            matches = await self._checker.check(password, stored)
         except PasswordCheckBusy:
+            await self._failures.succeeded(attempt)  # not checked: not a failure either
             return SignInRefused(SignInProblem.BUSY, 5)
         if not matches:
-            await self._failed(email, address, scopes, now, recent)
+            await self._locked_out(email, address, attempt, now)
             # A wrong password is answered after a pause that costs the server nothing (no
             # thread, no query): a guesser waiting for each answer guesses a few times a second,
             # not as fast as the checks run, and the pages keep the CPU.
             await asyncio.sleep(self._refusal_delay)
             return SignInRefused(SignInProblem.WRONG)
 
-        await self._failures.clear(account_scope(email))
+        await self._failures.succeeded(attempt, account_scope(email))
         if email == BOOTSTRAP_ACCOUNT and stored is not None:
             await self.accounts.ensure_bootstrap(email, stored)
         session_id = await self.open_session(email)
@@ -152,26 +160,25 @@ class CoordinatorAuth:
             return self._bootstrap_hash
         return await self.accounts.password_hash(email)
 
-    async def _failed(
-        self,
-        email: str,
-        address: str,
-        scopes: list[str],
-        now: datetime,
-        recent: dict[str, list[datetime]],
+    async def _locked_out(
+        self, email: str, address: str, attempt: Attempt, now: datetime
     ) -> None:
-        await self._failures.record(scopes, now)
-        for scope in scopes:
-            if is_lockout([*recent[scope], now], now) and not is_lockout(recent[scope], now):
+        """Log and audit the failure that locks a scope: the one that made it ten in the window.
+
+        The actor is nobody: whoever typed the address is not known to be its owner.
+        """
+        for scope, before in attempt.before.items():
+            if is_lockout([*before, now], now) and not is_lockout(before, now):
                 kind = scope.split(":", 1)[0]
-                log.warning("coordinator.sign_in_locked", scope=kind, account=email)
-                await audit.record(
-                    self._pool,
-                    AuditEntry(
-                        now,
-                        email,
-                        AuditAction.SIGN_IN_LOCKED,
-                        AuditOutcome.REFUSED,
-                        target=kind if kind == "account" else address,
-                    ),
+                log.warning("coordinator.sign_in_locked", scope=kind)
+                known = kind == "account" and await self.accounts.get(email) is not None
+                target = (email if known else None) if kind == "account" else address
+                entry = AuditEntry(
+                    now,
+                    ANONYMOUS,
+                    AuditAction.SIGN_IN_LOCKED,
+                    AuditOutcome.REFUSED,
+                    target=target,
+                    detail=kind,
                 )
+                await audit.record(self._pool, entry)

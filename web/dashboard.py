@@ -31,7 +31,6 @@ from contracts.programme import MatchingView
 from contracts.queries import MATCHING
 from credentials.oidc import OidcSettings
 from domain.accounts import (
-    ACCOUNTS_AUDIT,
     SESSION_ABSOLUTE,
     Account,
     AuditAction,
@@ -70,6 +69,7 @@ from web.oidc import (
     VerifiedIdentity,
     add_sso_routes,
     refusal_page,
+    safe_next,
     same_site_redirect,
 )
 from web.rendering import PAGE_HEADERS, render_page
@@ -256,6 +256,7 @@ def add_dashboard(
                 t, SsoRefusal.UNKNOWN_ACCOUNT, login_path=f"{PREFIX}/login", email=identity.email
             )
         session = await auth.open_session(identity.email)
+        await auth.sign_out(session_id(request), None)  # whoever was signed in here is no more
         # The provider's redirect is cross-site: a Strict cookie set on it would not come back
         # on the next hop, so the last step to the dashboard is a same-site one.
         return with_session(request, same_site_redirect(t, next_path), session)
@@ -286,6 +287,7 @@ def add_dashboard(
             return await _login_page(
                 request, status, str(outcome.problem), outcome.retry_after, email[:254]
             )
+        await auth.sign_out(session_id(request), None)  # whoever was signed in here is no more
         response = RedirectResponse(_safe_next(values.get("next")), status_code=303)
         return with_session(request, response, outcome.session_id)
 
@@ -534,7 +536,6 @@ def add_dashboard(
             rows=[(row, await sessions.live(row.email, at)) for row in rows],
             lockouts=[(s, n, at + wait if wait else None) for s, n, wait in lockouts],
             entries=await audit.read(pool, None, limit=200),
-            accounts_stream=ACCOUNTS_AUDIT,
         )
 
     @app.post(PREFIX + "/p/{programme_id}/matching/{action}", include_in_schema=False)
@@ -718,6 +719,4 @@ def _refusal(error: WorkflowUpdateFailedError) -> str:
 
 def _safe_next(target: str | None) -> str:
     """Only a dashboard path: a sign-in must never redirect anywhere else (open redirect)."""
-    if target and target.startswith(PREFIX) and "//" not in target and "\\" not in target:
-        return target
-    return PREFIX
+    return safe_next(PREFIX, target)

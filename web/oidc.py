@@ -34,6 +34,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from credentials.oidc import OidcSettings
+from domain.accounts import email_problem, normalise_email
 from web import sso_pending
 from web.i18n import DEFAULT_LOCALE, LOCALES, Translator
 from web.rendering import PAGE_HEADERS, render_page
@@ -332,9 +333,12 @@ def identity_from_claims(claims: Mapping[str, Any], issuer: str) -> VerifiedIden
     # anyone who can register at the provider sign in as any coordinator.
     if not isinstance(email, str) or "@" not in email or claims.get("email_verified") is not True:
         raise SsoRefused(SsoRefusal.UNVERIFIED_EMAIL, "email_verified")
+    address = normalise_email(email)
+    if email_problem(address) is not None or any(ord(c) < 0x20 for c in email):
+        raise SsoRefused(SsoRefusal.UNVERIFIED_EMAIL, "email_malformed")
     name = claims.get("name")
     return VerifiedIdentity(
-        email=email.strip().lower(),
+        email=address,
         sub=str(claims["sub"]),
         name=(name.strip() or None) if isinstance(name, str) else None,
         issuer=issuer,

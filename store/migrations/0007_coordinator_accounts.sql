@@ -32,10 +32,13 @@ CREATE TABLE coordinator_sessions (
 );
 CREATE INDEX coordinator_sessions_by_email ON coordinator_sessions (email);
 
--- One row per refused password, per scope ('account:<email>' or 'address:<ip>'); rows older than
--- the throttle's window are pruned as new ones arrive.
+-- One row per password checked, per scope ('account:<email>' or 'address:<ip>'), written before
+-- the check (so that parallel attempts count each other) and deleted when it succeeds; rows older
+-- than the throttle's window are pruned as new ones arrive.
 CREATE TABLE login_failures (
+    id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     scope     text NOT NULL,
     failed_at timestamptz NOT NULL
 );
 CREATE INDEX login_failures_by_scope ON login_failures (scope, failed_at);
+CREATE INDEX login_failures_by_time ON login_failures (failed_at);
