@@ -160,16 +160,27 @@ def add_dashboard(
         return values
 
     async def posted(
-        request: Request, programme_id: str | None, permission: Permission = Permission.ACT
+        request: Request, programme_id: str, attempted: AuditAction | None
     ) -> tuple[Account, Translator, dict[str, str]] | Response:
-        """A permitted account's form, its CSRF token checked; or the response refusing it."""
-        account = await allowed(request, permission, programme_id)
+        """A permitted account's form, its CSRF token checked; or the response refusing it.
+
+        A signed-in account refused an action of a programme it sees (read-only, or a form not
+        from its session) is in that programme's audit trail too.
+        """
+        account = await allowed(request, Permission.READ, programme_id)
         if isinstance(account, Response):
             return account
         t = translator(request)
-        values = await form_ok(request, bound_to(request))
+        values = None
+        if not account.may(Permission.ACT, programme_id):
+            refused, page = "read_only", "dash.read_only"
+        else:
+            values = await form_ok(request, bound_to(request))
+            refused, page = "csrf", "errors.csrf"
         if values is None:
-            return message_page(t, 403, "errors.csrf")
+            if attempted is not None:
+                await audited(account, attempted, programme_id, None, refused)
+            return message_page(t, 403, page)
         return account, t, {storable(k): storable(v) for k, v in values.items()}
 
     async def audited(
@@ -397,7 +408,8 @@ def add_dashboard(
         request: Request, programme_id: str, pair_id: str, action: str
     ) -> Response:
         """End a pair, or dissolve it so the mentee is re-paired: both need a reason."""
-        form = await posted(request, programme_id)
+        known = _PAIR_UPDATES.get(action)
+        form = await posted(request, programme_id, known[2] if known else None)
         if isinstance(form, Response):
             return form
         account, t, values = form
@@ -440,7 +452,7 @@ def add_dashboard(
     @app.post(PREFIX + "/p/{programme_id}/tasks/{task_id}/nudge", include_in_schema=False)
     async def nudge(request: Request, programme_id: str, task_id: str) -> Response:
         """E-mail a participant a reminder of one open task, through its pair's workflow."""
-        form = await posted(request, programme_id)
+        form = await posted(request, programme_id, AuditAction.NUDGED)
         if isinstance(form, Response):
             return form
         account, t, values = form
@@ -540,7 +552,8 @@ def add_dashboard(
 
     @app.post(PREFIX + "/p/{programme_id}/matching/{action}", include_in_schema=False)
     async def matching_command(request: Request, programme_id: str, action: str) -> Response:
-        form = await posted(request, programme_id)
+        known = _MATCHING_UPDATES.get(action)
+        form = await posted(request, programme_id, known[1] if known else None)
         if isinstance(form, Response):
             return form
         account, t, values = form
