@@ -18,6 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from credentials.passwords import hash_password
 from devstack.ports import free_port
 from tests.dashboard_helpers import form_token
+from tests.lifecycle_helpers import eventually
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "known-secret-0123456789abcdef-do-not-log"
@@ -56,17 +57,15 @@ async def tandem_web(
         base = f"http://127.0.0.1:{port}"
         try:
             async with httpx.AsyncClient(base_url=base) as http:
-                for _ in range(600):
-                    if process.returncode is not None:
-                        raise AssertionError(log.read_text())
+
+                async def answering() -> bool:
+                    assert process.returncode is None, log.read_text()
                     try:
-                        if (await http.get("/healthz")).status_code == 200:
-                            break
+                        return (await http.get("/healthz")).status_code == 200
                     except httpx.TransportError:
-                        pass
-                    await asyncio.sleep(0.05)
-                else:
-                    raise AssertionError("tandem web never answered /healthz")
+                        return False
+
+                await eventually(answering, "tandem web's /healthz", within=30)
             yield base, log
         finally:
             process.terminate()
