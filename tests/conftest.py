@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import itertools
+import logging
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -16,6 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from devstack.postgres import start_postgres
 from devstack.smtp_sink import SmtpSink
 from devstack.temporal import start_time_skipping
+from logging_setup import configure_logging, formatter
 from store.db import create_pool, migrate
 from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS
 from tests.lifecycle_helpers import Stack, running_stack
@@ -127,3 +130,19 @@ async def browser() -> AsyncIterator[Any]:
             yield chromium
         finally:
             await chromium.close()
+
+
+@pytest.fixture
+def json_lines() -> Iterator[io.StringIO]:
+    """Every log line of the test, as the production JSON format writes it."""
+    configure_logging("INFO", "json")
+    captured = io.StringIO()
+    handler = logging.StreamHandler(captured)
+    handler.setFormatter(formatter("json"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield captured
+    finally:
+        root.removeHandler(handler)
+        configure_logging("WARNING")

@@ -12,7 +12,7 @@ import secrets
 import shutil
 import subprocess
 import tempfile
-import time
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -128,11 +128,12 @@ def running_provider(
     if claims_in_id_token:
         command.append("--claims-in-id-token")
     with tempfile.TemporaryDirectory(prefix="tandem-oidc-") as scratch:
-        log_path = Path(scratch) / "provider.log"
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=scratch)
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=scratch
+        )
+        output = _ProviderOutput(process)
         try:
-            _wait_for_discovery(peer.issuer, process, log_path)
+            _wait_until_listening(peer.issuer, process, output)
             yield peer
         finally:
             process.terminate()
@@ -143,20 +144,42 @@ def running_provider(
                 process.wait()
 
 
-def _wait_for_discovery(issuer: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+class _ProviderOutput:
+    """The provider's output, drained on a thread (a full pipe would stall it), and the moment
+    it says it listens."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self.lines: list[str] = []
+        self.listening = threading.Event()
+        self._thread = threading.Thread(target=self._drain, args=(process,), daemon=True)
+        self._thread.start()
+
+    def _drain(self, process: subprocess.Popen[bytes]) -> None:
+        assert process.stdout is not None
+        for raw in process.stdout:
+            line = raw.decode(errors="replace")
+            self.lines.append(line)
+            if "listening on" in line:
+                self.listening.set()
+        self.listening.set()  # the provider ended: stop waiting, the caller checks why
+
+    def text(self) -> str:
+        return "".join(self.lines)[-3000:]
+
+
+def _wait_until_listening(
+    issuer: str, process: subprocess.Popen[bytes], output: _ProviderOutput
+) -> None:
+    """Until the provider prints that it listens (its own report of readiness), then one check
+    that discovery answers."""
     url = f"{issuer}/.well-known/openid-configuration"
-    deadline = time.monotonic() + _START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
+    if output.listening.wait(_START_SECONDS) and process.poll() is None:
         try:
-            if httpx.get(url, timeout=1).status_code == 200:
+            if httpx.get(url, timeout=5).status_code == 200:
                 return
         except httpx.TransportError:
             pass
-        time.sleep(0.05)
-    log = log_path.read_text(errors="replace")[-3000:]
-    pytest.fail(f"oidc-provider did not answer {url} (exit {process.poll()}):\n{log}")
+    pytest.fail(f"oidc-provider did not answer {url} (exit {process.poll()}):\n{output.text()}")
 
 
 async def sign_in_at(page: Any, login: str) -> None:

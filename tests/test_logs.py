@@ -4,30 +4,9 @@ from __future__ import annotations
 
 import io
 import json
-import logging
-from collections.abc import Iterator
-
-import pytest
 
 from domain.programme import Role
-from logging_setup import configure_logging, formatter
 from tests.lifecycle_helpers import Stack, eventually, small_cohort
-
-
-@pytest.fixture
-def json_lines() -> Iterator[io.StringIO]:
-    """Every log line of the test, as the production JSON format writes it."""
-    configure_logging("INFO", "json")
-    captured = io.StringIO()
-    handler = logging.StreamHandler(captured)
-    handler.setFormatter(formatter("json"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    try:
-        yield captured
-    finally:
-        root.removeHandler(handler)
-        configure_logging("WARNING")
 
 
 async def test_workflow_and_activity_lines_carry_their_run(

@@ -11,10 +11,9 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-import logging
 import re
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from html import escape
 from typing import Any
@@ -26,7 +25,6 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from credentials.oidc import OidcSettings
-from logging_setup import configure_logging, formatter
 from tests.browser_helpers import needs_browser
 from tests.oidc_peer import PREFIX, OidcPeer, running_provider, sign_in_at
 from tests.test_web_browser import serving
@@ -113,22 +111,6 @@ def coordinators_app(
         return HTMLResponse(f"<h1>signed in as {escape(email)}</h1>")
 
     return app
-
-
-@pytest.fixture
-def json_lines() -> Iterator[io.StringIO]:
-    """Every log line of the test, as production writes them."""
-    configure_logging("INFO", "json")
-    captured = io.StringIO()
-    handler = logging.StreamHandler(captured)
-    handler.setFormatter(formatter("json"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    try:
-        yield captured
-    finally:
-        root.removeHandler(handler)
-        configure_logging("WARNING")
 
 
 @dataclasses.dataclass
