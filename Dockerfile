@@ -12,9 +12,11 @@ WORKDIR /app
 COPY requirements/production.txt requirements/
 RUN pip install --require-hashes -r requirements/production.txt
 COPY . .
-# Bytecode compiled once here: Temporal's sandbox imports the workflow modules for every workflow
-# run, and PYTHONDONTWRITEBYTECODE would otherwise have each run compile them again.
-RUN pip install --no-deps . \
+# The gettext catalogues compiled before the install packs them. Bytecode compiled once here:
+# Temporal's sandbox imports the workflow modules for every workflow run, and
+# PYTHONDONTWRITEBYTECODE would otherwise have each run compile them again.
+RUN pybabel compile -d i18n/locales -D "web mail" \
+    && pip install --no-deps . \
     && python -m compileall -q domain workflows activities store \
     && useradd --system --uid 10001 --home-dir /app tandem \
     && mkdir -p /app/.tandem && chown tandem /app/.tandem

@@ -3,9 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install lock browser sso-peer bytecode test lint demo bench clean
+.PHONY: install lock browser sso-peer bytecode catalogues extract test lint demo bench clean
 
-install: $(VENV)/.installed browser sso-peer bytecode
+install: $(VENV)/.installed browser sso-peer bytecode catalogues
 
 # The browser tests drive Debian's chromium (Playwright never downloads one here). Installed when
 # apt-get can; elsewhere those tests say how to get it and are skipped.
@@ -48,6 +48,17 @@ $(VENV)/.installed: pyproject.toml requirements/dev.txt
 	$(BIN)/pip install --quiet --no-deps -e '.[dev,embedded]'
 	$(BIN)/pip check
 	touch $@
+
+# The gettext catalogues (i18n/locales/*/LC_MESSAGES/*.po, kept in git) compiled to the .mo files
+# the pages and e-mails read; `make extract` lists in i18n/locales/*.pot every key the code and the
+# templates use (tests/test_catalogues.py checks each has its words in every catalogue).
+CATALOGUE_DOMAINS := web mail
+catalogues: $(VENV)/.installed
+	@$(BIN)/pybabel compile --use-fuzzy -d i18n/locales -D "$(CATALOGUE_DOMAINS)" 2>&1 | grep -v '^compiling catalog' || true
+
+extract: $(VENV)/.installed
+	$(BIN)/pybabel extract -F i18n/babel.cfg -k _ -k t -k gettext -k ngettext --no-location \
+	  --omit-header --sort-output -o i18n/locales/tandem.pot .
 
 # The locks, for CI's and the image's platform (CPython 3.11, Linux x86_64): after a change to
 # pyproject.toml's dependencies. Versions already locked stay; to move them:

@@ -16,12 +16,13 @@ from domain.events import EventType
 from domain.matcher import solve
 from domain.programme import MatchingSettings, Role
 from domain.tasks import TaskKind
+from i18n.catalogues import source_messages
 from store.projections import Projector
 from tests.browser_helpers import needs_browser
 from tests.dashboard_helpers import sign_in
 from tests.lifecycle_helpers import Stack, eventually, small_cohort
 from tests.test_web_browser import serving
-from web import csrf, dashboard_messages
+from web import csrf
 from web.app import create_app
 from web.dashboard import DashboardSettings
 from web.i18n import LOCALES, Translator
@@ -198,7 +199,7 @@ async def test_a_coordinator_signs_in_reviews_and_approves(stack: Stack, browser
 
 
 def test_every_word_of_the_dashboard_exists_in_both_languages() -> None:
-    assert set(dashboard_messages.FR) == set(dashboard_messages.EN)
+    assert set(source_messages("fr")) == set(source_messages("en"))
     for event_type in EventType:  # a timeline never shows a raw event name
         for locale in LOCALES:
             assert Translator(locale).has(f"dash.event.{event_type.value}"), (locale, event_type)

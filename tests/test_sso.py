@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from credentials.oidc import OidcSettings
 from devstack.ports import free_port
+from i18n.catalogues import source_messages
 from settings import Settings, setting_errors
 from tests.oidc_peer import PREFIX, OidcPeer
 from tests.test_cli import tandem
@@ -28,7 +29,7 @@ from tests.test_sso_browser import SECRET as APP_SECRET
 from tests.test_sso_browser import coordinators_app
 from tests.test_web_browser import serving
 from web import csrf, oidc, sso_pending
-from web.i18n import LOCALES, MESSAGES, Translator
+from web.i18n import LOCALES, Translator
 from web.oidc import (
     RelyingParty,
     SsoRefusal,
@@ -296,11 +297,12 @@ def test_every_refusal_has_its_page_in_both_languages() -> None:
             t = Translator(locale)
             assert t.has(f"sso.refused.{refusal.value}.title"), (refusal, locale)
             assert t.has(f"sso.refused.{refusal.value}.body"), (refusal, locale)
-    sso_keys = {key for key in MESSAGES["fr"] if key.startswith("sso.")}
-    assert sso_keys == {key for key in MESSAGES["en"] if key.startswith("sso.")}
+    french, english = source_messages("fr"), source_messages("en")
+    sso_keys = {key for key in french if key.startswith("sso.")}
+    assert sso_keys == {key for key in english if key.startswith("sso.")}
     for key in sso_keys:  # French typography: a non-breaking space before : ; ? !
         for mark in ":;?!":
-            assert f" {mark}" not in MESSAGES["fr"][key], key
+            assert f" {mark}" not in french[key], key
 
 
 # --- against the real provider ------------------------------------------------------------------

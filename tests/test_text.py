@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 
 from domain.text import BIDI_CONTROLS, INVISIBLE, TextFault, TextRefusal, refusal
-from web.i18n import MESSAGES
+from i18n.catalogues import source_messages
 
 
 @pytest.mark.parametrize(
@@ -61,5 +61,5 @@ def test_the_character_is_named_since_it_cannot_be_seen() -> None:
 @pytest.mark.parametrize("locale", ["fr", "en"])
 def test_every_refusal_has_words_in_both_languages(locale: str) -> None:
     for fault in TextFault:
-        words = MESSAGES[locale][fault.value]
-        assert ("{character}" in words) is (fault != TextFault.EMPTY)
+        words = source_messages(locale)[fault.value]
+        assert ("%(character)s" in words) is (fault != TextFault.EMPTY)

@@ -160,9 +160,7 @@ class CoordinatorAuth:
             return self._bootstrap_hash
         return await self.accounts.password_hash(email)
 
-    async def _locked_out(
-        self, email: str, address: str, attempt: Attempt, now: datetime
-    ) -> None:
+    async def _locked_out(self, email: str, address: str, attempt: Attempt, now: datetime) -> None:
         """Log and audit the failure that locks a scope: the one that made it ten in the window.
 
         The actor is nobody: whoever typed the address is not known to be its owner.

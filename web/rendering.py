@@ -8,18 +8,27 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.responses import HTMLResponse
 
+from i18n.jinja import localised_environment
 from web.i18n import Translator
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 
-_env = Environment(
-    loader=FileSystemLoader(TEMPLATES_DIR),
-    autoescape=True,  # every template, whatever its name: participants' text is never markup
-    undefined=StrictUndefined,  # a variable a page forgot is a bug to see, not a blank
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+_LOADER = FileSystemLoader(TEMPLATES_DIR)
+
+
+def environment(t: Translator) -> Environment:
+    """The pages' templates in the reader's language (`_()` reads `t`'s catalogue)."""
+    return localised_environment(
+        _LOADER,
+        t.locale,
+        t.directory,
+        autoescape=True,  # every template, whatever its name: participants' text is never markup
+        undefined=StrictUndefined,  # a variable a page forgot is a bug to see, not a blank
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
 
 # Pages carry a personal token in their URL and personal data in their body: no caching, no
 # referrer to anywhere, no framing, nothing loaded from elsewhere.
@@ -42,5 +51,5 @@ def render_page(
     headers: dict[str, str] | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    html = _env.get_template(template).render(t=t, **context)
+    html = environment(t).get_template(template).render(t=t, **context)
     return HTMLResponse(html, status_code=status, headers={**PAGE_HEADERS, **(headers or {})})

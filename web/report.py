@@ -5,22 +5,12 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
 from domain.programme import Locale
 from domain.report import ProgrammeReport
 from domain.skills import CATALOGUE
 from web.charts import grouped_bars, lines
 from web.i18n import DEFAULT_LOCALE, LOCALES, Translator
-from web.rendering import TEMPLATES_DIR
-
-_env = Environment(
-    loader=FileSystemLoader(TEMPLATES_DIR),
-    autoescape=True,
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+from web.rendering import environment
 
 
 def _num(value: float | None, unit: str = "") -> str:
@@ -60,14 +50,18 @@ def render_html(report: ProgrammeReport, locale: str = DEFAULT_LOCALE) -> str:
         [m.month for m in months],
         [(t("report.planned"), planned), (t("report.held"), held)],
     )
-    return _env.get_template("programme_report.html").render(
-        r=report,
-        t=t,
-        skill=skill,
-        uplift_chart=uplift,
-        sessions_chart=sessions,
-        num=_num,
-        pct=_pct,
+    return (
+        environment(t)
+        .get_template("programme_report.html")
+        .render(
+            r=report,
+            t=t,
+            skill=skill,
+            uplift_chart=uplift,
+            sessions_chart=sessions,
+            num=_num,
+            pct=_pct,
+        )
     )
 
 
