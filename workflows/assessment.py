@@ -10,13 +10,12 @@ with workflow.unsafe.imports_passed_through():
     from contracts.assessment import AssessmentInput, AssessmentResult
     from contracts.ids import programme_workflow_id
     from domain.answers import Acknowledgement, SelfAssessment
+    from domain.assessment_rules import AssessmentWindow
     from domain.events import EventType, participant_stream
     from domain.next_steps import NextStep
-    from domain.programme import Role
-    from domain.refusals import Refusal
     from domain.tasks import TaskKind, TaskStatus
 
-from workflows.replies import acknowledge, refuse
+from workflows.replies import acknowledge, refusing
 from workflows.shared import Journal, days, iso_date, wait_until
 
 SUBMIT = "submit_self_assessment"
@@ -107,25 +106,15 @@ class AssessmentWorkflow:
     @submit.validator
     def _check(self, answer: SelfAssessment) -> None:
         inp = self._input
-        if self._task_id is None:
-            raise refuse(Refusal.SELF_ASSESSMENT_NOT_OPEN)
-        if self._answer is not None:
-            raise refuse(Refusal.SELF_ASSESSMENT_ALREADY_SUBMITTED)
-        if answer.task_id != self._task_id or answer.participant_id != inp.participant_id:
-            raise refuse(Refusal.NOT_YOUR_TASK)
-        unknown = sorted(set(answer.levels) - set(inp.skills))
-        if unknown:
-            raise refuse(Refusal.UNKNOWN_SKILLS, skills=unknown)
-        missing = sorted(set(inp.skills) - set(answer.levels))
-        if missing:
-            raise refuse(Refusal.LEVEL_NEEDED, skills=missing)
-        if inp.role is Role.MENTEE:
-            if set(answer.targets) != set(inp.skills):
-                raise refuse(Refusal.TARGET_NEEDED_FOR_EVERY_SKILL)
-            if any(answer.targets[s] < answer.levels[s] for s in inp.skills):
-                raise refuse(Refusal.TARGET_BELOW_LEVEL)
-            if not set(answer.priorities) <= set(inp.skills):
-                raise refuse(Refusal.PRIORITIES_NOT_SKILLS)
+        window = AssessmentWindow(
+            participant_id=inp.participant_id,
+            role=inp.role,
+            skills=inp.skills,
+            task_id=self._task_id,
+            answered=self._answer is not None,
+        )
+        with refusing():
+            window.check(answer)
 
     @workflow.query
     def status(self) -> dict[str, object]:
