@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
-from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
+# The pair's own model lives in the domain, with its rules (domain.pair_rules).
+from domain.pair_state import TERMINAL, OpenTask, PairPhase, Session
 from domain.programme import Durations
-from domain.tasks import TaskKind
 
-
-class PairPhase(StrEnum):
-    CHEMISTRY = "chemistry"
-    GOALS = "goals"
-    SESSIONS = "sessions"
-    FINAL = "final_evaluation"
-    COMPLETED = "completed"
-    ENDED_EARLY = "ended_early"
-    DISSOLVED = "dissolved"
-
-
-TERMINAL = frozenset({PairPhase.COMPLETED, PairPhase.ENDED_EARLY, PairPhase.DISSOLVED})
+__all__ = [
+    "TERMINAL",
+    "OpenTask",
+    "PairInput",
+    "PairOutcome",
+    "PairPhase",
+    "PairStatus",
+    "Session",
+    "UpcomingSession",
+]
 
 
 class PairInput(BaseModel):
@@ -38,29 +35,6 @@ class PairInput(BaseModel):
     day_seconds: int
     skills: tuple[str, ...]
     programme_workflow_id: str
-
-
-class Session(BaseModel):
-    number: int
-    at: datetime
-    planned: datetime  # where the series' calendar rule puts it (`at` moves, this does not)
-    reminded: bool = False
-    log_task: UUID | None = None
-    logged: bool = False
-    held: bool | None = None
-    missed: bool = False
-
-    @property
-    def resolved(self) -> bool:
-        return self.logged or self.missed
-
-
-class OpenTask(BaseModel):
-    task_id: UUID
-    participant_id: str
-    kind: TaskKind
-    due_at: datetime
-    session_number: int | None = None
 
 
 class PairOutcome(BaseModel):

@@ -5,16 +5,17 @@ from __future__ import annotations
 from uuid import UUID
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from contracts.assessment import AssessmentInput, AssessmentResult
     from contracts.ids import programme_workflow_id
     from domain.answers import Acknowledgement, SelfAssessment
+    from domain.assessment_rules import AssessmentWindow
     from domain.events import EventType, participant_stream
-    from domain.programme import Role
+    from domain.next_steps import NextStep
     from domain.tasks import TaskKind, TaskStatus
 
+from workflows.replies import acknowledge, refusing
 from workflows.shared import Journal, days, iso_date, wait_until
 
 SUBMIT = "submit_self_assessment"
@@ -100,30 +101,20 @@ class AssessmentWorkflow:
             **answer.model_dump(mode="json", exclude={"task_id", "participant_id"}),
             role=self._input.role.value,
         )
-        return Acknowledgement(next_step="matching")
+        return acknowledge(NextStep.MATCHING)
 
     @submit.validator
     def _check(self, answer: SelfAssessment) -> None:
         inp = self._input
-        if self._task_id is None:
-            raise ApplicationError("the self-assessment is not open yet", type="NotReady")
-        if self._answer is not None:
-            raise ApplicationError("the self-assessment was already submitted", type="WrongPhase")
-        if answer.task_id != self._task_id or answer.participant_id != inp.participant_id:
-            raise ApplicationError("this task is not yours", type="WrongTask")
-        unknown = sorted(set(answer.levels) - set(inp.skills))
-        if unknown:
-            raise ApplicationError(f"unknown skills: {', '.join(unknown)}", type="Invalid")
-        missing = sorted(set(inp.skills) - set(answer.levels))
-        if missing:
-            raise ApplicationError(f"a level is needed for: {', '.join(missing)}", type="Invalid")
-        if inp.role is Role.MENTEE:
-            if set(answer.targets) != set(inp.skills):
-                raise ApplicationError("a target level is needed for every skill", type="Invalid")
-            if any(answer.targets[s] < answer.levels[s] for s in inp.skills):
-                raise ApplicationError("a target cannot be below the current level", type="Invalid")
-            if not set(answer.priorities) <= set(inp.skills):
-                raise ApplicationError("priorities must be skills of the programme", type="Invalid")
+        window = AssessmentWindow(
+            participant_id=inp.participant_id,
+            role=inp.role,
+            skills=inp.skills,
+            task_id=self._task_id,
+            answered=self._answer is not None,
+        )
+        with refusing():
+            window.check(answer)
 
     @workflow.query
     def status(self) -> dict[str, object]:

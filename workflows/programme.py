@@ -46,11 +46,22 @@ with workflow.unsafe.imports_passed_through():
     from domain.events import EventType, participant_stream, programme_stream
     from domain.launches import LaunchBatch, LaunchResult, WorkflowLaunch
     from domain.matching import MatchingProposal
+    from domain.next_steps import NextStep
     from domain.programme import Role
+    from domain.programme_rules import (
+        Constraints,
+        MatchingReview,
+        PairIds,
+        backup_mentor,
+        changed_pairs,
+        check_concern_link,
+    )
+    from domain.refusals import Refusal
     from domain.unmatched import UnmatchedReason, legacy_unmatched_reason
 
 from workflows.assessment import AssessmentWorkflow
 from workflows.pair import PairWorkflow
+from workflows.replies import acknowledge, refuse, refusing
 from workflows.shared import (
     RUN_MATCHING,
     START_WORKFLOWS,
@@ -68,6 +79,11 @@ HISTORY_LIMIT = 1_500
 INDEPENDENT_RUNS = "independent-participant-and-pair-workflows"
 MAX_REVIEW_REMINDERS = 5
 # A forced pair the constraints refuse is the coordinator's to fix: never retried.
+# What an unmatched participant's event says next to its code, for people reading the history.
+_UNMATCHED_SENTENCES = {
+    UnmatchedReason.REPAIRING_LIMIT_REACHED: "re-pairing limit reached",
+    UnmatchedReason.NO_BACKUP_MENTOR: "no backup mentor is available",
+}
 MATCHING_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=1), non_retryable_error_types=["MatchingConflict"]
 )
@@ -416,29 +432,29 @@ class ProgrammeWorkflow:
             self._repair(outcome.mentee_id)
 
     def _repair(self, mentee_id: str) -> None:
-        s, limit = self._s, self._plan.matching.max_repairings
+        s = self._s
         assert s.proposal is not None
-        if s.repairings.get(mentee_id, 0) >= limit:
+        backup = backup_mentor(
+            mentee_id,
+            s.proposal,
+            banned=s.banned,
+            repairings=s.repairings,
+            limit=self._plan.matching.max_repairings,
+            active_mentors=[
+                r.mentor_id
+                for r in s.pairs.values()
+                if r.outcome is None or r.outcome.phase is not PairPhase.DISSOLVED
+            ],
+        )
+        if backup.mentor_id is None:
+            assert backup.unmatched is not None
             self._leave_unmatched(
-                mentee_id, "re-pairing limit reached", UnmatchedReason.REPAIRING_LIMIT_REACHED
+                mentee_id, _UNMATCHED_SENTENCES[backup.unmatched], backup.unmatched
             )
             return
-        load: dict[str, int] = {}
-        for r in s.pairs.values():
-            if r.outcome is None or r.outcome.phase is not PairPhase.DISSOLVED:
-                load[r.mentor_id] = load.get(r.mentor_id, 0) + 1
-        for mentor_id in s.proposal.backups.get(mentee_id, ()):
-            if (mentor_id, mentee_id) in s.banned or s.repairings.get(mentor_id, 0) >= limit:
-                continue
-            if load.get(mentor_id, 0) >= s.proposal.capacities.get(mentor_id, 1):
-                continue
-            s.repairings[mentee_id] = s.repairings.get(mentee_id, 0) + 1
-            s.repairings[mentor_id] = s.repairings.get(mentor_id, 0) + 1
-            self._add_pair(mentor_id, mentee_id)
-            return
-        self._leave_unmatched(
-            mentee_id, "no backup mentor is available", UnmatchedReason.NO_BACKUP_MENTOR
-        )
+        for person in (mentee_id, backup.mentor_id):
+            s.repairings[person] = s.repairings.get(person, 0) + 1
+        self._add_pair(backup.mentor_id, mentee_id)
 
     def _leave_unmatched(
         self, participant_id: str, reason: str, code: UnmatchedReason | None
@@ -465,82 +481,56 @@ class ProgrammeWorkflow:
     def approve_matching(self, command: CoordinatorCommand) -> Acknowledgement:
         self._s.approved = True
         self._s.handled_commands.append(command.command_id)
-        return Acknowledgement(next_step="pairs start their chemistry meeting")
+        return acknowledge(NextStep.PAIRS_START_CHEMISTRY)
 
     @approve_matching.validator
     def _check_approve(self, command: CoordinatorCommand) -> None:
-        self._check_reviewing("approved")
-        if self._revising:
-            raise ApplicationError(
-                "a change to the matching is still being computed: approve once it is done",
-                type="Busy",
-            )
+        with refusing():
+            self._matching_review().check_approve()
 
     @workflow.update(name="ban_pair")
     async def ban_pair(self, command: PairCommand) -> Acknowledgement:
         pair = (command.mentor_id, command.mentee_id)
-        forced = [f for f in self._s.forced if f != pair]
-        return await self._revise(command, "ban", [*self._s.banned, pair], forced, pair)
+        return await self._revise(command, "ban", self._matching_review().ban(pair), pair)
 
     @ban_pair.validator
     def _check_ban(self, command: PairCommand) -> None:
-        self._check_reviewing("changed")
-        self._check_roles(command.mentor_id, command.mentee_id)
-        if (command.mentor_id, command.mentee_id) in self._s.banned:
-            raise ApplicationError("this pair is already banned", type="AlreadyDone")
+        with refusing():
+            self._matching_review().check_ban((command.mentor_id, command.mentee_id))
 
     @workflow.update(name="force_pair")
     async def force_pair(self, command: PairCommand) -> Acknowledgement:
         pair = (command.mentor_id, command.mentee_id)
-        # A mentee has one mentor: a new force replaces an earlier one for the same mentee.
-        forced = [f for f in self._s.forced if f[1] != command.mentee_id]
-        return await self._revise(command, "force", self._s.banned, [*forced, pair], pair)
+        return await self._revise(command, "force", self._matching_review().force(pair), pair)
 
     @force_pair.validator
     def _check_force(self, command: PairCommand) -> None:
-        self._check_reviewing("changed")
-        self._check_roles(command.mentor_id, command.mentee_id)
-        pair = (command.mentor_id, command.mentee_id)
-        if pair in self._s.banned:
-            raise ApplicationError(
-                "this pair is banned (a no-go or your own decision) and cannot be forced",
-                type="Banned",
-            )
+        with refusing():
+            self._matching_review().check_force((command.mentor_id, command.mentee_id))
 
     @workflow.update(name="swap_mentors")
     async def swap_mentors(self, command: SwapCommand) -> Acknowledgement:
-        first, second = command.mentee_ids
-        mentor_of = self._proposed_mentors()
-        swapped = [(mentor_of[second], first), (mentor_of[first], second)]
-        forced = [f for f in self._s.forced if f[1] not in command.mentee_ids]
-        return await self._revise(command, "swap", self._s.banned, [*forced, *swapped], None)
+        return await self._revise(
+            command, "swap", self._matching_review().swap(command.mentee_ids), None
+        )
 
     @swap_mentors.validator
     def _check_swap(self, command: SwapCommand) -> None:
-        self._check_reviewing("changed")
-        first, second = command.mentee_ids
-        mentor_of = self._proposed_mentors()
-        for mentee_id in command.mentee_ids:
-            if mentee_id not in mentor_of:
-                raise ApplicationError(
-                    f"{mentee_id} has no mentor in the proposed matching", type="NotProposed"
-                )
-        if mentor_of[first] == mentor_of[second]:
-            raise ApplicationError("both mentees already have the same mentor", type="NoChange")
+        with refusing():
+            self._matching_review().check_swap(command.mentee_ids)
 
     async def _revise(
         self,
         command: CoordinatorCommand,
         action: str,
-        banned: list[tuple[str, str]],
-        forced: list[tuple[str, str]],
-        pair: tuple[str, str] | None,
+        constraints: Constraints,
+        pair: PairIds | None,
     ) -> Acknowledgement:
         """Re-solve the matching with the coordinator's bans and forced pairs; all or nothing."""
-        s = self._s
+        s, banned, forced = self._s, constraints.banned, constraints.forced
         async with self._revision_lock:
             if command.command_id in s.handled_commands:
-                return Acknowledgement(next_step="already done")
+                return acknowledge(NextStep.ALREADY_DONE)
             self._revising += 1
             try:
                 proposal = await workflow.execute_activity(
@@ -554,14 +544,14 @@ class ProgrammeWorkflow:
             except ActivityError as error:
                 cause = error.cause
                 if isinstance(cause, ApplicationError) and cause.type == "MatchingConflict":
-                    raise ApplicationError(cause.message, type="MatchingConflict") from None
+                    raise refuse(Refusal.MATCHING_CONFLICT, detail=cause.message) from None
                 raise
             finally:
                 self._revising -= 1
             before = s.proposal
             s.banned, s.forced, s.proposal = list(banned), list(forced), proposal
             s.handled_commands.append(command.command_id)
-            changed = _changed_pairs(before, proposal)
+            changed = changed_pairs(before, proposal)
             self._journal.event(
                 self._stream,
                 EventType.MATCHING_REVISED,
@@ -575,34 +565,26 @@ class ProgrammeWorkflow:
                 total_score=proposal.total_score,
             )
             was = before.total_score if before else 0.0
-            return Acknowledgement(
-                next_step=f"matching recomputed: {changed} pair(s) changed, {len(proposal.pairs)} "
-                f"pairs, total score {proposal.total_score:g} (was {was:g})"
+            return acknowledge(
+                NextStep.MATCHING_RECOMPUTED,
+                changed=changed,
+                pairs=len(proposal.pairs),
+                score=float(proposal.total_score),
+                previous_score=float(was),
             )
 
-    def _check_reviewing(self, what: str) -> None:
-        if self._s.phase is not ProgrammePhase.REVIEW:
-            raise ApplicationError(
-                f"the matching can be {what} during its review, not in phase {self._s.phase.value}",
-                type="WrongPhase",
-            )
-        if self._s.approved:
-            raise ApplicationError("the matching is already approved", type="WrongPhase")
-
-    def _check_roles(self, mentor_id: str, mentee_id: str) -> None:
-        for person, role in ((mentor_id, Role.MENTOR), (mentee_id, Role.MENTEE)):
-            try:
-                found = self._plan.participant(person).role
-            except KeyError:
-                raise ApplicationError(
-                    f"{person} is not a participant of this programme", type="UnknownParticipant"
-                ) from None
-            if found is not role:
-                raise ApplicationError(f"{person} is not a {role.value}", type="WrongRole")
-
-    def _proposed_mentors(self) -> dict[str, str]:
-        proposal = self._s.proposal
-        return {p.mentee_id: p.mentor_id for p in proposal.pairs} if proposal else {}
+    def _matching_review(self) -> MatchingReview:
+        s = self._s
+        return MatchingReview(
+            plan=self._plan,
+            phase=s.phase.value,
+            in_review=s.phase is ProgrammePhase.REVIEW,
+            approved=s.approved,
+            revising=bool(self._revising),
+            proposal=s.proposal,
+            banned=tuple(s.banned),
+            forced=tuple(s.forced),
+        )
 
     @workflow.query(name=MATCHING)
     def matching(self) -> MatchingView:
@@ -633,12 +615,12 @@ class ProgrammeWorkflow:
         self._journal.notify(
             None, "concern_raised", participant_role=role, pair_id=concern.pair_id or ""
         )
-        return Acknowledgement(next_step="the coordinator will contact you confidentially")
+        return acknowledge(NextStep.COORDINATOR_WILL_CONTACT)
 
     @raise_concern.validator
     def _check_concern(self, concern: Concern) -> None:
-        if self._s.concern_tasks.get(concern.participant_id) != concern.task_id:
-            raise ApplicationError("this link is not valid for this participant", type="WrongTask")
+        with refusing():
+            check_concern_link(self._s.concern_tasks.get(concern.participant_id), concern.task_id)
 
     @workflow.query(name=PROGRAMME_SUMMARY)
     def summary(self) -> ProgrammeSummary:
@@ -711,13 +693,6 @@ class ProgrammeWorkflow:
 
     def _days(self, count: float) -> timedelta:
         return days(count, self._plan.day_seconds)
-
-
-def _changed_pairs(before: MatchingProposal | None, after: MatchingProposal) -> int:
-    """How many mentees have a different mentor (or none) than before."""
-    was = {p.mentee_id: p.mentor_id for p in before.pairs} if before else {}
-    now = {p.mentee_id: p.mentor_id for p in after.pairs}
-    return sum(was.get(m) != now.get(m) for m in was.keys() | now.keys())
 
 
 __all__ = ["ProgrammeInput", "ProgrammeWorkflow", "Role"]

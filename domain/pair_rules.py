@@ -1,0 +1,530 @@
+"""A pair's rules, from the chemistry meeting to the final evaluation, without Temporal.
+
+`PairRules` holds a pair's state and makes every decision about it: who may do what when (each
+check raises `Refused`), what an accepted action changes, and what the session timeline owes at a
+moment (`due`: reminders, log requests, missed sessions, the midpoint and final surveys). The pair's
+workflow waits, records and notifies what these decisions say, in the order they say it.
+
+Tasks are opened by the caller, which mints their ids, and registered here with `opened`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from uuid import UUID
+
+from domain.answers import (
+    Action,
+    ChemistryAnswer,
+    CoordinatorCommand,
+    EndPair,
+    FinalEvaluation,
+    GoalsConfirmation,
+    GoalsProposal,
+    MidpointAnswer,
+    NudgeCommand,
+    Pause,
+    Reschedule,
+    SessionLog,
+)
+from domain.pair_state import TERMINAL, OpenTask, PairPhase, PairTerms, Session
+from domain.refusals import Refusal, Refused
+from domain.tasks import TaskKind
+
+# Missed sessions in a row that put a pair at risk (the coordinator is alerted).
+AT_RISK_AFTER_MISSED = 2
+# How long before the chemistry deadline the unanswered get a reminder.
+CHEMISTRY_REMINDER_DAYS = 3
+# How long a pair-management link outlives the pair's last planned step.
+MANAGE_LINK_EXTRA_DAYS = 60
+# A coordinator's reminder for one task goes out at most once in this many days.
+NUDGE_INTERVAL_DAYS = 1
+# Tasks the timeline expires on their due date (the others close with the pair, or by the final).
+_EXPIRING_SURVEYS = (TaskKind.MIDPOINT_SURVEY, TaskKind.GOALS_CONFIRM)
+# Tasks nobody waits on: open for the pair's whole life.
+_STANDING = (TaskKind.PAIR_MANAGE, TaskKind.CONCERN)
+
+
+# ---- what the timeline owes at a moment ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Miss:
+    """A session counted as missed, and where the pair stands after it."""
+
+    number: int
+    in_a_row: int
+    at_risk: bool  # this miss crossed the threshold: the pair has just become at risk
+
+
+@dataclass(frozen=True)
+class RemindSession:
+    number: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class AskSessionLog:
+    """The session's date has come: the mentor is asked for its log."""
+
+    number: int
+    at: datetime
+    due: datetime
+
+
+@dataclass(frozen=True)
+class SessionMissed:
+    """No log in time: the log task expires and the session counts as missed."""
+
+    miss: Miss
+
+
+@dataclass(frozen=True)
+class OpenMidpoint:
+    due: datetime
+
+
+@dataclass(frozen=True)
+class OpenFinal:
+    due: datetime
+
+
+@dataclass(frozen=True)
+class ExpireTask:
+    task_id: UUID
+
+
+Due = RemindSession | AskSessionLog | SessionMissed | OpenMidpoint | OpenFinal | ExpireTask
+
+
+@dataclass(frozen=True)
+class Resumed:
+    next_session_at: datetime | None
+
+
+@dataclass(frozen=True)
+class LogResult:
+    miss: Miss | None  # the session was not held
+    back_on_track: bool  # held, and the pair was at risk: it no longer is
+
+
+@dataclass(frozen=True)
+class ChemistryDeadlines:
+    deadline: datetime
+    reminder_at: datetime
+    manage_due: datetime  # the pair-management links', past any end the pair can have
+
+
+class WaitKind(StrEnum):
+    PAUSED = "paused"
+    FINAL_EVALUATIONS = "final_evaluations"
+    SESSION_LOG = "session_log"
+    SESSION = "session"
+    NOTHING = "nothing"
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """What the timeline waits for now, for the workflow's status and the Temporal UI."""
+
+    kind: WaitKind
+    number: int = 0
+    total: int = 0
+    at: datetime | None = None  # the session's date, its log's due date, the end of a pause
+
+
+class PairRules:
+    def __init__(self, terms: PairTerms) -> None:
+        self.terms = terms
+        self.phase = PairPhase.CHEMISTRY
+        self.tasks: dict[UUID, OpenTask] = {}
+        self.chemistry: dict[str, ChemistryAnswer] = {}
+        self.goals: GoalsProposal | None = None
+        self.goals_confirmed = False
+        self.sessions: list[Session] = []
+        self.missed_in_a_row = 0
+        self.at_risk = False
+        self.at_risk_episodes = 0
+        self.paused_until: datetime | None = None
+        self.midpoint_opened = False
+        self.final_opened = False
+        self.final: dict[str, FinalEvaluation] = {}
+        self.ended_by: str | None = None  # a participant id, or "coordinator"
+        self.end_reason = ""
+        self.nudged: dict[UUID, datetime] = {}  # task -> when the coordinator last nudged
+
+    # ---- tasks ----------------------------------------------------------------------------------
+
+    def opened(self, task: OpenTask) -> None:
+        self.tasks[task.task_id] = task
+        if task.kind is TaskKind.SESSION_LOG and task.session_number is not None:
+            self.sessions[task.session_number - 1].log_task = task.task_id
+
+    def close(self, task_id: UUID) -> bool:
+        """Forget an open task; False when it was not open (so nothing is recorded twice)."""
+        return self.tasks.pop(task_id, None) is not None
+
+    def tasks_of_kind(self, kind: TaskKind) -> list[UUID]:
+        return [t.task_id for t in self.tasks.values() if t.kind is kind]
+
+    def task_of(self, participant_id: str, kind: TaskKind) -> UUID | None:
+        return next(
+            (
+                t.task_id
+                for t in self.tasks.values()
+                if t.participant_id == participant_id and t.kind is kind
+            ),
+            None,
+        )
+
+    # ---- chemistry and goals --------------------------------------------------------------------
+
+    def chemistry_deadlines(self, now: datetime) -> ChemistryDeadlines:
+        t, d = self.terms, self.terms.durations
+        deadline = now + t.days(d.chemistry_days)
+        last_step = t.sessions * t.cadence_days + d.final_evaluation_days + MANAGE_LINK_EXTRA_DAYS
+        return ChemistryDeadlines(
+            deadline=deadline,
+            reminder_at=deadline - t.days(CHEMISTRY_REMINDER_DAYS),
+            manage_due=deadline + t.days(last_step),
+        )
+
+    @property
+    def ended(self) -> bool:
+        """Someone ended the pair (a participant, the coordinator, a chemistry no-go)."""
+        return self.ended_by is not None
+
+    @property
+    def both_answered_chemistry(self) -> bool:
+        return len(self.chemistry) == 2
+
+    @property
+    def no_go(self) -> bool:
+        return any(not a.go for a in self.chemistry.values())
+
+    @property
+    def chemistry_stopped(self) -> bool:
+        """A no-go, or the coordinator re-pairing them: nobody waits for the other answer."""
+        return self.no_go or self.ended
+
+    def conclude_chemistry(self) -> bool:
+        """Whether the pair goes on; otherwise it is dissolved, by whoever said no (or nobody)."""
+        if self.ended:
+            return False  # the coordinator dissolved the pair
+        if self.both_answered_chemistry and not self.no_go:
+            return True
+        refused = next((pid for pid, a in self.chemistry.items() if not a.go), None)
+        self.ended_by = refused
+        self.end_reason = self.chemistry[refused].reason if refused else "no answer in time"
+        self.phase = PairPhase.DISSOLVED
+        return False
+
+    def schedule_sessions(self, start: datetime) -> list[Session]:
+        t = self.terms
+        self.sessions = [
+            Session(number=k, at=at, planned=at)
+            for k in range(1, t.sessions + 1)
+            for at in [t.at_nine(start + t.days(k * t.cadence_days))]
+        ]
+        return self.sessions
+
+    def goals_due(self, now: datetime) -> datetime:
+        return now + self.terms.days(self.terms.durations.goals_days)
+
+    # ---- the session timeline -------------------------------------------------------------------
+
+    def resume_if_due(self, now: datetime) -> Resumed | None:
+        if self.paused_until is None or now < self.paused_until:
+            return None
+        self.paused_until = None
+        upcoming = self._upcoming()
+        return Resumed(upcoming.at if upcoming else None)
+
+    def due(self, now: datetime) -> list[Due]:
+        """Everything owed at `now`, in the order it is to be done; the state moves past it."""
+        t, d = self.terms, self.terms.durations
+        owed: list[Due] = []
+        if self.paused_until is None:
+            for s in self.sessions:
+                if not s.reminded and now >= s.at - t.days(d.session_reminder_days_before):
+                    s.reminded = True
+                    owed.append(RemindSession(s.number, s.at))
+                if not s.took_place and now >= s.at:
+                    s.log_due = s.at + t.days(d.session_log_grace_days)
+                    owed.append(AskSessionLog(s.number, s.at, s.log_due))
+        for s in self.sessions:
+            if s.log_due is not None and not s.resolved and now >= s.log_due:
+                s.missed = True
+                owed.append(SessionMissed(self._miss(s.number)))
+
+        resolved = sum(s.resolved for s in self.sessions)
+        if not self.midpoint_opened and resolved >= math.ceil(t.sessions / 2):
+            self.midpoint_opened = True
+            owed.append(OpenMidpoint(now + t.days(d.survey_days)))
+        if not self.final_opened and resolved == len(self.sessions):
+            self.final_opened = True
+            self.phase = PairPhase.FINAL
+            owed.append(OpenFinal(now + t.days(d.final_evaluation_days)))
+        owed += [
+            ExpireTask(task.task_id)
+            for task in self.tasks.values()
+            if task.kind in _EXPIRING_SURVEYS and now >= task.due_at
+        ]
+        return owed
+
+    def overdue_finals(self, now: datetime) -> list[UUID]:
+        """The final evaluations still open once the last of them is overdue (all, or none)."""
+        finals = [t for t in self.tasks.values() if t.kind is TaskKind.FINAL_EVALUATION]
+        if finals and now >= max(t.due_at for t in finals):
+            return [t.task_id for t in finals]
+        return []
+
+    def final_over(self, now: datetime) -> bool:
+        """Every final evaluation is in, or the time for them is up: the pair is complete."""
+        if not self.final_opened:
+            return False
+        finals = [t for t in self.tasks.values() if t.kind is TaskKind.FINAL_EVALUATION]
+        return not finals or now >= max(t.due_at for t in finals)
+
+    def next_due(self, now: datetime) -> datetime:
+        """When the timeline next owes something (a day from now when nothing is planned)."""
+        t = self.terms
+        moments = [task.due_at for task in self.tasks.values() if task.kind not in _STANDING]
+        if self.paused_until is not None:
+            moments.append(self.paused_until)
+        else:
+            for s in self.sessions:
+                if not s.reminded:
+                    moments.append(s.at - t.days(t.durations.session_reminder_days_before))
+                if not s.took_place:
+                    moments.append(s.at)
+        future = [m for m in moments if m > now]
+        return min(future) if future else now + t.days(1)
+
+    def waiting(self) -> Waiting:
+        if self.paused_until is not None:
+            return Waiting(WaitKind.PAUSED, at=self.paused_until)
+        if self.final_opened:
+            return Waiting(WaitKind.FINAL_EVALUATIONS)
+        for s in self.sessions:
+            if s.log_due is not None and not s.resolved:
+                return Waiting(WaitKind.SESSION_LOG, number=s.number, at=s.log_due)
+        upcoming = self._upcoming()
+        if upcoming is not None:
+            return Waiting(
+                WaitKind.SESSION, number=upcoming.number, total=len(self.sessions), at=upcoming.at
+            )
+        return Waiting(WaitKind.NOTHING)
+
+    def upcoming_sessions(self) -> list[Session]:
+        """Sessions whose date has not come: the ones a reschedule or a pause can move."""
+        return [s for s in self.sessions if not s.took_place]
+
+    @property
+    def held(self) -> int:
+        return sum(bool(s.held) for s in self.sessions)
+
+    @property
+    def missed(self) -> int:
+        return sum(s.missed for s in self.sessions)
+
+    def conclude(self) -> PairPhase:
+        """The phase the pair ends in, once its workflow stops."""
+        if self.phase is not PairPhase.DISSOLVED:
+            self.phase = PairPhase.ENDED_EARLY if self.ended else PairPhase.COMPLETED
+        return self.phase
+
+    # ---- who may do what when (update validators) -------------------------------------------
+
+    def require(self, action: Action, kind: TaskKind, phases: set[PairPhase]) -> OpenTask:
+        """The open task `action` answers, if this is the phase for it and it is the actor's."""
+        task = self.tasks.get(action.task_id)
+        if self.phase not in phases or self.ended:
+            raise Refused(Refusal.NOT_POSSIBLE_IN_PHASE, phase=self.phase.value)
+        if task is None or task.kind is not kind:
+            raise Refused(Refusal.TASK_CLOSED)
+        if task.participant_id != action.participant_id:
+            raise Refused(Refusal.NOT_YOUR_TASK)
+        return task
+
+    def check_chemistry(self, answer: ChemistryAnswer) -> None:
+        self.require(answer, TaskKind.CHEMISTRY, {PairPhase.CHEMISTRY})
+
+    def check_goals(self, proposal: GoalsProposal) -> None:
+        self.require(proposal, TaskKind.GOALS_PROPOSE, {PairPhase.GOALS})
+
+    def check_confirmation(self, confirmation: GoalsConfirmation) -> None:
+        self.require(
+            confirmation,
+            TaskKind.GOALS_CONFIRM,
+            {PairPhase.GOALS, PairPhase.SESSIONS, PairPhase.FINAL},
+        )
+
+    def check_log(self, log: SessionLog) -> None:
+        task = self.require(log, TaskKind.SESSION_LOG, {PairPhase.SESSIONS})
+        if task.session_number != log.session_number:
+            raise Refused(
+                Refusal.LINK_FOR_OTHER_SESSION,
+                session=task.session_number or 0,
+                asked=log.session_number,
+            )
+        unknown = sorted(set(log.skills_covered) - set(self.terms.skills))
+        if unknown:
+            raise Refused(Refusal.UNKNOWN_SKILLS, skills=unknown)
+
+    def check_reschedule(self, request: Reschedule, now: datetime) -> None:
+        self.require(request, TaskKind.PAIR_MANAGE, {PairPhase.GOALS, PairPhase.SESSIONS})
+        if not 1 <= request.session_number <= len(self.sessions):
+            raise Refused(Refusal.NO_SUCH_SESSION)
+        session = self.sessions[request.session_number - 1]
+        if session.took_place:
+            raise Refused(Refusal.SESSION_ALREADY_TOOK_PLACE)
+        new_at = self._moved_at(request)
+        if new_at <= now:
+            raise Refused(Refusal.DATE_NOT_IN_FUTURE)
+        if request.session_number > 1:
+            previous = self.sessions[request.session_number - 2]
+            if new_at <= previous.at:
+                raise Refused(
+                    Refusal.SESSION_MUST_FOLLOW_PREVIOUS,
+                    session=request.session_number,
+                    previous=previous.number,
+                    previous_date=previous.at.date().isoformat(),
+                )
+        if new_at - session.at > self.terms.cadence:
+            raise Refused(Refusal.MOVE_BEYOND_CADENCE)
+
+    def check_pause(self, request: Pause) -> None:
+        self.require(request, TaskKind.PAIR_MANAGE, {PairPhase.GOALS, PairPhase.SESSIONS})
+        if self.paused_until is not None:
+            raise Refused(Refusal.ALREADY_PAUSED)
+        if request.days > self.terms.durations.max_pause_days:
+            raise Refused(Refusal.PAUSE_TOO_LONG, max_days=self.terms.durations.max_pause_days)
+
+    def check_midpoint(self, answer: MidpointAnswer) -> None:
+        self.require(answer, TaskKind.MIDPOINT_SURVEY, {PairPhase.SESSIONS, PairPhase.FINAL})
+
+    def check_final(self, evaluation: FinalEvaluation) -> None:
+        self.require(evaluation, TaskKind.FINAL_EVALUATION, {PairPhase.FINAL})
+        if evaluation.participant_id == self.terms.mentee_id:
+            missing = sorted(set(self.terms.skills) - set(evaluation.levels))
+            if missing:
+                raise Refused(Refusal.LEVEL_NEEDED, skills=missing)
+
+    def check_end(self, request: EndPair) -> None:
+        self.require(
+            request,
+            TaskKind.PAIR_MANAGE,
+            {PairPhase.GOALS, PairPhase.SESSIONS, PairPhase.FINAL},
+        )
+        if self.ended:
+            raise Refused(Refusal.PAIR_ALREADY_ENDING)
+
+    def check_end_by_coordinator(self) -> None:
+        if self.phase in TERMINAL or self.ended:
+            raise Refused(Refusal.PAIR_ENDED)
+        if self.phase is PairPhase.CHEMISTRY:
+            raise Refused(Refusal.WAIT_FOR_CHEMISTRY)
+
+    def check_re_pair(self, command: CoordinatorCommand) -> None:
+        if self.phase in TERMINAL or self.ended:
+            raise Refused(Refusal.PAIR_ENDED)
+        if self.phase is PairPhase.FINAL:
+            raise Refused(Refusal.PAIR_AT_FINAL_EVALUATION)
+        if len(command.reason.strip()) < 3:
+            raise Refused(Refusal.RE_PAIR_REASON_NEEDED)
+
+    def check_nudge(self, command: NudgeCommand, now: datetime) -> None:
+        if self.phase in TERMINAL or self.ended:
+            raise Refused(Refusal.PAIR_ENDED)
+        task = self.tasks.get(command.task_id)
+        if task is None or task.kind in _STANDING:
+            raise Refused(Refusal.TASK_CLOSED)
+        last = self.nudged.get(task.task_id)
+        if last is not None and now - last < self.terms.days(NUDGE_INTERVAL_DAYS):
+            raise Refused(Refusal.NUDGE_TOO_SOON)
+
+    # ---- what an accepted action changes (update handlers) ----------------------------------
+
+    def record_chemistry(self, answer: ChemistryAnswer) -> None:
+        self.chemistry[answer.participant_id] = answer
+
+    def record_goals(self, proposal: GoalsProposal) -> None:
+        self.goals = proposal
+
+    def record_confirmation(self, confirmation: GoalsConfirmation) -> None:
+        self.goals_confirmed = confirmation.confirmed
+
+    def record_log(self, log: SessionLog) -> LogResult:
+        session = self.sessions[log.session_number - 1]
+        session.logged, session.held = True, log.held
+        if not log.held:
+            return LogResult(miss=self._miss(log.session_number), back_on_track=False)
+        self.missed_in_a_row = 0
+        was_at_risk, self.at_risk = self.at_risk, False
+        return LogResult(miss=None, back_on_track=was_at_risk)
+
+    def reschedule(self, request: Reschedule) -> Session:
+        """Move the session, and every later one with it: the cadence keeps its rhythm."""
+        session = self.sessions[request.session_number - 1]
+        self._shift_from(session, self._moved_at(request) - session.at)
+        return session
+
+    def pause(self, request: Pause, now: datetime) -> datetime:
+        """Pause the timeline; the next session and the ones after it move by the pause."""
+        self.paused_until = until = now + self.terms.days(request.days)
+        upcoming = self._upcoming()
+        if upcoming is not None:
+            self._shift_from(upcoming, self.terms.days(request.days))
+        return until
+
+    @staticmethod
+    def midpoint_alerts(answer: MidpointAnswer) -> bool:
+        """Whether the coordinator hears of this midpoint answer."""
+        return answer.satisfaction <= 2 or not answer.wants_to_continue
+
+    def record_final(self, evaluation: FinalEvaluation) -> None:
+        self.final[evaluation.participant_id] = evaluation
+
+    def end_by_participant(self, request: EndPair) -> None:
+        self.ended_by, self.end_reason = request.participant_id, request.reason
+
+    def end_by_coordinator(self, command: CoordinatorCommand) -> None:
+        self.ended_by = "coordinator"
+        self.end_reason = command.reason or "ended by coordinator"
+
+    def dissolve_by_coordinator(self, command: CoordinatorCommand) -> None:
+        """Dissolved like a no-go: the programme bans the pair and offers the mentee a backup."""
+        self.ended_by, self.end_reason = "coordinator", command.reason.strip()
+        self.phase = PairPhase.DISSOLVED
+
+    def record_nudge(self, command: NudgeCommand, now: datetime) -> OpenTask:
+        task = self.tasks[command.task_id]
+        self.nudged[task.task_id] = now
+        return task
+
+    # ---- helpers --------------------------------------------------------------------------------
+
+    def _miss(self, number: int) -> Miss:
+        self.missed_in_a_row += 1
+        crossed = self.missed_in_a_row >= AT_RISK_AFTER_MISSED and not self.at_risk
+        if crossed:
+            self.at_risk = True
+            self.at_risk_episodes += 1
+        return Miss(number, self.missed_in_a_row, crossed)
+
+    def _upcoming(self) -> Session | None:
+        return next((s for s in self.sessions if not s.took_place), None)
+
+    def _moved_at(self, request: Reschedule) -> datetime:
+        session = self.sessions[request.session_number - 1]
+        return datetime.combine(request.new_date, session.at.timetz())
+
+    def _shift_from(self, first: Session, delta: timedelta) -> None:
+        for s in self.sessions:
+            if s.number >= first.number:
+                s.at = s.at + delta
+                s.reminded = False

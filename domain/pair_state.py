@@ -1,0 +1,98 @@
+"""What a pair is made of: its phase, its sessions, its open tasks and the terms it runs on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from enum import StrEnum
+from uuid import UUID
+
+from pydantic import BaseModel
+
+from domain.programme import Durations
+from domain.tasks import TaskKind
+
+_SESSION_TIME = time(9, 0)
+_REAL_DAY = 86_400
+
+
+class PairPhase(StrEnum):
+    CHEMISTRY = "chemistry"
+    GOALS = "goals"
+    SESSIONS = "sessions"
+    FINAL = "final_evaluation"
+    COMPLETED = "completed"
+    ENDED_EARLY = "ended_early"
+    DISSOLVED = "dissolved"
+
+
+TERMINAL = frozenset({PairPhase.COMPLETED, PairPhase.ENDED_EARLY, PairPhase.DISSOLVED})
+
+
+class Session(BaseModel):
+    number: int
+    at: datetime
+    planned: datetime  # where the series' calendar rule puts it (`at` moves, this does not)
+    reminded: bool = False
+    log_task: UUID | None = None
+    # When its log is due; set once the session has taken place and its log was asked for.
+    log_due: datetime | None = None
+    logged: bool = False
+    held: bool | None = None
+    missed: bool = False
+
+    @property
+    def resolved(self) -> bool:
+        return self.logged or self.missed
+
+    @property
+    def took_place(self) -> bool:
+        """Its date has come: its log is asked for, and it can no longer move."""
+        return self.log_due is not None
+
+
+class OpenTask(BaseModel):
+    task_id: UUID
+    participant_id: str
+    kind: TaskKind
+    due_at: datetime
+    session_number: int | None = None
+
+
+@dataclass(frozen=True)
+class PairTerms:
+    """Who is in the pair and the programme's terms it runs on."""
+
+    mentor_id: str
+    mentee_id: str
+    sessions: int
+    cadence_days: int
+    durations: Durations
+    day_seconds: int  # a programme day (a compressed demo's is shorter)
+    skills: tuple[str, ...]
+
+    def days(self, count: float) -> timedelta:
+        return timedelta(seconds=count * self.day_seconds)
+
+    @property
+    def cadence(self) -> timedelta:
+        return self.days(self.cadence_days)
+
+    @property
+    def sides(self) -> tuple[tuple[str, str], tuple[str, str]]:
+        """(participant, partner) for the mentor, then the mentee."""
+        return ((self.mentor_id, self.mentee_id), (self.mentee_id, self.mentor_id))
+
+    def role_of(self, participant_id: str) -> str:
+        if participant_id == self.mentor_id:
+            return "mentor"
+        return "mentee" if participant_id == self.mentee_id else participant_id
+
+    def partner_of(self, participant_id: str) -> str:
+        return self.mentee_id if participant_id == self.mentor_id else self.mentor_id
+
+    def at_nine(self, moment: datetime) -> datetime:
+        # Real programmes meet in office hours; a compressed demo keeps exact offsets instead.
+        if self.day_seconds != _REAL_DAY:
+            return moment
+        return datetime.combine(moment.date(), _SESSION_TIME, tzinfo=moment.tzinfo)
