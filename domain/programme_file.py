@@ -336,7 +336,7 @@ def _load(
 
 
 def _document(node: Node, path: str, report: Report, open_nodes: set[int]) -> object:
-    """The tree as dicts (by key as typed) and tuples of its scalar nodes, for `_FILE` to check.
+    """The tree as dicts (by key as typed) and tuples of its scalar nodes, for `_ProgrammeFile`.
 
     Reports what no model can see once the tree is plain: keys that are not names, or set twice.
     An alias inside itself becomes None where it repeats (what it holds is reported there).

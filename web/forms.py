@@ -181,21 +181,16 @@ def _self_assessment(task: TaskRecord, ctx: TaskContext, locale: str, _: Values)
     mentee = ctx.role == "mentee"
     levels = _levels(locale)
     current = words("field.level.current" if mentee else "field.level.expertise")
-    target = words("field.level.target")
-    sections = [
-        Section(
-            skill.label,
-            (
-                Field(("levels", skill.id), "select", current, levels, required=True),
-                *(
-                    ()
-                    if not mentee
-                    else (Field(("targets", skill.id), "select", target, levels, required=True),)
-                ),
-            ),
-        )
-        for skill in ctx.skills
-    ]
+
+    def levels_of(skill: SkillChoice) -> Section:
+        level = Field(("levels", skill.id), "select", current, levels, required=True)
+        if not mentee:
+            return Section(skill.label, (level,))
+        target = words("field.level.target")
+        aim = Field(("targets", skill.id), "select", target, levels, required=True)
+        return Section(skill.label, (level, aim))
+
+    sections = [levels_of(skill) for skill in ctx.skills]
     if mentee:
         priorities = Field(("priorities",), "checkboxes", words("field.priorities"), _skills(ctx))
         sections.append(Section(words("section.priorities"), (priorities,)))
