@@ -10,7 +10,7 @@ import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.error import Mark
 
-from domain.programme_file import Problem, ProgrammeFileError, Report, decode
+from domain.file_problems import Problem, ProgrammeFileError, Report, decode
 from domain.tree import Kind, ListNode, MapNode, Node, Scalar
 
 _KINDS = {

@@ -11,12 +11,23 @@ from enum import StrEnum
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from domain.next_steps import NextStep, NextStepParam
 from domain.tasks import TaskKind
 
 Level = int  # 0 (none) .. 4 (expert)
 _LEVEL = Field(ge=0, le=4)
+
+
+class AnswerFault(StrEnum):
+    """Why an answer is refused on its own, as the type of its validation error; the values are
+    i18n keys (web/i18n.py). Pydantic's own types cover the rest (a missing value, a range)."""
+
+    LEVEL = "error.level"
+    LANGUAGE = "error.language"
+    NO_GO_REASON = "error.no_go_reason"
+    PERCENTAGE = "error.percentage"
 
 
 class MeetingFormat(StrEnum):
@@ -50,14 +61,18 @@ class SelfAssessment(Action):
     def _levels_in_range(cls, value: dict[str, int]) -> dict[str, int]:
         for skill, level in value.items():
             if not 0 <= level <= 4:
-                raise ValueError(f"level of {skill} must be between 0 and 4, not {level}")
+                raise PydanticCustomError(
+                    AnswerFault.LEVEL,
+                    "level of {skill} must be between 0 and 4, not {level}",
+                    {"skill": skill, "level": level},
+                )
         return value
 
     @field_validator("languages")
     @classmethod
     def _some_language(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         if not value:
-            raise ValueError("at least one language is needed")
+            raise PydanticCustomError(AnswerFault.LANGUAGE, "at least one language is needed")
         return value
 
 
@@ -68,7 +83,7 @@ class ChemistryAnswer(Action):
     @model_validator(mode="after")
     def _no_go_needs_reason(self) -> ChemistryAnswer:
         if not self.go and not self.reason.strip():
-            raise ValueError("a no-go needs a reason")
+            raise PydanticCustomError(AnswerFault.NO_GO_REASON, "a no-go needs a reason")
         return self
 
 
@@ -127,7 +142,9 @@ class FinalEvaluation(Action):
     @classmethod
     def _percentages(cls, value: tuple[int, ...]) -> tuple[int, ...]:
         if any(not 0 <= v <= 100 for v in value):
-            raise ValueError("KPI attainment is a percentage between 0 and 100")
+            raise PydanticCustomError(
+                AnswerFault.PERCENTAGE, "KPI attainment is a percentage between 0 and 100"
+            )
         return value
 
 

@@ -14,15 +14,10 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from domain.answers import MeetingFormat
+from domain.file_problems import Problem, ProgrammeFileError, Report, refusal_message
 from domain.matching import MAX_CAPACITY, MatchingProblem, MatchingWeights, Profile
-from domain.programme_file import (
-    Problem,
-    ProgrammeFileError,
-    Report,
-    refusal_message,
-)
 from domain.text import refusal
-from domain.tree import KeyNotAName, ListNode, MapNode, Node, Scalar, plain
+from domain.tree import KeyNotAName, Node, entry_at, plain
 
 
 def _visible(text: str) -> str:
@@ -181,20 +176,7 @@ def _check_people(parsed: _ProblemFile, root: Node, report: Report) -> bool:
 
 def _line_of(root: Node, loc: tuple[Any, ...]) -> int:
     """The line of the deepest node `loc` reaches: the entry itself, or the nearest parent."""
-    node = root
-    for part in loc:
-        child: Node | None = None
-        if isinstance(node, MapNode):
-            child = next(
-                (v for k, v in node.entries if isinstance(k, Scalar) and k.text == str(part)),
-                None,
-            )
-        elif isinstance(node, ListNode) and isinstance(part, int) and part < len(node.items):
-            child = node.items[part]
-        if child is None:
-            break
-        node = child
-    return node.line
+    return entry_at(root, loc)[1].line
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:

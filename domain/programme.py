@@ -12,7 +12,7 @@ import hashlib
 from datetime import date
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
 
 from domain.matching import MatchingWeights
 
@@ -44,7 +44,7 @@ class Durations(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     self_assessment_days: int = Field(7, gt=0)
-    self_assessment_reminder_days: tuple[int, ...] = (3, 6)
+    self_assessment_reminder_days: tuple[PositiveInt, ...] = (3, 6)
     matching_review_days: int = Field(3, gt=0)
     chemistry_days: int = Field(10, gt=0)
     goals_days: int = Field(7, gt=0)

@@ -1,80 +1,65 @@
-"""Parsing a programme file (YAML) and its participants (CSV) into a `ProgrammeSpec`.
+"""A programme file (YAML) into a `ProgrammeSpec`: what the file may say is declared once, as the
+pydantic model `_ProgrammeFile`, and each of pydantic's errors becomes a `Problem` at
+FILE:LINE: field: message, in our words.
 
-Coordinators write these files by hand or export them from a spreadsheet. Every mistake becomes a
-`Problem` pointing at FILE:LINE, and all of them are reported at once, so a file is never fixed
-one error per run. `ProgrammeFileError` is the only exception that leaves this module.
+Coordinators write these files by hand. All problems are reported at once, so a file is never fixed
+one error per run; `ProgrammeFileError` is the only exception that leaves this module.
 
 This module opens nothing: the caller hands in the programme file as a `domain.tree` (its values
-with their lines) and a `ReadNamed` for the participants file it names, whose bytes this module
-parses (control.files reads them from disk, keeping such a file inside the programme's folder).
+with their lines) and a `ReadNamed` for the participants file it names (control.files reads it,
+keeping it inside the programme's folder; domain.participants_file parses its bytes). The tree's
+scalars reach the validators as nodes, so each setting reads them in the file's own terms:
+`name: 2027` is the text "2027", while `sessions: "12"` is text where a number belongs, never
+silently converted.
 """
 
 from __future__ import annotations
 
-import csv
-import difflib
-import io
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeVar, get_origin
+from typing import Annotated, Any, TypeVar, get_args
 
 import annotated_types
-from pydantic import BaseModel, ValidationError
-from pydantic.fields import FieldInfo
-
-from domain.programme import (
-    Durations,
-    Locale,
-    MatchingSettings,
-    Participant,
-    ProgrammeSpec,
-    Role,
-    Skill,
-    participant_id,
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
 )
+from pydantic_core import ErrorDetails, PydanticCustomError
+
+from domain.file_problems import (
+    Problem,
+    ProgrammeFileError,
+    Report,
+    describe,
+    did_you_mean,
+    refusal_message,
+)
+from domain.participants_file import looks_like_email, parse_locale, parse_participants
+from domain.programme import Durations, Locale, MatchingSettings, Participant, ProgrammeSpec, Skill
 from domain.skills import CATALOGUE
-from domain.text import TextFault, TextRefusal, refusal
-from domain.tree import Kind, ListNode, MapNode, Node, Scalar
+from domain.text import refusal
+from domain.tree import Kind, ListNode, MapNode, Node, Scalar, entry_at
+
+__all__ = [
+    "NamedFile",
+    "Problem",
+    "ProgrammeFileError",
+    "ReadNamed",
+    "Unreadable",
+    "parse_programme",
+]
 
 _PROGRAMME_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 _SKILL_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-# Deliberately simple: catches the typos a spreadsheet produces (spaces, commas, missing domain),
-# not every address RFC 5322 allows.
-_EMAIL = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}$"
-)
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_INTEGER = re.compile(r"^[+-]?\d+$")
-
-_CSV_HINT = "; save it from your spreadsheet as 'CSV UTF-8'"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One mistake in a programme file or its participants file; line 0 when it has no line."""
-
-    file: str
-    line: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.field}: {self.message}"
-
-
-class ProgrammeFileError(Exception):
-    """Every problem found in a programme file and its participants file."""
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        # The problems are the only argument so that the exception survives pickling.
-        super().__init__(list(problems))
-        self.problems: list[Problem] = list(problems)
-
-    def __str__(self) -> str:
-        return "\n".join(str(problem) for problem in self.problems)
 
 
 @dataclass(frozen=True)
@@ -112,454 +97,395 @@ def parse_programme(name: str, root: Node, read_named: ReadNamed) -> ProgrammeSp
         problems.append(Problem(name, 0, "file", f"unexpected error while reading: {exc!r}"))
         raise ProgrammeFileError(problems) from exc
     if spec is None or problems:
-        raise ProgrammeFileError(_in_reading_order(problems, name))
+        # In reading order: the programme file's first, then the participants file's, by line.
+        raise ProgrammeFileError(sorted(problems, key=lambda p: (p.file != name, p.line)))
     return spec
 
 
 # ---------------------------------------------------------------------------------------------
-# Reporting
+# What a programme file may say. A validator refuses with a code and our own words; `_SHOWN` are
+# the codes whose message goes on with what the file holds instead ("..., got 'twelve'").
 
 
-@dataclass(frozen=True)
-class _Report:
-    """Adds problems about one file to the shared list."""
-
-    file: str
-    problems: list[Problem]
-
-    def add(self, line: int, field: str, message: str) -> None:
-        self.problems.append(Problem(self.file, line, field, message))
-
-    def at(self, node: Node, field: str, message: str) -> None:
-        self.add(node.line, field, message)
+def _refuse(code: str, message: str, key: str = "") -> PydanticCustomError:
+    # `key`: the entry of a mapping that a check of the whole mapping is about.
+    return PydanticCustomError(code, message, {_OURS: True, "key": key})
 
 
-def _in_reading_order(problems: list[Problem], first_file: str) -> list[Problem]:
-    """The programme file's problems first, then the participants file's, each by line."""
-    return sorted(problems, key=lambda p: (p.file != first_file, p.line))
+_OURS = "programme_file"  # marks the errors worded here, among pydantic's
 
 
-def _did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def _describe(node: Node) -> str:
-    if isinstance(node, ListNode):
-        return "a list"
-    if isinstance(node, MapNode):
-        return "a mapping"
-    if node.kind is Kind.NULL:
-        return "nothing"
-    text = node.text
-    return repr(text if len(text) <= 40 else text[:37] + "...")
-
-
-# ---------------------------------------------------------------------------------------------
-# Encodings
-
-
-def _decode(data: bytes, report: _Report, hint: str = "") -> str | None:
-    """The text of a UTF-8 file (BOM or not), or None after reporting why it is not text."""
-    if data.startswith(b"PK\x03\x04"):
-        report.add(1, "encoding", f"this is a zip archive (an Excel workbook?), not text{hint}")
-        return None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        report.add(line, "encoding", f"not UTF-8 text (byte 0x{data[exc.start]:02x}){hint}")
-        return None
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        report.add(line, "encoding", f"binary data (a NUL byte), not text{hint}")
-        return None
+def _text(value: object) -> str:
+    """Any scalar as typed, stripped, if it may be shown to people (domain.text)."""
+    if isinstance(value, str):
+        return value  # the catalogue's own words
+    if not isinstance(value, Scalar):
+        raise _refuse("not_text", "must be text")
+    text = value.text.strip()
+    if value.kind is Kind.NULL or not text:
+        raise _refuse("empty", "must not be empty")
+    refused = refusal(text)
+    if refused is not None:
+        raise _refuse("hidden_character", refusal_message(refused))
     return text
 
 
+def _shaped(code: str, fits: Callable[[str], object], says: str) -> BeforeValidator:
+    """Text that must fit a rule; `says` what is wrong with `{text}`."""
+
+    def check(value: object) -> str:
+        text = _text(value)
+        if not fits(text):
+            raise _refuse(code, says.format(text=repr(text)))
+        return text
+
+    return BeforeValidator(check)
+
+
+def _date(value: object) -> date:
+    text = _text(value)
+    match = _DATE.match(text)
+    if match is None:
+        raise _refuse("date_format", "must be a date written YYYY-MM-DD")
+    try:
+        return date(*(int(part) for part in match.groups()))
+    except ValueError as exc:
+        raise _refuse("impossible_date", f"impossible date {text} ({exc})") from None
+
+
+def _locale(value: object) -> Locale:
+    locale = parse_locale(_text(value))
+    if locale is None:
+        raise _refuse("locale", "must be fr or en")
+    return locale
+
+
+def _meant(value: object) -> object:
+    """What a scalar means (`12` a number, `"12"` text), for the field's own type to check."""
+    return value.value if isinstance(value, Scalar) else value
+
+
+def _settings(value: object) -> object:
+    """A section whose model, the programme's own, reads what the scalars mean."""
+    if not isinstance(value, dict):
+        raise _refuse("not_mapping", "must be a mapping (key: value lines)")
+
+    def meaning(value: object) -> object:
+        if isinstance(value, dict):
+            return {key: meaning(item) for key, item in value.items()}
+        if isinstance(value, tuple):
+            return tuple(meaning(item) for item in value)
+        return _meant(value)
+
+    return meaning(value)
+
+
+def _list_of(what: str) -> BeforeValidator:
+    def check(value: object) -> object:
+        if not isinstance(value, tuple):
+            raise _refuse("not_list", f"must be a list of {what}")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _some(skills: tuple[_FileSkill, ...]) -> tuple[_FileSkill, ...]:
+    if not skills:
+        raise _refuse("no_skill", "must list at least one skill")
+    return skills
+
+
+_SHOWN = frozenset({"not_text", "not_mapping", "not_list", "date_format", "locale"})
+
+_Text = Annotated[str, BeforeValidator(_text)]
+_Id = Annotated[
+    str,
+    _shaped(
+        "programme_id",
+        _PROGRAMME_ID.match,
+        "{text} is not a valid id: use 2 to 63 lowercase letters, digits or dashes, "
+        "starting with a letter or digit (e.g. pilote-2027)",
+    ),
+]
+_Email = Annotated[str, _shaped("email", looks_like_email, "malformed e-mail {text}")]
+_FileLocale = Annotated[Locale, BeforeValidator(_locale)]
+_Count = Annotated[int, BeforeValidator(_meant), Field(gt=0)]
+
+
+class _FileSkill(BaseModel):
+    """A skill of the catalogue by its id, or the programme's own: {id, label} or
+    {id, label_fr, label_en}."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Annotated[
+        str,
+        _shaped(
+            "skill_id",
+            _SKILL_ID.match,
+            "{text} is not a valid skill id: use lowercase letters, digits or dashes",
+        ),
+    ] = ""
+    label: _Text = ""
+    label_fr: _Text = ""
+    label_en: _Text = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_the_catalogue(cls, value: object) -> object:
+        if isinstance(value, dict):
+            return value
+        skill_id = _text(value)
+        skill = CATALOGUE.get(skill_id.lower())
+        if skill is None:
+            raise _refuse(
+                "unknown_skill",
+                f"unknown skill {skill_id!r}{did_you_mean(skill_id.lower(), CATALOGUE)}; "
+                f"the catalogue has {', '.join(CATALOGUE)}, "
+                f"or define your own as {{id: {skill_id}, label: ...}}",
+            )
+        return skill.model_dump()
+
+    @model_validator(mode="after")
+    def _named_and_labelled(self) -> _FileSkill:
+        if not self.id:
+            raise _refuse("skill_without_id", "a skill of your own needs an id", key="id")
+        if not (self.label or (self.label_fr and self.label_en)):
+            raise _refuse(
+                "skill_without_label",
+                "a skill of your own needs a label (or both label_fr and label_en)",
+                key="label",
+            )
+        return self
+
+    def skill(self) -> Skill:
+        return Skill(
+            id=self.id, label_fr=self.label_fr or self.label, label_en=self.label_en or self.label
+        )
+
+
+def _as_in_spec(setting: str) -> Any:
+    """An optional setting's default: the one `ProgrammeSpec` declares."""
+    return ProgrammeSpec.model_fields[setting].get_default(call_default_factory=True)
+
+
+class _ProgrammeFile(BaseModel):
+    """Every setting a programme file may hold, and how each is read."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: _Id
+    name: _Text
+    starts_on: Annotated[date, BeforeValidator(_date)]
+    locale: _FileLocale = _as_in_spec("locale")
+    sessions: _Count = _as_in_spec("sessions")
+    cadence_days: _Count = _as_in_spec("cadence_days")
+    skills: Annotated[
+        tuple[_FileSkill, ...],
+        _list_of("skill ids, e.g. [linkedin, generative-ai]"),
+        AfterValidator(_some),
+    ]
+    participants: _Text  # the participants file, relative to this one
+    matching: Annotated[MatchingSettings, BeforeValidator(_settings)] = _as_in_spec("matching")
+    durations: Annotated[Durations, BeforeValidator(_settings)] = _as_in_spec("durations")
+    coordinator_email: _Email = _as_in_spec("coordinator_email")  # where participants write to
+    coordinators: Annotated[
+        tuple[_Email, ...], _list_of("e-mail addresses, e.g. [rh@example.com]")
+    ] = _as_in_spec("coordinators")
+
+
+_T = TypeVar("_T")
+
+
 # ---------------------------------------------------------------------------------------------
-# The programme file
+# Reading the file
 
 
 def _load(
     name: str, root: Node, read_named: ReadNamed, problems: list[Problem]
 ) -> ProgrammeSpec | None:
-    report = _Report(name, problems)
-    entries = _mapping_entries(root, "", report, what="the programme file")
-    if entries is None:
+    report = Report(name, problems)
+    if not isinstance(root, MapNode):
+        message = f"the programme file must be a mapping (key: value lines), got {describe(root)}"
+        report.at(root, "file", message)
         return None
-    values = _read_settings(entries, report)
-    participants = _read_participants(entries, read_named, values, report)
-    if problems or participants is None:
-        return None
-    return _build_spec(values, participants, name, report)
-
-
-def _mapping_entries(
-    node: Node, section: str, report: _Report, what: str = ""
-) -> dict[str, tuple[Scalar, Node]] | None:
-    """The key and value nodes of a mapping, reporting keys that are not names or set twice."""
-    if not isinstance(node, MapNode):
-        message = f"must be a mapping (key: value lines), got {_describe(node)}"
-        report.at(node, section or "file", f"{what} {message}" if what else message)
-        return None
-    entries: dict[str, tuple[Scalar, Node]] = {}
-    for key_node, value_node in node.entries:
-        if not isinstance(key_node, Scalar):
-            report.at(key_node, section or "file", "a key must be a plain name")
-            continue
-        key = key_node.text
-        name = f"{section}.{key}" if section else key
-        if key in entries:
-            first = entries[key][0].line
-            report.at(key_node, name, f"is set twice (first on line {first})")
-            continue
-        entries[key] = (key_node, value_node)
-    return entries
-
-
-_Reader = Callable[[Node, str, _Report], object]
-# A mapping's entries by key, each with its key's node (for the key's line) and its value's node.
-Entries = Mapping[str, tuple[Scalar, Node]]
-
-
-def _read_settings(entries: Entries, report: _Report) -> dict[str, Any]:
-    """Every top-level setting that is valid; problems reported for the others."""
-    values: dict[str, Any] = {}
-    for key, (key_node, value_node) in entries.items():
-        reader = _READERS.get(key)
-        if reader is None:
-            report.at(key_node, key, f"unknown setting{_did_you_mean(key, _READERS)}")
-            continue
-        value = reader(value_node, key, report)
-        if value is not None:
-            values[key] = value
-    for key in _REQUIRED:
-        if key not in entries:
-            report.add(0, key, "is required")
-    return values
-
-
-def _text(node: Node, name: str, report: _Report) -> str | None:
-    # Any plain scalar is taken as the text the coordinator typed: `name: 2027` means "2027".
-    if not isinstance(node, Scalar):
-        report.at(node, name, f"must be text, got {_describe(node)}")
-        return None
-    text = node.text.strip()
-    if node.kind is Kind.NULL or not text:
-        report.at(node, name, "must not be empty")
-        return None
-    refused = refusal(text)
-    if refused is not None:
-        report.at(node, name, _refusal_message(refused))
-        return None
-    return text
-
-
-def _refusal_message(refused: TextRefusal) -> str:
-    """The English words for a `domain.text` refusal; the character is named, never shown."""
-    if refused.fault == TextFault.EMPTY:
-        return "has no visible character, only spaces or invisible characters"
-    what = {
-        TextFault.INVISIBLE: "an invisible character",
-        TextFault.BIDI: "a character that reverses the display direction",
-        TextFault.CONTROL: "a control character",
-    }[refused.fault]
-    return f"contains {what} ({refused.code_point}); type the text again without it"
-
-
-def _programme_id(node: Node, name: str, report: _Report) -> str | None:
-    text = _text(node, name, report)
-    if text is not None and not _PROGRAMME_ID.match(text):
-        report.at(
-            node,
-            name,
-            f"{text!r} is not a valid id: use 2 to 63 lowercase letters, digits or dashes, "
-            "starting with a letter or digit (e.g. pilote-2027)",
-        )
-        return None
-    return text
-
-
-def _date(node: Node, name: str, report: _Report) -> date | None:
-    text = _text(node, name, report)
-    if text is None:
-        return None
-    match = _DATE.match(text)
-    if match is None:
-        report.at(node, name, f"must be a date written YYYY-MM-DD, got {text!r}")
+    document = _document(root, "", report, set())
+    settings: _ProgrammeFile | None = None
+    wrong: list[tuple[int | str, ...]] = []
+    try:
+        settings = _ProgrammeFile.model_validate(document, strict=True)
+    except ValidationError as exc:
+        wrong = [tuple(error["loc"]) for error in exc.errors()]
+        _report(exc, root, report)
+    _report_repeats(root, wrong, report)
+    participants = _read_participants(document, root, read_named, report)
+    if problems or settings is None or participants is None:
         return None
     try:
-        return date(*(int(part) for part in match.groups()))
-    except ValueError as exc:
-        report.at(node, name, f"impossible date {text} ({exc})")
-        return None
-
-
-def _locale(node: Node, name: str, report: _Report) -> Locale | None:
-    text = _text(node, name, report)
-    if text is None:
-        return None
-    locale = _parse_locale(text)
-    if locale is None:
-        report.at(node, name, f"must be fr or en, got {text!r}")
-    return locale
-
-
-def _parse_locale(text: str) -> Locale | None:
-    try:
-        return Locale(text.strip().lower())
-    except ValueError:
-        return None
-
-
-def _email(node: Node, name: str, report: _Report) -> str | None:
-    text = _text(node, name, report)
-    if text is not None and not _EMAIL.match(text):
-        report.at(node, name, f"malformed e-mail {text!r}")
-        return None
-    return text
-
-
-def _email_list(node: Node, name: str, report: _Report) -> tuple[str, ...] | None:
-    """Distinct e-mail addresses, in lower case: accounts are looked up by address."""
-    if not isinstance(node, ListNode):
-        report.at(
-            node,
-            name,
-            f"must be a list of e-mail addresses, e.g. [rh@example.com], got {_describe(node)}",
+        return ProgrammeSpec.model_validate(
+            {
+                **dict(settings),
+                "skills": tuple(skill.skill() for skill in settings.skills),
+                "participants": participants,
+                "source_file": name,
+            }
         )
+    except ValidationError as exc:  # the file's own checks should make this unreachable
+        _report(exc, root, report)
         return None
-    emails: list[str] = []
-    first_line: dict[str, int] = {}
-    valid = True
-    for item in node.items:
-        email = _email(item, name, report)
-        if email is None:
-            valid = False
-            continue
-        email = email.lower()
-        if email in first_line:
-            report.at(item, name, f"{email} is listed twice (first on line {first_line[email]})")
-            valid = False
-            continue
-        first_line[email] = item.line
-        emails.append(email)
-    return tuple(emails) if valid else None
 
 
-def _whole_number(node: Node, name: str, report: _Report, minimum: int | None) -> int | None:
-    # YAML decides: `12` is a number, `"12"` is text and `12.0` a float, none of which is
-    # silently converted, so a typo never turns into a surprising value.
-    if not isinstance(node, Scalar) or node.kind is not Kind.INT or not isinstance(node.value, int):
-        report.at(node, name, f"must be a whole number, got {_describe(node)}")
+def _document(node: Node, path: str, report: Report, open_nodes: set[int]) -> object:
+    """The tree as dicts (by key as typed) and tuples of its scalar nodes, for `_ProgrammeFile`.
+
+    Reports what no model can see once the tree is plain: keys that are not names, or set twice.
+    An alias inside itself becomes None where it repeats (what it holds is reported there).
+    """
+    if isinstance(node, Scalar):
+        return node
+    if id(node) in open_nodes:
         return None
-    value = node.value
-    if minimum is not None and value < minimum:
-        expected = "a positive whole number" if minimum == 1 else f"at least {minimum}"
-        report.at(node, name, f"must be {expected}, got {value}")
+    open_nodes.add(id(node))
+    try:
+        if isinstance(node, ListNode):
+            return tuple(_document(item, path, report, open_nodes) for item in node.items)
+        entries: dict[str, object] = {}
+        first_line: dict[str, int] = {}
+        for key, value in node.entries:
+            if not isinstance(key, Scalar):
+                report.at(key, path or "file", "a key must be a plain name")
+                continue
+            name = f"{path}.{key.text}" if path else key.text
+            if key.text in first_line:
+                report.at(key, name, f"is set twice (first on line {first_line[key.text]})")
+                continue
+            first_line[key.text] = key.line
+            entries[key.text] = _document(value, name, report, open_nodes)
+        return entries
+    finally:
+        open_nodes.discard(id(node))
+
+
+def _read_participants(
+    document: object, root: MapNode, read_named: ReadNamed, report: Report
+) -> tuple[Participant, ...] | None:
+    """The participants file's rows, read even when other settings are wrong: every problem of
+    both files is reported at once."""
+    relative = _setting(_Text, document, "participants", "")
+    if not relative:
+        return None  # missing or wrong: already reported
+    named = read_named(relative)
+    if isinstance(named, Unreadable):
+        report.at(entry_at(root, ("participants",))[1], "participants", named.reason)
         return None
+    return parse_participants(
+        named.name,
+        named.data,
+        report.problems,
+        _setting(_Id, document, "id", ""),
+        _setting(_FileLocale, document, "locale", Locale.FR),
+    )
+
+
+def _setting(kind: Any, document: object, key: str, default: _T) -> _T:
+    """One setting, when it is valid on its own."""
+    if not isinstance(document, dict) or key not in document:
+        return default
+    try:
+        value: _T = TypeAdapter(kind).validate_python(document[key], strict=True)
+    except ValidationError:
+        return default
     return value
 
 
-def _positive_int(node: Node, name: str, report: _Report) -> int | None:
-    return _whole_number(node, name, report, minimum=1)
-
-
-def _bool(node: Node, name: str, report: _Report) -> bool | None:
-    if (
-        not isinstance(node, Scalar)
-        or node.kind is not Kind.BOOL
-        or not isinstance(node.value, bool)
+def _report_repeats(root: MapNode, wrong: list[tuple[int | str, ...]], report: Report) -> None:
+    """A skill or coordinator listed twice; an entry wrong on its own is not compared."""
+    for setting, says in (
+        ("skills", "skill {key!r} is listed twice (first on line {line})"),
+        ("coordinators", "{key} is listed twice (first on line {line})"),
     ):
-        report.at(node, name, f"must be true or false, got {_describe(node)}")
-        return None
-    return node.value
+        _, node, _ = entry_at(root, (setting,))
+        first_line: dict[str, int] = {}
+        for n, item in enumerate(node.items if isinstance(node, ListNode) else ()):
+            # A skill of the programme's own is known by its id, any other entry by itself.
+            _, known_as, _ = entry_at(item, ("id",))
+            if not isinstance(known_as, Scalar) or any(loc[:2] == (setting, n) for loc in wrong):
+                continue
+            key = known_as.text.strip().lower()
+            if key in first_line:
+                report.at(item, setting, says.format(key=key, line=first_line[key]))
+            else:
+                first_line[key] = item.line
 
 
-def _positive_int_list(node: Node, name: str, report: _Report) -> tuple[int, ...] | None:
-    if not isinstance(node, ListNode):
-        report.at(node, name, f"must be a list of whole numbers, got {_describe(node)}")
-        return None
-    items = [_positive_int(item, name, report) for item in node.items]
-    values = [item for item in items if item is not None]
-    return tuple(values) if len(values) == len(items) else None
+# ---------------------------------------------------------------------------------------------
+# Pydantic's errors as problems
 
 
-# --- skills
-
-
-def _skills(node: Node, name: str, report: _Report) -> tuple[Skill, ...] | None:
-    if not isinstance(node, ListNode):
-        report.at(
-            node,
-            name,
-            f"must be a list of skill ids, e.g. [linkedin, generative-ai], got {_describe(node)}",
-        )
-        return None
-    if not node.items:
-        report.at(node, name, "must list at least one skill")
-        return None
-    skills: list[Skill] = []
-    first_line: dict[str, int] = {}
-    valid = True
-    for item in node.items:
-        skill = _skill(item, name, report)
-        if skill is None:
-            valid = False
-        elif skill.id in first_line:
-            report.at(
-                item,
-                name,
-                f"skill {skill.id!r} is listed twice (first on line {first_line[skill.id]})",
-            )
-            valid = False
+def _report(error: ValidationError, root: MapNode, report: Report) -> None:
+    for detail in error.errors():
+        loc = tuple(detail["loc"])
+        key, node, _ = entry_at(root, loc)
+        if detail["type"] == "missing":
+            line = 0 if len(loc) == 1 else node.line  # the mapping that lacks it, if nested
+        elif detail["type"] == "extra_forbidden" and key is not None:
+            line = key.line
         else:
-            first_line[skill.id] = item.line
-            skills.append(skill)
-    return tuple(skills) if valid else None
+            line = node.line
+        report.add(line, _field_name(loc, detail), _message(detail, loc, node))
 
 
-def _skill(node: Node, name: str, report: _Report) -> Skill | None:
-    if isinstance(node, MapNode):
-        return _own_skill(node, name, report)
-    skill_id = _text(node, name, report)
-    if skill_id is None:
-        return None
-    skill = CATALOGUE.get(skill_id.lower())
-    if skill is None:
-        report.at(
-            node,
-            name,
-            f"unknown skill {skill_id!r}{_did_you_mean(skill_id.lower(), CATALOGUE)}; "
-            f"the catalogue has {', '.join(CATALOGUE)}, "
-            f"or define your own as {{id: {skill_id}, label: ...}}",
-        )
-    return skill
+def _field_name(loc: tuple[int | str, ...], detail: ErrorDetails) -> str:
+    """Settings by name, list entries by their list's: "matching.weights.skills", "skills.id"."""
+    parts = [part for part in loc if isinstance(part, str)]
+    key = (detail.get("ctx") or {}).get("key")
+    return ".".join([*parts, key] if key else parts) or "file"
 
 
-_OWN_SKILL_KEYS = ("id", "label", "label_fr", "label_en")
+_TYPES = {
+    "int_type": "must be a whole number",
+    "float_type": "must be a number",
+    "bool_type": "must be true or false",
+    "model_type": "must be a mapping (key: value lines)",
+    "tuple_type": "must be a list of whole numbers",  # the only list in a section
+}
+_RANGES = frozenset({"greater_than", "greater_than_equal", "less_than", "less_than_equal"})
 
 
-def _own_skill(node: MapNode, name: str, report: _Report) -> Skill | None:
-    """A programme's own skill: {id, label} or {id, label_fr, label_en}."""
-    entries = _mapping_entries(node, name, report)
-    if entries is None:
-        return None
-    texts: dict[str, str] = {}
-    valid = True
-    for key, (key_node, value_node) in entries.items():
-        if key not in _OWN_SKILL_KEYS:
-            report.at(
-                key_node,
-                f"{name}.{key}",
-                f"unknown key{_did_you_mean(key, _OWN_SKILL_KEYS)}"
-                f"; a skill has {', '.join(_OWN_SKILL_KEYS)}",
-            )
-            valid = False
-            continue
-        text = _text(value_node, f"{name}.{key}", report)
-        if text is None:
-            valid = False
-        else:
-            texts[key] = text
-    skill_id = texts.get("id")
-    if "id" not in entries:
-        report.at(node, f"{name}.id", "a skill of your own needs an id")
-        valid = False
-    elif skill_id is not None and not _SKILL_ID.match(skill_id):
-        report.at(
-            entries["id"][1],
-            f"{name}.id",
-            f"{skill_id!r} is not a valid skill id: use lowercase letters, digits or dashes",
-        )
-        valid = False
-    if "label" not in entries and not {"label_fr", "label_en"} <= entries.keys():
-        report.at(
-            node,
-            f"{name}.label",
-            "a skill of your own needs a label (or both label_fr and label_en)",
-        )
-        valid = False
-    if not valid or skill_id is None:
-        return None
-    label_fr = texts.get("label_fr", texts.get("label", ""))
-    label_en = texts.get("label_en", texts.get("label", ""))
-    return Skill(id=skill_id, label_fr=label_fr, label_en=label_en)
+def _message(detail: ErrorDetails, loc: tuple[int | str, ...], node: Node) -> str:
+    kind = detail["type"]
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        return _unknown(loc)
+    if kind in _RANGES:
+        got = node.text if isinstance(node, Scalar) else describe(node)
+        return f"{_range(loc, detail.get('ctx') or {})}, got {got}"
+    if kind in _TYPES:
+        return f"{_TYPES[kind]}, got {describe(node)}"
+    if kind in _SHOWN:
+        return f"{detail['msg']}, got {describe(node)}"
+    if (detail.get("ctx") or {}).get(_OURS):
+        return detail["msg"]
+    return f"is not a valid value ({kind})"
 
 
-# --- matching and durations sections
-
-_M = TypeVar("_M", bound=BaseModel)
-
-
-def _section(model: type[_M], node: Node, section: str, report: _Report) -> _M | None:
-    """A settings section whose keys are the fields of `model`, checked by their annotations."""
-    entries = _mapping_entries(node, section, report)
-    if entries is None:
-        return None
-    fields = model.model_fields
-    values: dict[str, object] = {}
-    valid = True
-    for key, (key_node, value_node) in entries.items():
-        name = f"{section}.{key}"
-        info = fields.get(key)
-        if info is None:
-            report.at(
-                key_node,
-                name,
-                f"unknown setting{_did_you_mean(key, fields)}; {section} has {', '.join(fields)}",
-            )
-            valid = False
-            continue
-        value = _field_value(info, value_node, name, report)
-        if value is None:
-            valid = False
-        else:
-            values[key] = value
-    if not valid:
-        return None
-    try:
-        return model.model_validate(values)
-    except ValidationError as exc:  # a constraint the checks above do not know about yet
-        _report_validation(exc, section, node.line, report)
-        return None
+def _range(loc: tuple[int | str, ...], ctx: dict[str, Any]) -> str:
+    low, high = _bounds(loc)
+    if low is not None and high is not None:
+        return f"must be a number from {low:g} to {high:g}"
+    if "gt" in ctx or "ge" in ctx:
+        minimum = ctx["gt"] + 1 if "gt" in ctx else ctx["ge"]
+        return "must be a positive whole number" if minimum == 1 else f"must be at least {minimum}"
+    return f"must be at most {ctx.get('le', ctx.get('lt'))}"
 
 
-def _field_value(info: FieldInfo, node: Node, name: str, report: _Report) -> object:
-    if info.annotation is bool:
-        return _bool(node, name, report)
-    if info.annotation is int:
-        return _whole_number(node, name, report, _minimum(info))
-    if info.annotation is float:
-        return _number(node, name, report, info)
-    if isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel):
-        return _section(info.annotation, node, name, report)
-    if get_origin(info.annotation) is tuple:
-        return _positive_int_list(node, name, report)
-    report.at(node, name, "cannot be set in a programme file")
-    return None
-
-
-def _number(node: Node, name: str, report: _Report, info: FieldInfo) -> float | None:
-    if (
-        not isinstance(node, Scalar)
-        or node.kind not in (Kind.INT, Kind.FLOAT)
-        or not isinstance(node.value, int | float)
-    ):
-        report.at(node, name, f"must be a number, got {_describe(node)}")
-        return None
-    value = float(node.value)
-    low, high = _bounds(info)
-    if not low <= value <= high:  # also refuses .nan
-        report.at(node, name, f"must be a number from {low:g} to {high:g}, got {node.text}")
-        return None
-    return value
-
-
-def _bounds(info: FieldInfo) -> tuple[float, float]:
-    low, high = float("-inf"), float("inf")
-    for constraint in info.metadata:
+def _bounds(loc: tuple[int | str, ...]) -> tuple[float | None, float | None]:
+    """A section setting's lower and upper bounds, when it has both."""
+    model = _model_at(loc[:-1])
+    field = model.model_fields.get(str(loc[-1])) if model else None
+    low = high = None
+    for constraint in field.metadata if field else ():
         if isinstance(constraint, annotated_types.Ge):
             low = float(constraint.ge)  # type: ignore[arg-type]
         if isinstance(constraint, annotated_types.Le):
@@ -567,320 +493,25 @@ def _bounds(info: FieldInfo) -> tuple[float, float]:
     return low, high
 
 
-def _minimum(info: FieldInfo) -> int | None:
-    for constraint in info.metadata:
-        if isinstance(constraint, annotated_types.Gt) and isinstance(constraint.gt, int):
-            return constraint.gt + 1
-        if isinstance(constraint, annotated_types.Ge) and isinstance(constraint.ge, int):
-            return constraint.ge
-    return None
+def _unknown(loc: tuple[int | str, ...]) -> str:
+    model = _model_at(loc[:-1])
+    keys = list(model.model_fields) if model else []
+    hint = did_you_mean(str(loc[-1]), keys)
+    if model is _ProgrammeFile:
+        return f"unknown setting{hint}"
+    if model is _FileSkill:
+        return f"unknown key{hint}; a skill has {', '.join(keys)}"
+    section = ".".join(str(part) for part in loc[:-1])
+    return f"unknown setting{hint}; {section} has {', '.join(keys)}"
 
 
-def _matching(node: Node, name: str, report: _Report) -> MatchingSettings | None:
-    return _section(MatchingSettings, node, name, report)
-
-
-def _durations(node: Node, name: str, report: _Report) -> Durations | None:
-    return _section(Durations, node, name, report)
-
-
-def _report_validation(exc: ValidationError, section: str, line: int, report: _Report) -> None:
-    for error in exc.errors():
-        location = ".".join(str(part) for part in error["loc"])
-        name = ".".join(part for part in (section, location) if part)
-        report.add(line, name or "file", error["msg"])
-
-
-_READERS: dict[str, _Reader] = {
-    "id": _programme_id,
-    "name": _text,
-    "starts_on": _date,
-    "locale": _locale,
-    "sessions": _positive_int,
-    "cadence_days": _positive_int,
-    "skills": _skills,
-    "participants": _text,
-    "matching": _matching,
-    "durations": _durations,
-    "coordinator_email": _email,
-    "coordinators": _email_list,
-}
-_REQUIRED = ("id", "name", "starts_on", "skills", "participants")
-
-
-def _build_spec(
-    values: dict[str, Any], participants: tuple[Participant, ...], name: str, report: _Report
-) -> ProgrammeSpec | None:
-    settings = {key: value for key, value in values.items() if key != "participants"}
-    try:
-        return ProgrammeSpec.model_validate(
-            {**settings, "participants": participants, "source_file": name}
-        )
-    except ValidationError as exc:  # the checks above should make this unreachable
-        _report_validation(exc, "", 0, report)
-        return None
-
-
-# ---------------------------------------------------------------------------------------------
-# The participants file
-
-_REQUIRED_COLUMNS = ("email", "name", "role")
-_OPTIONAL_COLUMNS = ("department", "manager_email", "grade", "locale")
-_COLUMN_ALIASES = {"e_mail": "email", "manager_e_mail": "manager_email"}
-
-
-@dataclass(frozen=True)
-class _Record:
-    """A non-blank CSV row: its first physical line and its known cells, stripped ("" if absent)."""
-
-    line: int
-    cells: dict[str, str]
-
-
-def _read_participants(
-    entries: Entries,
-    read_named: ReadNamed,
-    values: dict[str, Any],
-    yaml_report: _Report,
-) -> tuple[Participant, ...] | None:
-    relative = values.get("participants")
-    if not isinstance(relative, str):
-        return None  # missing or invalid: already reported
-    value_node = entries["participants"][1]
-    named = read_named(relative)
-    if isinstance(named, Unreadable):
-        yaml_report.at(value_node, "participants", named.reason)
-        return None
-    report = _Report(named.name, yaml_report.problems)
-    text = _decode(named.data, report, _CSV_HINT)
-    if text is None:
-        return None
-    # The participants' ids depend on the programme id; an invalid one is already reported.
-    return _parse_participants(
-        text, report, str(values.get("id", "")), values.get("locale", Locale.FR)
-    )
-
-
-def _parse_participants(
-    text: str, report: _Report, programme_id: str, default_locale: Locale
-) -> tuple[Participant, ...] | None:
-    rows = _csv_rows(text, report)
-    if rows is None:
-        return None
-    if not rows:
-        report.add(
-            1,
-            "header",
-            "the file is empty; the first line must be a header with email, name and role columns",
-        )
-        return None
-    header_line, header = rows[0]
-    columns = _columns(header, header_line, report)
-    if columns is None:
-        return None
-    records = [_record(line, cells, columns, len(header), report) for line, cells in rows[1:]]
-    participants = [_participant(r, programme_id, default_locale, report) for r in records]
-    _check_duplicate_emails(records, report)
-    _check_reporting_cycles(records, report)
-    _check_both_roles(records, header_line, report)
-    return tuple(p for p in participants if p is not None)
-
-
-def _csv_rows(text: str, report: _Report) -> list[tuple[int, list[str]]] | None:
-    """The non-blank rows with the line each starts on; None after reporting unreadable CSV."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
-    rows: list[tuple[int, list[str]]] = []
-    line = 1
-    try:
-        for cells in reader:
-            # Spreadsheets export empty rows as ";;;;", not as empty lines.
-            if any(cell.strip() for cell in cells):
-                rows.append((line, cells))
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        report.add(line, "file", f"cannot be read as CSV: {exc}")
-        return None
-    return rows
-
-
-def _sniff_delimiter(text: str) -> str:
-    """Comma, semicolon (French Excel) or tab: whichever the header line uses most."""
-    header = next((line for line in text.splitlines() if line.strip()), "")
-    return max((",", ";", "\t"), key=header.count)
-
-
-def _column_name(cell: str) -> str:
-    name = re.sub(r"[\s-]+", "_", cell.strip().lower())
-    return _COLUMN_ALIASES.get(name, name)
-
-
-def _columns(header: list[str], line: int, report: _Report) -> dict[str, int] | None:
-    """Known column -> index; None after reporting missing required columns."""
-    columns: dict[str, int] = {}
-    for index, cell in enumerate(header):
-        name = _column_name(cell)
-        if name not in _REQUIRED_COLUMNS + _OPTIONAL_COLUMNS:
-            continue  # the coordinator's own columns (notes, site...) are none of our business
-        if name in columns:
-            report.add(
-                line, name, f"column appears twice (columns {columns[name] + 1} and {index + 1})"
-            )
-            continue
-        columns[name] = index
-    missing = [name for name in _REQUIRED_COLUMNS if name not in columns]
-    # Only the columns this module knows are named: the header itself is never repeated, in case
-    # the file is not a participants file at all.
-    known = ", ".join(columns) or "none of email, name, role"
-    for name in missing:
-        report.add(
-            line,
-            name,
-            f"missing column {name}: the first line must be a header with email, name and role "
-            f"columns (recognised: {known})",
-        )
-    return None if missing else columns
-
-
-def _record(
-    line: int, cells: list[str], columns: dict[str, int], width: int, report: _Report
-) -> _Record:
-    if any(cell.strip() for cell in cells[width:]):
-        report.add(
-            line,
-            "row",
-            f"{len(cells)} values for {width} columns; a value containing "
-            "the delimiter must be in double quotes",
-        )
-    known = {
-        name: cells[index].strip() if index < len(cells) else "" for name, index in columns.items()
-    }
-    return _Record(
-        line, {name: known.get(name, "") for name in _REQUIRED_COLUMNS + _OPTIONAL_COLUMNS}
-    )
-
-
-def _participant(
-    record: _Record, programme_id: str, default_locale: Locale, report: _Report
-) -> Participant | None:
-    # No message quotes a cell: the line and the column say where to look, and the file named
-    # by a programme file may hold anything.
-    cells = record.cells
-    errors: dict[str, str] = {}
-    if not _EMAIL.match(cells["email"]):
-        errors["email"] = "malformed e-mail address" if cells["email"] else "missing"
-    name_refused = refusal(cells["name"]) if cells["name"] else None
-    if not cells["name"]:
-        errors["name"] = "missing"
-    elif name_refused is not None:
-        errors["name"] = _refusal_message(name_refused)
-    department_refused = refusal(cells["department"]) if cells["department"] else None
-    if department_refused is not None:
-        errors["department"] = _refusal_message(department_refused)
-    role = _parse_role(cells["role"])
-    if role is None:
-        errors["role"] = "unknown role: expected mentor or mentee" if cells["role"] else "missing"
-    grade = None
-    if cells["grade"]:
-        if _INTEGER.match(cells["grade"]):
-            grade = int(cells["grade"])
-        else:
-            errors["grade"] = "must be a whole number"
-    locale = _parse_locale(cells["locale"]) if cells["locale"] else default_locale
-    if locale is None:
-        errors["locale"] = "must be fr or en"
-    if cells["manager_email"] and not _EMAIL.match(cells["manager_email"]):
-        errors["manager_email"] = "malformed e-mail address"
-    for field, message in errors.items():
-        report.add(record.line, field, message)
-    if errors or role is None or locale is None:
-        return None
-    return Participant(
-        id=participant_id(programme_id, cells["email"]),
-        email=cells["email"],
-        name=cells["name"],
-        role=role,
-        department=cells["department"] or None,
-        manager_email=cells["manager_email"] or None,
-        grade=grade,
-        locale=locale,
-    )
-
-
-def _parse_role(text: str) -> Role | None:
-    try:
-        return Role(text.strip().lower())
-    except ValueError:
-        return None
-
-
-def _check_duplicate_emails(records: list[_Record], report: _Report) -> None:
-    first_line: dict[str, int] = {}
-    for record in records:
-        key = record.cells["email"].lower()
-        if not key:
-            continue
-        if key in first_line:
-            report.add(record.line, "email", f"duplicate e-mail (first on line {first_line[key]})")
-        else:
-            first_line[key] = record.line
-
-
-def _check_reporting_cycles(records: list[_Record], report: _Report) -> None:
-    """Someone managed, directly or not, by themselves: the roster is wrong somewhere."""
-    line_of: dict[str, int] = {}
-    manager_of: dict[str, str] = {}
-    for record in records:
-        email = record.cells["email"].lower()
-        if not email or email in line_of:
-            continue  # duplicates are reported on their own
-        line_of[email] = record.line
-        if record.cells["manager_email"]:
-            manager_of[email] = record.cells["manager_email"].lower()
-    for cycle in _cycles(manager_of):
-        if len(cycle) == 1:
-            report.add(line_of[cycle[0]], "manager_email", "names the person as their own manager")
-            continue
-        start = min(range(len(cycle)), key=lambda i: line_of[cycle[i]])
-        ordered = [line_of[email] for email in cycle[start:] + cycle[:start]]
-        chain = " -> ".join(f"line {line}" for line in [*ordered, ordered[0]])
-        report.add(
-            ordered[0],
-            "manager_email",
-            f"reporting-line cycle: {chain} (each row's manager is on the next line)",
-        )
-
-
-def _cycles(successor: dict[str, str]) -> list[list[str]]:
-    """The cycles of a graph where each node has at most one successor (its manager)."""
-    done: set[str] = set()
-    cycles: list[list[str]] = []
-    for start in successor:
-        path: list[str] = []
-        position: dict[str, int] = {}
-        node: str | None = start
-        while node is not None and node not in done and node not in position:
-            position[node] = len(path)
-            path.append(node)
-            node = successor.get(node)
-        if node is not None and node in position:
-            cycles.append(path[position[node] :])
-        done.update(path)
-    return cycles
-
-
-def _check_both_roles(records: list[_Record], header_line: int, report: _Report) -> None:
-    roles = {_parse_role(record.cells["role"]) for record in records}
-    for role in Role:
-        if role not in roles:
-            report.add(
-                header_line,
-                "role",
-                f"no {role.value} at all: a programme needs at "
-                f"least one row with role {role.value}",
-            )
-
-
-# Shared with the other files coordinators write by hand (domain.matching_file).
-Report = _Report
-decode = _decode
-refusal_message = _refusal_message
+def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The model that reads the mapping at `loc` in the file, if one does."""
+    current: Any = _ProgrammeFile
+    for part in loc:
+        if isinstance(part, int):
+            current = next(iter(get_args(current)), None)  # tuple[X, ...]
+        elif isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(part)
+            current = field.annotation if field else None
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None

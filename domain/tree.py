@@ -7,6 +7,7 @@ themselves can be represented as it is: nothing changes a tree once it is built.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -42,6 +43,27 @@ class MapNode:
 
 
 Node = Scalar | ListNode | MapNode
+
+
+def entry_at(root: Node, loc: Sequence[int | str]) -> tuple[Node | None, Node, bool]:
+    """The key and value of the deepest entry that `loc` (keys and list positions, as in a
+    pydantic error) reaches, and whether it reaches its end: a missing entry's mapping is where
+    its problem is reported."""
+    key: Node | None = None
+    node = root
+    for part in loc:
+        entry: tuple[Node | None, Node] | None = None
+        if isinstance(node, MapNode):
+            entry = next(
+                ((k, v) for k, v in node.entries if isinstance(k, Scalar) and k.text == str(part)),
+                None,
+            )
+        elif isinstance(node, ListNode) and isinstance(part, int) and part < len(node.items):
+            entry = (None, node.items[part])
+        if entry is None:
+            return key, node, False
+        key, node = entry
+    return key, node, True
 
 
 class KeyNotAName(Exception):

@@ -838,3 +838,45 @@ def test_the_sample_names_its_coordinators() -> None:
 def test_bad_coordinators(tmp_path: Path, setting: str, expected: str) -> None:
     found = problems(write(tmp_path, PROGRAMME + setting + "\n"))
     assert found == [f"{tmp_path / 'programme.yaml'}:{expected}"]
+
+
+# --- the checks are pydantic's; the words are ours
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ("sessions: true", "6: sessions: must be a whole number, got 'true'"),
+        ("sessions: 12.0", "6: sessions: must be a whole number, got '12.0'"),
+        ("locale: de", "6: locale: must be fr or en, got 'de'"),
+        ("matching: 3", "6: matching: must be a mapping (key: value lines), got '3'"),
+        (
+            "matching:\n  weights: heavy",
+            "7: matching.weights: must be a mapping (key: value lines), got 'heavy'",
+        ),
+        (
+            "durations:\n  self_assessment_reminder_days: [2, 0]",
+            "7: durations.self_assessment_reminder_days: must be a positive whole number, got 0",
+        ),
+        (
+            "durations:\n  self_assessment_reminder_days: 3",
+            "7: durations.self_assessment_reminder_days: must be a list of whole numbers, got '3'",
+        ),
+        ("skills: []", "4: skills: must list at least one skill"),
+        ("name: [Test]", "2: name: must be text, got a list"),
+    ],
+    ids=lambda value: value.split(":")[0].split("\n")[0],
+)
+def test_each_wrong_setting_is_told_in_our_words(
+    tmp_path: Path, setting: str, expected: str
+) -> None:
+    """The setting in place of the sample's own, or after them."""
+    key = setting.split(":")[0] + ":"
+    lines = PROGRAMME.splitlines()
+    where = next((n for n, line in enumerate(lines) if line.startswith(key)), len(lines))
+    lines[where : where + 1] = [setting]
+    found = problems(write(tmp_path, "\n".join(lines) + "\n"))
+
+    assert found == [f"{tmp_path / 'programme.yaml'}:{expected}"]
+    for pydantic_words in ("Input should", "Value error", "validation error", "type="):
+        assert pydantic_words not in found[0]

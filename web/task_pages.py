@@ -27,6 +27,7 @@ from store.web_queries import programme_ended
 from web import csrf
 from web.answer_view import answer_rows
 from web.errors import message_page, unavailable_page
+from web.form_spec import Words, wording, words
 from web.forms import (
     FormRejected,
     FormSpec,
@@ -96,12 +97,13 @@ class TaskPages:
             _log(task, "programme_ended")
             return message_page(t, 410, "page.programme_ended", _coordinator(opened))
         ctx = await self._context(opened, t)
-        forms = build_forms(task, ctx, t, {})
+        forms = build_forms(task, ctx, t.locale, {})
         if not forms:  # a coordinator's task (matching review) has no participant page
             _log(task, "no_form")
             return message_page(t, 404, "page.invalid")
         _log(task, "form_shown")
-        return self._form_page(request, token, t, opened, ctx, default_values(task, t.locale))
+        defaults = default_values(task, ctx, t.locale)
+        return self._form_page(request, token, t, opened, ctx, defaults)
 
     # ---- POST --------------------------------------------------------------------------------
 
@@ -122,12 +124,12 @@ class TaskPages:
         submitted = _first(values, csrf.FIELD_NAME)
         if not csrf.is_valid(self._secret, token, cookie, submitted, self._previous):
             _log(task, "csrf_refused")
-            errors = {"": t("errors.csrf")}
+            errors = {"": words("errors.csrf")}
             return self._form_page(
                 request, token, t, opened, ctx, values, errors, posted_action, status=403
             )
         try:
-            submission = parse_answer(task, ctx, t, values)
+            submission = parse_answer(task, ctx, t.locale, values)
         except FormRejected as rejected:
             _log(task, "invalid", fields=len(rejected.errors))
             return self._form_page(
@@ -258,14 +260,14 @@ class TaskPages:
         opened: OpenedLink,
         ctx: TaskContext,
         values: Values,
-        errors: dict[str, str] | None = None,
+        errors: dict[str, Words] | None = None,
         error_action: str | None = None,
         status: int = 200,
         refusal: str = "",
     ) -> Response:
         task = opened.task
         errors = errors or {}
-        forms = build_forms(task, ctx, t, values)
+        forms = build_forms(task, ctx, t.locale, values)
         # The double-submit nonce: kept while the browser has one, so open tabs stay valid.
         nonce = csrf.usable_nonce(request.cookies.get(csrf.COOKIE_NAME)) or csrf.new_nonce()
         lang = request.query_params.get("lang")
@@ -281,7 +283,8 @@ class TaskPages:
             forms=forms,
             errors=errors,
             error_action=error_action,
-            summary=_summary(errors, forms, error_action),
+            summary=_summary(t, errors, forms, error_action),
+            say=lambda said: wording(t, said),
             refusal=refusal,
             csrf_field=csrf.FIELD_NAME,
             csrf_token=csrf.form_token(self._secret, token, nonce),
@@ -317,15 +320,16 @@ def _intro(task: TaskRecord, ctx: TaskContext, t: Translator) -> str:
 
 
 def _summary(
-    errors: dict[str, str], forms: list[FormSpec], action: str | None
+    t: Translator, errors: dict[str, Words], forms: list[FormSpec], action: str | None
 ) -> list[tuple[str, str, str]]:
     """(anchor, field label, message) for the error summary, in the order of the form."""
     form = next((f for f in forms if f.action == action), None)
     labels = form.summary_labels() if form else {}
     ordered = [n for n in labels if n in errors] + [n for n in errors if n not in labels]
     return [
-        (f"#{name}", labels[name], errors[name]) if name in labels else ("", "", errors[name])
+        (f"#{name}" if name in labels else "", wording(t, labels.get(name, "")), message)
         for name in ordered
+        for message in (wording(t, errors[name]),)
     ]
 
 
