@@ -12,6 +12,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from domain.next_steps import NextStep, NextStepParam
 from domain.tasks import TaskKind
 
 Level = int  # 0 (none) .. 4 (expert)
@@ -168,10 +169,16 @@ class SwapCommand(CoordinatorCommand):
 
 
 class Acknowledgement(BaseModel):
-    """What an update returns: shown to the participant as "what happens next"."""
+    """What an update returns: shown to the participant as "what happens next".
+
+    `next` and `params` are the code the edge words; `next_step` is the same step as the English
+    key older pages and the CLI still read.
+    """
 
     accepted: bool = True
     next_step: str = ""
+    next: NextStep | None = None
+    params: dict[str, NextStepParam] = Field(default_factory=dict)
 
 
 # The answer each kind of task expects (a PAIR_MANAGE link can also reschedule or pause).

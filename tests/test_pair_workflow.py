@@ -23,6 +23,7 @@ from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities.mailer import Mailer, MailSettings
 from activities.steps import StepActivities
+from client.refusals import RefusalInfo, refusal_of
 from contracts.pair import PairOutcome, PairPhase
 from contracts.programme import ProgrammePhase
 from devstack.smtp_sink import SmtpSink
@@ -43,7 +44,9 @@ from domain.events import (
     participant_stream,
     programme_stream,
 )
+from domain.next_steps import NextStep
 from domain.programme import Role
+from domain.refusals import Refusal
 from domain.steps import StepInput, StepResult
 from domain.tasks import Notification, TaskClosure, TaskKind, TaskSpec, TaskStatus
 from store.events import EventStore
@@ -255,6 +258,24 @@ async def test_reschedule_and_pause_shift_the_cadence(stack: Stack) -> None:
         update_id=f"{manage.task_id}:reschedule",
     )
     assert moved_to.isoformat() in ack.next_step
+    assert (ack.next, ack.params) == (
+        NextStep.SESSION_MOVED,
+        {"number": 1, "date": moved_to.isoformat()},
+    )
+    # Session 2 cannot move before session 1: refused, with what a page needs to say why.
+    with pytest.raises(WorkflowUpdateFailedError) as failure:
+        await run.send(
+            manage,
+            Reschedule(
+                task_id=manage.task_id, participant_id=mentor, session_number=2, new_date=moved_to
+            ),
+            update="reschedule",
+            update_id=str(uuid4()),
+        )
+    assert refusal_of(failure.value) == RefusalInfo(
+        Refusal.SESSION_MUST_FOLLOW_PREVIOUS,
+        {"session": 2, "previous": 1, "previous_date": moved_to.isoformat()},
+    )
 
     async def rescheduled() -> list[RecordedEvent]:
         return [e for e in await run.events(stream) if e.type == EventType.SESSION_RESCHEDULED]
@@ -403,32 +424,36 @@ async def test_wrong_phase_wrong_task_and_repeated_answers_are_refused(stack: St
     assert history_before > 0
     events_before = await run.event_types(stream)
 
-    async def refused(name: str, payload: object, why: str) -> ApplicationError:
+    async def refused(name: str, payload: object, why: str) -> RefusalInfo | None:
         with pytest.raises(WorkflowUpdateFailedError) as failure:
             await pair.execute_update(name, payload, id=str(uuid4()))
         cause = failure.value.cause
         assert isinstance(cause, ApplicationError)
         assert cause.type == why, cause
-        return cause
+        return refusal_of(failure.value)
 
     # A session log during the chemistry phase.
     log = SessionLog(
         task_id=mentor_chem.task_id, participant_id=mentor, session_number=1, held=True
     )
-    assert "chemistry" in str(await refused("log_session", log, "WrongPhase"))
+    assert await refused("log_session", log, "WrongPhase") == RefusalInfo(
+        Refusal.NOT_POSSIBLE_IN_PHASE, {"phase": "chemistry"}
+    )
     # The mentor's task answered by the mentee.
     stolen = ChemistryAnswer(task_id=mentor_chem.task_id, participant_id=mentee, go=True)
-    assert "not yours" in str(await refused("chemistry", stolen, "WrongTask"))
+    assert await refused("chemistry", stolen, "WrongTask") == RefusalInfo(Refusal.NOT_YOUR_TASK)
     # A task that does not exist.
     forged = ChemistryAnswer(task_id=uuid4(), participant_id=mentor, go=True)
-    await refused("chemistry", forged, "WrongTask")
+    assert await refused("chemistry", forged, "WrongTask") == RefusalInfo(Refusal.TASK_CLOSED)
     # Goals before the chemistry meeting.
     goals = GoalsProposal(
         task_id=mentor_chem.task_id,
         participant_id=mentee,
         goals=(Goal(objective="Publier sur LinkedIn", kpi="1 post", target_date=START),),
     )
-    await refused("propose_goals", goals, "WrongPhase")
+    assert await refused("propose_goals", goals, "WrongPhase") == RefusalInfo(
+        Refusal.NOT_POSSIBLE_IN_PHASE, {"phase": "chemistry"}
+    )
 
     # Nothing was accepted or done: no update, activity or timer event. (The real server drops
     # the speculative workflow task of a rejected update; the time-skipping test server keeps
@@ -443,7 +468,7 @@ async def test_wrong_phase_wrong_task_and_repeated_answers_are_refused(stack: St
     again = await run.send(mentor_chem, mine)
     assert first == again
     # The same answer through a new request is refused: the task is closed.
-    assert "closed" in str(await refused("chemistry", mine, "WrongTask"))
+    assert await refused("chemistry", mine, "WrongTask") == RefusalInfo(Refusal.TASK_CLOSED)
 
     async def answered_once() -> bool:
         types = await run.event_types(stream)

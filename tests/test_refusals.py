@@ -1,74 +1,83 @@
-"""Every refusal a workflow's validators and updates can give has French wording.
+"""Every refusal a workflow can give is a code with a category, parameters and French wording.
 
-The refusals are read from the workflows' source, so a new `raise ApplicationError("...")` without
-a French pattern in web/i18n.py or web/dashboard_messages.py fails here.
+Until the web reads the codes (client.refusals), it translates the refusal's English sentence:
+each code's sentence, with sample parameters, must have French wording in web/i18n.py or
+web/dashboard_messages.py.
 """
 
 from __future__ import annotations
 
-import ast
-import itertools
-from pathlib import Path
-
 import pytest
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 
+from client.refusals import RefusalInfo, refusal_of
+from domain.refusals import Category, Refusal, RefusalParam, Refused
 from web.i18n import Translator
+from workflows.replies import log_message, refuse
 
-WORKFLOWS = Path(__file__).parent.parent / "workflows"
-SOURCES = ("programme.py", "pair.py", "assessment.py")
-
-# Values a placeholder of a refusal takes, by the expression that fills it; any other gets "3",
-# which every pattern's group accepts (a number, a name, a list).
-SAMPLES = {
-    "role.value": ("mentor", "mentee"),
-    "what": ("approved", "changed"),
-}
+SAMPLES: dict[type, RefusalParam] = {int: 3, str: "p-3", list: ["p-3", "p-4"]}
 
 
-def _messages(node: ast.expr) -> list[str]:
-    """The refusals a message expression can produce, with sample values in its placeholders."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return [node.value]
-    if not isinstance(node, ast.JoinedStr):
-        return []  # relayed from elsewhere (e.g. a matching conflict's own message)
-    parts: list[tuple[str, ...]] = []
-    for value in node.values:
-        if isinstance(value, ast.Constant):
-            parts.append((str(value.value),))
-        elif isinstance(value, ast.FormattedValue):
-            parts.append(SAMPLES.get(ast.unparse(value.value), ("3",)))
-    return ["".join(choice) for choice in itertools.product(*parts)]
+def _sample(code: Refusal) -> dict[str, RefusalParam]:
+    return {name: SAMPLES[kind] for name, kind in code.params.items()}
 
 
-def _refusals() -> list[tuple[str, str]]:
-    found = []
-    for name in SOURCES:
-        tree = ast.parse((WORKFLOWS / name).read_text())
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id == "ApplicationError"
-                and node.args
-            ):
-                found += [(f"{name}:{node.lineno}", m) for m in _messages(node.args[0])]
-    return found
+@pytest.mark.parametrize("code", list(Refusal), ids=[c.value for c in Refusal])
+def test_every_refusal_has_a_category_and_a_sentence(code: Refusal) -> None:
+    assert isinstance(code.category, Category)
+    error = refuse(code, **_sample(code))
+    assert error.type == code.category.value
+    assert error.message and code.value not in error.message
 
 
-REFUSALS = _refusals()
-
-
-def test_the_refusals_are_found_in_the_source() -> None:
-    # A guard on the reading itself: far fewer would mean the source is no longer understood.
-    assert len(REFUSALS) >= 40
-    assert any("is not a participant of this programme" in m for _, m in REFUSALS)
-
-
-@pytest.mark.parametrize(("where", "message"), REFUSALS, ids=[w for w, _ in REFUSALS])
-def test_every_workflow_refusal_has_french_wording(where: str, message: str) -> None:
+@pytest.mark.parametrize("code", list(Refusal), ids=[c.value for c in Refusal])
+def test_every_refusal_has_french_wording(code: Refusal) -> None:
+    if code is Refusal.MATCHING_CONFLICT:
+        pytest.skip("the matcher's own diagnostics, relayed as they are")
+    message = log_message(code, _sample(code))
     french = Translator("fr").refusal(message)
-    assert french != message, f"{where}: no French wording for {message!r}"
+    assert french != message, f"{code.value}: no French wording for {message!r}"
     assert Translator("en").refusal(message) == message
+
+
+def test_a_refusal_takes_exactly_its_declared_parameters() -> None:
+    with pytest.raises(TypeError):
+        Refused(Refusal.PAUSE_TOO_LONG)
+    with pytest.raises(TypeError):
+        Refused(Refusal.PAUSE_TOO_LONG, max_days="many")
+    with pytest.raises(TypeError):
+        Refused(Refusal.TASK_CLOSED, task="t-1")
+    assert Refused(Refusal.UNKNOWN_SKILLS, skills=["rust"]).params == {"skills": ["rust"]}
+
+
+def test_a_refusal_is_decoded_from_the_error_a_client_receives() -> None:
+    error = refuse(
+        Refusal.SESSION_MUST_FOLLOW_PREVIOUS, session=3, previous=2, previous_date="2027-03-14"
+    )
+    assert error.message == "session 3 must come after session 2 (2027-03-14)"
+    failed = WorkflowUpdateFailedError(error)
+    decoded = refusal_of(failed)
+    assert decoded == RefusalInfo(
+        Refusal.SESSION_MUST_FOLLOW_PREVIOUS,
+        {"session": 3, "previous": 2, "previous_date": "2027-03-14"},
+    )
+    assert decoded is not None and decoded.category is Category.INVALID
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ApplicationError("boom", type="WrongPhase"),
+        ApplicationError("boom", {"code": "no_such_code", "params": {}}),
+        ApplicationError("boom", {"code": "pause_too_long", "params": {"max_days": "x"}}),
+        ApplicationError("boom", "pause_too_long"),
+        RuntimeError("pause_too_long"),
+    ],
+    ids=["no details", "unknown code", "wrong parameter", "text only", "not temporal"],
+)
+def test_anything_else_is_not_a_refusal(error: BaseException) -> None:
+    assert refusal_of(error) is None
 
 
 def test_the_participant_and_role_refusals_read_in_french() -> None:

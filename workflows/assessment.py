@@ -5,16 +5,18 @@ from __future__ import annotations
 from uuid import UUID
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from contracts.assessment import AssessmentInput, AssessmentResult
     from contracts.ids import programme_workflow_id
     from domain.answers import Acknowledgement, SelfAssessment
     from domain.events import EventType, participant_stream
+    from domain.next_steps import NextStep
     from domain.programme import Role
+    from domain.refusals import Refusal
     from domain.tasks import TaskKind, TaskStatus
 
+from workflows.replies import acknowledge, refuse
 from workflows.shared import Journal, days, iso_date, wait_until
 
 SUBMIT = "submit_self_assessment"
@@ -100,30 +102,30 @@ class AssessmentWorkflow:
             **answer.model_dump(mode="json", exclude={"task_id", "participant_id"}),
             role=self._input.role.value,
         )
-        return Acknowledgement(next_step="matching")
+        return acknowledge(NextStep.MATCHING)
 
     @submit.validator
     def _check(self, answer: SelfAssessment) -> None:
         inp = self._input
         if self._task_id is None:
-            raise ApplicationError("the self-assessment is not open yet", type="NotReady")
+            raise refuse(Refusal.SELF_ASSESSMENT_NOT_OPEN)
         if self._answer is not None:
-            raise ApplicationError("the self-assessment was already submitted", type="WrongPhase")
+            raise refuse(Refusal.SELF_ASSESSMENT_ALREADY_SUBMITTED)
         if answer.task_id != self._task_id or answer.participant_id != inp.participant_id:
-            raise ApplicationError("this task is not yours", type="WrongTask")
+            raise refuse(Refusal.NOT_YOUR_TASK)
         unknown = sorted(set(answer.levels) - set(inp.skills))
         if unknown:
-            raise ApplicationError(f"unknown skills: {', '.join(unknown)}", type="Invalid")
+            raise refuse(Refusal.UNKNOWN_SKILLS, skills=unknown)
         missing = sorted(set(inp.skills) - set(answer.levels))
         if missing:
-            raise ApplicationError(f"a level is needed for: {', '.join(missing)}", type="Invalid")
+            raise refuse(Refusal.LEVEL_NEEDED, skills=missing)
         if inp.role is Role.MENTEE:
             if set(answer.targets) != set(inp.skills):
-                raise ApplicationError("a target level is needed for every skill", type="Invalid")
+                raise refuse(Refusal.TARGET_NEEDED_FOR_EVERY_SKILL)
             if any(answer.targets[s] < answer.levels[s] for s in inp.skills):
-                raise ApplicationError("a target cannot be below the current level", type="Invalid")
+                raise refuse(Refusal.TARGET_BELOW_LEVEL)
             if not set(answer.priorities) <= set(inp.skills):
-                raise ApplicationError("priorities must be skills of the programme", type="Invalid")
+                raise refuse(Refusal.PRIORITIES_NOT_SKILLS)
 
     @workflow.query
     def status(self) -> dict[str, object]:

@@ -13,7 +13,6 @@ from typing import Any
 from uuid import UUID
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from contracts.pair import (
@@ -44,8 +43,11 @@ with workflow.unsafe.imports_passed_through():
         SessionLog,
     )
     from domain.events import EventType, pair_stream
+    from domain.next_steps import NextStep
+    from domain.refusals import Refusal
     from domain.tasks import TaskKind, TaskStatus
 
+from workflows.replies import acknowledge, refuse
 from workflows.shared import Journal, days, iso_date, wait_until
 
 _SESSION_TIME = time(9, 0)
@@ -447,7 +449,7 @@ class PairWorkflow:
             go=answer.go,
             reason=answer.reason,
         )
-        return Acknowledgement(next_step="goals" if answer.go else "re-pairing")
+        return acknowledge(NextStep.GOALS if answer.go else NextStep.RE_PAIRING)
 
     @chemistry.validator
     def _check_chemistry(self, answer: ChemistryAnswer) -> None:
@@ -470,7 +472,7 @@ class PairWorkflow:
             goals=goals,
             due_date=iso_date(due),
         )
-        return Acknowledgement(next_step="mentor confirms the goals")
+        return acknowledge(NextStep.MENTOR_CONFIRMS_GOALS)
 
     @propose_goals.validator
     def _check_propose(self, proposal: GoalsProposal) -> None:
@@ -486,7 +488,7 @@ class PairWorkflow:
             confirmed=confirmation.confirmed,
             comment=confirmation.comment,
         )
-        return Acknowledgement(next_step="sessions")
+        return acknowledge(NextStep.SESSIONS)
 
     @confirm_goals.validator
     def _check_confirm(self, confirmation: GoalsConfirmation) -> None:
@@ -514,19 +516,20 @@ class PairWorkflow:
         else:
             self._count_missed(log.session_number)
         self._changed = True
-        return Acknowledgement(next_step="next session")
+        return acknowledge(NextStep.NEXT_SESSION)
 
     @log_session.validator
     def _check_log(self, log: SessionLog) -> None:
         task = self._require(log, TaskKind.SESSION_LOG, {PairPhase.SESSIONS})
         if task.session_number != log.session_number:
-            raise ApplicationError(
-                f"this link is for session {task.session_number}, not {log.session_number}",
-                type="WrongTask",
+            raise refuse(
+                Refusal.LINK_FOR_OTHER_SESSION,
+                session=task.session_number or 0,
+                asked=log.session_number,
             )
         unknown = sorted(set(log.skills_covered) - set(self._in.skills))
         if unknown:
-            raise ApplicationError(f"unknown skills: {', '.join(unknown)}", type="Invalid")
+            raise refuse(Refusal.UNKNOWN_SKILLS, skills=unknown)
 
     @workflow.update(name="reschedule")
     def reschedule(self, request: Reschedule) -> Acknowledgement:
@@ -552,31 +555,30 @@ class PairWorkflow:
                 calendar=invite,
             )
         self._changed = True
-        return Acknowledgement(next_step=f"session {session.number} on {iso_date(new_at)}")
+        return acknowledge(NextStep.SESSION_MOVED, number=session.number, date=iso_date(new_at))
 
     @reschedule.validator
     def _check_reschedule(self, request: Reschedule) -> None:
         self._require(request, TaskKind.PAIR_MANAGE, {PairPhase.GOALS, PairPhase.SESSIONS})
         if not 1 <= request.session_number <= len(self._sessions):
-            raise ApplicationError("there is no such session", type="Invalid")
+            raise refuse(Refusal.NO_SUCH_SESSION)
         session = self._sessions[request.session_number - 1]
         if session.log_task is not None:
-            raise ApplicationError("this session has already taken place", type="WrongPhase")
+            raise refuse(Refusal.SESSION_ALREADY_TOOK_PLACE)
         new_at = datetime.combine(request.new_date, session.at.timetz())
         if new_at <= workflow.now():
-            raise ApplicationError("the new date must be in the future", type="Invalid")
+            raise refuse(Refusal.DATE_NOT_IN_FUTURE)
         if request.session_number > 1:
             previous = self._sessions[request.session_number - 2]
             if new_at <= previous.at:
-                raise ApplicationError(
-                    f"session {request.session_number} must come after session "
-                    f"{previous.number} ({iso_date(previous.at)})",
-                    type="Invalid",
+                raise refuse(
+                    Refusal.SESSION_MUST_FOLLOW_PREVIOUS,
+                    session=request.session_number,
+                    previous=previous.number,
+                    previous_date=iso_date(previous.at),
                 )
         if new_at - session.at > self._days(self._in.cadence_days):
-            raise ApplicationError(
-                "a session moves by at most one cadence; pause the pair instead", type="Invalid"
-            )
+            raise refuse(Refusal.MOVE_BEYOND_CADENCE)
 
     @workflow.update(name="pause")
     def pause(self, request: Pause) -> Acknowledgement:
@@ -604,17 +606,15 @@ class PairWorkflow:
                 calendar=invite,
             )
         self._changed = True
-        return Acknowledgement(next_step=f"paused until {iso_date(self._paused_until)}")
+        return acknowledge(NextStep.PAUSED_UNTIL, date=iso_date(self._paused_until))
 
     @pause.validator
     def _check_pause(self, request: Pause) -> None:
         self._require(request, TaskKind.PAIR_MANAGE, {PairPhase.GOALS, PairPhase.SESSIONS})
         if self._paused_until is not None:
-            raise ApplicationError("the pair is already paused", type="WrongPhase")
+            raise refuse(Refusal.ALREADY_PAUSED)
         if request.days > self._in.durations.max_pause_days:
-            raise ApplicationError(
-                f"a pause lasts at most {self._in.durations.max_pause_days} days", type="Invalid"
-            )
+            raise refuse(Refusal.PAUSE_TOO_LONG, max_days=self._in.durations.max_pause_days)
 
     @workflow.update(name="midpoint_survey")
     def midpoint_survey(self, answer: MidpointAnswer) -> Acknowledgement:
@@ -633,7 +633,7 @@ class PairWorkflow:
                 satisfaction=answer.satisfaction,
                 wants_to_continue=answer.wants_to_continue,
             )
-        return Acknowledgement(next_step="sessions continue")
+        return acknowledge(NextStep.SESSIONS_CONTINUE)
 
     @midpoint_survey.validator
     def _check_midpoint(self, answer: MidpointAnswer) -> None:
@@ -650,7 +650,7 @@ class PairWorkflow:
             **evaluation.model_dump(mode="json", exclude={"task_id"}),
         )
         self._changed = True
-        return Acknowledgement(next_step="the pair is complete")
+        return acknowledge(NextStep.PAIR_COMPLETE)
 
     @final_evaluation.validator
     def _check_final(self, evaluation: FinalEvaluation) -> None:
@@ -658,15 +658,13 @@ class PairWorkflow:
         if evaluation.participant_id == self._in.mentee_id:
             missing = sorted(set(self._in.skills) - set(evaluation.levels))
             if missing:
-                raise ApplicationError(
-                    f"a level is needed for: {', '.join(missing)}", type="Invalid"
-                )
+                raise refuse(Refusal.LEVEL_NEEDED, skills=missing)
 
     @workflow.update(name="end_pair")
     def end_pair(self, request: EndPair) -> Acknowledgement:
         self._ended_by, self._end_reason = request.participant_id, request.reason
         self._close(request.task_id, answer=request)  # the link then shows what was sent
-        return Acknowledgement(next_step="the pair ends; both of you are told")
+        return acknowledge(NextStep.PAIR_ENDS_BOTH_TOLD)
 
     @end_pair.validator
     def _check_end(self, request: EndPair) -> None:
@@ -676,37 +674,35 @@ class PairWorkflow:
             {PairPhase.GOALS, PairPhase.SESSIONS, PairPhase.FINAL},
         )
         if self._ended_by is not None:
-            raise ApplicationError("the pair is already ending", type="WrongPhase")
+            raise refuse(Refusal.PAIR_ALREADY_ENDING)
 
     @workflow.update(name="end_by_coordinator")
     def end_by_coordinator(self, command: CoordinatorCommand) -> Acknowledgement:
         self._ended_by, self._end_reason = "coordinator", command.reason or "ended by coordinator"
-        return Acknowledgement(next_step="the pair ends")
+        return acknowledge(NextStep.PAIR_ENDS)
 
     @end_by_coordinator.validator
     def _check_end_by_coordinator(self, command: CoordinatorCommand) -> None:
         if self._phase in TERMINAL or self._ended_by is not None:
-            raise ApplicationError("the pair has already ended", type="WrongPhase")
+            raise refuse(Refusal.PAIR_ENDED)
         if self._phase is PairPhase.CHEMISTRY:
-            raise ApplicationError("wait for the chemistry answers", type="WrongPhase")
+            raise refuse(Refusal.WAIT_FOR_CHEMISTRY)
 
     @workflow.update(name="re_pair")
     def re_pair(self, command: CoordinatorCommand) -> Acknowledgement:
         # Dissolved like a no-go: the programme bans the pair and offers the mentee a backup.
         self._ended_by, self._end_reason = "coordinator", command.reason.strip()
         self._phase = PairPhase.DISSOLVED
-        return Acknowledgement(next_step="the pair is dissolved; the mentee gets a backup mentor")
+        return acknowledge(NextStep.PAIR_DISSOLVED_BACKUP)
 
     @re_pair.validator
     def _check_re_pair(self, command: CoordinatorCommand) -> None:
         if self._phase in TERMINAL or self._ended_by is not None:
-            raise ApplicationError("the pair has already ended", type="WrongPhase")
+            raise refuse(Refusal.PAIR_ENDED)
         if self._phase is PairPhase.FINAL:
-            raise ApplicationError(
-                "the pair is at its final evaluation: end it instead", type="WrongPhase"
-            )
+            raise refuse(Refusal.PAIR_AT_FINAL_EVALUATION)
         if len(command.reason.strip()) < 3:
-            raise ApplicationError("say why the pair is re-paired", type="Invalid")
+            raise refuse(Refusal.RE_PAIR_REASON_NEEDED)
 
     @workflow.update(name="nudge")
     def nudge(self, command: NudgeCommand) -> Acknowledgement:
@@ -728,20 +724,18 @@ class PairWorkflow:
             due_date=iso_date(task.due_at),
             partner_id=mentee if task.participant_id == mentor else mentor,
         )
-        return Acknowledgement(next_step="a reminder is on its way")
+        return acknowledge(NextStep.REMINDER_SENT)
 
     @nudge.validator
     def _check_nudge(self, command: NudgeCommand) -> None:
         if self._phase in TERMINAL or self._ended_by is not None:
-            raise ApplicationError("the pair has ended", type="WrongPhase")
+            raise refuse(Refusal.PAIR_ENDED)
         task = self._tasks.get(command.task_id)
         if task is None or task.kind in (TaskKind.PAIR_MANAGE, TaskKind.CONCERN):
-            raise ApplicationError("this task is closed or does not exist", type="WrongTask")
+            raise refuse(Refusal.TASK_CLOSED)
         last = self._nudged.get(task.task_id)
         if last is not None and workflow.now() - last < self._days(1):
-            raise ApplicationError(
-                "a reminder for this task went out less than a day ago", type="TooSoon"
-            )
+            raise refuse(Refusal.NUDGE_TOO_SOON)
 
     @workflow.query(name=PAIR_STATUS)
     def status(self) -> PairStatus:
@@ -767,13 +761,11 @@ class PairWorkflow:
     def _require(self, action: Action, kind: TaskKind, phases: set[PairPhase]) -> OpenTask:
         task = self._tasks.get(action.task_id)
         if self._phase not in phases or self._ended_by is not None:
-            raise ApplicationError(
-                f"not possible now: the pair is in phase {self._phase.value}", type="WrongPhase"
-            )
+            raise refuse(Refusal.NOT_POSSIBLE_IN_PHASE, phase=self._phase.value)
         if task is None or task.kind is not kind:
-            raise ApplicationError("this task is closed or does not exist", type="WrongTask")
+            raise refuse(Refusal.TASK_CLOSED)
         if task.participant_id != action.participant_id:
-            raise ApplicationError("this task is not yours", type="WrongTask")
+            raise refuse(Refusal.NOT_YOUR_TASK)
         return task
 
     def _open(

@@ -46,11 +46,14 @@ with workflow.unsafe.imports_passed_through():
     from domain.events import EventType, participant_stream, programme_stream
     from domain.launches import LaunchBatch, LaunchResult, WorkflowLaunch
     from domain.matching import MatchingProposal
+    from domain.next_steps import NextStep
     from domain.programme import Role
+    from domain.refusals import Refusal
     from domain.unmatched import UnmatchedReason, legacy_unmatched_reason
 
 from workflows.assessment import AssessmentWorkflow
 from workflows.pair import PairWorkflow
+from workflows.replies import acknowledge, refuse
 from workflows.shared import (
     RUN_MATCHING,
     START_WORKFLOWS,
@@ -465,16 +468,13 @@ class ProgrammeWorkflow:
     def approve_matching(self, command: CoordinatorCommand) -> Acknowledgement:
         self._s.approved = True
         self._s.handled_commands.append(command.command_id)
-        return Acknowledgement(next_step="pairs start their chemistry meeting")
+        return acknowledge(NextStep.PAIRS_START_CHEMISTRY)
 
     @approve_matching.validator
     def _check_approve(self, command: CoordinatorCommand) -> None:
-        self._check_reviewing("approved")
+        self._check_reviewing(approving=True)
         if self._revising:
-            raise ApplicationError(
-                "a change to the matching is still being computed: approve once it is done",
-                type="Busy",
-            )
+            raise refuse(Refusal.MATCHING_BEING_COMPUTED)
 
     @workflow.update(name="ban_pair")
     async def ban_pair(self, command: PairCommand) -> Acknowledgement:
@@ -484,10 +484,10 @@ class ProgrammeWorkflow:
 
     @ban_pair.validator
     def _check_ban(self, command: PairCommand) -> None:
-        self._check_reviewing("changed")
+        self._check_reviewing()
         self._check_roles(command.mentor_id, command.mentee_id)
         if (command.mentor_id, command.mentee_id) in self._s.banned:
-            raise ApplicationError("this pair is already banned", type="AlreadyDone")
+            raise refuse(Refusal.PAIR_ALREADY_BANNED)
 
     @workflow.update(name="force_pair")
     async def force_pair(self, command: PairCommand) -> Acknowledgement:
@@ -498,14 +498,11 @@ class ProgrammeWorkflow:
 
     @force_pair.validator
     def _check_force(self, command: PairCommand) -> None:
-        self._check_reviewing("changed")
+        self._check_reviewing()
         self._check_roles(command.mentor_id, command.mentee_id)
         pair = (command.mentor_id, command.mentee_id)
         if pair in self._s.banned:
-            raise ApplicationError(
-                "this pair is banned (a no-go or your own decision) and cannot be forced",
-                type="Banned",
-            )
+            raise refuse(Refusal.PAIR_BANNED)
 
     @workflow.update(name="swap_mentors")
     async def swap_mentors(self, command: SwapCommand) -> Acknowledgement:
@@ -517,16 +514,14 @@ class ProgrammeWorkflow:
 
     @swap_mentors.validator
     def _check_swap(self, command: SwapCommand) -> None:
-        self._check_reviewing("changed")
+        self._check_reviewing()
         first, second = command.mentee_ids
         mentor_of = self._proposed_mentors()
         for mentee_id in command.mentee_ids:
             if mentee_id not in mentor_of:
-                raise ApplicationError(
-                    f"{mentee_id} has no mentor in the proposed matching", type="NotProposed"
-                )
+                raise refuse(Refusal.MENTEE_NOT_PROPOSED, mentee=mentee_id)
         if mentor_of[first] == mentor_of[second]:
-            raise ApplicationError("both mentees already have the same mentor", type="NoChange")
+            raise refuse(Refusal.SAME_MENTOR)
 
     async def _revise(
         self,
@@ -540,7 +535,7 @@ class ProgrammeWorkflow:
         s = self._s
         async with self._revision_lock:
             if command.command_id in s.handled_commands:
-                return Acknowledgement(next_step="already done")
+                return acknowledge(NextStep.ALREADY_DONE)
             self._revising += 1
             try:
                 proposal = await workflow.execute_activity(
@@ -554,7 +549,7 @@ class ProgrammeWorkflow:
             except ActivityError as error:
                 cause = error.cause
                 if isinstance(cause, ApplicationError) and cause.type == "MatchingConflict":
-                    raise ApplicationError(cause.message, type="MatchingConflict") from None
+                    raise refuse(Refusal.MATCHING_CONFLICT, detail=cause.message) from None
                 raise
             finally:
                 self._revising -= 1
@@ -575,30 +570,32 @@ class ProgrammeWorkflow:
                 total_score=proposal.total_score,
             )
             was = before.total_score if before else 0.0
-            return Acknowledgement(
-                next_step=f"matching recomputed: {changed} pair(s) changed, {len(proposal.pairs)} "
-                f"pairs, total score {proposal.total_score:g} (was {was:g})"
+            return acknowledge(
+                NextStep.MATCHING_RECOMPUTED,
+                changed=changed,
+                pairs=len(proposal.pairs),
+                score=float(proposal.total_score),
+                previous_score=float(was),
             )
 
-    def _check_reviewing(self, what: str) -> None:
+    def _check_reviewing(self, approving: bool = False) -> None:
         if self._s.phase is not ProgrammePhase.REVIEW:
-            raise ApplicationError(
-                f"the matching can be {what} during its review, not in phase {self._s.phase.value}",
-                type="WrongPhase",
+            raise refuse(
+                Refusal.APPROVAL_OUTSIDE_REVIEW if approving else Refusal.CHANGE_OUTSIDE_REVIEW,
+                phase=self._s.phase.value,
             )
         if self._s.approved:
-            raise ApplicationError("the matching is already approved", type="WrongPhase")
+            raise refuse(Refusal.MATCHING_ALREADY_APPROVED)
 
     def _check_roles(self, mentor_id: str, mentee_id: str) -> None:
         for person, role in ((mentor_id, Role.MENTOR), (mentee_id, Role.MENTEE)):
             try:
                 found = self._plan.participant(person).role
             except KeyError:
-                raise ApplicationError(
-                    f"{person} is not a participant of this programme", type="UnknownParticipant"
-                ) from None
+                raise refuse(Refusal.NOT_PARTICIPANT, person=person) from None
             if found is not role:
-                raise ApplicationError(f"{person} is not a {role.value}", type="WrongRole")
+                wrong = Refusal.NOT_A_MENTOR if role is Role.MENTOR else Refusal.NOT_A_MENTEE
+                raise refuse(wrong, person=person)
 
     def _proposed_mentors(self) -> dict[str, str]:
         proposal = self._s.proposal
@@ -633,12 +630,12 @@ class ProgrammeWorkflow:
         self._journal.notify(
             None, "concern_raised", participant_role=role, pair_id=concern.pair_id or ""
         )
-        return Acknowledgement(next_step="the coordinator will contact you confidentially")
+        return acknowledge(NextStep.COORDINATOR_WILL_CONTACT)
 
     @raise_concern.validator
     def _check_concern(self, concern: Concern) -> None:
         if self._s.concern_tasks.get(concern.participant_id) != concern.task_id:
-            raise ApplicationError("this link is not valid for this participant", type="WrongTask")
+            raise refuse(Refusal.CONCERN_LINK_INVALID)
 
     @workflow.query(name=PROGRAMME_SUMMARY)
     def summary(self) -> ProgrammeSummary:
