@@ -14,6 +14,7 @@ from credentials.passwords import hash_password
 from domain.answers import Concern
 from domain.events import EventType
 from domain.matcher import solve
+from domain.matching import Factor, FactorCode, ProposedPair, Unmatched
 from domain.programme import MatchingSettings, Role
 from domain.tasks import TaskKind
 from i18n.catalogues import source_messages
@@ -234,19 +235,33 @@ async def test_a_concern_reaches_the_coordinator_s_page_and_nowhere_else(stack: 
         assert "annule souvent &lt;b&gt;au dernier moment&lt;/b&gt;" in opened  # shown, never run
 
 
-def test_the_matcher_s_explanations_are_shown_in_french() -> None:
+def test_the_matcher_s_explanations_are_worded_from_their_codes() -> None:
     problem = load_matching_problem(ROOT / "examples" / "matching" / "problem.yaml")
     left_out = problem.mentees[0].id  # banned with every mentor: nobody is left to pair them
     banned = frozenset((m.id, left_out) for m in problem.mentors)
     proposal = solve(problem.model_copy(update={"banned": banned}))
-    texts = [f.text for p in proposal.pairs for f in p.factors]
-    texts += [u.reason for u in proposal.unmatched]
     assert {f.code for p in proposal.pairs for f in p.factors} >= {"skills", "availability"}
     assert any(u.participant_id == left_out for u in proposal.unmatched)
     french, english = Translator("fr"), Translator("en")
-    for text in texts:
-        assert english.matching_words(text) == text
-        assert french.matching_words(text) != text, text
-    assert "exclusion" in french.matching_words(
-        next(u.reason for u in proposal.unmatched if u.participant_id == left_out)
+    for pair in proposal.pairs:
+        worded = french.pair_reasons(pair)
+        assert len(worded) == len(pair.reasons)
+        for sentence, words in zip(pair.reasons, worded, strict=True):
+            assert words != sentence, sentence  # French words, not the matcher's English
+        in_english = english.pair_reasons(pair)
+        assert in_english != worded and not any("factor." in words for words in in_english)
+    for u in proposal.unmatched:
+        assert french.unmatched(u) not in (u.reason, english.unmatched(u))
+    assert "exclusion" in french.unmatched(
+        next(u for u in proposal.unmatched if u.participant_id == left_out)
     )
+
+
+def test_a_proposal_recorded_with_sentences_only_shows_them_as_recorded() -> None:
+    old = ProposedPair(mentor_id="a", mentee_id="b", score=2.0, reasons=("can teach python",))
+    assert Translator("fr").pair_reasons(old) == ["can teach python"]
+    recorded = Factor(code=FactorCode.SKILLS, points=2.0, text="can teach python")
+    with_factors = old.model_copy(update={"factors": (recorded,)})
+    assert Translator("fr").pair_reasons(with_factors) == ["can teach python"]
+    left = Unmatched(participant_id="c", reason="no compatible mentor: grade (3)")
+    assert Translator("fr").unmatched(left) == "no compatible mentor: grade (3)"

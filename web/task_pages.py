@@ -17,6 +17,7 @@ from starlette.responses import Response
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from client.refusals import refusal_of
 from client.updates import execute_update
 from domain.answers import Acknowledgement
 from domain.tasks import TaskKind, TaskStatus
@@ -148,10 +149,16 @@ class TaskPages:
             if reloaded.task.status is TaskStatus.DONE:
                 _log(task, "already_answered")
                 return self._answer_page(t, reloaded, already=True)
-            cause = failure.cause
-            kind = getattr(cause, "type", None)
-            _log(task, "refused_by_workflow", reason=kind, action=submission.action)
-            refusal = t.refusal(str(getattr(cause, "message", None) or cause))
+            refused = refusal_of(failure)
+            kind = getattr(failure.cause, "type", None)
+            _log(
+                task,
+                "refused_by_workflow",
+                reason=kind,
+                code=refused.code.value if refused else None,
+                action=submission.action,
+            )
+            refusal = t.refusal(refused, skills=skill_labels(opened.programme, t.locale))
             return self._form_page(
                 request,
                 token,
@@ -187,7 +194,7 @@ class TaskPages:
             t,
             programme_name=_programme_name(opened),
             title=t("done.title"),
-            next_step=t.next_step(ack.next_step),
+            next_step=t.next_step(ack),
         )
 
     async def _programme_over(self, task: TaskRecord) -> bool:
