@@ -178,7 +178,7 @@ def add_dashboard(
             refused, page = AuditDetail.READ_ONLY, "dash.read_only"
         else:
             values = await form_ok(request, bound_to(request))
-            refused, page = AuditDetail.CSRF, "errors.csrf"
+            refused, page = AuditDetail.CSRF, "page.csrf"
         if values is None:
             if attempted is not None:
                 await audited(account, attempted, programme_id, None, refused)
@@ -327,7 +327,7 @@ def add_dashboard(
         if account is not None:
             t = translator(request)
             if await form_ok(request, bound_to(request)) is None:
-                return message_page(t, 403, "errors.csrf")
+                return message_page(t, 403, "page.csrf")
             await auth.sign_out(session_id(request), account)
         response = RedirectResponse(f"{PREFIX}/login", status_code=303)
         response.delete_cookie(COOKIE_NAME, path=PREFIX)
