@@ -65,9 +65,9 @@ def unmatched_words(t: Translator, unmatched: Unmatched) -> str:
     key = f"unmatched.{code.value}"
     if code in (UnmatchedReason.NO_COMPATIBLE_MENTOR, UnmatchedReason.NO_COMPATIBLE_MENTEE):
         return t(key, ruled_out=_ruled_out(t, unmatched.ruled_out))
-    if code is UnmatchedReason.MENTORS_AT_CAPACITY or (
-        code is UnmatchedReason.NO_MENTEE_LEFT and unmatched.compatible
-    ):
+    if code is UnmatchedReason.MENTORS_AT_CAPACITY:
+        return t.plural(key, unmatched.compatible)
+    if code is UnmatchedReason.NO_MENTEE_LEFT and unmatched.compatible:
         return t.plural(f"{key}.compatible", unmatched.compatible)
     return t(key)
 

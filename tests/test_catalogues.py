@@ -86,7 +86,7 @@ def _extract(keywords: dict[str, tuple[int, ...] | None]) -> set[str]:
     """The keys `make extract` would write from the web's sources (the e-mails' templates read
     the mail catalogue)."""
     with (ROOT / "i18n" / "babel.cfg").open() as cfg:
-        method_map, options_map = parse_mapping_cfg(cfg)
+        method_map, options_map = parse_mapping_cfg(cfg)  # type: ignore[no-untyped-call]
     keys: set[str] = set()
     for folder in WEB_SOURCES:
         for path in sorted((ROOT / folder).rglob("*")):
@@ -94,7 +94,7 @@ def _extract(keywords: dict[str, tuple[int, ...] | None]) -> set[str]:
             method = next((m for pattern, m in method_map if pathmatch(pattern, relative)), None)
             if method is None or "__pycache__" in relative:
                 continue
-            options = next(
+            options: dict[str, str] = next(
                 (o for pattern, o in options_map.items() if pathmatch(pattern, relative)), {}
             )
             for _line, message, _comments, _context in extract_from_file(

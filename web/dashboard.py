@@ -64,7 +64,7 @@ from web.coordinator_auth import (
 )
 from web.errors import message_page
 from web.forms import storable
-from web.i18n import COORDINATOR_LANGUAGE_COOKIE, DEFAULT_LOCALE, LOCALES, Translator
+from web.i18n import COORDINATOR_LANGUAGE_COOKIE, TANDEM_LANGUAGES, Translator, languages_of
 from web.oidc import (
     SsoRefusal,
     VerifiedIdentity,
@@ -735,13 +735,15 @@ LANGUAGE_COOKIE = COORDINATOR_LANGUAGE_COOKIE
 def translator(request: Request) -> Translator:
     """The dashboard's language: `?lang=` when given, then the coordinator's last choice, then
     French, Tandem's default."""
-    chosen = request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
-    return Translator(chosen if chosen in LOCALES else DEFAULT_LOCALE)
+    languages = languages_of(request.app)
+    return languages.translator(
+        request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE)
+    )
 
 
 def remember_language(request: Request, response: Response) -> Response:
     chosen = request.query_params.get("lang")
-    if chosen in LOCALES:
+    if chosen in languages_of(request.app).locales:
         response.set_cookie(
             LANGUAGE_COOKIE, chosen, max_age=365 * 86_400, samesite="strict", path=PREFIX
         )
@@ -749,7 +751,7 @@ def remember_language(request: Request, response: Response) -> Response:
 
 
 def _other(locale: str) -> str:
-    return next(other for other in LOCALES if other != locale)
+    return TANDEM_LANGUAGES.other(locale)
 
 
 def _safe_next(target: str | None) -> str:

@@ -8,14 +8,16 @@ here from its code and parameters, never from a sentence.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from client.refusals import RefusalInfo
 from domain.accounts import AuditDetail, AuditEntry
 from domain.answers import Acknowledgement
 from domain.matching import ProposedPair, Unmatched
 from domain.refusals import Refusal
-from i18n.catalogues import DEFAULT_LOCALE, LOCALES
+from i18n.catalogues import DEFAULT_LOCALE, LOCALES, LOCALES_DIR
 from i18n.matching import pair_reasons, unmatched_words
 from i18n.next_steps import next_step_words
 from i18n.refusals import refusal_words
@@ -26,8 +28,11 @@ __all__ = [
     "COORDINATOR_LANGUAGE_COOKIE",
     "DEFAULT_LOCALE",
     "LOCALES",
+    "TANDEM_LANGUAGES",
+    "Languages",
     "Translator",
     "choose_locale",
+    "languages_of",
 ]
 
 # The coordinator's last choice of language on the dashboard (web/dashboard.py sets it).
@@ -74,3 +79,37 @@ class Translator(CatalogueTranslator):
 
 _REFUSALS = frozenset(code.value for code in Refusal)
 _AUDIT_DETAILS = frozenset(code.value for code in AuditDetail)
+
+
+@dataclass(frozen=True)
+class Languages:
+    """The languages an app's pages are read in: Tandem's catalogues, and any other locale whose
+    compiled catalogues are in a directory of their own (`extra`: locale → directory), which is
+    all a new language takes."""
+
+    extra: Mapping[str, Path] = field(default_factory=dict)
+
+    @property
+    def locales(self) -> tuple[str, ...]:
+        return (*LOCALES, *(name for name in self.extra if name not in LOCALES))
+
+    def translator(self, *wanted: str | None) -> Translator:
+        """The first of `wanted` that is one of these languages, else French."""
+        for locale in wanted:
+            if locale in self.locales:
+                return Translator(str(locale), directory=self.extra.get(str(locale), LOCALES_DIR))
+        return Translator(DEFAULT_LOCALE)
+
+    def other(self, locale: str) -> str:
+        """The language the "other language" link offers: English from French, else French."""
+        return "en" if locale == DEFAULT_LOCALE else DEFAULT_LOCALE
+
+
+TANDEM_LANGUAGES = Languages()
+
+
+def languages_of(app_or_scope: Any) -> Languages:
+    """The languages of the app serving a request (`request.app`, or an ASGI scope's app)."""
+    app = app_or_scope.get("app") if isinstance(app_or_scope, dict) else app_or_scope
+    found = getattr(getattr(app, "state", None), "languages", None)
+    return found if isinstance(found, Languages) else TANDEM_LANGUAGES

@@ -38,7 +38,7 @@ from web.forms import (
     parse_answer,
     storable,
 )
-from web.i18n import LOCALES, Translator, choose_locale
+from web.i18n import Translator, languages_of
 from web.links import LinkProblem, LinkResolver, OpenedLink, RefusedLink
 from web.rendering import render_page
 from web.task_context import load_task_context, skill_labels
@@ -232,7 +232,9 @@ class TaskPages:
             _log(task, f"refused_{problem.value}")
         else:
             log.info("web.task", outcome=f"refused_{problem.value}")
-        t = Translator(choose_locale(request.query_params.get("lang"), refused.participant_locale))
+        t = languages_of(request.app).translator(
+            request.query_params.get("lang"), refused.participant_locale
+        )
         coordinator = (
             refused.coordinator_email
             if problem in (LinkProblem.EXPIRED, LinkProblem.CLOSED)
@@ -276,7 +278,8 @@ class TaskPages:
         # The double-submit nonce: kept while the browser has one, so open tabs stay valid.
         nonce = csrf.usable_nonce(request.cookies.get(csrf.COOKIE_NAME)) or csrf.new_nonce()
         lang = request.query_params.get("lang")
-        query = f"?lang={lang}" if lang in LOCALES else ""
+        languages = languages_of(request.app)
+        query = f"?lang={lang}" if lang in languages.locales else ""
         response = render_page(
             "task.html",
             t,
@@ -293,7 +296,7 @@ class TaskPages:
             csrf_field=csrf.FIELD_NAME,
             csrf_token=csrf.form_token(self._secret, token, nonce),
             post_url=f"{request.url.path}{query}",
-            other_locale="en" if t.locale == "fr" else "fr",
+            other_locale=languages.other(t.locale),
             values=values,
         )
         response.set_cookie(
@@ -311,7 +314,7 @@ def _translator(request: Request, opened: OpenedLink) -> Translator:
     own = opened.participant.locale if opened.participant else None
     if own is None and opened.programme is not None:
         own = opened.programme.locale  # the person was erased: the programme's language
-    return Translator(choose_locale(request.query_params.get("lang"), own))
+    return languages_of(request.app).translator(request.query_params.get("lang"), own)
 
 
 def _intro(task: TaskRecord, ctx: TaskContext, t: Translator) -> str:
