@@ -31,6 +31,7 @@ from domain.next_steps import NextStep
 from domain.programme import Role
 from domain.read_models import _PAIR_END
 from domain.refusals import Refusal
+from domain.skills import LEVELS
 from domain.tasks import TaskKind
 from domain.text import TextFault
 from domain.unmatched import UnmatchedReason
@@ -170,6 +171,7 @@ def families() -> set[str]:
         *(f"sso.refused.{r}.{part}" for r in SsoRefusal for part in ("title", "body")),
         *message_pages(),
         *(fault.value for fault in TextFault),
+        *(f"level.{level}" for level in LEVELS),
         *(f"slot.{slot}" for slot in SLOTS),
         *(f"format.{f}" for f in MeetingFormat),
         *(f"language.{code}" for code in LANGUAGES),

@@ -101,7 +101,7 @@ async def test_a_coordinator_signs_in_reviews_and_approves(stack: Stack, browser
         # Ban the first proposed pair: the matching is re-solved without it.
         await page.get_by_role("button", name=re.compile("^Exclure ")).first.click()
         notice = await page.get_by_role("status").inner_text()
-        assert notice.startswith("C’est fait : appariement recalculé"), notice
+        assert notice.startswith("C’est fait\u00a0: appariement recalculé"), notice
         view = await run.handle.query(ProgrammeWorkflow.matching)
         assert view.proposal is not None and len(view.banned) == 1
         # Swap the first two mentees' mentors (the form's default choice).
@@ -110,9 +110,9 @@ async def test_a_coordinator_signs_in_reviews_and_approves(stack: Stack, browser
         await page.get_by_role("button", name="Échanger leurs mentors").click()
         notice = await page.get_by_role("status").inner_text()
         if onto_ban & set(view.banned):
-            assert notice.startswith("Refusé :") and "exclu" in notice
+            assert notice.startswith("Refusé\u00a0:") and "exclu" in notice
         else:
-            assert notice.startswith("C’est fait : appariement recalculé"), notice
+            assert notice.startswith("C’est fait\u00a0: appariement recalculé"), notice
             swapped = await run.handle.query(ProgrammeWorkflow.matching)
             assert swapped.proposal is not None
             mentor_of = {p.mentee_id: p.mentor_id for p in swapped.proposal.pairs}
@@ -147,7 +147,7 @@ async def test_a_coordinator_signs_in_reviews_and_approves(stack: Stack, browser
         await page.get_by_label("Pourquoi (conservé au dossier").fill("A test of the form")
         await page.get_by_role("button", name="Mettre fin au binôme").click()
         notice = await page.get_by_role("status").inner_text()
-        assert notice == "Refusé : attendez les réponses à la première rencontre", notice
+        assert notice == "Refusé\u00a0: attendez les réponses à la première rencontre", notice
 
         # Remind one partner of the chemistry answer: one e-mail, and not twice the same day.
         waiting = page.get_by_role("table").filter(has_text="après la première rencontre")
@@ -155,7 +155,7 @@ async def test_a_coordinator_signs_in_reviews_and_approves(stack: Stack, browser
         remind = waiting.get_by_role("button", name=re.compile("^Relancer .* par e-mail")).first
         await remind.click()
         notice = await page.get_by_role("status").inner_text()
-        assert notice.startswith("C’est fait :"), notice
+        assert notice.startswith("C’est fait\u00a0:"), notice
         assert notice.endswith("reçoit une relance par e-mail."), notice
         (nudge,) = await stack.wait_for_mails("task_nudge")
         assert nudge.recipients[0] in {p.email for p in spec.participants}
@@ -166,7 +166,9 @@ async def test_a_coordinator_signs_in_reviews_and_approves(stack: Stack, browser
             .first.click()
         )
         notice = await page.get_by_role("status").inner_text()
-        assert notice == "Refusé : une relance pour cette tâche est partie il y a moins d’un jour"
+        assert (
+            notice == "Refusé\u00a0: une relance pour cette tâche est partie il y a moins d’un jour"
+        )
 
         # The same page in English, and the choice stays for the next pages.
         await page.get_by_role("link", name="English version").click()
@@ -180,7 +182,7 @@ async def test_a_coordinator_signs_in_reviews_and_approves(stack: Stack, browser
         await page.get_by_label("Pourquoi changer de binôme").fill("Même service, en fait")
         await page.get_by_role("button", name="Proposer un autre mentor").click()
         notice = await page.get_by_role("status").inner_text()
-        assert notice.startswith("C’est fait : le binôme est dissous"), notice
+        assert notice.startswith("C’est fait\u00a0: le binôme est dissous"), notice
         outcome = await run.pair(1).result()
         assert (outcome.phase.value, outcome.reason) == ("dissolved", "Même service, en fait")
 

@@ -5,11 +5,14 @@ sentence.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from client.refusals import RefusalInfo, refusal_of
+from domain.accounts import AuditAction, AuditEntry
 from domain.next_steps import NextStep, NextStepParam
 from domain.refusals import Category, Refusal, RefusalParam, Refused
 from i18n.catalogues import LOCALES, source_messages
@@ -122,3 +125,20 @@ def test_a_refusal_is_decoded_from_the_error_a_client_receives() -> None:
 )
 def test_anything_else_is_not_a_refusal(error: BaseException) -> None:
     assert refusal_of(error) is None
+
+
+def test_an_audit_entry_shows_its_code_in_words_and_an_older_sentence_as_recorded() -> None:
+    at = datetime(2027, 3, 1, tzinfo=UTC)
+    coded = AuditEntry.attempt(
+        at, "ana@example.com", AuditAction.BANNED_PAIR, "p", None, "not_a_mentor", {"person": "m-1"}
+    )
+    stored = AuditEntry.from_data(coded.to_data())  # as the trail reads it back
+    assert stored.params == {"person": "m-1"}
+    fr = Translator("fr")
+    assert fr.audit_detail(stored) == "m-1 n’est pas mentor"
+    assert Translator("en").audit_detail(stored) == "m-1 is not a mentor"
+    own = AuditEntry.attempt(at, "ana@example.com", AuditAction.NUDGED, "p", None, "read_only")
+    assert fr.audit_detail(own) == "compte en lecture seule"
+    sentence = "the pair is at its final evaluation: end it instead"  # recorded before the codes
+    older = AuditEntry.from_data({**coded.to_data(), "detail": sentence, "params": None})
+    assert fr.audit_detail(older) == sentence
