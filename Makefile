@@ -57,7 +57,7 @@ catalogues: $(VENV)/.installed
 	@$(BIN)/pybabel compile --use-fuzzy -d i18n/locales -D "$(CATALOGUE_DOMAINS)" 2>&1 | grep -v '^compiling catalog' || true
 
 extract: $(VENV)/.installed
-	$(BIN)/pybabel extract -F i18n/babel.cfg -k _ -k t -k gettext -k ngettext --no-location \
+	$(BIN)/pybabel extract -F i18n/babel.cfg -k _ -k t -k gettext -k ngettext -k plural --no-location \
 	  --omit-header --sort-output -o i18n/locales/tandem.pot .
 
 # The locks, for CI's and the image's platform (CPython 3.11, Linux x86_64): after a change to

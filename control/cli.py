@@ -20,6 +20,10 @@ T = TypeVar("T")
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
+# The command line speaks English, whatever the programme's language: the words of the codes it
+# shows (refusals, next steps, the matcher's explanations) come from the English catalogue.
+CLI_LOCALE = "en"
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import asyncpg
 
 from domain.accounts import AuditAction, AuditEntry
+from domain.refusals import RefusalParam
 from store import audit
 
 
@@ -28,8 +29,9 @@ async def record_cli(
     programme_id: str | None,
     target: str | None = None,
     refused: str | None = None,
+    params: dict[str, RefusalParam] | None = None,
 ) -> None:
     entry = AuditEntry.attempt(
-        datetime.now(UTC), cli_actor(), action, programme_id, target, refused
+        datetime.now(UTC), cli_actor(), action, programme_id, target, refused, params
     )
     await audit.record(pool, entry)

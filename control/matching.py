@@ -11,18 +11,20 @@ from collections.abc import Callable
 
 from pydantic import BaseModel
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from client.refusals import refusal_of
 from client.updates import execute_update
 from contracts.ids import programme_workflow_id
 from contracts.programme import MatchingView
 from contracts.queries import MATCHING
-from control.cli import Refused
+from control.cli import CLI_LOCALE, Refused
 from control.cli_audit import record_cli
 from control.connect import connected
-from domain.accounts import AuditAction
+from domain.accounts import AuditAction, AuditDetail
 from domain.answers import Acknowledgement, CoordinatorCommand, PairCommand, SwapCommand
+from i18n.refusals import refusal_words
+from i18n.translator import Translator
 from store.participants import ParticipantRecord, ParticipantStore
 
 
@@ -77,10 +79,17 @@ async def send(
                 handle, update, command, id=command.command_id, result_type=Acknowledgement
             )
         except WorkflowUpdateFailedError as error:
-            cause = error.cause
-            message = cause.message if isinstance(cause, ApplicationError) else str(cause or error)
-            await record_cli(pool, action, programme_id, target, refused=message)
-            raise Refused(message) from None
+            found = refusal_of(error)
+            refused = found.code.value if found else AuditDetail.UNKNOWN
+            params = found.params if found else None
+            await record_cli(pool, action, programme_id, target, refused, params)
+            words = refusal_words(
+                Translator(CLI_LOCALE),
+                found.code if found else None,
+                params,
+                people={p.id: p.name for p in people},
+            )
+            raise Refused(words) from None
         except RPCError as error:
             if error.status == RPCStatusCode.NOT_FOUND:
                 raise Refused(f"no programme {programme_id!r} is running") from None

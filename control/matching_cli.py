@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from control.cli import JsonOpt, err, out, run
+from control.cli import CLI_LOCALE, JsonOpt, err, out, run
 from domain.answers import CoordinatorCommand
 from domain.matching import MatchingProposal
 from domain.programme_file import ProgrammeFileError
@@ -106,6 +106,10 @@ def show(programme_id: str, as_json: JsonOpt = False) -> None:
 def _print_proposal(
     proposal: MatchingProposal, names: dict[str, str], forced: set[tuple[str, str]]
 ) -> None:
+    from i18n.matching import TOP_FACTORS, factor_words, unmatched_words
+    from i18n.translator import Translator
+
+    t = Translator(CLI_LOCALE)
     table = Table("mentee", "mentor", "score", "why", title="Proposed pairs")
     for p in proposal.pairs:
         mark = " (forced)" if p.forced or (p.mentor_id, p.mentee_id) in forced else ""
@@ -113,13 +117,14 @@ def _print_proposal(
             names.get(p.mentee_id, p.mentee_id),
             names.get(p.mentor_id, p.mentor_id) + mark,
             f"{p.score:g}",
-            "; ".join(f"{f.text} (+{f.points:g})" for f in p.factors[:3]) or "; ".join(p.reasons),
+            "; ".join(f"{factor_words(t, f)} (+{f.points:g})" for f in p.factors[:TOP_FACTORS])
+            or "; ".join(p.reasons),
         )
     out.print(table)
     if proposal.unmatched:
         left = Table("participant", "why", title="Left unmatched")
         for u in proposal.unmatched:
-            left.add_row(names.get(u.participant_id, u.participant_id), u.reason)
+            left.add_row(names.get(u.participant_id, u.participant_id), unmatched_words(t, u))
         out.print(left)
 
 
@@ -127,12 +132,16 @@ def _send(
     programme_id: str, update: str, build: Callable[[Resolve], CoordinatorCommand], as_json: bool
 ) -> None:
     from control.matching import send
+    from i18n.next_steps import next_step_words
+    from i18n.translator import Translator
 
     command, ack = run(send(programme_id, update, build))
     if as_json:
         print(json.dumps({"command_id": command.command_id, **ack.model_dump()}))
     else:
-        out.print(f"[green]done:[/green] {ack.next_step}")
+        out.print(
+            f"[green]done:[/green] {next_step_words(Translator(CLI_LOCALE), ack.next, ack.params)}"
+        )
 
 
 @matching_app.command("approve")

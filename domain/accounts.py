@@ -9,9 +9,11 @@ import ipaddress
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+
+from domain.refusals import RefusalParam
 
 # The account of TANDEM_COORDINATOR_PASSWORD_HASH: a name, not an address, so that it can never
 # clash with a real coordinator's account.
@@ -181,6 +183,21 @@ class AuditOutcome(StrEnum):
     REFUSED = "refused"
 
 
+class AuditDetail(StrEnum):
+    """Why the dashboard itself refused an action, or what a lockout held: an entry's `detail`
+    when it is not a workflow's refusal (domain/refusals.py `Refusal`)."""
+
+    READ_ONLY = "read_only"  # the account may only read
+    CSRF = "csrf"  # a form not from this session
+    REASON_NEEDED = "reason_needed"  # ending or re-pairing without saying why
+    CHOOSE = "choose"  # a matching change naming nobody
+    SELF_ASSESSMENT = "self_assessment"  # reminded automatically, not by hand
+    NOT_DELIVERED = "not_delivered"  # no workflow there to take the action
+    UNKNOWN = "unknown"  # a workflow's refusal that names no code this version knows
+    ACCOUNT = "account"  # a lockout of one account
+    ADDRESS = "address"  # a lockout of one client address
+
+
 # Account changes and sign-ins concern no programme: they go to the accounts' own audit stream,
 # named with a colon, which no programme id can hold (a programme may well be called "accounts").
 ACCOUNTS_AUDIT = "audit:accounts"
@@ -198,7 +215,10 @@ class AuditEntry:
     outcome: AuditOutcome = AuditOutcome.DONE
     programme_id: str | None = None
     target: str | None = None  # a pair, task, participant or account id: never a name
-    detail: str | None = None  # a refusal's code, a role
+    # A refusal's code (a `Refusal` or an `AuditDetail`) and the refusal's parameters. Entries
+    # recorded before the codes may hold a refusal's English sentence instead: shown as it is.
+    detail: str | None = None
+    params: dict[str, RefusalParam] = field(default_factory=dict)
 
     @classmethod
     def attempt(
@@ -209,12 +229,13 @@ class AuditEntry:
         programme_id: str | None,
         target: str | None = None,
         refused: str | None = None,
+        params: dict[str, RefusalParam] | None = None,
     ) -> AuditEntry:
-        """An action done, or refused for `refused` (the refusal's code)."""
+        """An action done, or refused for `refused` (the refusal's code, with its `params`)."""
         outcome = AuditOutcome.REFUSED if refused is not None else AuditOutcome.DONE
-        return cls(at, actor, action, outcome, programme_id, target, refused)
+        return cls(at, actor, action, outcome, programme_id, target, refused, dict(params or {}))
 
-    def to_data(self) -> dict[str, str | None]:
+    def to_data(self) -> dict[str, object]:
         """As the event stores it and `tandem audit --json` prints it."""
         return {
             "at": self.at.isoformat(),
@@ -224,6 +245,7 @@ class AuditEntry:
             "programme_id": self.programme_id,
             "target": self.target,
             "detail": self.detail,
+            "params": dict(self.params),
         }
 
     @classmethod
@@ -240,4 +262,17 @@ class AuditEntry:
             programme_id=text("programme_id"),
             target=text("target"),
             detail=text("detail"),
+            params=_params(data.get("params")),
         )
+
+
+def _params(value: object) -> dict[str, RefusalParam]:
+    """A stored entry's refusal parameters: JSON strings, integers and lists of strings."""
+    found: dict[str, RefusalParam] = {}
+    if isinstance(value, dict):
+        for name, item in value.items():
+            if isinstance(item, list):
+                found[str(name)] = [str(v) for v in item]
+            elif isinstance(item, int | str) and not isinstance(item, bool):
+                found[str(name)] = item
+    return found

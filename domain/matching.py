@@ -63,14 +63,46 @@ class FactorCode(StrEnum):
     DEPARTMENT = "department"
 
 
+class TaughtSkill(BaseModel):
+    """A skill the mentor can take the mentee up in; `priority` is the mentee's rank for it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    skill: str
+    priority: int | None = None  # 1 (first priority) .. 3, or None when not a priority
+
+
 class Factor(BaseModel):
-    """One factor's contribution to a pair's score, in points and in plain words."""
+    """One factor's contribution to a pair's score: its code and the values that explain it.
+
+    Each code fills its own fields (below); the edge words them for its reader. `text` says the
+    same in English for people reading a history, and is all that a proposal recorded before the
+    fields existed carries: shown as it is, never parsed.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     code: FactorCode
     points: float
-    text: str
+    text: str = ""
+    skills: tuple[TaughtSkill, ...] = ()  # SKILLS: what the mentor can teach, best first
+    topics: tuple[str, ...] = ()  # EXCHANGE: what the mentee offers and the mentor wants
+    slots: int = 0  # AVAILABILITY: time slots both have
+    formats: tuple[MeetingFormat, MeetingFormat] | None = None  # FORMAT: the mentor's, the mentee's
+    language: str = ""  # LANGUAGE: the preferred language both share
+    departments: tuple[str, str] | None = None  # DEPARTMENT: the mentor's, the mentee's
+
+    @property
+    def explained(self) -> bool:
+        """Whether this factor carries its values (every factor the matcher computes now does)."""
+        return {
+            FactorCode.SKILLS: bool(self.skills),
+            FactorCode.EXCHANGE: bool(self.topics),
+            FactorCode.AVAILABILITY: self.slots > 0,
+            FactorCode.FORMAT: self.formats is not None,
+            FactorCode.LANGUAGE: bool(self.language),
+            FactorCode.DEPARTMENT: self.departments is not None,
+        }[self.code]
 
 
 class MatchingProblem(BaseModel):

@@ -8,7 +8,7 @@ together. docs/matching.md describes each factor for coordinators.
 from __future__ import annotations
 
 from domain.answers import MeetingFormat
-from domain.matching import Factor, FactorCode, MatchingWeights, Profile
+from domain.matching import Factor, FactorCode, MatchingWeights, Profile, TaughtSkill
 
 PRIORITY_WEIGHTS = (3.0, 2.0, 1.5)  # the mentee's first, second and third priority
 DEFAULT_WEIGHTS = MatchingWeights()
@@ -57,12 +57,23 @@ def factors(
     if levels and weights.skills:
         points = weights.skills * sum(skill_weight(mentee, s) * n for s, n in levels.items())
         ordered = sorted(levels, key=lambda s: (-skill_weight(mentee, s), s))
-        named = [
-            f"{s} (priority {mentee.priorities.index(s) + 1})" if s in mentee.priorities else s
+        taught = tuple(
+            TaughtSkill(
+                skill=s,
+                priority=mentee.priorities.index(s) + 1 if s in mentee.priorities else None,
+            )
             for s in ordered
+        )
+        named = [
+            t.skill if t.priority is None else f"{t.skill} (priority {t.priority})" for t in taught
         ]
         found.append(
-            Factor(code=FactorCode.SKILLS, points=points, text="can teach " + ", ".join(named))
+            Factor(
+                code=FactorCode.SKILLS,
+                points=points,
+                text="can teach " + ", ".join(named),
+                skills=taught,
+            )
         )
     shared = sorted(set(mentor.exchange) & set(mentee.exchange))
     if shared and weights.exchange:
@@ -71,6 +82,7 @@ def factors(
                 code=FactorCode.EXCHANGE,
                 points=weights.exchange * len(shared),
                 text="wants to learn what the mentee offers: " + ", ".join(shared),
+                topics=tuple(shared),
             )
         )
     slots = set(mentor.availability) & set(mentee.availability)
@@ -80,6 +92,7 @@ def factors(
                 code=FactorCode.AVAILABILITY,
                 points=weights.availability * len(slots),
                 text=f"{len(slots)} common time slot{'s' if len(slots) > 1 else ''}",
+                slots=len(slots),
             )
         )
     if formats_fit(mentor, mentee) and weights.format:
@@ -88,6 +101,7 @@ def factors(
                 code=FactorCode.FORMAT,
                 points=weights.format,
                 text=f"meeting formats fit ({mentor.format.value} and {mentee.format.value})",
+                formats=(mentor.format, mentee.format),
             )
         )
     if same_preferred_language(mentor, mentee) and weights.language:
@@ -96,6 +110,7 @@ def factors(
                 code=FactorCode.LANGUAGE,
                 points=weights.language,
                 text=f"same preferred language ({mentee.languages[0]})",
+                language=mentee.languages[0],
             )
         )
     if cross_department(mentor, mentee) and weights.department:
@@ -104,6 +119,7 @@ def factors(
                 code=FactorCode.DEPARTMENT,
                 points=weights.department,
                 text=f"different departments ({mentor.department}, {mentee.department})",
+                departments=(mentor.department or "", mentee.department or ""),
             )
         )
     order = list(FactorCode)

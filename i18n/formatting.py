@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_time
+from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
 
 from domain.dates import as_date
@@ -48,3 +49,8 @@ def number(value: float, locale: str) -> str:
 def percent(value: float, locale: str) -> str:
     """A ratio (0.42) as a percentage: "42 %" / "42%"."""
     return format_percent(value, locale=cldr_locale(locale))
+
+
+def joined(items: list[str], locale: str) -> str:
+    """A list as a sentence says it: "a, b et c" / "a, b and c"."""
+    return format_list(items, locale=cldr_locale(locale)) if items else ""

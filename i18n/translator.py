@@ -6,6 +6,7 @@ formats them, so a page and the code behind it read the same catalogue the same 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -74,3 +75,7 @@ class Translator:
 
     def percent(self, value: float) -> str:
         return formatting.percent(value, self.locale)
+
+    def list(self, items: Iterable[str]) -> str:
+        """E.g. "Python, SQL et Excel" / "Python, SQL and Excel"."""
+        return formatting.joined(list(items), self.locale)

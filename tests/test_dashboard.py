@@ -14,6 +14,7 @@ from credentials.passwords import hash_password
 from domain.answers import Concern
 from domain.events import EventType
 from domain.matcher import solve
+from domain.matching import Factor, FactorCode, ProposedPair, Unmatched
 from domain.programme import MatchingSettings, Role
 from domain.tasks import TaskKind
 from i18n.catalogues import source_messages
@@ -100,7 +101,7 @@ async def test_a_coordinator_signs_in_reviews_and_approves(stack: Stack, browser
         # Ban the first proposed pair: the matching is re-solved without it.
         await page.get_by_role("button", name=re.compile("^Exclure ")).first.click()
         notice = await page.get_by_role("status").inner_text()
-        assert notice.startswith("C’est fait : appariement recalculé"), notice
+        assert notice.startswith("C’est fait\u00a0: appariement recalculé"), notice
         view = await run.handle.query(ProgrammeWorkflow.matching)
         assert view.proposal is not None and len(view.banned) == 1
         # Swap the first two mentees' mentors (the form's default choice).
@@ -109,9 +110,9 @@ async def test_a_coordinator_signs_in_reviews_and_approves(stack: Stack, browser
         await page.get_by_role("button", name="Échanger leurs mentors").click()
         notice = await page.get_by_role("status").inner_text()
         if onto_ban & set(view.banned):
-            assert notice.startswith("Refusé :") and "exclu" in notice
+            assert notice.startswith("Refusé\u00a0:") and "exclu" in notice
         else:
-            assert notice.startswith("C’est fait : appariement recalculé"), notice
+            assert notice.startswith("C’est fait\u00a0: appariement recalculé"), notice
             swapped = await run.handle.query(ProgrammeWorkflow.matching)
             assert swapped.proposal is not None
             mentor_of = {p.mentee_id: p.mentor_id for p in swapped.proposal.pairs}
@@ -146,7 +147,7 @@ async def test_a_coordinator_signs_in_reviews_and_approves(stack: Stack, browser
         await page.get_by_label("Pourquoi (conservé au dossier").fill("A test of the form")
         await page.get_by_role("button", name="Mettre fin au binôme").click()
         notice = await page.get_by_role("status").inner_text()
-        assert notice == "Refusé : attendez les réponses à la première rencontre", notice
+        assert notice == "Refusé\u00a0: attendez les réponses à la première rencontre", notice
 
         # Remind one partner of the chemistry answer: one e-mail, and not twice the same day.
         waiting = page.get_by_role("table").filter(has_text="après la première rencontre")
@@ -154,7 +155,7 @@ async def test_a_coordinator_signs_in_reviews_and_approves(stack: Stack, browser
         remind = waiting.get_by_role("button", name=re.compile("^Relancer .* par e-mail")).first
         await remind.click()
         notice = await page.get_by_role("status").inner_text()
-        assert notice.startswith("C’est fait :"), notice
+        assert notice.startswith("C’est fait\u00a0:"), notice
         assert notice.endswith("reçoit une relance par e-mail."), notice
         (nudge,) = await stack.wait_for_mails("task_nudge")
         assert nudge.recipients[0] in {p.email for p in spec.participants}
@@ -165,7 +166,9 @@ async def test_a_coordinator_signs_in_reviews_and_approves(stack: Stack, browser
             .first.click()
         )
         notice = await page.get_by_role("status").inner_text()
-        assert notice == "Refusé : une relance pour cette tâche est partie il y a moins d’un jour"
+        assert (
+            notice == "Refusé\u00a0: une relance pour cette tâche est partie il y a moins d’un jour"
+        )
 
         # The same page in English, and the choice stays for the next pages.
         await page.get_by_role("link", name="English version").click()
@@ -179,7 +182,7 @@ async def test_a_coordinator_signs_in_reviews_and_approves(stack: Stack, browser
         await page.get_by_label("Pourquoi changer de binôme").fill("Même service, en fait")
         await page.get_by_role("button", name="Proposer un autre mentor").click()
         notice = await page.get_by_role("status").inner_text()
-        assert notice.startswith("C’est fait : le binôme est dissous"), notice
+        assert notice.startswith("C’est fait\u00a0: le binôme est dissous"), notice
         outcome = await run.pair(1).result()
         assert (outcome.phase.value, outcome.reason) == ("dissolved", "Même service, en fait")
 
@@ -234,19 +237,33 @@ async def test_a_concern_reaches_the_coordinator_s_page_and_nowhere_else(stack: 
         assert "annule souvent &lt;b&gt;au dernier moment&lt;/b&gt;" in opened  # shown, never run
 
 
-def test_the_matcher_s_explanations_are_shown_in_french() -> None:
+def test_the_matcher_s_explanations_are_worded_from_their_codes() -> None:
     problem = load_matching_problem(ROOT / "examples" / "matching" / "problem.yaml")
     left_out = problem.mentees[0].id  # banned with every mentor: nobody is left to pair them
     banned = frozenset((m.id, left_out) for m in problem.mentors)
     proposal = solve(problem.model_copy(update={"banned": banned}))
-    texts = [f.text for p in proposal.pairs for f in p.factors]
-    texts += [u.reason for u in proposal.unmatched]
     assert {f.code for p in proposal.pairs for f in p.factors} >= {"skills", "availability"}
     assert any(u.participant_id == left_out for u in proposal.unmatched)
     french, english = Translator("fr"), Translator("en")
-    for text in texts:
-        assert english.matching_words(text) == text
-        assert french.matching_words(text) != text, text
-    assert "exclusion" in french.matching_words(
-        next(u.reason for u in proposal.unmatched if u.participant_id == left_out)
+    for pair in proposal.pairs:
+        worded = french.pair_reasons(pair)
+        assert len(worded) == len(pair.reasons)
+        for sentence, words in zip(pair.reasons, worded, strict=True):
+            assert words != sentence, sentence  # French words, not the matcher's English
+        in_english = english.pair_reasons(pair)
+        assert in_english != worded and not any("factor." in words for words in in_english)
+    for u in proposal.unmatched:
+        assert french.unmatched(u) not in (u.reason, english.unmatched(u))
+    assert "exclusion" in french.unmatched(
+        next(u for u in proposal.unmatched if u.participant_id == left_out)
     )
+
+
+def test_a_proposal_recorded_with_sentences_only_shows_them_as_recorded() -> None:
+    old = ProposedPair(mentor_id="a", mentee_id="b", score=2.0, reasons=("can teach python",))
+    assert Translator("fr").pair_reasons(old) == ["can teach python"]
+    recorded = Factor(code=FactorCode.SKILLS, points=2.0, text="can teach python")
+    with_factors = old.model_copy(update={"factors": (recorded,)})
+    assert Translator("fr").pair_reasons(with_factors) == ["can teach python"]
+    left = Unmatched(participant_id="c", reason="no compatible mentor: grade (3)")
+    assert Translator("fr").unmatched(left) == "no compatible mentor: grade (3)"

@@ -57,7 +57,9 @@ async def test_a_coordinator_signs_in_by_single_sign_on_only(
             await sign_in_at(page, "Ada@Example.org")
             await page.get_by_role("heading", name="Programmes").wait_for()
             assert page.url == f"{base}/coordinator"
-            assert "Connecté·e : ada@example.org (coordination)" in await page.inner_text("nav")
+            assert "Connecté·e\u00a0: ada@example.org (coordination)" in await page.inner_text(
+                "nav"
+            )
 
             await page.get_by_role("button", name="Se déconnecter").click()
             await page.get_by_role("link", name=re.compile("authentification unique")).wait_for()

@@ -141,8 +141,8 @@ async def test_an_invalid_submission_shows_the_error_summary_and_keeps_the_value
         summary = page.get_by_role("alert")
         await summary.wait_for()
         text = await summary.inner_text()
-        assert "corrigez 2 point(s)" in text
-        assert "Automatisation des tâches – Niveau actuel : Choisissez une réponse." in text
+        assert "corrigez 2 points" in text
+        assert "Automatisation des tâches – Niveau actuel\u00a0: Choisissez une réponse." in text
         # The summary has the focus (no script: autofocus), so a screen reader reads it first.
         assert await page.evaluate("document.activeElement.id") == "error-summary"
         # Its links lead to the fields, and the fields say they are wrong.

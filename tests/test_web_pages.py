@@ -250,7 +250,7 @@ async def test_a_mentee_answers_the_self_assessment_through_the_page(
     again = await web.get(mentee.path)
     assert again.status_code == 200
     assert "Votre réponse" in again.text and "<form" not in again.text
-    assert "LinkedIn : 1 → 3" in again.text
+    assert "LinkedIn\u00a0: 1 → 3" in again.text
     assert "Lundi matin" in again.text and "À distance" in again.text
 
 
@@ -293,7 +293,7 @@ async def test_an_invalid_answer_shows_its_errors_keeps_the_input_and_changes_no
     assert 'role="alert"' in html and 'id="error-summary"' in html
     assert 'href="#levels-automation"' in html and 'href="#priorities"' in html
     assert 'href="#languages"' in html
-    assert "Automatisation des tâches – Niveau actuel : Choisissez une réponse." in html
+    assert "Automatisation des tâches – Niveau actuel\u00a0: Choisissez une réponse." in html
     assert "Choisissez au plus 3 réponses." in html
     assert "Choisissez au moins une langue." in html
     # The wrong field says so, and points at its message.
@@ -351,7 +351,7 @@ async def test_submitting_twice_is_one_effect(stack: Stack, web: httpx.AsyncClie
     third = await web.post(mentee.path, data=form)
     assert third.status_code == 200
     assert "avait déjà été enregistrée" in third.text
-    assert "LinkedIn : 1 → 3" in third.text
+    assert "LinkedIn\u00a0: 1 → 3" in third.text
 
     # The self-assessment's workflow ends once the answer is recorded: nothing is added later.
     await assessment_handle(mentee).result()
@@ -553,11 +553,11 @@ async def test_every_task_kind_has_an_accessible_form(stack: Stack, web: httpx.A
     run = await launch(stack)
     mentee, mentor = run.ids(Role.MENTEE)[0], run.ids(Role.MENTOR)[0]
     expected = {
-        (mentee, TaskKind.CHEMISTRY): "Souhaitez-vous continuer avec ce binôme ?",
+        (mentee, TaskKind.CHEMISTRY): "Souhaitez-vous continuer avec ce binôme\u202f?",
         (mentee, TaskKind.GOALS_PROPOSE): "Indicateur mesurable",
-        (mentor, TaskKind.GOALS_CONFIRM): "Confirmez-vous ces objectifs ?",
-        (mentor, TaskKind.SESSION_LOG): "Comment s’est passée la séance n° 4 ?",
-        (mentee, TaskKind.MIDPOINT_SURVEY): "Souhaitez-vous poursuivre le mentorat ?",
+        (mentor, TaskKind.GOALS_CONFIRM): "Confirmez-vous ces objectifs\u202f?",
+        (mentor, TaskKind.SESSION_LOG): "Comment s’est passée la séance n° 4\u202f?",
+        (mentee, TaskKind.MIDPOINT_SURVEY): "Souhaitez-vous poursuivre le mentorat\u202f?",
         (mentee, TaskKind.FINAL_EVALUATION): "Niveau aujourd’hui",
         (mentor, TaskKind.FINAL_EVALUATION): "Qu’avez-vous appris de votre mentoré(e)",
         (mentee, TaskKind.PAIR_MANAGE): "Mettre fin au binôme",

@@ -11,8 +11,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
-from domain.programme import Locale
-from domain.skills import LEVEL_LABELS
+from domain.skills import LEVELS
 from web.forms import EXCHANGE_TOPICS, FORMATS, LANGUAGES, SLOTS
 from web.i18n import Translator
 
@@ -87,7 +86,7 @@ def answer_rows(
 def _levels(
     levels: Mapping[str, Any], targets: Any, skill_labels: Mapping[str, str], t: Translator
 ) -> tuple[str, ...]:
-    names = LEVEL_LABELS[Locale(t.locale)]
+    names = [t(f"level.{n}") for n in LEVELS]
     lines = []
     for skill, level in levels.items():
         label = skill_labels.get(skill, skill)

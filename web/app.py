@@ -18,7 +18,7 @@ from temporalio.client import Client
 from store.projections import Projector
 from web.dashboard import DashboardSettings, add_dashboard
 from web.errors import RefuseNulPaths, UnhandledErrors, http_error, message_page
-from web.i18n import Translator, choose_locale
+from web.i18n import TANDEM_LANGUAGES, Languages, Translator, languages_of
 from web.metrics import MetricsMiddleware, WebMetrics
 from web.outbox import find_message, list_messages
 from web.rendering import STATIC_DIR, render_page
@@ -42,6 +42,7 @@ def create_app(
     dashboard: DashboardSettings | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     metrics: WebMetrics | None = None,
+    languages: Languages = TANDEM_LANGUAGES,
 ) -> FastAPI:
     """The participants' app. It counts its requests into `metrics` (`app.state.metrics`), which
     it never serves itself: `web.metrics.metrics_app` does, on a port of its own."""
@@ -53,6 +54,7 @@ def create_app(
     app.add_middleware(UnhandledErrors)  # added after RefuseNulPaths, so it wraps it
     metrics = metrics or WebMetrics(lag=Projector(pool).lag)
     app.state.metrics = metrics
+    app.state.languages = languages  # the locales its pages are read in (web/i18n.py)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_exception_handler(HTTPException, http_error)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -106,7 +108,7 @@ def _add_outbox(app: FastAPI, folder: pathlib.Path) -> None:
     headers = {"Content-Security-Policy": _OUTBOX_POLICY}
 
     def translator(request: Request) -> Translator:
-        return Translator(choose_locale(request.query_params.get("lang"), "en"))
+        return languages_of(request.app).translator(request.query_params.get("lang"), "en")
 
     @app.get("/", include_in_schema=False)
     async def home() -> Response:

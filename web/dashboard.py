@@ -22,9 +22,9 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from client.refusals import RefusalInfo, refusal_of
 from client.updates import execute_update
 from contracts.ids import pair_workflow_id, programme_workflow_id
 from contracts.programme import MatchingView
@@ -34,6 +34,7 @@ from domain.accounts import (
     SESSION_ABSOLUTE,
     Account,
     AuditAction,
+    AuditDetail,
     AuditEntry,
     Permission,
     retry_after,
@@ -51,6 +52,7 @@ from store import audit
 from store import dashboard_queries as q
 from store.accounts import LoginFailures, SessionStore
 from store.events import EventStore
+from store.programmes import ProgrammeStore
 from store.tasks import TaskStore
 from web import csrf
 from web.coordinator_auth import (
@@ -60,10 +62,9 @@ from web.coordinator_auth import (
     SignInProblem,
     SignInRefused,
 )
-from web.dashboard_messages import next_step_words
 from web.errors import message_page
 from web.forms import storable
-from web.i18n import COORDINATOR_LANGUAGE_COOKIE, DEFAULT_LOCALE, LOCALES, Translator
+from web.i18n import COORDINATOR_LANGUAGE_COOKIE, TANDEM_LANGUAGES, Translator, languages_of
 from web.oidc import (
     SsoRefusal,
     VerifiedIdentity,
@@ -74,6 +75,7 @@ from web.oidc import (
 )
 from web.rendering import PAGE_HEADERS, render_page
 from web.report import render_html
+from web.task_context import skill_labels
 
 log = structlog.get_logger(__name__)
 
@@ -173,10 +175,10 @@ def add_dashboard(
         t = translator(request)
         values = None
         if not account.may(Permission.ACT, programme_id):
-            refused, page = "read_only", "dash.read_only"
+            refused, page = AuditDetail.READ_ONLY, "dash.read_only"
         else:
             values = await form_ok(request, bound_to(request))
-            refused, page = "csrf", "errors.csrf"
+            refused, page = AuditDetail.CSRF, "page.csrf"
         if values is None:
             if attempted is not None:
                 await audited(account, attempted, programme_id, None, refused)
@@ -189,9 +191,20 @@ def add_dashboard(
         programme_id: str | None,
         target: str | None = None,
         refused: str | None = None,
+        found: RefusalInfo | None = None,
     ) -> None:
-        entry = AuditEntry.attempt(now(), account.email, action, programme_id, target, refused)
+        """Record an action; a workflow's refusal (`found`) is kept as its code and parameters."""
+        params = found.params if found is not None else None
+        if found is not None:
+            refused = found.code.value
+        entry = AuditEntry.attempt(
+            now(), account.email, action, programme_id, target, refused, params
+        )
         await audit.record(pool, entry)
+
+    async def refusal_notice(programme_id: str, t: Translator, found: RefusalInfo | None) -> str:
+        people = await q.names(pool, programme_id) if found and found.params else {}
+        return t("dash.refused", reason=t.refusal(found, people=people))
 
     def page(template: str, request: Request, status: int = 200, **context: Any) -> Response:
         nonce, token = csrf_pair(request, bound_to(request))
@@ -223,7 +236,13 @@ def add_dashboard(
     ) -> Response:
         nonce, token = csrf_pair(request, _LOGIN_FORM)
         t = translator(request)
-        message = t(f"dash.login.{error}", seconds=retry or 0) if error else ""
+        message = (
+            t.plural("dash.login.throttled", retry or 0, seconds=retry or 0)
+            if error == SignInProblem.THROTTLED
+            else t(f"dash.login.{error}")
+            if error
+            else ""
+        )
         no_account = not settings.password_hash and not await auth.accounts.any()
         response = render_page(
             "dashboard_login.html",
@@ -308,7 +327,7 @@ def add_dashboard(
         if account is not None:
             t = translator(request)
             if await form_ok(request, bound_to(request)) is None:
-                return message_page(t, 403, "errors.csrf")
+                return message_page(t, 403, "page.csrf")
             await auth.sign_out(session_id(request), account)
         response = RedirectResponse(f"{PREFIX}/login", status_code=303)
         response.delete_cookie(COOKIE_NAME, path=PREFIX)
@@ -339,6 +358,10 @@ def add_dashboard(
         matching = (
             await _matching(client, programme_id) if row["phase"] == "matching_review" else None
         )
+        t = translator(request)
+        skills = (
+            skill_labels(await ProgrammeStore(pool).get(programme_id), t.locale) if matching else {}
+        )
         return page(
             "dashboard_programme.html",
             request,
@@ -353,6 +376,7 @@ def add_dashboard(
             names=await q.names(pool, programme_id),
             people=await q.people(pool, programme_id),
             matching=matching,
+            skills=skills,
             funnel=_funnel(row, pairs),
             notice=request.query_params.get("notice", ""),
         )
@@ -418,8 +442,9 @@ def add_dashboard(
         update, done, audit_action = _PAIR_UPDATES[action]
         reason = values.get("reason", "").strip()[:500]
         refused: str | None = None
+        found: RefusalInfo | None = None
         if len(reason) < 3:
-            refused = "reason_needed"
+            refused = AuditDetail.REASON_NEEDED
             notice = t("dash.refused", reason=t("dash.refused.reason_needed"))
         else:
             handle = client.get_workflow_handle(pair_workflow_id(programme_id, pair_id))
@@ -432,13 +457,14 @@ def add_dashboard(
                 )
                 notice = t(done)
             except WorkflowUpdateFailedError as error:
-                refused = _refusal(error)
-                notice = t("dash.refused", reason=t.refusal(refused))
+                refused, found = AuditDetail.UNKNOWN, refusal_of(error)
+                notice = await refusal_notice(programme_id, t, found)
             except RPCError as error:
                 nothing_there = _not_delivered(t, error, handle.id)
-                await audited(account, audit_action, programme_id, pair_id, "not_delivered")
+                not_delivered = AuditDetail.NOT_DELIVERED
+                await audited(account, audit_action, programme_id, pair_id, not_delivered)
                 return nothing_there
-        await audited(account, audit_action, programme_id, pair_id, refused)
+        await audited(account, audit_action, programme_id, pair_id, refused, found)
         log.info(
             "dashboard.pair",
             programme_id=programme_id,
@@ -463,8 +489,9 @@ def add_dashboard(
         if task is None or task.programme_id != programme_id:
             return message_page(t, 404, "page.not_found")
         refused: str | None = None
+        found: RefusalInfo | None = None
         if not task.workflow_id.startswith("pair:"):
-            refused = "self_assessment"
+            refused = AuditDetail.SELF_ASSESSMENT
             notice = t("dash.refused", reason=t("dash.refused.self_assessment"))
         else:
             command = NudgeCommand(
@@ -478,13 +505,14 @@ def add_dashboard(
                 name = (await q.names(pool, programme_id)).get(task.participant_id, "?")
                 notice = t("dash.done.nudge", name=name)
             except WorkflowUpdateFailedError as error:
-                refused = _refusal(error)
-                notice = t("dash.refused", reason=t.refusal(refused))
+                refused, found = AuditDetail.UNKNOWN, refusal_of(error)
+                notice = await refusal_notice(programme_id, t, found)
             except RPCError as error:
                 nothing_there = _not_delivered(t, error, handle.id)
-                await audited(account, AuditAction.NUDGED, programme_id, task_id, "not_delivered")
+                not_delivered = AuditDetail.NOT_DELIVERED
+                await audited(account, AuditAction.NUDGED, programme_id, task_id, not_delivered)
                 return nothing_there
-        await audited(account, AuditAction.NUDGED, programme_id, task_id, refused)
+        await audited(account, AuditAction.NUDGED, programme_id, task_id, refused, found)
         log.info(
             "dashboard.nudge",
             programme_id=programme_id,
@@ -509,7 +537,7 @@ def add_dashboard(
         # The report is a standalone page with its own inline styles; nothing else is allowed.
         policy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
         return HTMLResponse(
-            render_html(found, translator(request).locale),
+            render_html(found, translator(request)),
             headers={**PAGE_HEADERS, "Content-Security-Policy": policy},
         )
 
@@ -561,10 +589,11 @@ def add_dashboard(
             return message_page(t, 404, "page.not_found")
         update, audit_action = _MATCHING_UPDATES[action]
         refused: str | None = None
+        found: RefusalInfo | None = None
         try:
             command = _matching_command(action, values)
         except ValidationError:
-            refused = "choose"
+            refused = AuditDetail.CHOOSE
             notice = t("dash.refused", reason=t("dash.refused.choose"))
         else:
             handle = client.get_workflow_handle(programme_workflow_id(programme_id))
@@ -579,20 +608,19 @@ def add_dashboard(
                 notice = (
                     t("dash.done.approve")
                     if action == "approve"
-                    else t(
-                        "dash.done.matching",
-                        next_step=next_step_words(t.locale, ack.next_step),
-                    )
+                    else t("dash.done.matching", next_step=t.next_step(ack))
                 )
             except WorkflowUpdateFailedError as error:
-                refused = _refusal(error)
-                notice = t("dash.refused", reason=t.refusal(refused))
+                refused, found = AuditDetail.UNKNOWN, refusal_of(error)
+                notice = await refusal_notice(programme_id, t, found)
             except RPCError as error:
                 nothing_there = _not_delivered(t, error, handle.id)
                 target = _matching_target(values)
-                await audited(account, audit_action, programme_id, target, "not_delivered")
+                not_delivered = AuditDetail.NOT_DELIVERED
+                await audited(account, audit_action, programme_id, target, not_delivered)
                 return nothing_there
-        await audited(account, audit_action, programme_id, _matching_target(values), refused)
+        target = _matching_target(values)
+        await audited(account, audit_action, programme_id, target, refused, found)
         log.info(
             "dashboard.matching",
             programme_id=programme_id,
@@ -707,13 +735,15 @@ LANGUAGE_COOKIE = COORDINATOR_LANGUAGE_COOKIE
 def translator(request: Request) -> Translator:
     """The dashboard's language: `?lang=` when given, then the coordinator's last choice, then
     French, Tandem's default."""
-    chosen = request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
-    return Translator(chosen if chosen in LOCALES else DEFAULT_LOCALE)
+    languages = languages_of(request.app)
+    return languages.translator(
+        request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE)
+    )
 
 
 def remember_language(request: Request, response: Response) -> Response:
     chosen = request.query_params.get("lang")
-    if chosen in LOCALES:
+    if chosen in languages_of(request.app).locales:
         response.set_cookie(
             LANGUAGE_COOKIE, chosen, max_age=365 * 86_400, samesite="strict", path=PREFIX
         )
@@ -721,13 +751,7 @@ def remember_language(request: Request, response: Response) -> Response:
 
 
 def _other(locale: str) -> str:
-    return next(other for other in LOCALES if other != locale)
-
-
-def _refusal(error: WorkflowUpdateFailedError) -> str:
-    """The validator's own words, without the error type the SDK puts in front."""
-    cause = error.cause
-    return cause.message if isinstance(cause, ApplicationError) else str(cause or error)
+    return TANDEM_LANGUAGES.other(locale)
 
 
 def _safe_next(target: str | None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import parse_qs
 
 import structlog
 from starlette.exceptions import HTTPException
@@ -11,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from web.i18n import COORDINATOR_LANGUAGE_COOKIE, Translator, choose_locale
+from web.i18n import COORDINATOR_LANGUAGE_COOKIE, Translator, languages_of
 from web.outage import RETRY_AFTER_SECONDS, OutageLog, unavailable_service
 from web.rendering import render_page
 
@@ -48,10 +49,9 @@ def message_page(
 def _translator(scope: Scope) -> Translator:
     """`?lang=`, else the coordinator's choice on the dashboard, else French: a participant's
     own language is in the database, which these pages may not reach."""
-    query = scope.get("query_string", b"").decode("latin-1")
-    match = re.search(r"(?:^|&)lang=(fr|en)(?:&|$)", query)
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     chosen = Request(scope).cookies.get(COORDINATOR_LANGUAGE_COOKIE)
-    return Translator(choose_locale(match[1] if match else None, chosen))
+    return languages_of(scope).translator(*query.get("lang", [])[:1], chosen)
 
 
 def unavailable_page(t: Translator, method: str) -> Response:

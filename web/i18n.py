@@ -1,120 +1,115 @@
 """The participant pages' and the dashboard's translator: the catalogues of `i18n/` for the web.
 
-The words themselves are in `i18n/locales/{fr,en}/LC_MESSAGES/web.po`.
+The words themselves are in `i18n/locales/*/LC_MESSAGES/web.po`; what crosses into the web as a
+code (a refusal, a next step, the matcher's explanations, an audit entry's detail) is worded
+here from its code and parameters, never from a sentence.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-from i18n.catalogues import DEFAULT_LOCALE, LOCALES
+from client.refusals import RefusalInfo
+from domain.accounts import AuditDetail, AuditEntry
+from domain.answers import Acknowledgement
+from domain.matching import ProposedPair, Unmatched
+from domain.refusals import Refusal
+from i18n.catalogues import DEFAULT_LOCALE, LOCALES, LOCALES_DIR
+from i18n.matching import pair_reasons, unmatched_words
+from i18n.next_steps import next_step_words
+from i18n.refusals import refusal_words
 from i18n.translator import Translator as CatalogueTranslator
 from i18n.translator import choose_locale
-from web import dashboard_messages
 
 __all__ = [
     "COORDINATOR_LANGUAGE_COOKIE",
     "DEFAULT_LOCALE",
     "LOCALES",
+    "TANDEM_LANGUAGES",
+    "Languages",
     "Translator",
     "choose_locale",
+    "languages_of",
 ]
 
 # The coordinator's last choice of language on the dashboard (web/dashboard.py sets it).
 COORDINATOR_LANGUAGE_COOKIE = "tandem_coordinator_lang"
 
-# The workflows' validators answer in English; these are the refusals a participant can meet,
-# worded for French readers. Anything not listed is shown as the workflow wrote it.
-_REFUSALS_FR: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), wording)
-    for pattern, wording in (
-        (r"the self-assessment is not open yet", "l’auto-évaluation n’est pas encore ouverte"),
-        (r"the self-assessment was already submitted", "l’auto-évaluation a déjà été envoyée"),
-        (r"this task is not yours", "cette demande ne vous est pas adressée"),
-        (r"unknown skills: (.+)", r"compétences inconnues : \1"),
-        (r"a level is needed for: (.+)", r"un niveau est nécessaire pour : \1"),
-        (r"a target level is needed for every skill", "un niveau visé est nécessaire partout"),
-        (
-            r"a target cannot be below the current level",
-            "un niveau visé ne peut pas être inférieur au niveau actuel",
-        ),
-        (
-            r"priorities must be skills of the programme",
-            "les priorités doivent être des compétences du programme",
-        ),
-        (
-            r"not possible now: the pair is in phase (.+)",
-            r"ce n’est plus possible à cette étape du binôme (\1)",
-        ),
-        (r"this task is closed or does not exist", "cette demande est close"),
-        (r"this link is for session (\d+), not (\d+)", r"ce lien concerne la séance n° \1"),
-        (r"there is no such session", "cette séance n’existe pas"),
-        (r"this session has already taken place", "cette séance a déjà eu lieu"),
-        (r"the new date must be in the future", "la nouvelle date doit être dans le futur"),
-        (
-            r"session (\d+) must come after session (\d+) \((.+)\)",
-            r"la séance n° \1 doit avoir lieu après la séance n° \2 (\3)",
-        ),
-        (
-            r"a session moves by at most one cadence; pause the pair instead",
-            "une séance ne peut être décalée que d’une période ; faites plutôt une pause",
-        ),
-        (r"the pair is already paused", "le binôme est déjà en pause"),
-        (r"a pause lasts at most (\d+) days", r"une pause dure au plus \1 jours"),
-        (r"the pair is already ending", "le binôme est déjà en train de se terminer"),
-        (
-            r"this link is not valid for this participant",
-            "ce lien n’est pas valide pour vous",
-        ),
-        *dashboard_messages.REFUSALS_FR,
-    )
-)
-
-_MATCHING_WORDS_FR = tuple(
-    (re.compile(pattern), wording) for pattern, wording in dashboard_messages.MATCHING_WORDS_FR
-)
-
-# Acknowledgements whose `next_step` carries a value: "session 3 on 2027-03-14".
-_SESSION_MOVED = re.compile(r"session (\d+) on (\d{4}-\d{2}-\d{2})")
-_PAUSED_UNTIL = re.compile(r"paused until (\d{4}-\d{2}-\d{2})")
-
 
 @dataclass(frozen=True)
 class Translator(CatalogueTranslator):
-    """The catalogue translator, with the web's readings of what the workflows answer."""
+    """The catalogue translator, with the words of the codes the pages show."""
 
-    def refusal(self, message: str) -> str:
-        """A workflow validator's refusal, in the reader's language when we know its wording."""
-        if self.locale == "fr":
-            for pattern, wording in _REFUSALS_FR:
-                match = pattern.fullmatch(message.strip())
-                if match:
-                    return match.expand(wording)
-        return message
+    def refusal(
+        self,
+        found: RefusalInfo | None,
+        *,
+        skills: Mapping[str, str] | None = None,
+        people: Mapping[str, str] | None = None,
+    ) -> str:
+        """A workflow's refusal (`client.refusals.refusal_of`); generic words when None."""
+        if found is None:
+            return refusal_words(self, None)
+        return refusal_words(self, found.code, found.params, skills=skills, people=people)
 
-    def matching_words(self, text: str) -> str:
-        """The matcher's explanation of a pair or of someone left out, in the reader's language."""
-        if self.locale != "fr":
-            return text
-        for pattern, wording in _MATCHING_WORDS_FR:
-            match = pattern.fullmatch(text.strip())
-            if match:
-                text = match.expand(wording)
-                break
-        for english, french in dashboard_messages.CONSTRAINT_NAMES_FR.items():
-            text = text.replace(english, french)
-        return text
+    def next_step(self, ack: Acknowledgement) -> str:
+        """What an update's acknowledgement says happens next; "" when it names no step."""
+        return next_step_words(self, ack.next, ack.params)
 
-    def next_step(self, next_step: str) -> str:
-        """What an update's acknowledgement says happens next, as a sentence for the reader."""
-        key = f"next.{next_step}"
-        if self.has(key):
-            return self(key)
-        moved = _SESSION_MOVED.fullmatch(next_step)
-        if moved:
-            return self("next.session_moved", number=moved[1], date=self.date(moved[2]))
-        paused = _PAUSED_UNTIL.fullmatch(next_step)
-        if paused:
-            return self("next.paused_until", date=self.date(paused[1]))
-        return next_step
+    def pair_reasons(
+        self, pair: ProposedPair, skills: Mapping[str, str] | None = None
+    ) -> list[str]:
+        return pair_reasons(self, pair, skills)
+
+    def unmatched(self, unmatched: Unmatched) -> str:
+        return unmatched_words(self, unmatched)
+
+    def audit_detail(self, entry: AuditEntry) -> str:
+        """An audit entry's detail: a code worded, or an older entry's sentence as recorded."""
+        detail = entry.detail or ""
+        if detail in _REFUSALS:
+            return refusal_words(self, Refusal(detail), entry.params)
+        if detail in _AUDIT_DETAILS:
+            return self(f"dash.audit.detail.{detail}")
+        return detail
+
+
+_REFUSALS = frozenset(code.value for code in Refusal)
+_AUDIT_DETAILS = frozenset(code.value for code in AuditDetail)
+
+
+@dataclass(frozen=True)
+class Languages:
+    """The languages an app's pages are read in: Tandem's catalogues, and any other locale whose
+    compiled catalogues are in a directory of their own (`extra`: locale → directory), which is
+    all a new language takes."""
+
+    extra: Mapping[str, Path] = field(default_factory=dict)
+
+    @property
+    def locales(self) -> tuple[str, ...]:
+        return (*LOCALES, *(name for name in self.extra if name not in LOCALES))
+
+    def translator(self, *wanted: str | None) -> Translator:
+        """The first of `wanted` that is one of these languages, else French."""
+        for locale in wanted:
+            if locale in self.locales:
+                return Translator(str(locale), directory=self.extra.get(str(locale), LOCALES_DIR))
+        return Translator(DEFAULT_LOCALE)
+
+    def other(self, locale: str) -> str:
+        """The language the "other language" link offers: English from French, else French."""
+        return "en" if locale == DEFAULT_LOCALE else DEFAULT_LOCALE
+
+
+TANDEM_LANGUAGES = Languages()
+
+
+def languages_of(app_or_scope: Any) -> Languages:
+    """The languages of the app serving a request (`request.app`, or an ASGI scope's app)."""
+    app = app_or_scope.get("app") if isinstance(app_or_scope, dict) else app_or_scope
+    found = getattr(getattr(app, "state", None), "languages", None)
+    return found if isinstance(found, Languages) else TANDEM_LANGUAGES

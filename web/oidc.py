@@ -36,7 +36,7 @@ from starlette.responses import RedirectResponse, Response
 from credentials.oidc import OidcSettings
 from domain.accounts import email_problem, normalise_email
 from web import sso_pending
-from web.i18n import DEFAULT_LOCALE, LOCALES, Translator
+from web.i18n import Translator, languages_of
 from web.rendering import PAGE_HEADERS, render_page
 
 log = structlog.get_logger(__name__)
@@ -486,7 +486,7 @@ def add_sso_routes(
                 else SsoRefusal.STATE_MISMATCH
             )
             return refused(translator(request), SsoRefused(refusal, f"cookie_{opened.value}"))
-        t = Translator(opened.locale if opened.locale in LOCALES else DEFAULT_LOCALE)
+        t = languages_of(request.app).translator(opened.locale)
         answered = request.query_params.get("state", "")
         if not hmac.compare_digest(answered.encode(), opened.state.encode()):
             return refused(t, SsoRefused(SsoRefusal.STATE_MISMATCH, "state"))

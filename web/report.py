@@ -21,13 +21,19 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.0f} %"
 
 
-def render_html(report: ProgrammeReport, locale: str = DEFAULT_LOCALE) -> str:
-    """The printable report in `locale` (French by default, as Tandem is)."""
-    t = Translator(locale if locale in LOCALES else DEFAULT_LOCALE)
+def render_html(report: ProgrammeReport, locale: str | Translator = DEFAULT_LOCALE) -> str:
+    """The printable report in `locale` (French by default, as Tandem is), or in a translator's
+    language."""
+    if isinstance(locale, Translator):
+        t = locale
+    else:
+        t = Translator(locale if locale in LOCALES else DEFAULT_LOCALE)
+    # Skill labels are the skills catalogue's data, in the languages it has.
+    labels = Locale(t.locale) if t.locale in LOCALES else Locale(DEFAULT_LOCALE)
 
     def skill(skill_id: str) -> str:
         known = CATALOGUE.get(skill_id)
-        return skill_id if known is None else known.label(Locale(t.locale))
+        return skill_id if known is None else known.label(labels)
 
     uplift = grouped_bars(
         t("report.uplift.chart"),

@@ -17,6 +17,7 @@ from starlette.responses import Response
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from client.refusals import refusal_of
 from client.updates import execute_update
 from domain.answers import Acknowledgement
 from domain.tasks import TaskKind, TaskStatus
@@ -38,7 +39,7 @@ from web.forms import (
     parse_answer,
     storable,
 )
-from web.i18n import LOCALES, Translator, choose_locale
+from web.i18n import Translator, languages_of
 from web.links import LinkProblem, LinkResolver, OpenedLink, RefusedLink
 from web.rendering import render_page
 from web.task_context import load_task_context, skill_labels
@@ -150,10 +151,16 @@ class TaskPages:
             if reloaded.task.status is TaskStatus.DONE:
                 _log(task, "already_answered")
                 return self._answer_page(t, reloaded, already=True)
-            cause = failure.cause
-            kind = getattr(cause, "type", None)
-            _log(task, "refused_by_workflow", reason=kind, action=submission.action)
-            refusal = t.refusal(str(getattr(cause, "message", None) or cause))
+            refused = refusal_of(failure)
+            kind = getattr(failure.cause, "type", None)
+            _log(
+                task,
+                "refused_by_workflow",
+                reason=kind,
+                code=refused.code.value if refused else None,
+                action=submission.action,
+            )
+            refusal = t.refusal(refused, skills=skill_labels(opened.programme, t.locale))
             return self._form_page(
                 request,
                 token,
@@ -189,7 +196,7 @@ class TaskPages:
             t,
             programme_name=_programme_name(opened),
             title=t("done.title"),
-            next_step=t.next_step(ack.next_step),
+            next_step=t.next_step(ack),
         )
 
     async def _programme_over(self, task: TaskRecord) -> bool:
@@ -227,7 +234,9 @@ class TaskPages:
             _log(task, f"refused_{problem.value}")
         else:
             log.info("web.task", outcome=f"refused_{problem.value}")
-        t = Translator(choose_locale(request.query_params.get("lang"), refused.participant_locale))
+        t = languages_of(request.app).translator(
+            request.query_params.get("lang"), refused.participant_locale
+        )
         coordinator = (
             refused.coordinator_email
             if problem in (LinkProblem.EXPIRED, LinkProblem.CLOSED)
@@ -271,7 +280,8 @@ class TaskPages:
         # The double-submit nonce: kept while the browser has one, so open tabs stay valid.
         nonce = csrf.usable_nonce(request.cookies.get(csrf.COOKIE_NAME)) or csrf.new_nonce()
         lang = request.query_params.get("lang")
-        query = f"?lang={lang}" if lang in LOCALES else ""
+        languages = languages_of(request.app)
+        query = f"?lang={lang}" if lang in languages.locales else ""
         response = render_page(
             "task.html",
             t,
@@ -289,7 +299,7 @@ class TaskPages:
             csrf_field=csrf.FIELD_NAME,
             csrf_token=csrf.form_token(self._secret, token, nonce),
             post_url=f"{request.url.path}{query}",
-            other_locale="en" if t.locale == "fr" else "fr",
+            other_locale=languages.other(t.locale),
             values=values,
         )
         response.set_cookie(
@@ -307,7 +317,7 @@ def _translator(request: Request, opened: OpenedLink) -> Translator:
     own = opened.participant.locale if opened.participant else None
     if own is None and opened.programme is not None:
         own = opened.programme.locale  # the person was erased: the programme's language
-    return Translator(choose_locale(request.query_params.get("lang"), own))
+    return languages_of(request.app).translator(request.query_params.get("lang"), own)
 
 
 def _intro(task: TaskRecord, ctx: TaskContext, t: Translator) -> str:
