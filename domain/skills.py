@@ -5,7 +5,7 @@ A programme file names skills by id; it may also define its own (see `domain.pro
 
 from __future__ import annotations
 
-from domain.programme import Locale, Skill
+from domain.programme import Skill
 
 _SKILLS = (
     Skill(id="linkedin", label_fr="LinkedIn", label_en="LinkedIn"),
@@ -38,17 +38,6 @@ _SKILLS = (
 
 CATALOGUE: dict[str, Skill] = {skill.id: skill for skill in _SKILLS}
 
-# Self-assessed level of a skill: 0 (never used it) to 4 (could teach it).
+# Self-assessed level of a skill: 0 (never used it) to 4 (could teach it); the pages word each
+# one from the catalogue (`level.{n}`).
 LEVELS = range(0, 5)
-
-LEVEL_LABELS: dict[Locale, tuple[str, ...]] = {
-    Locale.FR: ("aucune", "notions", "autonome", "maîtrise", "expert"),
-    Locale.EN: ("none", "basic", "independent", "proficient", "expert"),
-}
-
-
-def level_label(level: int, locale: Locale) -> str:
-    """The label of a level in `LEVELS`; raises `ValueError` for a level outside the scale."""
-    if level not in LEVELS:
-        raise ValueError(f"skill level must be between {LEVELS[0]} and {LEVELS[-1]}, got {level}")
-    return LEVEL_LABELS[locale][level]

@@ -23,7 +23,7 @@ from contracts.pair import PairPhase
 from contracts.programme import ProgrammePhase
 from domain.accounts import AuditAction, AuditDetail, AuditOutcome
 from domain.accounts import Role as AccountRole
-from domain.answers import MeetingFormat
+from domain.answers import AnswerFault, MeetingFormat
 from domain.constraints import Constraint
 from domain.events import EventType
 from domain.matching import FactorCode
@@ -38,7 +38,8 @@ from domain.unmatched import UnmatchedReason
 from i18n.catalogues import LOCALES, LOCALES_DIR
 from web.coordinator_auth import SignInProblem
 from web.dashboard import _funnel
-from web.forms import EXCHANGE_TOPICS, LANGUAGES, SLOTS
+from web.form_spec import FieldFault
+from web.forms import EXCHANGE_TOPICS, LANGUAGES, PAIR_ACTIONS, SLOTS
 from web.links import LinkProblem
 from web.oidc import SsoRefusal
 
@@ -181,6 +182,10 @@ def families() -> set[str]:
         *(f"report.side.{role}" for role in Role),
         *(f"intro.self_assessment.{role}" for role in Role),
         *(f"section.exchange.{role}" for role in Role),
+        *(fault.value for fault in AnswerFault),
+        *(fault.value for fault in FieldFault),
+        # The pair-management page's three forms (web/forms.py `_pair_action`), by update name.
+        *(f"{part}.{action}" for action in PAIR_ACTIONS for part in ("action", "submit")),
     }
 
 

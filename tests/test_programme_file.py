@@ -22,7 +22,8 @@ from domain.programme_file import (
     Unreadable,
     parse_programme,
 )
-from domain.skills import CATALOGUE, LEVELS, level_label
+from domain.skills import CATALOGUE, LEVELS
+from i18n.translator import Translator
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -252,10 +253,8 @@ def test_catalogue_and_levels() -> None:
     assert {"linkedin", "generative-ai", "cybersecurity", "e-commerce"} <= CATALOGUE.keys()
     assert all(skill.label_fr and skill.label_en for skill in CATALOGUE.values())
     assert list(LEVELS) == [0, 1, 2, 3, 4]
-    assert level_label(0, Locale.FR) == "aucune"
-    assert level_label(4, Locale.EN) == "expert"
-    with pytest.raises(ValueError):
-        level_label(5, Locale.FR)
+    assert Translator("fr")("level.0") == "aucune"
+    assert Translator("en")("level.4") == "expert"
 
 
 # --- the programme file's problems

@@ -239,11 +239,6 @@ async def test_every_participant_page_is_in_the_catalogue_s_language(
     assert_catalogued(pages, data_of(run))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="web/forms.py words the level scale from domain/skills.py LEVEL_LABELS (fr and en "
-    "only), not from the catalogue's level.{n}: the forms' rework takes them over",
-)
 async def test_the_forms_with_a_level_scale_are_in_the_catalogue_s_language(
     stack: Stack, pseudo_locale: Path
 ) -> None:

@@ -57,7 +57,10 @@ def wording(t: Translator, said: Say) -> str:
         return said
     if isinstance(said, tuple):
         return " – ".join(wording(t, part) for part in said)
-    values = {k: t.date(v) if isinstance(v, date) else v for k, v in said.values.items()}
+    values = {
+        k: t.date(v) if isinstance(v, date) else wording(t, v) if isinstance(v, Words) else v
+        for k, v in said.values.items()
+    }
     return t(said.key, **values)
 
 

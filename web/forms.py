@@ -23,8 +23,7 @@ from domain.answers import (
     Reschedule,
 )
 from domain.dates import as_date
-from domain.programme import Locale
-from domain.skills import LEVEL_LABELS, LEVELS
+from domain.skills import LEVELS
 from domain.tasks import TaskKind
 from store.tasks import TaskRecord
 from web.form_spec import (
@@ -155,8 +154,9 @@ def _submission_id(values: Values) -> str:
 
 
 def _levels(locale: str) -> tuple[tuple[str, Say], ...]:
-    labels = LEVEL_LABELS[Locale(locale)]
-    return tuple((str(n), words("level.option", level=n, label=labels[n])) for n in LEVELS)
+    return tuple(
+        (str(n), words("level.option", level=n, label=words(f"level.{n}"))) for n in LEVELS
+    )
 
 
 _YES_NO: tuple[tuple[str, Say], ...] = (("true", words("form.yes")), ("false", words("form.no")))
@@ -432,6 +432,10 @@ def _concern(task: TaskRecord, ctx: TaskContext, locale: str, values: Values) ->
         hidden=(("submission", _submission_id(values)),),
         fixed={"pair_id": pair_id} if isinstance(pair_id, str) else {},
     )
+
+
+# The pair-management page's forms, by the update each sends (their words: `action.*`, `submit.*`).
+PAIR_ACTIONS = ("end_pair", "reschedule", "pause")
 
 
 def _pair_action(action: str, model: type[Action], submission: str, *fields: Field) -> FormSpec:
