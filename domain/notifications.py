@@ -112,13 +112,15 @@ IsoDate = Annotated[str, AfterValidator(_iso_date)]
 OptionalIsoDate = IsoDate | Literal[""]
 
 
-class _Context(BaseModel):
+class NotificationContext(BaseModel):
+    """What a workflow gives one e-mail's template; one subclass per template (`CONTEXTS`)."""
+
     # Strict: the values are the JSON the workflow records; nothing is converted on the way, so
     # what is checked is what is sent. Enums accept their value (the workflows pass `.value`).
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
-class CalendarInvite(_Context):
+class CalendarInvite(NotificationContext):
     """The pair's sessions as the mailer turns them into an ICS file (see `domain.calendar`)."""
 
     uid: str
@@ -130,44 +132,44 @@ class CalendarInvite(_Context):
     minutes: NonNegativeInt = 60
 
 
-class GoalLine(_Context):
+class GoalLine(NotificationContext):
     objective: str
     kpi: str
     target_date: IsoDate
 
 
-class Enrolment(_Context):
+class Enrolment(NotificationContext):
     pass
 
 
-class SelfAssessment(_Context):
+class SelfAssessment(NotificationContext):
     due_date: IsoDate
 
 
-class SelfAssessmentReminder(_Context):
+class SelfAssessmentReminder(NotificationContext):
     due_date: IsoDate
     days_left: int
 
 
-class SelfAssessmentClosed(_Context):
+class SelfAssessmentClosed(NotificationContext):
     responded: NonNegativeInt
     missing: NonNegativeInt
 
 
-class MatchingReview(_Context):
+class MatchingReview(NotificationContext):
     pairs: NonNegativeInt
     unmatched: NonNegativeInt
     due_date: IsoDate
     auto_approve: bool
 
 
-class Unmatched(_Context):
+class Unmatched(NotificationContext):
     # A code (`UnmatchedReason`, or a wording code), "" when none is known; records older than
     # the codes carry a sentence. The mailer words only what it recognises.
     reason: str
 
 
-class Chemistry(_Context):
+class Chemistry(NotificationContext):
     partner_id: str
     due_date: IsoDate
 
@@ -176,25 +178,25 @@ class ChemistryReminder(Chemistry):
     pass
 
 
-class PairDissolved(_Context):
+class PairDissolved(NotificationContext):
     partner_id: str
     will_repair: bool
     by_coordinator: bool = False
     calendar: CalendarInvite | None = None  # a cancellation, when sessions had been planned
 
 
-class GoalsPropose(_Context):
+class GoalsPropose(NotificationContext):
     partner_id: str
     due_date: IsoDate
 
 
-class GoalsConfirm(_Context):
+class GoalsConfirm(NotificationContext):
     partner_id: str
     goals: list[GoalLine]
     due_date: IsoDate
 
 
-class SessionReminder(_Context):
+class SessionReminder(NotificationContext):
     session_number: int
     sessions_total: int
     session_date: IsoDate
@@ -202,29 +204,29 @@ class SessionReminder(_Context):
     leads_agenda: bool
 
 
-class TaskNudge(_Context):
+class TaskNudge(NotificationContext):
     task_kind: TaskKind = Field(strict=False)
     due_date: IsoDate
     partner_id: str
 
 
-class SessionLog(_Context):
+class SessionLog(NotificationContext):
     session_number: int
     session_date: IsoDate
     due_date: IsoDate
 
 
-class SessionMissed(_Context):
+class SessionMissed(NotificationContext):
     session_number: int
     missed_in_a_row: int
 
 
-class AtRisk(_Context):
+class AtRisk(NotificationContext):
     pair_id: str
     missed_in_a_row: int
 
 
-class SessionsScheduled(_Context):
+class SessionsScheduled(NotificationContext):
     partner_id: str
     sessions_total: int
     first_session_date: IsoDate
@@ -232,42 +234,42 @@ class SessionsScheduled(_Context):
     calendar: CalendarInvite
 
 
-class SessionRescheduled(_Context):
+class SessionRescheduled(NotificationContext):
     session_number: int
     session_date: IsoDate
     partner_id: str
     calendar: CalendarInvite
 
 
-class PairPaused(_Context):
+class PairPaused(NotificationContext):
     until_date: IsoDate
     partner_id: str
     calendar: CalendarInvite
 
 
-class PairResumed(_Context):
+class PairResumed(NotificationContext):
     next_session_date: OptionalIsoDate
 
 
-class MidpointSurvey(_Context):
+class MidpointSurvey(NotificationContext):
     due_date: IsoDate
 
 
-class MidpointAlert(_Context):
+class MidpointAlert(NotificationContext):
     pair_id: str
     satisfaction: int | None = None
     wants_to_continue: bool | None = None
 
 
-class FinalEvaluation(_Context):
+class FinalEvaluation(NotificationContext):
     due_date: IsoDate
 
 
-class PairCompleted(_Context):
+class PairCompleted(NotificationContext):
     sessions_held: NonNegativeInt
 
 
-class PairEndedEarly(_Context):
+class PairEndedEarly(NotificationContext):
     partner_id: str
     # A code or the participant's own words: only a recognised code is ever shown.
     reason: str
@@ -276,17 +278,17 @@ class PairEndedEarly(_Context):
     calendar: CalendarInvite | None = None
 
 
-class ConcernRaised(_Context):
+class ConcernRaised(NotificationContext):
     participant_role: Role = Field(strict=False)
     pair_id: str = ""
 
 
-class ProgrammeCompleted(_Context):
+class ProgrammeCompleted(NotificationContext):
     pairs_completed: NonNegativeInt
     pairs_ended_early: NonNegativeInt
 
 
-CONTEXTS: Mapping[str, type[_Context]] = {
+CONTEXTS: Mapping[str, type[NotificationContext]] = {
     MailTemplate.ENROLMENT: Enrolment,
     MailTemplate.SELF_ASSESSMENT: SelfAssessment,
     MailTemplate.SELF_ASSESSMENT_REMINDER: SelfAssessmentReminder,
@@ -342,7 +344,7 @@ def context_errors(error: ValidationError) -> str:
     )
 
 
-def checked_context(template: str, context: Mapping[str, Any]) -> _Context:
+def checked_context(template: str, context: Mapping[str, Any]) -> NotificationContext:
     """The context as its template's model; `InvalidNotification` names what is wrong."""
     model = CONTEXTS.get(template)
     if model is None:
