@@ -14,7 +14,7 @@ import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
@@ -24,16 +24,24 @@ from uuid import UUID
 import aiosmtplib
 import asyncpg
 import structlog
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
-from jinja2.runtime import Context
+from pydantic import ValidationError
+from temporalio.exceptions import ApplicationError
 
+from activities.mail_rendering import (
+    INVITATION_FILE,
+    TEMPLATES,
+    Rendered,
+    RenderFailed,
+    render,
+    words,
+)
 from activities.mime import Attachment, compose
 from domain.calendar import Attendee, CalendarMethod, SessionSeries, series_ics, slots
-from domain.dates import format_date
+from domain.notifications import TEMPLATE_FAILED, MailValues, TemplateFailure, context_errors
 from domain.tasks import Notification, TaskKind
 from domain.tokens import sign_task_token
-from domain.unmatched import UnmatchedReason, unmatched_reason
-from store.participants import ParticipantStore
+from i18n.catalogues import LOCALES, LOCALES_DIR
+from store.participants import ParticipantRecord, ParticipantStore
 from store.programmes import ProgrammeRecord, ProgrammeStore
 from store.sent_mail import SentMailLog
 from store.tasks import TaskRecord, TaskStore
@@ -42,70 +50,6 @@ log = structlog.get_logger(__name__)
 
 _IDLE_SESSIONS = 8  # SMTP sessions kept open between steps
 _IDLE_SECONDS = 60.0
-
-TEMPLATES_DIR = Path(__file__).parent / "templates"
-LOCALES = ("fr", "en")
-
-# Every notification the workflows may send. Each has `{locale}/{name}.subject.j2`, `.txt.j2` and
-# `.html.j2` in every locale (a test checks the folder against this list).
-TEMPLATES = (
-    "enrolment",
-    "self_assessment",
-    "self_assessment_reminder",
-    "self_assessment_closed",
-    "matching_review",
-    "unmatched",
-    "chemistry",
-    "chemistry_reminder",
-    "pair_dissolved",
-    "goals_propose",
-    "goals_confirm",
-    "session_reminder",
-    "task_nudge",
-    "session_log",
-    "session_missed",
-    "at_risk",
-    "sessions_scheduled",
-    "session_rescheduled",
-    "pair_paused",
-    "pair_resumed",
-    "midpoint_survey",
-    "midpoint_alert",
-    "final_evaluation",
-    "pair_completed",
-    "pair_ended_early",
-    "concern_raised",
-    "programme_completed",
-)
-
-# These e-mails exist to hand over a task: without its link they would be useless to the reader.
-# (`matching_review` is not one: the coordinator can also act from the dashboard.)
-TASK_TEMPLATES = frozenset(
-    {
-        "self_assessment",
-        "self_assessment_reminder",
-        "chemistry",
-        "chemistry_reminder",
-        "goals_propose",
-        "goals_confirm",
-        "session_log",
-        "midpoint_survey",
-        "task_nudge",
-        "final_evaluation",
-    }
-)
-
-_INVITE_SUMMARY = {
-    "fr": "Mentorat inversé : séance avec {partner}",
-    "en": "Reverse mentoring: session with {partner}",
-}
-_INVITE_DESCRIPTION = {
-    "fr": "Séance du programme « {programme} ». Tandem envoie une mise à jour si elle change.",
-    "en": "A session of the {programme} programme. Tandem sends an update if it changes.",
-}
-
-# When a partner's row is gone (erased on request) the e-mail still has to read correctly.
-_UNKNOWN_PARTNER = {"fr": "un(e) collègue", "en": "a colleague"}
 
 
 @dataclass(frozen=True)
@@ -116,135 +60,7 @@ class MailSettings:
     secret: bytes
     # A link keeps working a little past the task's due date: late is better than never.
     link_grace: timedelta = timedelta(days=3)
-
-
-# -- rendering ---------------------------------------------------------------------------------
-
-
-@pass_context
-def _date_filter(context: Context, value: str | date) -> str:
-    return format_date(value, str(context["locale"]))
-
-
-def _amount(value: object) -> int:
-    """A count given either as a number or as the list itself (the workflows may send either)."""
-    if isinstance(value, int):
-        return value
-    if isinstance(value, Sequence | Mapping) and not isinstance(value, str):
-        return len(value)
-    raise TypeError(f"expected a number or a list, got {value!r}")
-
-
-_ROLES = {
-    "fr": {"mentor": "mentor", "mentee": "mentoré(e)", "coordinator": "coordination"},
-    "en": {"mentor": "mentor", "mentee": "mentee", "coordinator": "coordinator"},
-}
-# Why someone was left unmatched or a pair ended, as told to participants. Only a recognised
-# reason is shown: anything else may be matcher diagnostics or someone's own words about their
-# partner, and in the wrong language too, so the e-mail leaves it out (the dashboard has it).
-# A concern is deliberately never a reason here: telling the partner would break confidentiality.
-_REASONS = {
-    "no_compatible_partner": (
-        "aucun profil compatible n’était disponible",
-        "no compatible partner was available",
-    ),
-    "self_assessment_missed": (
-        "votre auto-évaluation ne nous est pas parvenue à temps",
-        "we did not receive your self-assessment in time",
-    ),
-    "repairing_exhausted": (
-        "aucun autre binôme n’a pu être trouvé après la première rencontre",
-        "no other partner could be found after the first meeting",
-    ),
-    "no_go": (
-        "la première rencontre n’a pas été confirmée",
-        "the first meeting was not confirmed",
-    ),
-    "missed_sessions": (
-        "plusieurs séances consécutives n’ont pas eu lieu",
-        "several sessions in a row did not take place",
-    ),
-    "pause_expired": (
-        "la pause a dépassé la durée maximale prévue",
-        "the pause went beyond the maximum length",
-    ),
-    "participant_left": ("l’un de vous a quitté le programme", "one of you left the programme"),
-    "mutual_agreement": ("d’un commun accord", "by mutual agreement"),
-    "coordinator_decision": (
-        "décision de la coordination du programme",
-        "a decision of the programme coordinators",
-    ),
-}
-# Each reason someone is left unmatched, by the wording participants read.
-_UNMATCHED_WORDING = {
-    UnmatchedReason.SELF_ASSESSMENT_MISSED: "self_assessment_missed",
-    UnmatchedReason.NO_MENTOR_AVAILABLE: "no_compatible_partner",
-    UnmatchedReason.NO_COMPATIBLE_MENTOR: "no_compatible_partner",
-    UnmatchedReason.MENTORS_AT_CAPACITY: "no_compatible_partner",
-    UnmatchedReason.NO_COMPATIBLE_MENTEE: "no_compatible_partner",
-    UnmatchedReason.NO_MENTEE_LEFT: "no_compatible_partner",
-    UnmatchedReason.REPAIRING_LIMIT_REACHED: "repairing_exhausted",
-    UnmatchedReason.NO_BACKUP_MENTOR: "repairing_exhausted",
-}
-# The phrases the pair workflow uses for how a pair ended, by the code they mean.
-_PAIR_END_ALIASES = {
-    "no answer in time": "no_go",
-    "ended by coordinator": "coordinator_decision",
-}
-
-
-def _wording_key(reason: object) -> str | None:
-    text = str(reason or "").strip()
-    unmatched = unmatched_reason(text)  # a code, or a sentence recorded before the codes
-    if unmatched is not None:
-        return _UNMATCHED_WORDING[unmatched]
-    head = text.split(":", 1)[0].strip().lower()
-    return head if head in _REASONS else _PAIR_END_ALIASES.get(head)
-
-
-@pass_context
-def _role_label(context: Context, role: object) -> str:
-    return _ROLES[str(context["locale"])].get(str(role), str(role))
-
-
-@pass_context
-def _reason_label(context: Context, reason: object) -> str:
-    """The reason in the reader's language, or "" when it is not one we can word for them."""
-    key = _wording_key(reason)
-    if key is None:
-        return ""
-    return _REASONS[key][LOCALES.index(str(context["locale"]))]
-
-
-_env = Environment(
-    loader=FileSystemLoader(TEMPLATES_DIR),
-    # Escape only the HTML part: a subject or plain text must keep "<" as typed, not "&lt;".
-    autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
-    undefined=StrictUndefined,  # a variable the workflow forgot is an error, not a blank
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
-_env.filters["date"] = _date_filter
-_env.filters["amount"] = _amount
-_env.filters["role_label"] = _role_label
-_env.filters["reason_label"] = _reason_label
-
-
-def render(template: str, locale: str, context: Mapping[str, Any]) -> tuple[str, str, str]:
-    """(subject, plain text, html) of one notification; `context` must hold every variable used."""
-    if template not in TEMPLATES:
-        raise ValueError(f"unknown e-mail template {template!r}")
-    if locale not in LOCALES:
-        raise ValueError(f"unknown locale {locale!r} for e-mail template {template!r}")
-    if template in TASK_TEMPLATES and not context.get("task_link"):
-        raise ValueError(f"e-mail template {template!r} needs a task_link")
-    values = {**context, "locale": locale}  # the filters format for the locale rendered
-    subject = _env.get_template(f"{locale}/{template}.subject.j2").render(values)
-    text = _env.get_template(f"{locale}/{template}.txt.j2").render(values)
-    html = _env.get_template(f"{locale}/{template}.html.j2").render(values)
-    # A subject is one line; template whitespace must not turn into a folded header.
-    return " ".join(subject.split()), text, html
+    catalogues: Path = LOCALES_DIR  # the compiled gettext catalogues the e-mails read
 
 
 # -- sending -----------------------------------------------------------------------------------
@@ -271,6 +87,12 @@ def _parse_smtp_url(url: str) -> _SmtpTarget:
         username=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password else None,
     )
+
+
+@dataclass(frozen=True)
+class _Mail:
+    values: MailValues
+    rendered: Rendered
 
 
 @dataclass(frozen=True)
@@ -348,7 +170,7 @@ class Mailer:
         """
         bound = log.bind(notification_id=str(n.notification_id), template=n.template)
         if n.template not in TEMPLATES:
-            raise ValueError(f"unknown e-mail template {n.template!r}")
+            raise self._failed(n, RenderFailed(TemplateFailure.UNKNOWN_TEMPLATE, n.template))
         if await self._sent.was_sent(n.notification_id):
             bound.info("mail.skipped_duplicate")
             return False
@@ -367,29 +189,20 @@ class Mailer:
             bound.warning("mail.no_recipient", participant_id=n.participant_id)
             return False
 
-        context: dict[str, Any] = {
-            **n.context,
-            "programme_name": programme.name,
-            "programme_id": n.programme_id,
-            "recipient_name": recipient.name,
-            "recipient_role": recipient.role,
-            "locale": recipient.locale,
-            "task_link": await self._task_link(n.task_id),
-            "concern_link": await self._concern_link(recipient.participant_id),
-        }
+        task_link = await self._task_link(n.task_id)
+        concern_link = await self._concern_link(recipient.participant_id)
         partner = None
-        if "partner_id" in n.context:
-            partner_id = n.context["partner_id"]
-            partner = await self._participants.get(str(partner_id)) if partner_id else None
-            context["partner_name"] = (
-                partner.name if partner is not None else _UNKNOWN_PARTNER[recipient.locale]
-            )
-
-        subject, text, html = render(n.template, recipient.locale, context)
-        if "calendar" in n.context:
-            others = () if partner is None else (Attendee(partner.email, partner.name),)
-            invite = self._invitation(n.context["calendar"], recipient, others, context)
-            attachments = (*attachments, invite)
+        if n.context.get("partner_id"):
+            partner = await self._participants.get(str(n.context["partner_id"]))
+        try:
+            mail = self._render(n, recipient, programme, partner, task_link, concern_link)
+            if n.context.get("calendar"):
+                others = () if partner is None else (Attendee(partner.email, partner.name),)
+                invite = self._invitation(n.context["calendar"], recipient, others, mail.values)
+                attachments = (*attachments, invite)
+        except RenderFailed as failure:
+            raise self._failed(n, failure) from None
+        subject, text, html = mail.rendered.subject, mail.rendered.text, mail.rendered.html
         composed = compose(
             sender=self._settings.mail_from,
             to_name=recipient.name or "",
@@ -426,6 +239,57 @@ class Mailer:
         )
         bound.info("mail.sent", participant_id=n.participant_id, locale=recipient.locale)
         return True
+
+    def _render(
+        self,
+        n: Notification,
+        recipient: _Recipient,
+        programme: ProgrammeRecord,
+        partner: ParticipantRecord | None,
+        task_link: str | None,
+        concern_link: str | None,
+    ) -> _Mail:
+        catalogues = self._settings.catalogues
+        partner_name = None
+        if "partner_id" in n.context:
+            # When a partner's row is gone (erased on request) the e-mail still reads correctly.
+            partner_name = (
+                partner.name
+                if partner is not None
+                else words(recipient.locale, catalogues)("mail.unknown_partner")
+            )
+        try:
+            values = MailValues(
+                programme_name=programme.name,
+                programme_id=n.programme_id,
+                recipient_name=recipient.name,
+                recipient_role=recipient.role,
+                task_link=task_link,
+                concern_link=concern_link,
+                partner_name=partner_name,
+            )
+        except ValidationError as e:
+            raise RenderFailed(TemplateFailure.INVALID_CONTEXT, context_errors(e)) from None
+        rendered = render(n.template, recipient.locale, n.context, values, catalogues)
+        return _Mail(values, rendered)
+
+    def _failed(self, n: Notification, failure: RenderFailed) -> ApplicationError:
+        """The e-mail can never be rendered as it is: fail at once, saying which and why."""
+        details = {
+            "template": n.template,
+            "participant_id": n.participant_id,
+            "notification_id": str(n.notification_id),
+            "code": failure.code.value,
+            "detail": failure.detail,
+        }
+        # Ids, codes and variable names only: no address, no name, no value from the context.
+        log.error("mail.template_failed", **details)
+        return ApplicationError(
+            f"e-mail {n.template!r} cannot be rendered: {failure}",
+            details,
+            type=TEMPLATE_FAILED,
+            non_retryable=True,
+        )
 
     async def _recipient(
         self, n: Notification, programme_locale: str, coordinator_email: str | None
@@ -468,18 +332,18 @@ class Mailer:
         calendar: Mapping[str, Any],
         recipient: _Recipient,
         others: tuple[Attendee, ...],
-        context: Mapping[str, Any],
+        values: MailValues,
     ) -> Attachment:
         """The pair's sessions as an ICS attachment (see `domain.calendar`)."""
         method = CalendarMethod(calendar["method"])
-        locale = recipient.locale
+        word = words(recipient.locale, self._settings.catalogues)
         organizer_name, organizer_email = parseaddr(self._settings.mail_from)
         series = SessionSeries(
             uid=str(calendar["uid"]),
             sequence=int(calendar["sequence"]),
             method=method,
-            summary=_INVITE_SUMMARY[locale].format(partner=context.get("partner_name") or ""),
-            description=_INVITE_DESCRIPTION[locale].format(programme=context["programme_name"]),
+            summary=word("mail.invitation.summary", partner=values.partner_name or ""),
+            description=word("mail.invitation.description", programme=values.programme_name),
             organizer=Attendee(organizer_email, organizer_name or None),
             attendees=(Attendee(recipient.email, recipient.name), *others),
             cadence=timedelta(seconds=int(calendar["cadence_seconds"])),
@@ -488,7 +352,7 @@ class Mailer:
             stamp=datetime.now(UTC),
         )
         mime_type = f"text/calendar; method={method.value}"
-        return Attachment("invitation.ics", mime_type, series_ics(series))
+        return Attachment(INVITATION_FILE, mime_type, series_ics(series))
 
 
 def _locale(value: object) -> str:

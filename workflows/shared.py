@@ -14,6 +14,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from domain.events import EventType, NewEvent
+    from domain.notifications import notification_context
     from domain.steps import StepInput, StepResult
     from domain.tasks import Notification, TaskClosure, TaskKind, TaskSpec, TaskStatus
 
@@ -163,6 +164,8 @@ class Journal:
     def notify(
         self, participant_id: str | None, template: str, task_id: UUID | None = None, **context: Any
     ) -> None:
+        # Checked before anything is journalled: a wrong variable fails here, in its workflow.
+        context = notification_context(template, context)
         self._mail.append(
             Notification(
                 notification_id=workflow.uuid4(),

@@ -1,0 +1,158 @@
+"""Contexts for every e-mail built from its model (`domain.notifications`), and the values the
+mailer adds, for the rendering tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from domain.notifications import CONTEXTS, TASK_TEMPLATES, MailTemplate, MailValues
+from domain.tasks import TaskKind
+
+BASE_URL = "https://tandem.example"
+PROGRAMME_NAME = "Tandem Printemps"
+PROGRAMME_ID = "tandem-printemps"
+RECIPIENT = "Claire Dubois"
+PARTNER = "Jean Dupont"
+TASK_LINK = f"{BASE_URL}/t/TASK"
+CONCERN_LINK = f"{BASE_URL}/t/CONCERN"
+
+GOALS = [
+    {"objective": "Animer une visioconférence", "kpi": "3 réunions", "target_date": "2027-03-01"},
+    {"objective": "Partager un document", "kpi": "1 dossier partagé", "target_date": "2027-04-02"},
+]
+CALENDAR = {
+    "uid": "pair:tandem-printemps:0003@tandem",
+    "sequence": 1,
+    "method": "REQUEST",
+    "cadence_seconds": 14 * 86_400,
+    "sessions": [[1, "2027-02-01T09:00:00+00:00", "2027-02-01T09:00:00+00:00"]],
+}
+
+# One plausible value per field of any template's model, by the field's name.
+SAMPLES: dict[str, Any] = {
+    "due_date": "2027-01-11",
+    "days_left": 3,
+    "responded": 41,
+    "missing": 2,
+    "pairs": 20,
+    "unmatched": 1,
+    "auto_approve": True,
+    "reason": "no_compatible_partner",
+    "partner_id": "p-jean",
+    "will_repair": False,
+    "by_coordinator": False,
+    "calendar": CALENDAR,
+    "goals": GOALS,
+    "session_number": 2,
+    "sessions_total": 12,
+    "session_date": "2027-02-22T10:00:00+01:00",
+    "leads_agenda": True,
+    "task_kind": "session_log",
+    "missed_in_a_row": 2,
+    "pair_id": "pair-3",
+    "first_session_date": "2027-02-01T09:00:00+00:00",
+    "cadence_days": 14,
+    "until_date": "2027-05-03",
+    "next_session_date": "2027-05-10",
+    "satisfaction": 2,
+    "wants_to_continue": False,
+    "sessions_held": 12,
+    "ended_by_role": "coordinator",
+    "participant_role": "mentor",
+    "pairs_completed": 18,
+    "pairs_ended_early": 2,
+}
+# Other values worth reading, one field changed at a time.
+VARIANTS: dict[str, list[Any]] = {
+    "days_left": [0, 1],
+    "responded": [0, 1],
+    "missing": [0],
+    "pairs": [1],
+    "auto_approve": [False],
+    "reason": ["", "self_assessment_missed", "no_backup_mentor", "I do not get along with them"],
+    "will_repair": [True],
+    "by_coordinator": [True],
+    "goals": [[]],
+    "sessions_total": [1],
+    "leads_agenda": [False],
+    "task_kind": [kind.value for kind in TaskKind],
+    "missed_in_a_row": [1, 3],
+    "cadence_days": [1, 7],
+    "next_session_date": [""],
+    "satisfaction": [None, 5],
+    "wants_to_continue": [True, None],
+    "sessions_held": [0, 1],
+    "ended_by_role": ["mentor", "mentee", "p-someone", ""],
+    "participant_role": ["mentee"],
+    "pair_id": [""],
+    "pairs_ended_early": [0],
+}
+COORDINATOR_TEMPLATES = frozenset(
+    {
+        MailTemplate.SELF_ASSESSMENT_CLOSED,
+        MailTemplate.MATCHING_REVIEW,
+        MailTemplate.AT_RISK,
+        MailTemplate.MIDPOINT_ALERT,
+        MailTemplate.CONCERN_RAISED,
+        MailTemplate.PROGRAMME_COMPLETED,
+    }
+)
+# E-mails sent with the pair's own page (reschedule, pause, end): their link is optional.
+MANAGE_TEMPLATES = frozenset(
+    {
+        MailTemplate.SESSION_REMINDER,
+        MailTemplate.SESSION_MISSED,
+        MailTemplate.SESSIONS_SCHEDULED,
+        MailTemplate.SESSION_RESCHEDULED,
+        MailTemplate.PAIR_PAUSED,
+        MailTemplate.PAIR_RESUMED,
+    }
+)
+
+
+def sample_context(template: str, **changes: Any) -> dict[str, Any]:
+    """Every field of the template's model, from SAMPLES, checked by the model itself."""
+    model = CONTEXTS[template]
+    context = {name: SAMPLES[name] for name in model.model_fields}
+    context.update(changes)
+    model.model_validate(context)
+    return context
+
+
+def sample_contexts(template: str) -> Iterator[dict[str, Any]]:
+    """The sample context, then each variant of a field it has, then without each optional."""
+    model = CONTEXTS[template]
+    yield sample_context(template)
+    for name, field in model.model_fields.items():
+        for value in VARIANTS.get(name, []):
+            yield sample_context(template, **{name: value})
+        if not field.is_required():
+            context = sample_context(template)
+            del context[name]
+            yield context
+
+
+def mail_values(
+    template: str,
+    role: str | None = "mentor",
+    linked: bool = True,
+    context: dict[str, Any] | None = None,
+) -> MailValues:
+    """What the mailer adds: a coordinator's e-mail has no name, no role and no concern link."""
+    coordinator = template in COORDINATOR_TEMPLATES
+    link = linked and (
+        template in TASK_TEMPLATES
+        or template in MANAGE_TEMPLATES
+        or template == MailTemplate.MATCHING_REVIEW
+    )
+    has_partner = "partner_id" in (context if context is not None else sample_context(template))
+    return MailValues(
+        programme_name=PROGRAMME_NAME,
+        programme_id=PROGRAMME_ID,
+        recipient_name=None if coordinator else RECIPIENT,
+        recipient_role=None if coordinator else role,
+        task_link=TASK_LINK if link else None,
+        concern_link=None if coordinator else CONCERN_LINK,
+        partner_name=PARTNER if has_partner else None,
+    )
