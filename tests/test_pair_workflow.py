@@ -481,7 +481,11 @@ async def test_a_retried_record_step_writes_and_mails_once(
                 event_id=uuid4(),
                 stream_name=pair_stream(spec.id, "0001"),
                 type=EventType.PAIR_FORMED,
-                data={"mentor_id": mentor_id, "mentee_id": mentee_id},
+                data={
+                    "mentor_id": mentor_id,
+                    "mentee_id": mentee_id,
+                    "chemistry_due": "2027-02-01T09:00:00+00:00",
+                },
             ),
         ),
         open_tasks=(task,),
