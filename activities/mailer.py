@@ -24,12 +24,22 @@ from uuid import UUID
 import aiosmtplib
 import asyncpg
 import structlog
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    UndefinedError,
+    pass_context,
+    select_autoescape,
+)
 from jinja2.runtime import Context
+from temporalio.exceptions import ApplicationError
 
 from activities.mime import Attachment, compose
 from domain.calendar import Attendee, CalendarMethod, SessionSeries, series_ics, slots
 from domain.dates import format_date
+from domain.delivery import DeliveryFailure
 from domain.tasks import Notification, TaskKind
 from domain.tokens import sign_task_token
 from domain.unmatched import UnmatchedReason, unmatched_reason
@@ -250,6 +260,32 @@ def render(template: str, locale: str, context: Mapping[str, Any]) -> tuple[str,
 # -- sending -----------------------------------------------------------------------------------
 
 
+class Undeliverable(ApplicationError):
+    """A notification that can never be sent as it stands: another attempt would fail the same way.
+
+    Its message names the template and the reply code, never the recipient: it is kept in the
+    workflow's history and in the logs.
+    """
+
+    def __init__(self, code: DeliveryFailure, message: str, smtp_code: int | None = None) -> None:
+        super().__init__(message, type=code.value, non_retryable=True)
+        self.code = code
+        self.smtp_code = smtp_code
+
+
+def _for_good(smtp_code: int) -> bool:
+    return 500 <= smtp_code < 600  # 4xx: the server may take it later (RFC 5321 §4.2.1)
+
+
+def _unrenderable(template: str, error: Exception) -> Undeliverable:
+    # A missing variable's name helps whoever fixes the template; other errors' texts may quote
+    # the context, so only their kind is said.
+    what = str(error) if isinstance(error, UndefinedError) else type(error).__name__
+    return Undeliverable(
+        DeliveryFailure.TEMPLATE_FAILED, f"e-mail template {template!r} cannot render: {what}"
+    )
+
+
 @dataclass(frozen=True)
 class _SmtpTarget:
     hostname: str
@@ -348,7 +384,9 @@ class Mailer:
         """
         bound = log.bind(notification_id=str(n.notification_id), template=n.template)
         if n.template not in TEMPLATES:
-            raise ValueError(f"unknown e-mail template {n.template!r}")
+            raise Undeliverable(
+                DeliveryFailure.UNKNOWN_TEMPLATE, f"unknown e-mail template {n.template!r}"
+            )
         if await self._sent.was_sent(n.notification_id):
             bound.info("mail.skipped_duplicate")
             return False
@@ -385,38 +423,27 @@ class Mailer:
                 partner.name if partner is not None else _UNKNOWN_PARTNER[recipient.locale]
             )
 
-        subject, text, html = render(n.template, recipient.locale, context)
-        if "calendar" in n.context:
-            others = () if partner is None else (Attendee(partner.email, partner.name),)
-            invite = self._invitation(n.context["calendar"], recipient, others, context)
-            attachments = (*attachments, invite)
-        composed = compose(
-            sender=self._settings.mail_from,
-            to_name=recipient.name or "",
-            to_address=recipient.email,
-            subject=subject,
-            text=text,
-            html=html,
-            message_id=f"<{n.notification_id}@tandem>",
-            extra_headers=[("X-Tandem-Template", n.template)]
-            + ([("X-Tandem-Task", str(n.task_id))] if n.task_id is not None else []),
-            attachments=attachments,
-        )
-        sender = parseaddr(self._settings.mail_from)[1]  # "Name <a@b>" -> "a@b"
-        if smtp is not None:
-            await smtp.sendmail(sender, [recipient.email], composed.data)
-        else:
-            await aiosmtplib.send(
-                composed.data,
-                sender=sender,
-                recipients=[recipient.email],
-                hostname=self._smtp.hostname,
-                port=self._smtp.port,
-                use_tls=self._smtp.use_tls,
-                username=self._smtp.username,
-                password=self._smtp.password,
-                timeout=30,
+        try:
+            subject, text, html = render(n.template, recipient.locale, context)
+            if "calendar" in n.context:
+                others = () if partner is None else (Attendee(partner.email, partner.name),)
+                invite = self._invitation(n.context["calendar"], recipient, others, context)
+                attachments = (*attachments, invite)
+            composed = compose(
+                sender=self._settings.mail_from,
+                to_name=recipient.name or "",
+                to_address=recipient.email,
+                subject=subject,
+                text=text,
+                html=html,
+                message_id=f"<{n.notification_id}@tandem>",
+                extra_headers=[("X-Tandem-Template", n.template)]
+                + ([("X-Tandem-Task", str(n.task_id))] if n.task_id is not None else []),
+                attachments=attachments,
             )
+        except (TemplateError, ValueError, TypeError, KeyError, IndexError) as error:
+            raise _unrenderable(n.template, error) from None
+        await self._send(n.template, composed.data, recipient.email, smtp)
         await self._sent.record(
             n.notification_id,
             n.programme_id,
@@ -426,6 +453,50 @@ class Mailer:
         )
         bound.info("mail.sent", participant_id=n.participant_id, locale=recipient.locale)
         return True
+
+    async def _send(
+        self, template: str, data: bytes, address: str, smtp: aiosmtplib.SMTP | None
+    ) -> None:
+        """Send one message; `Undeliverable` when the server (or the address) rules it out."""
+        sender = parseaddr(self._settings.mail_from)[1]  # "Name <a@b>" -> "a@b"
+        try:
+            if smtp is not None:
+                await smtp.sendmail(sender, [address], data)
+            else:
+                await aiosmtplib.send(
+                    data,
+                    sender=sender,
+                    recipients=[address],
+                    hostname=self._smtp.hostname,
+                    port=self._smtp.port,
+                    use_tls=self._smtp.use_tls,
+                    username=self._smtp.username,
+                    password=self._smtp.password,
+                    timeout=30,
+                )
+        except aiosmtplib.SMTPRecipientsRefused as refused:
+            code = refused.recipients[0].code  # one recipient a message
+            if not _for_good(code):
+                raise
+            raise Undeliverable(
+                DeliveryFailure.RECIPIENT_REFUSED,
+                f"the mail server refused the recipient of {template!r} ({code})",
+                smtp_code=code,
+            ) from None
+        except aiosmtplib.SMTPDataError as error:
+            if not _for_good(error.code):
+                raise
+            raise Undeliverable(
+                DeliveryFailure.MESSAGE_REFUSED,
+                f"the mail server refused the {template!r} message ({error.code})",
+                smtp_code=error.code,
+            ) from None
+        except (ValueError, aiosmtplib.SMTPNotSupported):
+            # An address aiosmtplib will not put in an envelope (or not without SMTPUTF8).
+            raise Undeliverable(
+                DeliveryFailure.ADDRESS_UNUSABLE,
+                f"the recipient's address of {template!r} cannot be sent to",
+            ) from None
 
     async def _recipient(
         self, n: Notification, programme_locale: str, coordinator_email: str | None

@@ -31,6 +31,7 @@ from pydantic import (
 
 from domain.accounts import AuditAction, AuditOutcome
 from domain.answers import Goal, MeetingFormat
+from domain.delivery import DeliveryFailure
 from domain.event_types import EventType
 from domain.matching import ProposedPair, Unmatched
 from domain.programme import Locale, Role
@@ -308,7 +309,7 @@ class PairEndedEarly(EventPayload):
     reason: str
 
 
-# -- people, tasks, the audit trail -------------------------------------------------------------
+# -- people, tasks, the audit trail, e-mails -------------------------------------------------------
 
 
 class PersonalDataExported(EventPayload):
@@ -351,6 +352,18 @@ class CoordinatorActed(EventPayload):
     detail: str | None
 
 
+class NotificationFailed(EventPayload):
+    """An e-mail given up (domain/delivery.py): which, to whom, and why."""
+
+    event_type = EventType.NOTIFICATION_FAILED
+
+    notification_id: UUID
+    template: str
+    participant_id: str | None  # None: the programme's coordinator
+    code: DeliveryFailure
+    smtp_code: StrictInt | None = None  # the mail server's reply, when it gave one
+
+
 PAYLOADS: Mapping[EventType, type[EventPayload]] = {
     model.event_type: model
     for model in (
@@ -389,6 +402,7 @@ PAYLOADS: Mapping[EventType, type[EventPayload]] = {
         TaskOpened,
         TaskClosed,
         CoordinatorActed,
+        NotificationFailed,
     )
 }
 

@@ -46,3 +46,5 @@ class EventType(StrEnum):
     TASK_CLOSED = "TaskClosed"
     # The audit trail (domain/accounts.py): a coordinator's action, on an `audit-*` stream.
     COORDINATOR_ACTED = "CoordinatorActed"
+    # An e-mail given up (domain/delivery.py), on the programme's stream.
+    NOTIFICATION_FAILED = "NotificationFailed"

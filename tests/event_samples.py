@@ -12,6 +12,7 @@ from domain.events import EventType
 
 E = EventType
 _TASK = "0b6c1f55-8d8e-4d3b-9a1a-2f4f7d3c9e10"
+_NOTIFICATION = "5d1e9c4a-7b2f-4e8d-8c6a-1a3b5c7d9e21"
 _PAIRS = [
     {
         "mentor_id": "m1",
@@ -156,6 +157,13 @@ SAMPLES: dict[EventType, dict[str, Any]] = {
         "programme_id": "pilote",
         "target": "0001",
         "detail": "WrongPhase",
+    },
+    E.NOTIFICATION_FAILED: {
+        "notification_id": _NOTIFICATION,
+        "template": "chemistry",
+        "participant_id": "e1",
+        "code": "recipient_refused",
+        "smtp_code": 550,
     },
 }
 

@@ -83,6 +83,7 @@ def test_a_misspelt_key_is_refused_where_the_event_is_made() -> None:
         (E.PARTICIPANT_ENROLLED, {"role": "boss"}),
         (E.SESSION_SCHEDULED, {"at": "2027-02-15T09:00:00"}),  # a time without its zone
         (E.SESSION_SCHEDULED, {"at": "in two weeks"}),
+        (E.NOTIFICATION_FAILED, {"code": "it broke"}),  # codes, not sentences
     ],
 )
 def test_a_value_of_the_wrong_kind_is_refused_not_rewritten(

@@ -19,12 +19,14 @@ from activities.mailer import (
     TEMPLATES_DIR,
     Mailer,
     MailSettings,
+    Undeliverable,
     _parse_smtp_url,
     render,
 )
 from activities.mime import Attachment
 from devstack.smtp_sink import SmtpSink
 from domain.dates import format_date
+from domain.delivery import DeliveryFailure
 from domain.programme import Locale, Participant, ProgrammeSpec, Role, Skill
 from domain.tasks import Notification, TaskKind, TaskSpec
 from domain.tokens import verify_task_token
@@ -380,8 +382,9 @@ async def test_a_calendar_context_becomes_an_invitation_for_both_partners(
 
 async def test_an_unknown_template_is_a_clear_error(pool: asyncpg.Pool, mailer: Mailer) -> None:
     await _seed(pool)
-    with pytest.raises(ValueError, match="no_such_template"):
+    with pytest.raises(Undeliverable, match="no_such_template") as never:
         await mailer.deliver(_notification(ALICE.id, "no_such_template"))
+    assert never.value.code is DeliveryFailure.UNKNOWN_TEMPLATE and never.value.non_retryable
     with pytest.raises(ValueError, match="no_such_template"):
         render("no_such_template", "fr", {})
 

@@ -35,6 +35,7 @@ from domain.answers import (
     Reschedule,
     SessionLog,
 )
+from domain.delivery import NOTIFICATIONS_PENDING
 from domain.events import (
     EventType,
     NewEvent,
@@ -511,8 +512,10 @@ async def test_a_retried_record_step_writes_and_mails_once(
         secret=b"s",
     )
     broken = StepActivities(events, tasks, Mailer(pool, closed_port))
-    with pytest.raises(OSError):
+    with pytest.raises(ApplicationError) as waiting:  # retried: the e-mail waits
         await ActivityEnvironment().run(broken.record_step, step)
+    assert (waiting.value.type, waiting.value.non_retryable) == (NOTIFICATIONS_PENDING, False)
+    assert isinstance(waiting.value.__cause__, OSError)
     assert await events.count() == 2  # PairFormed and the task's TaskOpened
     assert smtp_sink.received_count == 0
 

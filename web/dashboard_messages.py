@@ -199,6 +199,7 @@ FR: dict[str, str] = {
     "dash.event.ProgrammeCompleted": "programme terminé",
     "dash.event.PersonalDataExported": "données personnelles exportées",
     "dash.event.PersonalDataErased": "données personnelles effacées",
+    "dash.event.NotificationFailed": "e-mail non envoyé",
     # the programme report (for the sponsor; printable)
     "report.title": "Rapport de programme — {name}",
     "report.intro": (
@@ -426,6 +427,7 @@ EN: dict[str, str] = {
     "dash.event.ProgrammeCompleted": "programme completed",
     "dash.event.PersonalDataExported": "personal data exported",
     "dash.event.PersonalDataErased": "personal data erased",
+    "dash.event.NotificationFailed": "e-mail not sent",
     "report.title": "Programme report — {name}",
     "report.intro": (
         "Programme <code>{id}</code>: {participants} participants. "

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import (
-    RetryPolicy,
     SearchAttributePair,
     TypedSearchAttributes,
     WorkflowIDReusePolicy,
@@ -51,10 +50,10 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows.assessment import AssessmentWorkflow
 from workflows.pair import PairWorkflow
+from workflows.retries import MATCHING_RETRY, REVISION_RETRY, START_WORKFLOWS_RETRY
 from workflows.shared import (
     RUN_MATCHING,
     START_WORKFLOWS,
-    STEP_RETRY,
     STEP_TIMEOUT,
     Journal,
     days,
@@ -67,10 +66,6 @@ HISTORY_LIMIT = 1_500
 # (see domain.launches); runs started before keep starting children on replay.
 INDEPENDENT_RUNS = "independent-participant-and-pair-workflows"
 MAX_REVIEW_REMINDERS = 5
-# A forced pair the constraints refuse is the coordinator's to fix: never retried.
-MATCHING_RETRY = RetryPolicy(
-    maximum_interval=timedelta(minutes=1), non_retryable_error_types=["MatchingConflict"]
-)
 START_BATCH = 50
 
 
@@ -228,6 +223,7 @@ class ProgrammeWorkflow:
             MatchingRequest(plan=plan, banned=tuple(s.banned), forced=tuple(s.forced)),
             result_type=MatchingProposal,
             start_to_close_timeout=timedelta(minutes=10),
+            retry_policy=MATCHING_RETRY,
             summary="optimal matching of the respondents",
         )
         s.proposal = proposal
@@ -381,7 +377,7 @@ class ProgrammeWorkflow:
             LaunchBatch(launches=tuple(launches)),
             result_type=LaunchResult,
             start_to_close_timeout=STEP_TIMEOUT,
-            retry_policy=STEP_RETRY,
+            retry_policy=START_WORKFLOWS_RETRY,
             summary=summary,
         )
 
@@ -548,7 +544,7 @@ class ProgrammeWorkflow:
                     MatchingRequest(plan=self._plan, banned=tuple(banned), forced=tuple(forced)),
                     result_type=MatchingProposal,
                     start_to_close_timeout=timedelta(minutes=10),
-                    retry_policy=MATCHING_RETRY,
+                    retry_policy=REVISION_RETRY,
                     summary=f"matching recomputed after the coordinator's {action}",
                 )
             except ActivityError as error:
