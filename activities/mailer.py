@@ -37,7 +37,8 @@ from activities.mail_rendering import (
 )
 from activities.mime import Attachment, compose
 from domain.calendar import Attendee, CalendarMethod, SessionSeries, series_ics, slots
-from domain.notifications import TEMPLATE_FAILED, MailValues, TemplateFailure, context_errors
+from domain.delivery import DeliveryFailure
+from domain.notifications import MailValues, TemplateFailure, context_errors
 from domain.tasks import Notification, TaskKind
 from domain.tokens import sign_task_token
 from i18n.catalogues import LOCALES, LOCALES_DIR
@@ -64,6 +65,38 @@ class MailSettings:
 
 
 # -- sending -----------------------------------------------------------------------------------
+
+
+class Undeliverable(ApplicationError):
+    """A notification that can never be sent as it stands: another attempt would fail the same way.
+
+    Its message names the template and the reply code, never the recipient: it is kept in the
+    workflow's history and in the logs.
+    """
+
+    def __init__(
+        self,
+        code: DeliveryFailure,
+        message: str,
+        smtp_code: int | None = None,
+        details: Mapping[str, object] | None = None,
+    ) -> None:
+        extra = [details] if details else []
+        super().__init__(message, *extra, type=code.value, non_retryable=True)
+        self.code = code
+        self.smtp_code = smtp_code
+
+
+def _for_good(smtp_code: int) -> bool:
+    return 500 <= smtp_code < 600  # 4xx: the server may take it later (RFC 5321 §4.2.1)
+
+
+def _unrenderable(template: str, error: Exception) -> Undeliverable:
+    # Only the error's kind is said: its text may quote the context (names, addresses).
+    return Undeliverable(
+        DeliveryFailure.TEMPLATE_FAILED,
+        f"e-mail {template!r} cannot be composed: {type(error).__name__}",
+    )
 
 
 @dataclass(frozen=True)
@@ -203,33 +236,22 @@ class Mailer:
         except RenderFailed as failure:
             raise self._failed(n, failure) from None
         subject, text, html = mail.rendered.subject, mail.rendered.text, mail.rendered.html
-        composed = compose(
-            sender=self._settings.mail_from,
-            to_name=recipient.name or "",
-            to_address=recipient.email,
-            subject=subject,
-            text=text,
-            html=html,
-            message_id=f"<{n.notification_id}@tandem>",
-            extra_headers=[("X-Tandem-Template", n.template)]
-            + ([("X-Tandem-Task", str(n.task_id))] if n.task_id is not None else []),
-            attachments=attachments,
-        )
-        sender = parseaddr(self._settings.mail_from)[1]  # "Name <a@b>" -> "a@b"
-        if smtp is not None:
-            await smtp.sendmail(sender, [recipient.email], composed.data)
-        else:
-            await aiosmtplib.send(
-                composed.data,
-                sender=sender,
-                recipients=[recipient.email],
-                hostname=self._smtp.hostname,
-                port=self._smtp.port,
-                use_tls=self._smtp.use_tls,
-                username=self._smtp.username,
-                password=self._smtp.password,
-                timeout=30,
+        try:
+            composed = compose(
+                sender=self._settings.mail_from,
+                to_name=recipient.name or "",
+                to_address=recipient.email,
+                subject=subject,
+                text=text,
+                html=html,
+                message_id=f"<{n.notification_id}@tandem>",
+                extra_headers=[("X-Tandem-Template", n.template)]
+                + ([("X-Tandem-Task", str(n.task_id))] if n.task_id is not None else []),
+                attachments=attachments,
             )
+        except (ValueError, TypeError) as error:
+            raise _unrenderable(n.template, error) from None
+        await self._send(n.template, composed.data, recipient.email, smtp)
         await self._sent.record(
             n.notification_id,
             n.programme_id,
@@ -273,8 +295,8 @@ class Mailer:
         rendered = render(n.template, recipient.locale, n.context, values, catalogues)
         return _Mail(values, rendered)
 
-    def _failed(self, n: Notification, failure: RenderFailed) -> ApplicationError:
-        """The e-mail can never be rendered as it is: fail at once, saying which and why."""
+    def _failed(self, n: Notification, failure: RenderFailed) -> Undeliverable:
+        """The e-mail can never be rendered as it is: given up at once, saying which and why."""
         details = {
             "template": n.template,
             "participant_id": n.participant_id,
@@ -284,12 +306,56 @@ class Mailer:
         }
         # Ids, codes and variable names only: no address, no name, no value from the context.
         log.error("mail.template_failed", **details)
-        return ApplicationError(
+        unknown = failure.code is TemplateFailure.UNKNOWN_TEMPLATE
+        return Undeliverable(
+            DeliveryFailure.UNKNOWN_TEMPLATE if unknown else DeliveryFailure.TEMPLATE_FAILED,
             f"e-mail {n.template!r} cannot be rendered: {failure}",
-            details,
-            type=TEMPLATE_FAILED,
-            non_retryable=True,
+            details=details,
         )
+
+    async def _send(
+        self, template: str, data: bytes, address: str, smtp: aiosmtplib.SMTP | None
+    ) -> None:
+        """Send one message; `Undeliverable` when the server (or the address) rules it out."""
+        sender = parseaddr(self._settings.mail_from)[1]  # "Name <a@b>" -> "a@b"
+        try:
+            if smtp is not None:
+                await smtp.sendmail(sender, [address], data)
+            else:
+                await aiosmtplib.send(
+                    data,
+                    sender=sender,
+                    recipients=[address],
+                    hostname=self._smtp.hostname,
+                    port=self._smtp.port,
+                    use_tls=self._smtp.use_tls,
+                    username=self._smtp.username,
+                    password=self._smtp.password,
+                    timeout=30,
+                )
+        except aiosmtplib.SMTPRecipientsRefused as refused:
+            code = refused.recipients[0].code  # one recipient a message
+            if not _for_good(code):
+                raise
+            raise Undeliverable(
+                DeliveryFailure.RECIPIENT_REFUSED,
+                f"the mail server refused the recipient of {template!r} ({code})",
+                smtp_code=code,
+            ) from None
+        except aiosmtplib.SMTPDataError as error:
+            if not _for_good(error.code):
+                raise
+            raise Undeliverable(
+                DeliveryFailure.MESSAGE_REFUSED,
+                f"the mail server refused the {template!r} message ({error.code})",
+                smtp_code=error.code,
+            ) from None
+        except (ValueError, aiosmtplib.SMTPNotSupported):
+            # An address aiosmtplib will not put in an envelope (or not without SMTPUTF8).
+            raise Undeliverable(
+                DeliveryFailure.ADDRESS_UNUSABLE,
+                f"the recipient's address of {template!r} cannot be sent to",
+            ) from None
 
     async def _recipient(
         self, n: Notification, programme_locale: str, coordinator_email: str | None

@@ -8,7 +8,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from contracts.programme import MatchingRequest
-from domain.answers import MeetingFormat
+from domain.event_payloads import SelfAssessmentSubmitted, payload_as
 from domain.events import EventType, participant_stream
 from domain.matcher import solve
 from domain.matching import (
@@ -25,20 +25,20 @@ from store.events import EventStore
 NO_ANSWER = "did not answer the self-assessment in time"  # for people reading the history
 
 
-def profile(ref: ParticipantRef, answer: dict[str, object]) -> Profile:
+def profile(ref: ParticipantRef, answer: SelfAssessmentSubmitted) -> Profile:
     return Profile(
         id=ref.id,
         grade=ref.grade,
         department=ref.department,
         manager_id=ref.manager_id,
-        languages=tuple(answer.get("languages") or (ref.locale.value,)),  # type: ignore[arg-type]
-        format=MeetingFormat(str(answer.get("format") or MeetingFormat.HYBRID)),
-        availability=tuple(answer.get("availability") or ()),  # type: ignore[arg-type]
-        levels=dict(answer.get("levels") or {}),  # type: ignore[call-overload]
-        targets=dict(answer.get("targets") or {}),  # type: ignore[call-overload]
-        priorities=tuple(answer.get("priorities") or ()),  # type: ignore[arg-type]
-        capacity=int(answer.get("capacity") or 1),  # type: ignore[call-overload]
-        exchange=tuple(answer.get("exchange") or ()),  # type: ignore[arg-type]
+        languages=answer.languages or (ref.locale.value,),
+        format=answer.format,
+        availability=answer.availability,
+        levels=answer.levels,
+        targets=answer.targets,
+        priorities=answer.priorities,
+        capacity=answer.capacity,
+        exchange=answer.exchange,
     )
 
 
@@ -65,7 +65,8 @@ class MatchingActivities:
                     )
                 )
                 continue
-            (mentors if ref.role is Role.MENTOR else mentees).append(profile(ref, recorded.data))
+            answer = payload_as(recorded, SelfAssessmentSubmitted)
+            (mentors if ref.role is Role.MENTOR else mentees).append(profile(ref, answer))
         problem = MatchingProblem(
             mentors=tuple(mentors),
             mentees=tuple(mentees),

@@ -65,6 +65,10 @@ def synthetic_log(programmes: int, pairs: int, sessions: int = 12) -> list[list[
                     EventType.PROGRAMME_LAUNCHED,
                     START,
                     name=f"Bench {p}",
+                    starts_on=START.date().isoformat(),
+                    sessions=sessions,
+                    cadence_days=14,
+                    skills=list(SKILLS),
                     participants=2 * pairs,
                 ),
                 event(
@@ -72,9 +76,17 @@ def synthetic_log(programmes: int, pairs: int, sessions: int = 12) -> list[list[
                     programme_stream(programme),
                     EventType.MATCHING_PROPOSED,
                     START,
+                    pairs=[],  # no projection reads them: left out, as before
+                    unmatched=[],
                     total_score=12.5 * pairs,
                 ),
-                event(wf, programme_stream(programme), EventType.MATCHING_APPROVED, START),
+                event(
+                    wf,
+                    programme_stream(programme),
+                    EventType.MATCHING_APPROVED,
+                    START,
+                    by="auto-approval",
+                ),
             ]
         )
         for n in range(1, pairs + 1):
@@ -89,14 +101,22 @@ def synthetic_log(programmes: int, pairs: int, sessions: int = 12) -> list[list[
                             START,
                             programme_id=programme,
                             role=role,
+                            locale="fr",
                         ),
                         event(
                             awf,
                             participant_stream(person),
                             EventType.SELF_ASSESSMENT_SUBMITTED,
                             START + timedelta(days=2),
-                            role=role,
                             levels={s: (n + k) % 3 for k, s in enumerate(SKILLS)},
+                            targets={},
+                            priorities=[],
+                            capacity=1,
+                            availability=["mon-am"],
+                            format="hybrid",
+                            languages=["fr"],
+                            exchange=[],
+                            role=role,
                         ),
                     ]
                 )
@@ -106,10 +126,26 @@ def synthetic_log(programmes: int, pairs: int, sessions: int = 12) -> list[list[
             appends.append(
                 [
                     event(
-                        pwf, stream, EventType.PAIR_FORMED, at, mentor_id=f"m{n}", mentee_id=f"e{n}"
+                        pwf,
+                        stream,
+                        EventType.PAIR_FORMED,
+                        at,
+                        mentor_id=f"m{n}",
+                        mentee_id=f"e{n}",
+                        chemistry_due=(at + timedelta(days=7)).isoformat(),
                     ),
-                    event(pwf, stream, EventType.CHEMISTRY_ANSWERED, at, go=True),
-                    event(pwf, stream, EventType.CHEMISTRY_ANSWERED, at, go=True),
+                    *(
+                        event(
+                            pwf,
+                            stream,
+                            EventType.CHEMISTRY_ANSWERED,
+                            at,
+                            participant_id=who,
+                            go=True,
+                            reason="",
+                        )
+                        for who in (f"m{n}", f"e{n}")
+                    ),
                 ]
             )
             appends.append(
@@ -151,9 +187,12 @@ def synthetic_log(programmes: int, pairs: int, sessions: int = 12) -> list[list[
                             stream,
                             EventType.SESSION_LOGGED,
                             when,
+                            participant_id=mentor,
                             session_number=k,
                             held=held,
                             minutes=60 if held else None,
+                            skills_covered=list(SKILLS[:2]) if held else [],
+                            notes="",
                             progress_rating=4,
                         ),
                         event(pwf, task, EventType.TASK_CLOSED, when, status="done"),
@@ -175,11 +214,15 @@ def synthetic_log(programmes: int, pairs: int, sessions: int = 12) -> list[list[
                         kpi_attainment=[60 + n % 40] if role == "mentee" else [],
                         satisfaction=3 + n % 3,
                         nps=5 + n % 6,
+                        learned_back="",
                     )
                     for role in ("mentee", "mentor")
                 ]
             )
-            appends.append([event(pwf, stream, EventType.PAIR_COMPLETED, end)])
+            held_count = sum((n + k) % 9 != 0 for k in range(1, sessions + 1))
+            appends.append(
+                [event(pwf, stream, EventType.PAIR_COMPLETED, end, sessions_held=held_count)]
+            )
         appends.append(
             [
                 event(
@@ -187,6 +230,9 @@ def synthetic_log(programmes: int, pairs: int, sessions: int = 12) -> list[list[
                     programme_stream(programme),
                     EventType.PROGRAMME_COMPLETED,
                     START + timedelta(days=200),
+                    pairs_completed=pairs,
+                    pairs_ended_early=0,
+                    pairs_dissolved=0,
                 )
             ]
         )

@@ -18,6 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from temporalio import activity, workflow
+from temporalio.common import RetryPolicy
 from temporalio.worker import Worker
 
 from bench.report import replace_section
@@ -39,7 +40,13 @@ class Rounds:
         offset = sum(map(ord, workflow.info().workflow_id)) % 7
         for n in range(rounds):
             await workflow.sleep(timedelta(hours=1 + offset))
-            await workflow.execute_activity(touch, n, start_to_close_timeout=timedelta(minutes=5))
+            await workflow.execute_activity(
+                touch,
+                n,
+                start_to_close_timeout=timedelta(minutes=5),
+                # `touch` cannot fail but by a bug of this benchmark: a run never hangs on one.
+                retry_policy=RetryPolicy(maximum_attempts=3),
+            )
         return rounds
 
 

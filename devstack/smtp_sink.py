@@ -55,6 +55,23 @@ class _Handler:
     received: list[ReceivedMail] = field(default_factory=list)
     arrived: asyncio.Event | None = None
     peers: set[object] = field(default_factory=set)
+    refused: set[str] = field(default_factory=set)  # lower-cased addresses
+    refusals: list[str] = field(default_factory=list)  # one per RCPT refused
+
+    async def handle_RCPT(
+        self,
+        server: Any,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        if address.lower() in self.refused:
+            self.refusals.append(address)
+            return "550 5.1.1 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
         self.count += 1
@@ -109,6 +126,15 @@ class SmtpSink:
 
     def clear(self) -> None:
         self._handler.received.clear()
+
+    def refuse(self, address: str) -> None:
+        """Answer RCPT for `address` with 550, as a server does for a mailbox it does not have."""
+        self._handler.refused.add(address.lower())
+
+    @property
+    def refusals(self) -> list[str]:
+        """The addresses refused, once per RCPT: how many times a sender tried them."""
+        return list(self._handler.refusals)
 
     def start(self) -> SmtpSink:
         self._controller.start()

@@ -6,50 +6,23 @@ so a retried activity re-sends the same ids and the store writes nothing twice.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from domain.event_payloads import checked_data
+from domain.event_types import EventType
 
-class EventType(StrEnum):
-    PROGRAMME_LAUNCHED = "ProgrammeLaunched"
-    PARTICIPANT_ENROLLED = "ParticipantEnrolled"
-    SELF_ASSESSMENT_OPENED = "SelfAssessmentOpened"
-    SELF_ASSESSMENT_SUBMITTED = "SelfAssessmentSubmitted"
-    SELF_ASSESSMENT_MISSED = "SelfAssessmentMissed"
-    MATCHING_PROPOSED = "MatchingProposed"
-    MATCHING_REVISED = "MatchingRevised"
-    MATCHING_APPROVED = "MatchingApproved"
-    MATCHING_ABANDONED = "MatchingAbandoned"
-    PAIR_FORMED = "PairFormed"
-    CHEMISTRY_ANSWERED = "ChemistryAnswered"
-    PAIR_DISSOLVED = "PairDissolved"
-    PARTICIPANT_NUDGED = "ParticipantNudged"
-    PARTICIPANT_UNMATCHED = "ParticipantUnmatched"
-    GOALS_PROPOSED = "GoalsProposed"
-    GOALS_CONFIRMED = "GoalsConfirmed"
-    SESSION_SCHEDULED = "SessionScheduled"
-    SESSION_RESCHEDULED = "SessionRescheduled"
-    SESSION_LOGGED = "SessionLogged"
-    SESSION_MISSED = "SessionMissed"
-    PAIR_AT_RISK = "PairAtRisk"
-    PAIR_PAUSED = "PairPaused"
-    PAIR_RESUMED = "PairResumed"
-    MIDPOINT_ANSWERED = "MidpointSurveyAnswered"
-    FINAL_EVALUATION_SUBMITTED = "FinalEvaluationSubmitted"
-    CONCERN_RAISED = "ConcernRaised"
-    COORDINATOR_ALERTED = "CoordinatorAlerted"
-    PAIR_COMPLETED = "PairCompleted"
-    PAIR_ENDED_EARLY = "PairEndedEarly"
-    PROGRAMME_COMPLETED = "ProgrammeCompleted"
-    PERSONAL_DATA_EXPORTED = "PersonalDataExported"
-    PERSONAL_DATA_ERASED = "PersonalDataErased"
-    TASK_OPENED = "TaskOpened"
-    TASK_CLOSED = "TaskClosed"
-    # The audit trail (domain/accounts.py): a coordinator's action, on an `audit-*` stream.
-    COORDINATOR_ACTED = "CoordinatorActed"
+__all__ = [
+    "EventType",
+    "NewEvent",
+    "RecordedEvent",
+    "pair_stream",
+    "participant_stream",
+    "programme_stream",
+    "task_stream",
+]
 
 
 def programme_stream(programme_id: str) -> str:
@@ -80,6 +53,13 @@ class NewEvent(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
     schema_version: int = 1
     metadata: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("data")
+    @classmethod
+    def _data_of_its_type(cls, data: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        # Wherever an event is made, its data is its type's (domain/event_payloads.py).
+        event_type = info.data.get("type")
+        return data if event_type is None else checked_data(event_type, data)
 
 
 class RecordedEvent(BaseModel):

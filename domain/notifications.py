@@ -72,15 +72,12 @@ TASK_TEMPLATES = frozenset(
 )
 
 
-# The type of the non-retryable `ApplicationError` the mailer raises when an e-mail cannot be
-# rendered. Its one detail is a dict: `template`, `participant_id` (None: the coordinator),
-# `notification_id`, `code` (a `TemplateFailure` value) and `detail` (variable, key or field
-# names; never a value).
-TEMPLATE_FAILED = "TemplateFailed"
-
-
 class TemplateFailure(StrEnum):
-    """Why an e-mail could not be rendered: never something a retry would mend."""
+    """Why an e-mail could not be rendered: never something a retry would mend.
+
+    The mailer gives such an e-mail up (`DeliveryFailure.TEMPLATE_FAILED`, not retried) with one
+    detail: `template`, `participant_id` (None: the coordinator), `notification_id`, `code` (one
+    of these) and `detail` (variable, key or field names; never a value)."""
 
     UNKNOWN_TEMPLATE = "unknown_template"
     INVALID_CONTEXT = "invalid_context"  # the context does not match the template's model

@@ -14,6 +14,18 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from domain.event_payloads import (
+    FinalEvaluationSubmitted,
+    PairFormed,
+    ParticipantEnrolled,
+    ProgrammeLaunched,
+    SelfAssessmentSubmitted,
+    SessionLogged,
+    SessionMissed,
+    SessionRescheduled,
+    SessionScheduled,
+    payload_of,
+)
 from domain.events import EventType, RecordedEvent
 
 E = EventType
@@ -89,6 +101,21 @@ def _mean(values: Iterable[float]) -> float | None:
     return round(statistics.fmean(found), 2) if found else None
 
 
+_READ = frozenset(
+    {
+        E.PROGRAMME_LAUNCHED,
+        E.PARTICIPANT_ENROLLED,
+        E.SELF_ASSESSMENT_SUBMITTED,
+        E.PAIR_FORMED,
+        E.SESSION_SCHEDULED,
+        E.SESSION_RESCHEDULED,
+        E.SESSION_LOGGED,
+        E.SESSION_MISSED,
+        E.FINAL_EVALUATION_SUBMITTED,
+    }
+)
+
+
 def _pair_of(event: RecordedEvent) -> str:
     return str(event.metadata.get("workflow_id", event.stream_name))
 
@@ -109,35 +136,34 @@ def build_report(
     held_in_month: Counter[str] = Counter()
 
     for e in events:
-        d = e.data
-        if e.type == E.PROGRAMME_LAUNCHED:
-            name, participants = str(d.get("name", programme_id)), int(d.get("participants", 0))
-        elif e.type == E.PARTICIPANT_ENROLLED:
-            roles[e.stream_name.removeprefix("participant-")] = str(d.get("role", ""))
-        elif e.type == E.SELF_ASSESSMENT_SUBMITTED:
-            baseline[e.stream_name.removeprefix("participant-")] = dict(d.get("levels") or {})
-        elif e.type == E.PAIR_FORMED:
-            mentees_paired[str(d["mentee_id"])] += 1
-        elif e.type in (E.SESSION_SCHEDULED, E.SESSION_RESCHEDULED):
-            key = (_pair_of(e), int(d["session_number"]))
-            sessions[key] = (str(d["at"]), sessions.get(key, (None, "planned"))[1])
-        elif e.type == E.SESSION_LOGGED:
-            key = (_pair_of(e), int(d["session_number"]))
-            held = bool(d.get("held"))
-            sessions[key] = (sessions.get(key, (None, ""))[0], "held" if held else "missed")
-            if held and e.metadata.get("occurred_at"):
+        if e.type not in _READ:
+            continue  # parsed only when read: a programme's log is mostly task events
+        p = payload_of(e)
+        if isinstance(p, ProgrammeLaunched):
+            name, participants = p.name, p.participants
+        elif isinstance(p, ParticipantEnrolled):
+            roles[e.stream_name.removeprefix("participant-")] = p.role.value
+        elif isinstance(p, SelfAssessmentSubmitted):
+            baseline[e.stream_name.removeprefix("participant-")] = p.levels
+        elif isinstance(p, PairFormed):
+            mentees_paired[p.mentee_id] += 1
+        elif isinstance(p, SessionScheduled | SessionRescheduled):
+            key = (_pair_of(e), p.session_number)
+            sessions[key] = (p.at.isoformat(), sessions.get(key, (None, "planned"))[1])
+        elif isinstance(p, SessionLogged):
+            key = (_pair_of(e), p.session_number)
+            sessions[key] = (sessions.get(key, (None, ""))[0], "held" if p.held else "missed")
+            if p.held and e.metadata.get("occurred_at"):
                 held_in_month[str(e.metadata["occurred_at"])[:7]] += 1
-        elif e.type == E.SESSION_MISSED:
-            key = (_pair_of(e), int(d["session_number"]))
+        elif isinstance(p, SessionMissed):
+            key = (_pair_of(e), p.session_number)
             sessions[key] = (sessions.get(key, (None, ""))[0], "missed")
-        elif e.type == E.FINAL_EVALUATION_SUBMITTED:
-            role = str(d.get("role", ""))
-            who = str(d["participant_id"])
-            satisfaction[role].append(int(d["satisfaction"]))
-            promoter_scores[role].append(int(d["nps"]))
-            if role == "mentee":
-                finals[who] = dict(d.get("levels") or {})
-                kpis.extend(int(k) for k in d.get("kpi_attainment") or ())
+        elif isinstance(p, FinalEvaluationSubmitted):
+            satisfaction[p.role].append(p.satisfaction)
+            promoter_scores[p.role].append(p.nps)
+            if p.role == "mentee":
+                finals[p.participant_id] = p.levels
+                kpis.extend(p.kpi_attainment)
 
     formed = types[E.PAIR_FORMED]
     completed, dissolved = types[E.PAIR_COMPLETED], types[E.PAIR_DISSOLVED]

@@ -18,10 +18,10 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from temporalio.exceptions import ApplicationError
 
-from activities.mailer import Mailer, MailSettings, _parse_smtp_url
+from activities.mailer import Mailer, MailSettings, Undeliverable, _parse_smtp_url
 from activities.mime import Attachment
 from devstack.smtp_sink import SmtpSink
-from domain.notifications import TEMPLATE_FAILED
+from domain.delivery import DeliveryFailure
 from domain.programme import Locale, Participant, ProgrammeSpec, Role, Skill
 from domain.tasks import Notification, TaskKind, TaskSpec
 from domain.tokens import verify_task_token
@@ -528,7 +528,7 @@ async def test_a_wrong_context_is_a_non_retryable_template_failure(
 
     failure = await _template_failure(mailer, n)
 
-    assert failure.type == TEMPLATE_FAILED and failure.non_retryable
+    assert failure.type == DeliveryFailure.TEMPLATE_FAILED and failure.non_retryable
     [details] = failure.details
     assert details == {
         "template": "session_missed",
@@ -561,7 +561,8 @@ async def test_a_value_of_the_wrong_type_or_an_unknown_template_fails_at_once(
     assert "twelve" not in str(failure)  # the context's values stay out of histories and logs
 
     unknown = await _template_failure(mailer, _notification(ALICE.id, "no_such_template"))
-    assert unknown.type == TEMPLATE_FAILED and unknown.non_retryable
+    assert unknown.type == DeliveryFailure.UNKNOWN_TEMPLATE and unknown.non_retryable
+    assert isinstance(unknown, Undeliverable)
     assert unknown.details[0]["code"] == "unknown_template"
     assert smtp_sink.messages == []
 
@@ -577,7 +578,7 @@ async def test_a_catalogue_without_a_key_fails_the_email_instead_of_showing_the_
         mailer, _notification(ALICE.id, "pair_completed", sessions_held=3)
     )
 
-    assert failure.type == TEMPLATE_FAILED and failure.non_retryable
+    assert failure.type == DeliveryFailure.TEMPLATE_FAILED and failure.non_retryable
     assert failure.details[0]["code"] == "missing_message"
     assert failure.details[0]["detail"] == "mail.pair_completed.keep_in_touch"
     assert smtp_sink.messages == []

@@ -36,6 +36,7 @@ from domain.answers import (
     Reschedule,
     SessionLog,
 )
+from domain.delivery import NOTIFICATIONS_PENDING
 from domain.events import (
     EventType,
     NewEvent,
@@ -506,7 +507,11 @@ async def test_a_retried_record_step_writes_and_mails_once(
                 event_id=uuid4(),
                 stream_name=pair_stream(spec.id, "0001"),
                 type=EventType.PAIR_FORMED,
-                data={"mentor_id": mentor_id, "mentee_id": mentee_id},
+                data={
+                    "mentor_id": mentor_id,
+                    "mentee_id": mentee_id,
+                    "chemistry_due": "2027-02-01T09:00:00+00:00",
+                },
             ),
         ),
         open_tasks=(task,),
@@ -532,8 +537,10 @@ async def test_a_retried_record_step_writes_and_mails_once(
         secret=b"s",
     )
     broken = StepActivities(events, tasks, Mailer(pool, closed_port))
-    with pytest.raises(OSError):
+    with pytest.raises(ApplicationError) as waiting:  # retried: the e-mail waits
         await ActivityEnvironment().run(broken.record_step, step)
+    assert (waiting.value.type, waiting.value.non_retryable) == (NOTIFICATIONS_PENDING, False)
+    assert isinstance(waiting.value.__cause__, OSError)
     assert await events.count() == 2  # PairFormed and the task's TaskOpened
     assert smtp_sink.received_count == 0
 

@@ -20,10 +20,12 @@ from store.participants import ParticipantStore
 from store.programmes import ProgrammeStore
 from store.sent_mail import SentMailLog
 from store.tasks import TaskStore
+from tests.event_samples import sample
 
 
-def ev(stream: str, type_: EventType = EventType.SESSION_LOGGED, **data: object) -> NewEvent:
-    return NewEvent(event_id=uuid4(), stream_name=stream, type=type_, data=dict(data))
+def ev(stream: str, type_: EventType = EventType.SESSION_MISSED, **data: object) -> NewEvent:
+    """An event of `type_` with its sample data, `data` changed."""
+    return NewEvent(event_id=uuid4(), stream_name=stream, type=type_, data=sample(type_, **data))
 
 
 # --- migrations ------------------------------------------------------------------------------
@@ -54,7 +56,7 @@ async def test_append_then_read_stream_in_order(pool: asyncpg.Pool) -> None:
     store = EventStore(pool)
     stream = pair_stream("p", "a1")
     when = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
-    events = [ev(stream, session=i, at=when) for i in range(5)]
+    events = [ev(stream, EventType.SESSION_SCHEDULED, session_number=i, at=when) for i in range(5)]
     positions = await store.append(events, metadata={"workflow_id": "wf-1"})
 
     assert positions == sorted(positions) and len(set(positions)) == 5
@@ -63,8 +65,8 @@ async def test_append_then_read_stream_in_order(pool: asyncpg.Pool) -> None:
     assert [e.position for e in read] == positions
     assert [e.event_id for e in read] == [e.event_id for e in events]
     assert all(isinstance(e.event_id, UUID) and type(e.event_id) is UUID for e in read)
-    assert read[2].type == "SessionLogged"
-    assert read[2].data == {"session": 2, "at": str(when)}  # default=str for non-json values
+    assert read[2].type == "SessionScheduled"
+    assert read[2].data == {"session_number": 2, "at": when.isoformat()}
     assert read[0].metadata == {"workflow_id": "wf-1"}
     assert read[0].schema_version == 1
     assert read[0].recorded_at.tzinfo is not None
@@ -77,6 +79,7 @@ async def test_event_metadata_wins_over_call_metadata(pool: asyncpg.Pool) -> Non
         event_id=uuid4(),
         stream_name="pair-m",
         type=EventType.PAIR_FORMED,
+        data=sample(EventType.PAIR_FORMED),
         metadata={"actor": "coordinator"},
     )
     await store.append([event], metadata={"actor": "system", "workflow_id": "wf"})
@@ -181,7 +184,7 @@ async def test_expected_version_is_checked_for_a_partially_new_batch(pool: async
 async def test_concurrent_appends_to_one_stream_are_gap_free(pool: asyncpg.Pool) -> None:
     store = EventStore(pool)
     stream = pair_stream("p", "busy")
-    batches = [[ev(stream, batch=b, i=i) for i in range(3)] for b in range(20)]
+    batches = [[ev(stream, session_number=b) for _ in range(3)] for b in range(20)]
     await asyncio.gather(*(store.append(batch, expected_version=ANY) for batch in batches))
 
     read = await store.read_stream(stream)
@@ -190,7 +193,7 @@ async def test_concurrent_appends_to_one_stream_are_gap_free(pool: asyncpg.Pool)
     assert positions == sorted(positions)  # stream order and global order agree
     # Appends are serialised: each batch lands contiguously.
     for chunk in range(0, 60, 3):
-        assert len({e.data["batch"] for e in read[chunk : chunk + 3]}) == 1
+        assert len({e.data["session_number"] for e in read[chunk : chunk + 3]}) == 1
     everything = await store.read_all()
     assert all(a.position < b.position for a, b in itertools.pairwise(everything))
     assert len(everything) == 60
@@ -230,7 +233,7 @@ async def test_a_reader_following_positions_never_skips_an_event(pool: asyncpg.P
 
     async def write(n: int) -> None:
         for i in range(10):
-            await store.append([ev(f"pair-w{n}", i=i), ev(f"participant-w{n}", i=i)])
+            await store.append([ev(f"pair-w{n}", session_number=i), ev(f"participant-w{n}")])
 
     reader = asyncio.create_task(follow())
     await asyncio.gather(*(write(n) for n in range(8)))
@@ -250,7 +253,7 @@ async def test_events_cannot_be_updated_or_deleted(pool: asyncpg.Pool) -> None:
         await pool.execute("UPDATE events SET type = 'Forged'")
     with pytest.raises(asyncpg.PostgresError, match="append-only"):
         await pool.execute("DELETE FROM events")
-    assert [e.type for e in await store.read_stream("pair-ro")] == ["SessionLogged"]
+    assert [e.type for e in await store.read_stream("pair-ro")] == ["SessionMissed"]
 
 
 # --- events: queries -------------------------------------------------------------------------
@@ -269,7 +272,7 @@ async def test_read_all_pages_by_position(pool: asyncpg.Pool) -> None:
 
 async def test_a_batch_of_a_thousand_events(pool: asyncpg.Pool) -> None:
     store = EventStore(pool)
-    events = [ev(f"pair-{i % 50}", i=i) for i in range(1000)]
+    events = [ev(f"pair-{i % 50}", session_number=i) for i in range(1000)]
     started = time.perf_counter()
     positions = await store.append(events)
     elapsed = time.perf_counter() - started
@@ -299,16 +302,16 @@ async def test_latest_by_type(pool: asyncpg.Pool) -> None:
     a, b, c = pair_stream("p", "a"), pair_stream("p", "b"), pair_stream("p", "c")
     await store.append(
         [
-            ev(a, EventType.SESSION_LOGGED, n=1),
-            ev(b, EventType.SESSION_LOGGED, n=1),
-            ev(a, EventType.SESSION_LOGGED, n=2),
+            ev(a, EventType.SESSION_LOGGED, session_number=1),
+            ev(b, EventType.SESSION_LOGGED, session_number=1),
+            ev(a, EventType.SESSION_LOGGED, session_number=2),
             ev(a, EventType.PAIR_AT_RISK),
             ev(c, EventType.PAIR_FORMED),
         ]
     )
     latest = await store.latest_by_type(EventType.SESSION_LOGGED, [a, b, c, "pair-none"])
     assert set(latest) == {a, b}
-    assert latest[a].data == {"n": 2} and latest[b].data == {"n": 1}
+    assert latest[a].data["session_number"] == 2 and latest[b].data["session_number"] == 1
     assert await store.latest_by_type("SessionLogged", []) == {}
 
 

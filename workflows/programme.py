@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import (
-    RetryPolicy,
     SearchAttributePair,
     TypedSearchAttributes,
     WorkflowIDReusePolicy,
@@ -62,10 +61,10 @@ with workflow.unsafe.imports_passed_through():
 from workflows.assessment import AssessmentWorkflow
 from workflows.pair import PairWorkflow
 from workflows.replies import acknowledge, refuse, refusing
+from workflows.retries import MATCHING_RETRY, REVISION_RETRY, START_WORKFLOWS_RETRY
 from workflows.shared import (
     RUN_MATCHING,
     START_WORKFLOWS,
-    STEP_RETRY,
     STEP_TIMEOUT,
     Journal,
     days,
@@ -78,15 +77,11 @@ HISTORY_LIMIT = 1_500
 # (see domain.launches); runs started before keep starting children on replay.
 INDEPENDENT_RUNS = "independent-participant-and-pair-workflows"
 MAX_REVIEW_REMINDERS = 5
-# A forced pair the constraints refuse is the coordinator's to fix: never retried.
 # What an unmatched participant's event says next to its code, for people reading the history.
 _UNMATCHED_SENTENCES = {
     UnmatchedReason.REPAIRING_LIMIT_REACHED: "re-pairing limit reached",
     UnmatchedReason.NO_BACKUP_MENTOR: "no backup mentor is available",
 }
-MATCHING_RETRY = RetryPolicy(
-    maximum_interval=timedelta(minutes=1), non_retryable_error_types=["MatchingConflict"]
-)
 START_BATCH = 50
 
 
@@ -244,6 +239,7 @@ class ProgrammeWorkflow:
             MatchingRequest(plan=plan, banned=tuple(s.banned), forced=tuple(s.forced)),
             result_type=MatchingProposal,
             start_to_close_timeout=timedelta(minutes=10),
+            retry_policy=MATCHING_RETRY,
             summary="optimal matching of the respondents",
         )
         s.proposal = proposal
@@ -397,7 +393,7 @@ class ProgrammeWorkflow:
             LaunchBatch(launches=tuple(launches)),
             result_type=LaunchResult,
             start_to_close_timeout=STEP_TIMEOUT,
-            retry_policy=STEP_RETRY,
+            retry_policy=START_WORKFLOWS_RETRY,
             summary=summary,
         )
 
@@ -538,7 +534,7 @@ class ProgrammeWorkflow:
                     MatchingRequest(plan=self._plan, banned=tuple(banned), forced=tuple(forced)),
                     result_type=MatchingProposal,
                     start_to_close_timeout=timedelta(minutes=10),
-                    retry_policy=MATCHING_RETRY,
+                    retry_policy=REVISION_RETRY,
                     summary=f"matching recomputed after the coordinator's {action}",
                 )
             except ActivityError as error:

@@ -10,31 +10,27 @@ from uuid import UUID
 
 from pydantic import BaseModel
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from domain.events import EventType, NewEvent
+    from domain.delivery import NOTIFICATIONS_PENDING, NOTIFICATIONS_REFUSED, failure_event_id
+    from domain.event_payloads import NotificationFailed
+    from domain.events import EventType, NewEvent, programme_stream
     from domain.notifications import notification_context
     from domain.steps import StepInput, StepResult
     from domain.tasks import Notification, TaskClosure, TaskKind, TaskSpec, TaskStatus
+
+from workflows.retries import LOCAL_STEP_RETRY, REMOTE_STEP_RETRY
 
 RECORD_STEP = "record_step"
 RUN_MATCHING = "run_matching"
 START_WORKFLOWS = "start_workflows"
 STEP_TIMEOUT = timedelta(minutes=5)
-STEP_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
-)
 # Patch: a step runs as a local activity, inside the workflow task that decided it. A remote one
 # cost an activity task and a second workflow task per step: at a thousand participants the
 # time-skipping server's bookkeeping, quadratic in its operations, took 460 s of a 755 s rehearsal.
 # Runs started before keep their remote steps on replay.
 LOCAL_STEPS = "local-steps"
-# Retries within a minute stay in the worker; past that they wait on workflow timers, so backing
-# off to ten minutes keeps a long SMTP or database outage to a few events per step in a history.
-LOCAL_STEP_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=10)
-)
 # Patch: a timer whose last wait ended early is cancelled, when its deadline is far enough ahead.
 # Left running, it woke its workflow for nothing: a workflow task in four of each session's.
 CANCEL_EARLY_TIMERS = "cancel-early-timers"
@@ -189,6 +185,27 @@ class Journal:
             correlation={"workflow_id": info.workflow_id, "run_id": info.run_id},
         )
         self._events, self._open, self._close, self._mail = [], [], [], []
+        try:
+            await self._record(step, summary)
+        except (ActivityError, ApplicationError) as error:
+            given_up = _given_up(error)
+            if given_up is None:
+                raise
+            # The step's events and tasks are written and its other e-mails sent (domain/
+            # delivery.py): the workflow goes on, the e-mails it gave up on recorded.
+            for failed in given_up:
+                self._events.append(
+                    NewEvent(
+                        event_id=failure_event_id(failed.notification_id),
+                        stream_name=programme_stream(self.programme_id),
+                        type=EventType.NOTIFICATION_FAILED,
+                        data=failed.model_dump(mode="json"),
+                        metadata={"occurred_at": workflow.now().isoformat()},
+                    )
+                )
+            await self.flush(f"record e-mails not sent: {summary}")
+
+    async def _record(self, step: StepInput, summary: str) -> None:
         if workflow.patched(LOCAL_STEPS):
             await workflow.execute_local_activity(
                 RECORD_STEP,
@@ -204,9 +221,20 @@ class Journal:
             step,
             result_type=StepResult,
             start_to_close_timeout=STEP_TIMEOUT,
-            retry_policy=STEP_RETRY,
+            retry_policy=REMOTE_STEP_RETRY,
             summary=summary,
         )
+
+
+def _given_up(error: ActivityError | ApplicationError) -> list[NotificationFailed] | None:
+    """The e-mails a failed step gave up on, or None when it failed for another reason."""
+    # A local activity's failure can reach the workflow as the activity's own error, unwrapped.
+    cause = error.cause if isinstance(error, ActivityError) else error
+    if not isinstance(cause, ApplicationError):
+        return None
+    if cause.type not in (NOTIFICATIONS_REFUSED, NOTIFICATIONS_PENDING):
+        return None
+    return [NotificationFailed.model_validate(detail) for detail in cause.details]
 
 
 async def wait_until(

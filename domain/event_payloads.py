@@ -1,0 +1,444 @@
+"""What each domain event records: one frozen model per `EventType`.
+
+`NewEvent` checks its `data` against the model of its type and keeps the model's JSON, so a key
+misspelt, missing or of the wrong type is refused where the event is made: in workflow code, a
+failed workflow task that the fix unblocks, rather than a projection quietly reading nothing.
+
+The JSON is what the workflows wrote before these models existed, key for key: fields are
+declared in the order the callers pass them, times and dates are written with `isoformat()`,
+and numbers and booleans are taken only as they are (no "3" for 3, no 1 for True), so nothing is
+silently rewritten. Readers get the typed model with `payload_of(event)`. An event recorded
+before a field existed still parses: such fields have a default (see `ParticipantUnmatched`, and
+the matching proposals' pairs and unmatched participants in `domain.matching`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Annotated, Any, ClassVar, Literal, Protocol, TypeVar
+from uuid import UUID
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    PlainSerializer,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+)
+
+from domain.accounts import AuditAction, AuditOutcome
+from domain.answers import Goal, MeetingFormat
+from domain.delivery import DeliveryFailure
+from domain.event_types import EventType
+from domain.matching import ProposedPair, Unmatched
+from domain.programme import Locale, Role
+from domain.tasks import TaskKind, TaskStatus
+from domain.unmatched import UnmatchedReason
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+# Programme time, as `datetime.isoformat()` writes it ("2027-01-11T09:00:00+00:00"): pydantic's
+# own JSON would write "Z", a different text for the same moment.
+Moment = Annotated[AwareDatetime, PlainSerializer(_iso, return_type=str, when_used="json")]
+# A coordinator's action, timed by the machine that took it.
+ActedAt = Annotated[datetime, PlainSerializer(_iso, return_type=str, when_used="json")]
+Levels = dict[str, StrictInt]  # skill id -> level, 0 (none) .. 4 (expert)
+
+
+class EventPayload(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_type: ClassVar[EventType]
+
+
+# -- the programme -------------------------------------------------------------------------------
+
+
+class ProgrammeLaunched(EventPayload):
+    event_type = EventType.PROGRAMME_LAUNCHED
+
+    name: str
+    starts_on: date
+    sessions: StrictInt
+    cadence_days: StrictInt
+    skills: tuple[str, ...]
+    participants: StrictInt
+
+
+class ParticipantEnrolled(EventPayload):
+    event_type = EventType.PARTICIPANT_ENROLLED
+
+    programme_id: str
+    role: Role
+    locale: Locale
+
+
+class SelfAssessmentOpened(EventPayload):
+    event_type = EventType.SELF_ASSESSMENT_OPENED
+
+    due_at: Moment
+
+
+class SelfAssessmentSubmitted(EventPayload):
+    """`domain.answers.SelfAssessment` without its ids (the stream names the participant)."""
+
+    event_type = EventType.SELF_ASSESSMENT_SUBMITTED
+
+    levels: Levels
+    targets: Levels
+    priorities: tuple[str, ...]
+    capacity: StrictInt
+    availability: tuple[str, ...]
+    format: MeetingFormat
+    languages: tuple[str, ...]
+    exchange: tuple[str, ...]
+    role: Role
+
+
+class SelfAssessmentMissed(EventPayload):
+    event_type = EventType.SELF_ASSESSMENT_MISSED
+
+
+class MatchingProposed(EventPayload):
+    event_type = EventType.MATCHING_PROPOSED
+
+    pairs: tuple[ProposedPair, ...]
+    unmatched: tuple[Unmatched, ...]
+    total_score: StrictFloat
+
+
+class MatchingRevised(EventPayload):
+    event_type = EventType.MATCHING_REVISED
+
+    action: Literal["ban", "force", "swap"]
+    mentor_id: str | None  # the pair banned or forced; None for a swap
+    mentee_id: str | None
+    reason: str
+    pairs_changed: StrictInt
+    pairs: tuple[ProposedPair, ...]
+    unmatched: tuple[Unmatched, ...]
+    total_score: StrictFloat
+
+
+class MatchingApproved(EventPayload):
+    event_type = EventType.MATCHING_APPROVED
+
+    by: Literal["coordinator", "auto-approval"]
+
+
+class MatchingAbandoned(EventPayload):
+    event_type = EventType.MATCHING_ABANDONED
+
+    reminders: StrictInt
+
+
+class ParticipantUnmatched(EventPayload):
+    event_type = EventType.PARTICIPANT_UNMATCHED
+
+    reason: str  # in English, for people reading the log; never parsed
+    code: UnmatchedReason | None = None  # None: recorded before the codes
+
+
+class ConcernRaised(EventPayload):
+    event_type = EventType.CONCERN_RAISED
+
+    concern_id: UUID  # the concern task's id
+    participant_id: str
+    pair_id: str | None
+    text: str
+
+
+class ProgrammeCompleted(EventPayload):
+    event_type = EventType.PROGRAMME_COMPLETED
+
+    pairs_completed: StrictInt
+    pairs_ended_early: StrictInt
+    pairs_dissolved: StrictInt
+
+
+# -- a pair ----------------------------------------------------------------------------------------
+
+
+class PairFormed(EventPayload):
+    event_type = EventType.PAIR_FORMED
+
+    mentor_id: str
+    mentee_id: str
+    chemistry_due: Moment
+
+
+class ChemistryAnswered(EventPayload):
+    event_type = EventType.CHEMISTRY_ANSWERED
+
+    participant_id: str
+    go: StrictBool
+    reason: str
+
+
+class PairDissolved(EventPayload):
+    event_type = EventType.PAIR_DISSOLVED
+
+    no_go_by: str | None  # who said no-go, "coordinator" for a re-pairing, None for no answer
+    reason: str
+
+
+class ParticipantNudged(EventPayload):
+    event_type = EventType.PARTICIPANT_NUDGED
+
+    participant_id: str
+    task_id: UUID
+    task_kind: TaskKind
+
+
+class GoalsProposed(EventPayload):
+    event_type = EventType.GOALS_PROPOSED
+
+    goals: tuple[Goal, ...]
+
+
+class GoalsConfirmed(EventPayload):
+    event_type = EventType.GOALS_CONFIRMED
+
+    confirmed: StrictBool
+    comment: str
+
+
+class SessionScheduled(EventPayload):
+    event_type = EventType.SESSION_SCHEDULED
+
+    session_number: StrictInt
+    at: Moment
+
+
+class SessionRescheduled(EventPayload):
+    event_type = EventType.SESSION_RESCHEDULED
+
+    session_number: StrictInt
+    at: Moment
+    by: str  # the participant who moved it
+
+
+class SessionLogged(EventPayload):
+    """`domain.answers.SessionLog` without its task id."""
+
+    event_type = EventType.SESSION_LOGGED
+
+    participant_id: str
+    session_number: StrictInt
+    held: StrictBool
+    minutes: StrictInt | None
+    skills_covered: tuple[str, ...]
+    notes: str
+    progress_rating: StrictInt | None
+
+
+class SessionMissed(EventPayload):
+    event_type = EventType.SESSION_MISSED
+
+    session_number: StrictInt
+
+
+class PairAtRisk(EventPayload):
+    event_type = EventType.PAIR_AT_RISK
+
+    missed_in_a_row: StrictInt
+
+
+class PairPaused(EventPayload):
+    event_type = EventType.PAIR_PAUSED
+
+    days: StrictInt
+    until: Moment
+    by: str
+    reason: str
+
+
+class PairResumed(EventPayload):
+    event_type = EventType.PAIR_RESUMED
+
+
+class MidpointSurveyAnswered(EventPayload):
+    """`domain.answers.MidpointAnswer` without its task id."""
+
+    event_type = EventType.MIDPOINT_ANSWERED
+
+    participant_id: str
+    satisfaction: StrictInt
+    progress: StrictInt
+    concerns: str
+    wants_to_continue: StrictBool
+
+
+class FinalEvaluationSubmitted(EventPayload):
+    """`domain.answers.FinalEvaluation` without its task id, with the participant's role."""
+
+    event_type = EventType.FINAL_EVALUATION_SUBMITTED
+
+    role: str  # "mentor" or "mentee"
+    participant_id: str
+    levels: Levels
+    kpi_attainment: tuple[StrictInt, ...]  # % per goal
+    satisfaction: StrictInt
+    nps: StrictInt
+    learned_back: str
+
+
+class CoordinatorAlerted(EventPayload):
+    event_type = EventType.COORDINATOR_ALERTED
+
+    why: Literal["at_risk", "midpoint"]
+
+
+class PairCompleted(EventPayload):
+    event_type = EventType.PAIR_COMPLETED
+
+    sessions_held: StrictInt
+
+
+class PairEndedEarly(EventPayload):
+    event_type = EventType.PAIR_ENDED_EARLY
+
+    ended_by: str  # a participant id, or "coordinator"
+    ended_by_role: str
+    reason: str
+
+
+# -- people, tasks, the audit trail, e-mails -------------------------------------------------------
+
+
+class PersonalDataExported(EventPayload):
+    event_type = EventType.PERSONAL_DATA_EXPORTED
+
+    participant_id: str
+
+
+class PersonalDataErased(EventPayload):
+    event_type = EventType.PERSONAL_DATA_ERASED
+
+    participant_id: str
+
+
+class TaskOpened(EventPayload):
+    event_type = EventType.TASK_OPENED
+
+    participant_id: str
+    kind: TaskKind
+    due_at: Moment
+
+
+class TaskClosed(EventPayload):
+    event_type = EventType.TASK_CLOSED
+
+    status: TaskStatus
+
+
+class CoordinatorActed(EventPayload):
+    """`domain.accounts.AuditEntry.to_data()`."""
+
+    event_type = EventType.COORDINATOR_ACTED
+
+    at: ActedAt
+    actor: str
+    action: AuditAction
+    outcome: AuditOutcome = AuditOutcome.DONE
+    programme_id: str | None
+    target: str | None
+    detail: str | None
+
+
+class NotificationFailed(EventPayload):
+    """An e-mail given up (domain/delivery.py): which, to whom, and why."""
+
+    event_type = EventType.NOTIFICATION_FAILED
+
+    notification_id: UUID
+    template: str
+    participant_id: str | None  # None: the programme's coordinator
+    code: DeliveryFailure
+    smtp_code: StrictInt | None = None  # the mail server's reply, when it gave one
+
+
+PAYLOADS: Mapping[EventType, type[EventPayload]] = {
+    model.event_type: model
+    for model in (
+        ProgrammeLaunched,
+        ParticipantEnrolled,
+        SelfAssessmentOpened,
+        SelfAssessmentSubmitted,
+        SelfAssessmentMissed,
+        MatchingProposed,
+        MatchingRevised,
+        MatchingApproved,
+        MatchingAbandoned,
+        ParticipantUnmatched,
+        ConcernRaised,
+        ProgrammeCompleted,
+        PairFormed,
+        ChemistryAnswered,
+        PairDissolved,
+        ParticipantNudged,
+        GoalsProposed,
+        GoalsConfirmed,
+        SessionScheduled,
+        SessionRescheduled,
+        SessionLogged,
+        SessionMissed,
+        PairAtRisk,
+        PairPaused,
+        PairResumed,
+        MidpointSurveyAnswered,
+        FinalEvaluationSubmitted,
+        CoordinatorAlerted,
+        PairCompleted,
+        PairEndedEarly,
+        PersonalDataExported,
+        PersonalDataErased,
+        TaskOpened,
+        TaskClosed,
+        CoordinatorActed,
+        NotificationFailed,
+    )
+}
+
+
+def payload_model(event_type: str) -> type[EventPayload]:
+    """The model of `event_type`'s data; ValueError for a type this code does not know."""
+    try:
+        return PAYLOADS[EventType(event_type)]
+    except ValueError:
+        raise ValueError(f"unknown event type {event_type!r}") from None
+
+
+def checked_data(event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """`data` as the event of `event_type` records it; pydantic's ValidationError if it is not
+    that event's data."""
+    return payload_model(event_type).model_validate(data).model_dump(mode="json")
+
+
+class _Event(Protocol):
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def data(self) -> Mapping[str, Any]: ...
+
+
+P = TypeVar("P", bound=EventPayload)
+
+
+def payload_of(event: _Event) -> EventPayload:
+    """The typed data of a new or recorded event (`isinstance` tells which)."""
+    return payload_model(event.type).model_validate(event.data)
+
+
+def payload_as(event: _Event, model: type[P]) -> P:
+    """The typed data of an event the caller knows to be of `model`'s type."""
+    if event.type != model.event_type:
+        raise ValueError(f"a {event.type} event is not a {model.event_type}")
+    return model.model_validate(event.data)
