@@ -35,6 +35,7 @@ from domain.delivery import DeliveryFailure
 from domain.event_types import EventType
 from domain.matching import ProposedPair, Unmatched
 from domain.programme import Locale, Role
+from domain.refusals import RefusalParam
 from domain.tasks import TaskKind, TaskStatus
 from domain.unmatched import UnmatchedReason
 
@@ -349,7 +350,8 @@ class CoordinatorActed(EventPayload):
     outcome: AuditOutcome = AuditOutcome.DONE
     programme_id: str | None
     target: str | None
-    detail: str | None
+    detail: str | None  # a refusal's code (or, before codes, its sentence)
+    params: dict[str, RefusalParam] = {}  # the refusal's parameters; absent before codes
 
 
 class NotificationFailed(EventPayload):

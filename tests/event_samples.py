@@ -19,7 +19,20 @@ _PAIRS = [
         "mentee_id": "e1",
         "score": 12.5,
         "reasons": ["the mentor is stronger on linkedin"],
-        "factors": [{"code": "skills", "points": 12.5, "text": "stronger on linkedin"}],
+        # As the matcher writes a factor now: its code's values next to the sentence.
+        "factors": [
+            {
+                "code": "skills",
+                "points": 12.5,
+                "text": "can teach linkedin",
+                "skills": [{"skill": "linkedin", "priority": 1}],
+                "topics": [],
+                "slots": 0,
+                "formats": None,
+                "language": "",
+                "departments": None,
+            }
+        ],
         "forced": False,
     }
 ]
@@ -156,7 +169,8 @@ SAMPLES: dict[EventType, dict[str, Any]] = {
         "outcome": "refused",
         "programme_id": "pilote",
         "target": "0001",
-        "detail": "WrongPhase",
+        "detail": "pair_ended",
+        "params": {},
     },
     E.NOTIFICATION_FAILED: {
         "notification_id": _NOTIFICATION,
