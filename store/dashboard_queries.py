@@ -143,6 +143,24 @@ async def concern(pool: asyncpg.Pool, programme_id: str, position: int) -> dict[
     return dict(row) if row else None
 
 
+async def undelivered(pool: asyncpg.Pool, programme_id: str) -> list[dict[str, Any]]:
+    """The e-mails a programme gave up on (`NotificationFailed`), newest first: which, to whom,
+    why. The coordinator fixes an address or tells the person another way."""
+    rows = await pool.fetch(
+        """
+        SELECT e.position, e.metadata->>'occurred_at' AS at, e.data->>'template' AS template,
+               e.data->>'code' AS code, (e.data->>'smtp_code')::int AS smtp_code,
+               e.data->>'participant_id' AS participant_id, p.name
+        FROM events e LEFT JOIN participants p ON p.id = e.data->>'participant_id'
+        WHERE e.stream_name = $1 AND e.type = 'NotificationFailed'
+        ORDER BY e.position DESC
+        LIMIT 200
+        """,
+        programme_stream(programme_id),
+    )
+    return [dict(r) for r in rows]
+
+
 async def names(pool: asyncpg.Pool, programme_id: str) -> dict[str, str]:
     rows = await pool.fetch(
         "SELECT id, name FROM participants WHERE programme_id = $1", programme_id

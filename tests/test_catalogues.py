@@ -25,6 +25,7 @@ from domain.accounts import AuditAction, AuditDetail, AuditOutcome
 from domain.accounts import Role as AccountRole
 from domain.answers import AnswerFault, MeetingFormat
 from domain.constraints import Constraint
+from domain.delivery import DeliveryFailure
 from domain.events import EventType
 from domain.matching import FactorCode
 from domain.next_steps import NextStep
@@ -182,6 +183,7 @@ def families() -> set[str]:
         *(f"report.side.{role}" for role in Role),
         *(f"intro.self_assessment.{role}" for role in Role),
         *(f"section.exchange.{role}" for role in Role),
+        *(f"dash.undelivered.code.{code}" for code in DeliveryFailure),
         *(fault.value for fault in AnswerFault),
         *(fault.value for fault in FieldFault),
         # The pair-management page's three forms (web/forms.py `_pair_action`), by update name.

@@ -8,6 +8,7 @@ from collections import Counter
 from uuid import uuid4
 
 import asyncpg
+import httpx
 import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
@@ -15,6 +16,7 @@ from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from activities.mailer import Mailer, MailSettings
 from activities.steps import StepActivities
 from contracts.programme import ProgrammePhase
+from credentials.passwords import hash_password
 from devstack.smtp_sink import SmtpSink
 from domain.delivery import NOTIFICATIONS_PENDING, NOTIFICATIONS_REFUSED, DeliveryFailure
 from domain.event_payloads import NotificationFailed, payload_as
@@ -25,10 +27,19 @@ from domain.tasks import Notification
 from store.events import EventStore
 from store.participants import ParticipantStore
 from store.programmes import ProgrammeStore
+from store.projections import Projector
 from store.sent_mail import SentMailLog
 from store.tasks import TaskStore
+from tests.dashboard_helpers import sign_in
 from tests.event_samples import sample
 from tests.lifecycle_helpers import running_stack, small_cohort
+from tests.test_web_browser import serving
+from web.app import create_app
+from web.dashboard import DashboardSettings
+
+SECRET = b"undelivered-tests"
+PASSWORD = "correct horse battery staple"
+DASHBOARD = DashboardSettings(password_hash=hash_password(PASSWORD))
 
 
 def _steps(pool: asyncpg.Pool, smtp_url: str) -> StepActivities:
@@ -156,6 +167,12 @@ async def test_a_refused_address_is_tried_once_per_e_mail_and_the_programme_goes
         await run.run_until(completed, "programme completed", 90)
         summary = await run.handle.result()
         recorded = await run.events(programme_stream(spec.id))
+        # The coordinator sees on the programme's page which e-mails were given up, and why.
+        await Projector(pool).catch_up()
+        app = create_app(client=env.client, pool=pool, secret=SECRET, dashboard=DASHBOARD)
+        async with serving(app) as base, httpx.AsyncClient(base_url=base) as http:
+            assert (await sign_in(http, "admin", PASSWORD)).status_code == 303
+            page = (await http.get(f"/coordinator/p/{spec.id}")).text
 
     assert (summary.pairs_completed, summary.sessions_held) == (1, 2)
     failed = [
@@ -171,6 +188,11 @@ async def test_a_refused_address_is_tried_once_per_e_mail_and_the_programme_goes
     assert len({f.notification_id for f in failed}) == len(failed)
     # Not retried: one RCPT for each e-mail given up, none after.
     assert len(smtp_sink.refusals) == len(failed)
+    section = page.split('id="undelivered"', 1)[1].split("</table>", 1)[0]
+    rows = section.count("<tr>") - 1  # the header row
+    assert rows == len(failed)
+    assert section.count(mentee.name) == rows and "<code>pair_completed</code>" in section
+    assert "adresse refusée par le serveur de messagerie (réponse du serveur\u00a0: 550)" in section
     # The mentor was told everything as usual.
     assert stack.mails("pair_completed") and all(
         mentee.email not in m.recipients for m in smtp_sink.messages

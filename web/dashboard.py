@@ -373,6 +373,7 @@ def add_dashboard(
             task_counts=await q.task_counts(pool, programme_id, now()),
             surveys=await q.survey_summary(pool, programme_id),
             concerns=await q.concerns(pool, programme_id),
+            undelivered=await q.undelivered(pool, programme_id),
             names=await q.names(pool, programme_id),
             people=await q.people(pool, programme_id),
             matching=matching,
