@@ -58,7 +58,7 @@ async def open_tasks(
     rows = await pool.fetch(
         """
         SELECT t.task_id, t.kind, t.due_at::timestamptz AS due_at, t.pair_id, t.participant_id,
-               coalesce(p.name, '(erased)') AS name
+               p.name
         FROM rm_tasks t LEFT JOIN participants p ON p.id = t.participant_id
         WHERE t.programme_id = $1 AND t.status = 'open' AND NOT (t.kind = ANY($2::text[]))
           AND ($3::text IS NULL OR t.pair_id = $3)
@@ -117,7 +117,7 @@ async def concerns(pool: asyncpg.Pool, programme_id: str) -> list[dict[str, Any]
         """
         SELECT e.position, e.metadata->>'occurred_at' AS raised_at,
                e.data->>'participant_id' AS participant_id, e.data->>'pair_id' AS pair_id,
-               coalesce(p.name, '(erased)') AS name
+               p.name
         FROM events e LEFT JOIN participants p ON p.id = e.data->>'participant_id'
         WHERE e.stream_name = $1 AND e.type = 'ConcernRaised'
         ORDER BY e.position DESC
@@ -133,7 +133,7 @@ async def concern(pool: asyncpg.Pool, programme_id: str, position: int) -> dict[
         """
         SELECT e.position, e.metadata->>'occurred_at' AS raised_at,
                e.data->>'participant_id' AS participant_id, e.data->>'pair_id' AS pair_id,
-               e.data->>'text' AS text, coalesce(p.name, '(erased)') AS name
+               e.data->>'text' AS text, p.name
         FROM events e LEFT JOIN participants p ON p.id = e.data->>'participant_id'
         WHERE e.position = $2 AND e.stream_name = $1 AND e.type = 'ConcernRaised'
         """,

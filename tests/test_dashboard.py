@@ -148,6 +148,13 @@ async def test_a_coordinator_signs_in_reviews_and_approves(stack: Stack, browser
         await page.get_by_role("button", name="Mettre fin au binôme").click()
         notice = await page.get_by_role("status").inner_text()
         assert notice == "Refusé\u00a0: attendez les réponses à la première rencontre", notice
+        # A notice is the dashboard's own: the same page with words someone put in a link says
+        # nothing, and neither does the real notice under a forged signature.
+        crafted = re.sub(r"notice=[^&]*", "notice=Compte+bloqu%C3%A9%2C+appelez+le+0800", page.url)
+        await page.goto(crafted)
+        assert await page.get_by_role("status").count() == 0
+        assert "appelez" not in await page.content()
+        await page.go_back()
 
         # Remind one partner of the chemistry answer: one e-mail, and not twice the same day.
         waiting = page.get_by_role("table").filter(has_text="après la première rencontre")

@@ -93,7 +93,7 @@ def coordinators_app(
         target = quote(request.query_params.get("next", PREFIX), safe="/")
         response = HTMLResponse(
             f'<html lang="{t.locale}"><h1>Connexion</h1>'
-            f'<a href="{PREFIX}/sso?next={target}">{escape(t("sso.sign_in"))}</a></html>'
+            f'<a href="{PREFIX}/sso?next={target}">{escape(t("dash.login.sso"))}</a></html>'
         )
         if request.query_params.get("lang") in LOCALES:
             response.set_cookie(

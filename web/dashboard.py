@@ -65,6 +65,7 @@ from web.coordinator_auth import (
 from web.errors import message_page
 from web.forms import storable
 from web.i18n import COORDINATOR_LANGUAGE_COOKIE, TANDEM_LANGUAGES, Translator, languages_of
+from web.notices import notice_query, shown_notice
 from web.oidc import (
     SsoRefusal,
     VerifiedIdentity,
@@ -93,6 +94,11 @@ class DashboardSettings:
     oidc: OidcSettings | None = None  # TANDEM_OIDC_*: single sign-on through the company's IdP
     public_base_url: str = "http://127.0.0.1:8000"  # where the provider sends coordinators back
     refusal_delay: float = REFUSAL_DELAY_SECONDS  # before answering a wrong password
+
+
+def _named(t: Translator, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows naming a participant, with the words for one whose data was erased."""
+    return [{**row, "name": row["name"] or t("dash.erased")} for row in rows]
 
 
 def add_dashboard(
@@ -369,17 +375,17 @@ def add_dashboard(
             p=row,
             pairs=pairs,
             at_risk=[r for r in pairs if r["at_risk"]],
-            overdue=await q.open_tasks(pool, programme_id, due_before=now()),
+            overdue=_named(t, await q.open_tasks(pool, programme_id, due_before=now())),
             task_counts=await q.task_counts(pool, programme_id, now()),
             surveys=await q.survey_summary(pool, programme_id),
-            concerns=await q.concerns(pool, programme_id),
-            undelivered=await q.undelivered(pool, programme_id),
+            concerns=_named(t, await q.concerns(pool, programme_id)),
+            undelivered=_named(t, await q.undelivered(pool, programme_id)),
             names=await q.names(pool, programme_id),
             people=await q.people(pool, programme_id),
             matching=matching,
             skills=skills,
             funnel=_funnel(row, pairs),
-            notice=request.query_params.get("notice", ""),
+            notice=shown_notice(secret, request.query_params, previous_secrets),
         )
 
     @app.get(PREFIX + "/p/{programme_id}/concerns/{position}", include_in_schema=False)
@@ -392,6 +398,7 @@ def add_dashboard(
         found = None if number is None else await q.concern(pool, programme_id, number)
         if found is None:
             return message_page(translator(request), 404, "page.not_found")
+        found = _named(translator(request), [found])[0]
         await audited(account, AuditAction.OPENED_CONCERN, programme_id, position)
         log.info("dashboard.concern_opened", programme_id=programme_id, position=position)
         return page(
@@ -411,17 +418,18 @@ def add_dashboard(
         if row is None:
             return message_page(translator(request), 404, "page.not_found")
         workflow_id = pair_workflow_id(programme_id, pair_id)
+        t = translator(request)
         return page(
             "dashboard_pair.html",
             request,
-            title=translator(request)("dash.pair.title", pair_id=pair_id),
+            title=t("dash.pair.title", pair_id=pair_id),
             programme_id=programme_id,
             pair=row,
             names=await q.names(pool, programme_id),
             sessions=await q.sessions(pool, programme_id, pair_id),
-            open_tasks=await q.open_tasks(pool, programme_id, pair_id=pair_id),
+            open_tasks=_named(t, await q.open_tasks(pool, programme_id, pair_id=pair_id)),
             timeline=await EventStore(pool).read_stream(pair_stream(programme_id, pair_id)),
-            notice=request.query_params.get("notice", ""),
+            notice=shown_notice(secret, request.query_params, previous_secrets),
             temporal_link=(
                 f"{settings.temporal_ui_url.rstrip('/')}/namespaces/{settings.namespace}"
                 f"/workflows/{quote(workflow_id, safe='')}"
@@ -473,7 +481,8 @@ def add_dashboard(
             action=action,
             refused=refused is not None,
         )
-        target = f"{PREFIX}/p/{quote(programme_id)}/pairs/{quote(pair_id)}?notice={quote(notice)}"
+        target = f"{PREFIX}/p/{quote(programme_id)}/pairs/{quote(pair_id)}"
+        target += f"?{notice_query(secret, notice)}"
         return RedirectResponse(target, status_code=303)
 
     @app.post(PREFIX + "/p/{programme_id}/tasks/{task_id}/nudge", include_in_schema=False)
@@ -523,7 +532,9 @@ def add_dashboard(
         back = _safe_next(values.get("back")) if values.get("back") else None
         target = back or f"{PREFIX}/p/{quote(programme_id)}"
         separator = "&" if "?" in target else "?"
-        return RedirectResponse(f"{target}{separator}notice={quote(notice)}", status_code=303)
+        return RedirectResponse(
+            f"{target}{separator}{notice_query(secret, notice)}", status_code=303
+        )
 
     @app.get(PREFIX + "/p/{programme_id}/report", include_in_schema=False)
     async def report(request: Request, programme_id: str) -> Response:
@@ -629,7 +640,7 @@ def add_dashboard(
             refused=refused is not None,
         )
         return RedirectResponse(
-            f"{PREFIX}/p/{quote(programme_id)}?notice={quote(notice)}", status_code=303
+            f"{PREFIX}/p/{quote(programme_id)}?{notice_query(secret, notice)}", status_code=303
         )
 
     return auth

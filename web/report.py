@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 from domain.programme import Locale
@@ -13,12 +14,16 @@ from web.i18n import DEFAULT_LOCALE, LOCALES, Translator
 from web.rendering import environment
 
 
-def _num(value: float | None, unit: str = "") -> str:
-    return "–" if value is None else f"{value:g}{unit}"
+def _figures(t: Translator) -> tuple[Callable[[float | None], str], Callable[[float | None], str]]:
+    """Numbers and ratios as the reader writes them (Babel: "4,5" and "42 %" in French)."""
 
+    def num(value: float | None) -> str:
+        return "–" if value is None else t.number(value)
 
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.0f} %"
+    def pct(ratio: float | None) -> str:
+        return "–" if ratio is None else t.percent(ratio)
+
+    return num, pct
 
 
 def render_html(report: ProgrammeReport, locale: str | Translator = DEFAULT_LOCALE) -> str:
@@ -56,6 +61,7 @@ def render_html(report: ProgrammeReport, locale: str | Translator = DEFAULT_LOCA
         [m.month for m in months],
         [(t("report.planned"), planned), (t("report.held"), held)],
     )
+    num, pct = _figures(t)
     return (
         environment(t)
         .get_template("programme_report.html")
@@ -65,8 +71,8 @@ def render_html(report: ProgrammeReport, locale: str | Translator = DEFAULT_LOCA
             skill=skill,
             uplift_chart=uplift,
             sessions_chart=sessions,
-            num=_num,
-            pct=_pct,
+            num=num,
+            pct=pct,
         )
     )
 
