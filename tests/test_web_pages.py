@@ -25,11 +25,11 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 
 from contracts.ids import assessment_workflow_id
 from devstack.temporal import start_time_skipping
-from domain.dates import format_date
 from domain.events import EventType, participant_stream, programme_stream
 from domain.programme import Locale, Role
 from domain.tasks import TaskKind, TaskSpec, TaskStatus
 from domain.tokens import sign_task_token, verify_task_token
+from i18n.formatting import long_date
 from store.db import create_pool
 from store.tasks import TaskRecord, TaskStore
 from tests.lifecycle_helpers import Run, Stack, eventually, small_cohort
@@ -931,7 +931,7 @@ async def test_a_pair_agrees_and_pauses_through_the_pages(
     # The reschedule form offers the sessions still ahead, with the dates the pair has now.
     upcoming = (await run.pair_status(1)).upcoming_sessions
     assert upcoming and upcoming[0].number == 1
-    first = f"Séance n° 1, prévue le {format_date(upcoming[0].at, 'fr')}"
+    first = f"Séance n° 1, prévue le {long_date(upcoming[0].at, 'fr')}"
     assert f'<option value="1">{first}</option>' in form
     pause = {
         "action": "pause",
