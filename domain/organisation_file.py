@@ -55,13 +55,14 @@ def parse_organisation(name: str, data: bytes, problems: list[Problem]) -> tuple
     first_line: dict[str, int] = {}
     for line, cells in rows[1:]:
         row = _row(line, cells, columns, len(header), report)
-        if row is None:
+        key = cells[columns["email"]].strip().lower() if columns["email"] < len(cells) else ""
+        if key in first_line:
+            report.add(line, "email", f"duplicate e-mail (first on line {first_line[key]})")
             continue
-        if row.email in first_line:
-            report.add(line, "email", f"duplicate e-mail (first on line {first_line[row.email]})")
-            continue
-        first_line[row.email] = line
-        found.append(row)
+        if key:
+            first_line[key] = line
+        if row is not None:
+            found.append(row)
     return tuple(found)
 
 
