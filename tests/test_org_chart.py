@@ -321,3 +321,14 @@ def test_an_organisation_file_outside_the_folder_is_not_read(tmp_path: Path) -> 
     path = _programme(folder, programme=PROGRAMME.replace("org.csv", "../org.csv"))
     (problem,) = _programme_problems(path)
     assert problem.startswith("programme.yaml:6: organisation: '../org.csv' is outside the folder")
+
+
+def test_the_sample_programme_keeps_pairs_out_of_chains_through_people_outside() -> None:
+    spec = load_programme(
+        Path(__file__).resolve().parent.parent / "examples/pilote-2027/programme.yaml"
+    )
+    email = {p.id: p.email for p in spec.participants}
+    above = {email[p.id]: {email[a] for a in p.above} for p in spec.plan().participants}
+    # Manon Robert's manager and Camille Petit's are not enrolled; their managers' managers are.
+    assert "nathalie.blanc@example.com" in above["manon.robert@example.com"]
+    assert above["camille.petit@example.com"] == {"francoise.rousseau@example.com"}
