@@ -31,6 +31,7 @@ def profile(ref: ParticipantRef, answer: SelfAssessmentSubmitted) -> Profile:
         grade=ref.grade,
         department=ref.department,
         manager_id=ref.manager_id,
+        above=ref.above,
         languages=answer.languages or (ref.locale.value,),
         format=answer.format,
         availability=answer.availability,

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from domain.answers import MeetingFormat
-from domain.constraints import REPORTING_LEVELS, Constraint, managers_above
+from domain.constraints import Constraint, line_above
 from domain.matching import MatchingProblem, Profile
 from domain.scoring import skill_weight
 
@@ -181,11 +181,11 @@ def _reporting_line(mentees: Sequence[Profile], mentors: Sequence[Profile]) -> M
     col = {p.id: j for j, p in enumerate(mentors)}
     mask = np.zeros((len(mentees), len(mentors)), dtype=bool)
     for i, mentee in enumerate(mentees):
-        for boss in managers_above(mentee.id, manager_of, REPORTING_LEVELS):
+        for boss in line_above(mentee, manager_of):
             if boss in col:
                 mask[i, col[boss]] = True
     for j, mentor in enumerate(mentors):
-        for boss in managers_above(mentor.id, manager_of, REPORTING_LEVELS):
+        for boss in line_above(mentor, manager_of):
             if boss in row:
                 mask[row[boss], j] = True
     return mask

@@ -9,8 +9,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 
 from domain.matching import Profile
-
-REPORTING_LEVELS = 2
+from domain.org_chart import chain_above, same_line
 
 
 class Constraint(StrEnum):
@@ -28,14 +27,10 @@ WORDS = {
 }
 
 
-def managers_above(person_id: str, manager_of: Mapping[str, str | None], levels: int) -> set[str]:
-    """The person's manager and their manager, and so on for `levels` levels."""
-    found: set[str] = set()
-    current = manager_of.get(person_id)
-    while current is not None and len(found) < levels and current not in found:
-        found.add(current)
-        current = manager_of.get(current)
-    return found
+def line_above(person: Profile, manager_of: Mapping[str, str | None]) -> set[str]:
+    """Everyone above the person in their management chain, any depth: through the managers of
+    this matching (`manager_of`) and through those outside it (`Profile.above`)."""
+    return {*chain_above(person.id, manager_of), *person.above}
 
 
 def violation(
@@ -46,15 +41,15 @@ def violation(
 ) -> Constraint | None:
     """The first hard constraint this pair breaks, or None when it may be formed.
 
-    The reporting line is checked both ways: neither may be the other's manager or manager's
-    manager (so neither is the other's report or report's report either).
+    The reporting line is checked both ways and at any depth: neither may be anywhere above the
+    other in their management chain, whoever sits between them.
     """
     if (mentor.id, mentee.id) in banned:
         return Constraint.BANNED
     if mentor.grade is not None and mentee.grade is not None and mentor.grade >= mentee.grade:
         return Constraint.GRADE
-    if mentor.id in managers_above(mentee.id, manager_of, REPORTING_LEVELS) or mentee.id in (
-        managers_above(mentor.id, manager_of, REPORTING_LEVELS)
+    if same_line(
+        mentor.id, line_above(mentor, manager_of), mentee.id, line_above(mentee, manager_of)
     ):
         return Constraint.REPORTING_LINE
     if not set(mentor.languages) & set(mentee.languages):

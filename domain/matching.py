@@ -25,6 +25,9 @@ class Profile(BaseModel):
     grade: int | None = None
     department: str | None = None
     manager_id: str | None = None
+    # The people of this matching above them in their management chain, any depth, also through
+    # managers outside it (`domain.org_chart.cohort_lines`); `manager_id`'s chain counts as well.
+    above: tuple[str, ...] = ()
     languages: tuple[str, ...] = ("fr",)  # the first is the one they prefer
     format: MeetingFormat = MeetingFormat.HYBRID
     availability: tuple[str, ...] = ()

@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from domain.answers import MeetingFormat
 from domain.file_problems import Problem, ProgrammeFileError, Report, refusal_message
 from domain.matching import MAX_CAPACITY, MatchingProblem, MatchingWeights, Profile
+from domain.org_chart import cohort_lines, reporting_cycles
 from domain.text import refusal
 from domain.tree import KeyNotAName, Node, entry_at, plain
 
@@ -55,6 +56,15 @@ class _Mentee(_Person):
     offers: tuple[str, ...] = ()
 
 
+class _OrgPerson(BaseModel):
+    """Someone outside the matching, for the management chains that go through them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: _Shown = Field(min_length=1, max_length=100)
+    manager: str | None = None
+
+
 class _ProblemFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -65,6 +75,7 @@ class _ProblemFile(BaseModel):
     mentees: tuple[_Mentee, ...]
     banned: tuple[tuple[str, str], ...] = ()
     forced: tuple[tuple[str, str], ...] = ()
+    organisation: tuple[_OrgPerson, ...] = ()
 
 
 def parse_matching_problem(name: str, root: Node) -> MatchingProblem:
@@ -100,14 +111,16 @@ def _load(root: Node, report: Report) -> MatchingProblem | None:
             loc = tuple(error["loc"])
             report.add(_line_of(root, loc), _field_name(loc), _message(error))
         return None
-    if not _check_people(parsed, root, report):
+    if not _check_people(parsed, root, report) or not _check_organisation(parsed, root, report):
         return None
+    lines = cohort_lines((p.id for p in (*parsed.mentors, *parsed.mentees)), _manager_of(parsed))
     return MatchingProblem(
         mentors=tuple(
-            _profile(m, capacity=m.capacity, exchange=m.wants_to_learn) for m in parsed.mentors
+            _profile(m, lines, capacity=m.capacity, exchange=m.wants_to_learn)
+            for m in parsed.mentors
         ),
         mentees=tuple(
-            _profile(e, targets=e.targets, priorities=e.priorities, exchange=e.offers)
+            _profile(e, lines, targets=e.targets, priorities=e.priorities, exchange=e.offers)
             for e in parsed.mentees
         ),
         weights=parsed.weights,
@@ -118,12 +131,13 @@ def _load(root: Node, report: Report) -> MatchingProblem | None:
     )
 
 
-def _profile(person: _Person, **extra: Any) -> Profile:
+def _profile(person: _Person, lines: dict[str, tuple[str, ...]], **extra: Any) -> Profile:
     return Profile(
         id=person.id,
         grade=person.grade,
         department=person.department,
         manager_id=person.manager,
+        above=lines[person.id],
         languages=person.languages,
         format=person.format,
         availability=person.availability,
@@ -171,6 +185,56 @@ def _check_people(parsed: _ProblemFile, root: Node, report: Report) -> bool:
                         f"{who!r} is not a {role} of this file (a pair is [mentor, mentee])",
                     )
                     ok = False
+    return ok
+
+
+def _manager_of(parsed: _ProblemFile) -> dict[str, str | None]:
+    managers: dict[str, str | None] = {p.id: p.manager for p in parsed.organisation}
+    managers.update({p.id: p.manager for p in (*parsed.mentors, *parsed.mentees)})
+    return managers
+
+
+def _check_organisation(parsed: _ProblemFile, root: Node, report: Report) -> bool:
+    """People outside the matching listed once each, and no one their own manager."""
+    ok = True
+    cohort = {p.id for p in (*parsed.mentors, *parsed.mentees)}
+    index: dict[str, int] = {}
+    for n, person in enumerate(parsed.organisation):
+        where = _line_of(root, ("organisation", n, "id"))
+        if person.id in cohort:
+            report.add(
+                where,
+                f"organisation[{n}].id",
+                f"{person.id!r} is in the matching: give their manager in their own entry",
+            )
+            ok = False
+        elif person.id in index:
+            report.add(
+                where,
+                f"organisation[{n}].id",
+                f"{person.id!r} is already listed (organisation[{index[person.id]}])",
+            )
+            ok = False
+        index.setdefault(person.id, n)
+    if not ok:
+        return False
+    people = {
+        **{p.id: ("organisation", n) for n, p in enumerate(parsed.organisation)},
+        **{p.id: ("mentors", n) for n, p in enumerate(parsed.mentors)},
+        **{p.id: ("mentees", n) for n, p in enumerate(parsed.mentees)},
+    }
+    for cycle in reporting_cycles(_manager_of(parsed)):
+        # The row named is a row of the cycle: one of `organisation` when the cycle has one.
+        rows = sorted(people[p] for p in cycle)
+        group, n = next((row for row in rows if row[0] == "organisation"), rows[0])
+        field = "organisation" if group == "organisation" else f"{group}[{n}].manager"
+        report.add(
+            _line_of(root, (group, n, "manager")),
+            field,
+            f"reporting-line cycle: {' -> '.join(cycle + cycle[:1])} "
+            "(each one's manager is the next)",
+        )
+        ok = False
     return ok
 
 

@@ -7,12 +7,12 @@ the line and the column say where to look, and the file may hold anything.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 
+from domain.csv_rows import CSV_HINT, column_name, csv_rows
 from domain.file_problems import Problem, Report, decode, refusal_message
+from domain.org_chart import reporting_cycles
 from domain.programme import Locale, Participant, Role, participant_id
 from domain.text import refusal
 
@@ -23,7 +23,6 @@ _EMAIL = re.compile(
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}$"
 )
 _INTEGER = re.compile(r"^[+-]?\d+$")
-_CSV_HINT = "; save it from your spreadsheet as 'CSV UTF-8'"
 
 
 def looks_like_email(text: str) -> bool:
@@ -46,7 +45,7 @@ def parse_participants(
     ids depend on the programme's id.
     """
     report = Report(name, problems)
-    text = decode(data, report, _CSV_HINT)
+    text = decode(data, report, CSV_HINT)
     if text is None:
         return None
     return _participants(text, report, programme_id, default_locale)
@@ -68,7 +67,7 @@ class _Record:
 def _participants(
     text: str, report: Report, programme_id: str, default_locale: Locale
 ) -> tuple[Participant, ...] | None:
-    rows = _csv_rows(text, report)
+    rows = csv_rows(text, report)
     if rows is None:
         return None
     if not rows:
@@ -90,32 +89,8 @@ def _participants(
     return tuple(p for p in participants if p is not None)
 
 
-def _csv_rows(text: str, report: Report) -> list[tuple[int, list[str]]] | None:
-    """The non-blank rows with the line each starts on; None after reporting unreadable CSV."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
-    rows: list[tuple[int, list[str]]] = []
-    line = 1
-    try:
-        for cells in reader:
-            # Spreadsheets export empty rows as ";;;;", not as empty lines.
-            if any(cell.strip() for cell in cells):
-                rows.append((line, cells))
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        report.add(line, "file", f"cannot be read as CSV: {exc}")
-        return None
-    return rows
-
-
-def _sniff_delimiter(text: str) -> str:
-    """Comma, semicolon (French Excel) or tab: whichever the header line uses most."""
-    header = next((line for line in text.splitlines() if line.strip()), "")
-    return max((",", ";", "\t"), key=header.count)
-
-
 def _column_name(cell: str) -> str:
-    name = re.sub(r"[\s-]+", "_", cell.strip().lower())
-    return _COLUMN_ALIASES.get(name, name)
+    return column_name(cell, _COLUMN_ALIASES)
 
 
 def _columns(header: list[str], line: int, report: Report) -> dict[str, int] | None:
@@ -240,7 +215,7 @@ def _check_reporting_cycles(records: list[_Record], report: Report) -> None:
         line_of[email] = record.line
         if record.cells["manager_email"]:
             manager_of[email] = record.cells["manager_email"].lower()
-    for cycle in _cycles(manager_of):
+    for cycle in reporting_cycles(manager_of):
         if len(cycle) == 1:
             report.add(line_of[cycle[0]], "manager_email", "names the person as their own manager")
             continue
@@ -252,24 +227,6 @@ def _check_reporting_cycles(records: list[_Record], report: Report) -> None:
             "manager_email",
             f"reporting-line cycle: {chain} (each row's manager is on the next line)",
         )
-
-
-def _cycles(successor: dict[str, str]) -> list[list[str]]:
-    """The cycles of a graph where each node has at most one successor (its manager)."""
-    done: set[str] = set()
-    cycles: list[list[str]] = []
-    for start in successor:
-        path: list[str] = []
-        position: dict[str, int] = {}
-        node: str | None = start
-        while node is not None and node not in done and node not in position:
-            position[node] = len(path)
-            path.append(node)
-            node = successor.get(node)
-        if node is not None and node in position:
-            cycles.append(path[position[node] :])
-        done.update(path)
-    return cycles
 
 
 def _check_both_roles(records: list[_Record], header_line: int, report: Report) -> None:

@@ -15,6 +15,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
 
 from domain.matching import MatchingWeights
+from domain.org_chart import cohort_lines
 
 
 class Role(StrEnum):
@@ -101,6 +102,10 @@ class ProgrammeSpec(BaseModel):
     # The coordinator accounts that may see and act on this programme, by e-mail.
     coordinators: tuple[str, ...] = ()
     source_file: str = ""
+    # The programme file's `organisation:` file: e-mail -> manager's e-mail, lower case, for
+    # people enrolled or not. Personal data of people outside the programme: it reaches workflows
+    # only as each participant's `ParticipantRef.above`.
+    organisation: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("coordinators")
     @classmethod
@@ -108,8 +113,18 @@ class ProgrammeSpec(BaseModel):
         # Accounts are found by address, and an address's case carries no meaning in practice.
         return tuple(email.strip().lower() for email in value)
 
+    def manager_of(self) -> dict[str, str]:
+        """E-mail -> manager's e-mail, lower case: the organisation file, then the participants
+        file's `manager_email` (the two agree wherever both say, the programme file checks)."""
+        managers = dict(self.organisation)
+        for p in self.participants:
+            if p.manager_email:
+                managers[p.email.lower()] = p.manager_email.lower()
+        return managers
+
     def plan(self, day_seconds: int = 86_400) -> ProgrammePlan:
         by_email = {p.email.lower(): p.id for p in self.participants}
+        lines = cohort_lines(by_email, self.manager_of())
         return ProgrammePlan(
             id=self.id,
             name=self.name,
@@ -125,6 +140,7 @@ class ProgrammeSpec(BaseModel):
                     grade=p.grade,
                     department=p.department,
                     manager_id=by_email.get(p.manager_email.lower()) if p.manager_email else None,
+                    above=tuple(sorted(by_email[e] for e in lines[p.email.lower()])),
                 )
                 for p in self.participants
             ),
@@ -145,6 +161,9 @@ class ParticipantRef(BaseModel):
     grade: int | None = None
     department: str | None = None
     manager_id: str | None = None  # only when the manager is in the programme
+    # The participants above them in their management chain, any depth, also through managers
+    # who are not in the programme (`domain.org_chart.cohort_lines`).
+    above: tuple[str, ...] = ()
 
 
 class ProgrammePlan(BaseModel):

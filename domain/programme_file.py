@@ -7,7 +7,8 @@ one error per run; `ProgrammeFileError` is the only exception that leaves this m
 
 This module opens nothing: the caller hands in the programme file as a `domain.tree` (its values
 with their lines) and a `ReadNamed` for the participants file it names (control.files reads it,
-keeping it inside the programme's folder; domain.participants_file parses its bytes). The tree's
+keeping it inside the programme's folder; domain.participants_file parses its bytes, and
+domain.organisation_file those of the optional organisation file). The tree's
 scalars reach the validators as nodes, so each setting reads them in the file's own terms:
 `name: 2027` is the text "2027", while `sessions: "12"` is text where a number belongs, never
 silently converted.
@@ -42,6 +43,7 @@ from domain.file_problems import (
     did_you_mean,
     refusal_message,
 )
+from domain.organisation_file import organisation_managers, parse_organisation
 from domain.participants_file import looks_like_email, parse_locale, parse_participants
 from domain.programme import Durations, Locale, MatchingSettings, Participant, ProgrammeSpec, Skill
 from domain.skills import CATALOGUE
@@ -97,8 +99,9 @@ def parse_programme(name: str, root: Node, read_named: ReadNamed) -> ProgrammeSp
         problems.append(Problem(name, 0, "file", f"unexpected error while reading: {exc!r}"))
         raise ProgrammeFileError(problems) from exc
     if spec is None or problems:
-        # In reading order: the programme file's first, then the participants file's, by line.
-        raise ProgrammeFileError(sorted(problems, key=lambda p: (p.file != name, p.line)))
+        # In reading order: the programme file's first, then each file it names, by line.
+        files = [name, *dict.fromkeys(p.file for p in problems)]
+        raise ProgrammeFileError(sorted(problems, key=lambda p: (files.index(p.file), p.line)))
     return spec
 
 
@@ -286,6 +289,7 @@ class _ProgrammeFile(BaseModel):
         AfterValidator(_some),
     ]
     participants: _Text  # the participants file, relative to this one
+    organisation: _Text = ""  # the organisation file (everyone's manager), relative to this one
     matching: Annotated[MatchingSettings, BeforeValidator(_settings)] = _as_in_spec("matching")
     durations: Annotated[Durations, BeforeValidator(_settings)] = _as_in_spec("durations")
     coordinator_email: _Email = _as_in_spec("coordinator_email")  # where participants write to
@@ -319,6 +323,7 @@ def _load(
         _report(exc, root, report)
     _report_repeats(root, wrong, report)
     participants = _read_participants(document, root, read_named, report)
+    organisation = _read_organisation(document, root, read_named, report, participants or ())
     if problems or settings is None or participants is None:
         return None
     try:
@@ -327,6 +332,7 @@ def _load(
                 **dict(settings),
                 "skills": tuple(skill.skill() for skill in settings.skills),
                 "participants": participants,
+                "organisation": organisation,
                 "source_file": name,
             }
         )
@@ -385,6 +391,25 @@ def _read_participants(
         _setting(_Id, document, "id", ""),
         _setting(_FileLocale, document, "locale", Locale.FR),
     )
+
+
+def _read_organisation(
+    document: object,
+    root: MapNode,
+    read_named: ReadNamed,
+    report: Report,
+    participants: tuple[Participant, ...],
+) -> dict[str, str]:
+    """The organisation file's managers (none when the programme file names no such file)."""
+    relative = _setting(_Text, document, "organisation", "")
+    if not relative:
+        return {}  # not given, or wrong: already reported
+    named = read_named(relative)
+    if isinstance(named, Unreadable):
+        report.at(entry_at(root, ("organisation",))[1], "organisation", named.reason)
+        return {}
+    rows = parse_organisation(named.name, named.data, report.problems)
+    return organisation_managers(rows, participants, Report(named.name, report.problems))
 
 
 def _setting(kind: Any, document: object, key: str, default: _T) -> _T:

@@ -17,7 +17,9 @@ class ProgrammeRecord(BaseModel):
     name: str
     locale: str
     coordinator_email: str | None
-    spec: dict[str, Any]  # ProgrammeSpec as json, without `participants`
+    # ProgrammeSpec as json, without `participants` nor `organisation` (people outside the
+    # programme): the personal data lives where erasure reaches it.
+    spec: dict[str, Any]
 
 
 class ProgrammeStore:
@@ -38,7 +40,7 @@ class ProgrammeStore:
             spec.name,
             str(spec.locale),
             spec.coordinator_email,
-            spec.model_dump(mode="json", exclude={"participants"}),
+            spec.model_dump(mode="json", exclude={"participants", "organisation"}),
         )
         return row is not None
 
