@@ -210,6 +210,16 @@ class GoalsConfirmed(EventPayload):
     comment: str
 
 
+class GoalsDeclined(EventPayload):
+    """The mentor declined the mentee's goals (once recorded as `GoalsConfirmed`, not confirmed)."""
+
+    event_type = EventType.GOALS_DECLINED
+
+    comment: str
+    declines: StrictInt  # the mentor's declines so far, this one included
+    sent_back: StrictBool  # the mentee proposes again; otherwise the coordinator steps in
+
+
 class SessionScheduled(EventPayload):
     event_type = EventType.SESSION_SCHEDULED
 
@@ -293,7 +303,8 @@ class FinalEvaluationSubmitted(EventPayload):
 class CoordinatorAlerted(EventPayload):
     event_type = EventType.COORDINATOR_ALERTED
 
-    why: Literal["at_risk", "midpoint"]
+    # "goals_declined", "goals_missing": domain.pair_rules.GoalsAlert.
+    why: Literal["at_risk", "midpoint", "goals_declined", "goals_missing"]
 
 
 class PairCompleted(EventPayload):
@@ -387,6 +398,7 @@ PAYLOADS: Mapping[EventType, type[EventPayload]] = {
         ParticipantNudged,
         GoalsProposed,
         GoalsConfirmed,
+        GoalsDeclined,
         SessionScheduled,
         SessionRescheduled,
         SessionLogged,

@@ -26,6 +26,7 @@ class EventType(StrEnum):
     PARTICIPANT_UNMATCHED = "ParticipantUnmatched"
     GOALS_PROPOSED = "GoalsProposed"
     GOALS_CONFIRMED = "GoalsConfirmed"
+    GOALS_DECLINED = "GoalsDeclined"
     SESSION_SCHEDULED = "SessionScheduled"
     SESSION_RESCHEDULED = "SessionRescheduled"
     SESSION_LOGGED = "SessionLogged"

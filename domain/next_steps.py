@@ -17,6 +17,8 @@ class NextStep(StrEnum):
     RE_PAIRING = "re_pairing"  # a chemistry "no-go": the coordinators look for another pair
     MENTOR_CONFIRMS_GOALS = "mentor_confirms_goals"
     SESSIONS = "sessions"  # goals confirmed: the sessions go on
+    GOALS_SENT_BACK = "goals_sent_back"  # goals declined: the mentee proposes them again
+    GOALS_TO_COORDINATOR = "goals_to_coordinator"  # declined again: the coordinator steps in
     NEXT_SESSION = "next_session"  # a session logged
     SESSION_MOVED = "session_moved"
     PAUSED_UNTIL = "paused_until"

@@ -47,6 +47,7 @@ class MailTemplate(StrEnum):
     PAIR_RESUMED = "pair_resumed"
     MIDPOINT_SURVEY = "midpoint_survey"
     MIDPOINT_ALERT = "midpoint_alert"
+    GOALS_ALERT = "goals_alert"
     FINAL_EVALUATION = "final_evaluation"
     PAIR_COMPLETED = "pair_completed"
     PAIR_ENDED_EARLY = "pair_ended_early"
@@ -185,6 +186,11 @@ class PairDissolved(NotificationContext):
 class GoalsPropose(NotificationContext):
     partner_id: str
     due_date: IsoDate
+    # Goals the mentor sent back: their comment and the proposal declined. The first request
+    # has none of these.
+    comment: str = ""
+    previous_goals: list[GoalLine] = Field(default_factory=list)
+    last_round: bool = False  # another decline goes to the coordinator
 
 
 class GoalsConfirm(NotificationContext):
@@ -258,6 +264,13 @@ class MidpointAlert(NotificationContext):
     wants_to_continue: bool | None = None
 
 
+class GoalsAlert(NotificationContext):
+    pair_id: str
+    why: Literal["goals_declined", "goals_missing"]  # domain.pair_rules.GoalsAlert
+    comment: str = ""  # the mentor's last comment, when they declined
+    has_goals: bool = False  # the sessions go on with the last proposal (else without goals)
+
+
 class FinalEvaluation(NotificationContext):
     due_date: IsoDate
 
@@ -308,6 +321,7 @@ CONTEXTS: Mapping[str, type[NotificationContext]] = {
     MailTemplate.PAIR_RESUMED: PairResumed,
     MailTemplate.MIDPOINT_SURVEY: MidpointSurvey,
     MailTemplate.MIDPOINT_ALERT: MidpointAlert,
+    MailTemplate.GOALS_ALERT: GoalsAlert,
     MailTemplate.FINAL_EVALUATION: FinalEvaluation,
     MailTemplate.PAIR_COMPLETED: PairCompleted,
     MailTemplate.PAIR_ENDED_EARLY: PairEndedEarly,

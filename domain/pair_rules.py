@@ -42,10 +42,41 @@ CHEMISTRY_REMINDER_DAYS = 3
 MANAGE_LINK_EXTRA_DAYS = 60
 # A coordinator's reminder for one task goes out at most once in this many days.
 NUDGE_INTERVAL_DAYS = 1
+# Declines of the mentee's goals the mentor has: each but the last sends them back for another
+# proposal; the last one tells the coordinator, and the sessions go on with the last proposal.
+MAX_GOALS_DECLINES = 2
 # Tasks the timeline expires on their due date (the others close with the pair, or by the final).
 _EXPIRING_SURVEYS = (TaskKind.MIDPOINT_SURVEY, TaskKind.GOALS_CONFIRM)
 # Tasks nobody waits on: open for the pair's whole life.
 _STANDING = (TaskKind.PAIR_MANAGE, TaskKind.CONCERN)
+
+
+class GoalsState(StrEnum):
+    """Where the pair's goals stand, as the dashboard shows it."""
+
+    AWAITED = "awaited"  # the mentee has not proposed any yet
+    PROPOSED = "proposed"  # the mentor has not answered yet
+    DECLINED = "declined"  # sent back to the mentee with the mentor's comment
+    DISPUTED = "disputed"  # declined for the last time: the coordinator steps in
+    CONFIRMED = "confirmed"
+    MISSING = "missing"  # no proposal by the deadline (or no revised one)
+
+
+class GoalsAlert(StrEnum):
+    """Why the coordinator hears of a pair's goals: `CoordinatorAlerted.why`, `goals_alert`."""
+
+    DECLINED = "goals_declined"  # declined MAX_GOALS_DECLINES times
+    MISSING = "goals_missing"  # the mentee proposed none (or no revised one) in time
+
+
+@dataclass(frozen=True)
+class GoalsVerdict:
+    """What the mentor's answer to a proposal leads to."""
+
+    confirmed: bool
+    declines: int  # how many times the mentor has declined so far
+    send_back: bool  # the mentee proposes again
+    alert: GoalsAlert | None  # the coordinator hears of it; the sessions go on regardless
 
 
 # ---- what the timeline owes at a moment ------------------------------------------------------
@@ -97,7 +128,24 @@ class ExpireTask:
     task_id: UUID
 
 
-Due = RemindSession | AskSessionLog | SessionMissed | OpenMidpoint | OpenFinal | ExpireTask
+@dataclass(frozen=True)
+class GoalsLapsed:
+    """Goals sent back and not proposed again in time: the task expires, the coordinator hears
+    of it, and the sessions go on with the declined proposal."""
+
+    task_id: UUID
+    alert: GoalsAlert
+
+
+Due = (
+    RemindSession
+    | AskSessionLog
+    | SessionMissed
+    | OpenMidpoint
+    | OpenFinal
+    | ExpireTask
+    | GoalsLapsed
+)
 
 
 @dataclass(frozen=True)
@@ -144,6 +192,10 @@ class PairRules:
         self.chemistry: dict[str, ChemistryAnswer] = {}
         self.goals: GoalsProposal | None = None
         self.goals_confirmed = False
+        self.goals_state = GoalsState.AWAITED
+        self.goals_declines = 0
+        self.declined_goals: GoalsProposal | None = None  # the proposal last sent back
+        self.decline_comment = ""
         self.sessions: list[Session] = []
         self.missed_in_a_row = 0
         self.at_risk = False
@@ -234,6 +286,21 @@ class PairRules:
     def goals_due(self, now: datetime) -> datetime:
         return now + self.terms.days(self.terms.durations.goals_days)
 
+    @property
+    def goals_round(self) -> int:
+        """The proposal the mentee is asked for now: 1, then one more after each decline."""
+        return self.goals_declines + 1
+
+    @property
+    def last_goals_round(self) -> bool:
+        """The mentor's next decline is the last one: the coordinator will step in."""
+        return self.goals_round >= MAX_GOALS_DECLINES
+
+    def goals_lapsed(self) -> GoalsAlert:
+        """No proposal by the deadline: the sessions start anyway, the coordinator hears of it."""
+        self.goals_state = GoalsState.MISSING
+        return GoalsAlert.MISSING
+
     # ---- the session timeline -------------------------------------------------------------------
 
     def resume_if_due(self, now: datetime) -> Resumed | None:
@@ -273,6 +340,10 @@ class PairRules:
             for task in self.tasks.values()
             if task.kind in _EXPIRING_SURVEYS and now >= task.due_at
         ]
+        # Only a proposal asked again after a decline is open while the sessions run.
+        for task in self.tasks.values():
+            if task.kind is TaskKind.GOALS_PROPOSE and now >= task.due_at:
+                owed.append(GoalsLapsed(task.task_id, self.goals_lapsed()))
         return owed
 
     def overdue_finals(self, now: datetime) -> list[UUID]:
@@ -354,7 +425,8 @@ class PairRules:
         self.require(answer, TaskKind.CHEMISTRY, {PairPhase.CHEMISTRY})
 
     def check_goals(self, proposal: GoalsProposal) -> None:
-        self.require(proposal, TaskKind.GOALS_PROPOSE, {PairPhase.GOALS})
+        # Goals sent back are proposed again while the sessions go on.
+        self.require(proposal, TaskKind.GOALS_PROPOSE, {PairPhase.GOALS, PairPhase.SESSIONS})
 
     def check_confirmation(self, confirmation: GoalsConfirmation) -> None:
         self.require(
@@ -454,9 +526,22 @@ class PairRules:
 
     def record_goals(self, proposal: GoalsProposal) -> None:
         self.goals = proposal
+        self.goals_state = GoalsState.PROPOSED
 
-    def record_confirmation(self, confirmation: GoalsConfirmation) -> None:
+    def record_confirmation(self, confirmation: GoalsConfirmation) -> GoalsVerdict:
+        """Confirmed, or declined: sent back to the mentee, or after the last decline left to
+        the coordinator (the proposal stands for the sessions and the final evaluation)."""
         self.goals_confirmed = confirmation.confirmed
+        if confirmation.confirmed:
+            self.goals_state = GoalsState.CONFIRMED
+            return GoalsVerdict(True, self.goals_declines, send_back=False, alert=None)
+        self.goals_declines += 1
+        self.declined_goals, self.decline_comment = self.goals, confirmation.comment
+        if self.goals_declines < MAX_GOALS_DECLINES:
+            self.goals_state = GoalsState.DECLINED
+            return GoalsVerdict(False, self.goals_declines, send_back=True, alert=None)
+        self.goals_state = GoalsState.DISPUTED
+        return GoalsVerdict(False, self.goals_declines, send_back=False, alert=GoalsAlert.DECLINED)
 
     def record_log(self, log: SessionLog) -> LogResult:
         session = self.sessions[log.session_number - 1]

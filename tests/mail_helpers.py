@@ -62,6 +62,11 @@ SAMPLES: dict[str, Any] = {
     "participant_role": "mentor",
     "pairs_completed": 18,
     "pairs_ended_early": 2,
+    "comment": "Trop vague, précisez la mesure de réussite",
+    "previous_goals": GOALS,
+    "last_round": True,
+    "why": "goals_declined",
+    "has_goals": True,
 }
 # Other values worth reading, one field changed at a time.
 VARIANTS: dict[str, list[Any]] = {
@@ -87,6 +92,11 @@ VARIANTS: dict[str, list[Any]] = {
     "participant_role": ["mentee"],
     "pair_id": [""],
     "pairs_ended_early": [0],
+    "comment": [""],
+    "previous_goals": [[]],
+    "last_round": [False],
+    "why": ["goals_missing"],
+    "has_goals": [False],
 }
 COORDINATOR_TEMPLATES = frozenset(
     {
@@ -94,6 +104,7 @@ COORDINATOR_TEMPLATES = frozenset(
         MailTemplate.MATCHING_REVIEW,
         MailTemplate.AT_RISK,
         MailTemplate.MIDPOINT_ALERT,
+        MailTemplate.GOALS_ALERT,
         MailTemplate.CONCERN_RAISED,
         MailTemplate.PROGRAMME_COMPLETED,
     }

@@ -94,7 +94,9 @@ def _data(context: dict[str, Any], directory: Path) -> list[str]:
     """Everything an e-mail may show that comes from the programme, not from the catalogue."""
     shown = [RECIPIENT, PARTNER, PROGRAMME_NAME, TASK_LINK, CONCERN_LINK, *_COMMANDS, *_CODES]
     shown += [str(context.get("pair_id") or "")]
-    shown += [str(g[k]) for g in context.get("goals", []) for k in ("objective", "kpi")]
+    goals = [*context.get("goals", []), *context.get("previous_goals", [])]
+    shown += [str(g[k]) for g in goals for k in ("objective", "kpi")]
+    shown += [str(context.get("comment") or "")]  # the mentor's own words
     # Dates are Babel's (CLDR's): for a locale it has no data for, the default one's.
     date = Translator("qps", directory).date
     shown += [date(value) for value in _iso_dates(context)]

@@ -35,6 +35,10 @@ from domain.pair_rules import (
     AskSessionLog,
     Due,
     ExpireTask,
+    GoalsAlert,
+    GoalsLapsed,
+    GoalsState,
+    GoalsVerdict,
     LogResult,
     OpenFinal,
     OpenMidpoint,
@@ -133,7 +137,7 @@ class Shell:
             elif isinstance(due, OpenFinal):
                 for me in (MENTOR, MENTEE):
                     self.open(me, TaskKind.FINAL_EVALUATION, due.due)
-            elif isinstance(due, ExpireTask):
+            elif isinstance(due, ExpireTask | GoalsLapsed):
                 assert pair.close(due.task_id)
         for task_id in pair.overdue_finals(self.now):
             pair.close(task_id)
@@ -174,6 +178,29 @@ class Shell:
         self.pair.check_confirmation(confirmation)
         self.pair.record_confirmation(confirmation)
         self.pair.close(task_id)
+
+    def answer_goals(self, confirmed: bool, comment: str = "") -> GoalsVerdict:
+        task_id = self.task(MENTOR, TaskKind.GOALS_CONFIRM)
+        confirmation = GoalsConfirmation(
+            task_id=task_id, participant_id=MENTOR, confirmed=confirmed, comment=comment
+        )
+        self.pair.check_confirmation(confirmation)
+        verdict = self.pair.record_confirmation(confirmation)
+        self.pair.close(task_id)
+        return verdict
+
+    def propose_again(self, objective: str) -> GoalsProposal:
+        """The mentee's goals, sent back, proposed again (as the workflow opens the tasks)."""
+        self.open(MENTEE, TaskKind.GOALS_PROPOSE, self.pair.goals_due(self.now))
+        goal = Goal(objective=objective, kpi="1 article", target_date=date(2027, 6, 1))
+        proposal = GoalsProposal(
+            task_id=self.task(MENTEE, TaskKind.GOALS_PROPOSE), participant_id=MENTEE, goals=(goal,)
+        )
+        self.pair.check_goals(proposal)
+        self.pair.record_goals(proposal)
+        self.pair.close(proposal.task_id)
+        self.open(MENTOR, TaskKind.GOALS_CONFIRM, self.pair.goals_due(self.now))
+        return proposal
 
 
 def _refusal(check: object, *args: object) -> tuple[Refusal, dict[str, object]]:
@@ -631,3 +658,74 @@ PairLife.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 test_a_pair_s_rules_hold_whatever_the_order_of_actions = PairLife.TestCase
+
+
+# ---- goals declined ------------------------------------------------------------------------
+
+
+def test_a_first_decline_sends_the_goals_back_for_a_last_round() -> None:
+    shell = Shell()
+    shell.into_sessions()
+    first = shell.pair.goals
+    assert shell.pair.goals_state is GoalsState.PROPOSED and shell.pair.goals_round == 1
+    verdict = shell.answer_goals(confirmed=False, comment="Trop vague")
+    assert (verdict.confirmed, verdict.declines, verdict.send_back, verdict.alert) == (
+        False,
+        1,
+        True,
+        None,
+    )
+    pair = shell.pair
+    assert pair.goals_state is GoalsState.DECLINED
+    assert (pair.declined_goals, pair.decline_comment) == (first, "Trop vague")
+    assert pair.goals_round == 2 and pair.last_goals_round
+
+    # Proposed again while the sessions run, then confirmed.
+    second = shell.propose_again("Publier deux articles")
+    assert pair.goals == second and _goals_state(pair) is GoalsState.PROPOSED
+    confirmed = shell.answer_goals(confirmed=True)
+    assert confirmed.confirmed and confirmed.alert is None
+    assert _goals_state(pair) is GoalsState.CONFIRMED and pair.goals == second
+
+
+def test_the_second_decline_goes_to_the_coordinator_and_the_last_proposal_stands() -> None:
+    shell = Shell()
+    shell.into_sessions()
+    shell.answer_goals(confirmed=False, comment="Trop vague")
+    second = shell.propose_again("Publier deux articles")
+    verdict = shell.answer_goals(confirmed=False, comment="Toujours trop vague")
+    pair = shell.pair
+    assert (verdict.declines, verdict.send_back, verdict.alert) == (2, False, GoalsAlert.DECLINED)
+    assert pair.goals_state is GoalsState.DISPUTED
+    assert pair.goals == second  # what the sessions and the final evaluation go on with
+    assert pair.decline_comment == "Toujours trop vague"
+    # Nothing is asked of the mentee any more; the sessions go on.
+    assert pair.task_of(MENTEE, TaskKind.GOALS_PROPOSE) is None
+    owed = shell.until(pair.sessions[0].at)
+    assert any(isinstance(d, AskSessionLog) for d in owed)
+
+
+def test_goals_sent_back_and_not_proposed_again_lapse_to_the_coordinator() -> None:
+    shell = Shell()
+    shell.into_sessions()
+    shell.answer_goals(confirmed=False, comment="Trop vague")
+    task_id = shell.open(MENTEE, TaskKind.GOALS_PROPOSE, shell.pair.goals_due(shell.now))
+    due_at = shell.pair.tasks[task_id].due_at
+    assert shell.pair.next_due(shell.now) == due_at  # the timeline wakes for it
+    owed = shell.until(due_at)
+    assert GoalsLapsed(task_id, GoalsAlert.MISSING) in owed
+    assert task_id not in shell.pair.tasks
+    assert shell.pair.goals_state is GoalsState.MISSING
+    assert shell.pair.goals is not None  # the declined proposal stands
+
+
+def test_no_goals_by_the_deadline_is_told_to_the_coordinator() -> None:
+    pair = PairRules(_terms())
+    assert pair.goals_state is GoalsState.AWAITED
+    assert pair.goals_lapsed() is GoalsAlert.MISSING
+    assert _goals_state(pair) is GoalsState.MISSING and pair.goals is None
+
+
+def _goals_state(pair: PairRules) -> GoalsState:
+    # Read afresh: the state moves with each answer (mypy would keep the first one read).
+    return pair.goals_state

@@ -46,6 +46,9 @@ with workflow.unsafe.imports_passed_through():
         AskSessionLog,
         Due,
         ExpireTask,
+        GoalsAlert,
+        GoalsLapsed,
+        GoalsVerdict,
         Miss,
         OpenFinal,
         OpenMidpoint,
@@ -60,6 +63,10 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows.replies import acknowledge, refusing
 from workflows.shared import Journal, iso_date, wait_until
+
+# Patch: a mentor's decline sends the goals back to the mentee (a new task and e-mail), the last
+# decline and a missing proposal alert the coordinator. Runs started before keep ignoring both.
+GOALS_DECLINABLE = "goals-declinable"
 
 
 @workflow.defn
@@ -178,6 +185,10 @@ class PairWorkflow:
         ):
             for task_id in pair.tasks_of_kind(TaskKind.GOALS_PROPOSE):
                 self._close(task_id, TaskStatus.EXPIRED)
+            if not pair.ended:
+                alert = pair.goals_lapsed()
+                if workflow.patched(GOALS_DECLINABLE):
+                    self._alert_goals(alert)
             return
         # The mentor's confirmation runs alongside the session timeline: it never delays session 1.
         self._set_phase(PairPhase.SESSIONS)
@@ -327,6 +338,22 @@ class PairWorkflow:
                 j.notify(me, "final_evaluation", task, due_date=iso_date(due.due))
         elif isinstance(due, ExpireTask):
             self._close(due.task_id, TaskStatus.EXPIRED)
+        elif isinstance(due, GoalsLapsed):
+            self._close(due.task_id, TaskStatus.EXPIRED)
+            self._alert_goals(due.alert)
+
+    def _alert_goals(self, why: GoalsAlert) -> None:
+        """The coordinator hears of the goals; the sessions go on with the last proposal, if any."""
+        pair = self._pair
+        self._journal.event(self._stream, EventType.COORDINATOR_ALERTED, why=why.value)
+        self._journal.notify(
+            None,
+            "goals_alert",
+            pair_id=self._in.pair_id,
+            why=why.value,
+            comment=pair.decline_comment,
+            has_goals=pair.goals is not None,
+        )
 
     def _tell_missed(self, miss: Miss) -> None:
         j = self._journal
@@ -381,6 +408,7 @@ class PairWorkflow:
     @workflow.update(name="propose_goals")
     def propose_goals(self, proposal: GoalsProposal) -> Acknowledgement:
         inp = self._in
+        revised = self._pair.goals is not None  # goals sent back, proposed again
         self._pair.record_goals(proposal)
         self._close(proposal.task_id, answer=proposal)
         goals = [g.model_dump(mode="json") for g in proposal.goals]
@@ -395,6 +423,8 @@ class PairWorkflow:
             goals=goals,
             due_date=iso_date(due),
         )
+        if revised:  # the sessions are under way: their timeline writes this down now
+            self._changed = True
         return acknowledge(NextStep.MENTOR_CONFIRMS_GOALS)
 
     @propose_goals.validator
@@ -404,15 +434,45 @@ class PairWorkflow:
 
     @workflow.update(name="confirm_goals")
     def confirm_goals(self, confirmation: GoalsConfirmation) -> Acknowledgement:
-        self._pair.record_confirmation(confirmation)
+        verdict = self._pair.record_confirmation(confirmation)
         self._close(confirmation.task_id, answer=confirmation)
+        if verdict.confirmed or not workflow.patched(GOALS_DECLINABLE):
+            self._journal.event(
+                self._stream,
+                EventType.GOALS_CONFIRMED,
+                confirmed=confirmation.confirmed,
+                comment=confirmation.comment,
+            )
+            return acknowledge(NextStep.SESSIONS)
+        return self._declined(verdict, confirmation.comment)
+
+    def _declined(self, verdict: GoalsVerdict, comment: str) -> Acknowledgement:
+        inp, pair = self._in, self._pair
         self._journal.event(
             self._stream,
-            EventType.GOALS_CONFIRMED,
-            confirmed=confirmation.confirmed,
-            comment=confirmation.comment,
+            EventType.GOALS_DECLINED,
+            comment=comment,
+            declines=verdict.declines,
+            sent_back=verdict.send_back,
         )
-        return acknowledge(NextStep.SESSIONS)
+        self._changed = True  # the timeline writes this down now, and waits for the new task
+        if verdict.alert is not None:
+            self._alert_goals(verdict.alert)
+            return acknowledge(NextStep.GOALS_TO_COORDINATOR)
+        due = pair.goals_due(workflow.now())
+        task = self._open(inp.mentee_id, TaskKind.GOALS_PROPOSE, "propose_goals", due)
+        previous = pair.declined_goals.goals if pair.declined_goals else ()
+        self._journal.notify(
+            inp.mentee_id,
+            "goals_propose",
+            task,
+            partner_id=inp.mentor_id,
+            due_date=iso_date(due),
+            comment=comment,
+            previous_goals=[g.model_dump(mode="json") for g in previous],
+            last_round=pair.last_goals_round,
+        )
+        return acknowledge(NextStep.GOALS_SENT_BACK)
 
     @confirm_goals.validator
     def _check_confirm(self, confirmation: GoalsConfirmation) -> None:

@@ -75,6 +75,8 @@ _NEXT_STEP_LOG: dict[NextStep, str] = {
     S.RE_PAIRING: "re-pairing",
     S.MENTOR_CONFIRMS_GOALS: "mentor confirms the goals",
     S.SESSIONS: "sessions",
+    S.GOALS_SENT_BACK: "goals sent back to the mentee",
+    S.GOALS_TO_COORDINATOR: "goals left to the coordinator",
     S.NEXT_SESSION: "next session",
     S.SESSION_MOVED: "session {number} on {date}",
     S.PAUSED_UNTIL: "paused until {date}",
