@@ -180,6 +180,7 @@ class ProgrammeWorkflow:
                     day_seconds=plan.day_seconds,
                     concern_task_id=s.concern_tasks[p.id],
                     concern_due_at=concern_due,
+                    due_at=s.assessment_deadline,
                 )
                 for p in batch
             ]
@@ -220,7 +221,8 @@ class ProgrammeWorkflow:
             s.assessments_started += len(batch)
             self._continue_as_new_if_long()
         assert s.assessment_deadline is not None
-        # A little after the children's own deadline, so their last answers are recorded.
+        # A little after the deadline every self-assessment window shares, so the last answers
+        # are recorded before the matching reads them.
         closes = s.assessment_deadline + self._days(0.02)
         await wait_until(
             closes,
