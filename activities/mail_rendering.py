@@ -61,6 +61,7 @@ REASONS = frozenset(
         "self_assessment_missed",
         "repairing_exhausted",
         "no_go",
+        "no_mentee_waiting",
         "missed_sessions",
         "pause_expired",
         "participant_left",
@@ -78,6 +79,7 @@ _UNMATCHED_WORDING = {
     UnmatchedReason.NO_MENTEE_LEFT: "no_compatible_partner",
     UnmatchedReason.REPAIRING_LIMIT_REACHED: "repairing_exhausted",
     UnmatchedReason.NO_BACKUP_MENTOR: "repairing_exhausted",
+    UnmatchedReason.NO_MENTEE_WAITING: "no_mentee_waiting",
 }
 # The phrases the pair workflow uses for how a pair ended, by the code they mean.
 _PAIR_END_ALIASES = {

@@ -23,6 +23,10 @@ from domain.unmatched import UnmatchedReason
 from store.events import EventStore
 
 NO_ANSWER = "did not answer the self-assessment in time"  # for people reading the history
+# A window closes by recording its answer or its miss, a moment after the deadline. Until each has,
+# the matching is retried (the answer accepted in the last second may still be on its way); after
+# this many attempts a window that never closed (a run lost or terminated) counts as missed.
+WAIT_FOR_WINDOWS_ATTEMPTS = 5
 
 
 def profile(ref: ParticipantRef, answer: SelfAssessmentSubmitted) -> Profile:
@@ -52,6 +56,13 @@ class MatchingActivities:
         plan = request.plan
         streams = [participant_stream(p.id) for p in plan.participants]
         answers = await self._events.latest_by_type(EventType.SELF_ASSESSMENT_SUBMITTED, streams)
+        missed = await self._events.latest_by_type(EventType.SELF_ASSESSMENT_MISSED, streams)
+        still_open = [s for s in streams if s not in answers and s not in missed]
+        if still_open and activity.info().attempt < WAIT_FOR_WINDOWS_ATTEMPTS:
+            raise ApplicationError(
+                f"{len(still_open)} self-assessment window(s) not closed yet",
+                type="SelfAssessmentsOpen",
+            )
         mentors: list[Profile] = []
         mentees: list[Profile] = []
         missing: list[Unmatched] = []

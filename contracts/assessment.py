@@ -21,6 +21,9 @@ class AssessmentInput(BaseModel):
     day_seconds: int
     concern_task_id: UUID
     concern_due_at: datetime
+    # The programme's deadline, the one its matching waits for: every window closes then, so an
+    # answer accepted is always in the matching. None in runs started before it was passed.
+    due_at: datetime | None = None
 
 
 class AssessmentResult(BaseModel):

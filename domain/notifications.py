@@ -179,6 +179,8 @@ class ChemistryReminder(Chemistry):
 class PairDissolved(NotificationContext):
     partner_id: str
     will_repair: bool
+    # Why no new partner is coming yet (an UnmatchedReason value), when the programme knows.
+    no_partner_reason: str | None = None
     by_coordinator: bool = False
     calendar: CalendarInvite | None = None  # a cancellation, when sessions had been planned
 

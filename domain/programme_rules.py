@@ -151,6 +151,47 @@ def backup_mentor(
     return Backup(unmatched=UnmatchedReason.NO_BACKUP_MENTOR)
 
 
+@dataclass(frozen=True)
+class WaitingMentee:
+    """Whom a mentor freed by a dissolved pair is re-paired with, or why nobody yet."""
+
+    mentee_id: str | None = None
+    unmatched: UnmatchedReason | None = None
+
+
+def mentee_for_mentor(
+    mentor_id: str,
+    proposal: MatchingProposal,
+    *,
+    waiting: Iterable[str],
+    banned: Iterable[PairIds],
+    repairings: Mapping[str, int],
+    limit: int,
+) -> WaitingMentee:
+    """The mentee still without a mentor that a freed mentor is re-paired with, or why none.
+
+    `waiting` are the mentees left unmatched and in no running pair, in the order they were left.
+    A mentee qualifies when the matcher ranked this mentor among their compatible backups (so
+    every hard constraint allows the pair), the pair is not banned and neither side is at the
+    re-pairing limit; the mentee who ranked the mentor highest (the best score) comes first.
+    """
+    if repairings.get(mentor_id, 0) >= limit:
+        return WaitingMentee(unmatched=UnmatchedReason.REPAIRING_LIMIT_REACHED)
+    excluded = set(banned)
+    best: tuple[int, int, str] | None = None
+    for order, mentee_id in enumerate(waiting):
+        ranked = proposal.backups.get(mentee_id, ())
+        if mentor_id not in ranked or (mentor_id, mentee_id) in excluded:
+            continue
+        if repairings.get(mentee_id, 0) >= limit:
+            continue
+        candidate = (ranked.index(mentor_id), order, mentee_id)
+        best = candidate if best is None or candidate < best else best
+    if best is None:
+        return WaitingMentee(unmatched=UnmatchedReason.NO_MENTEE_WAITING)
+    return WaitingMentee(mentee_id=best[2])
+
+
 def check_concern_link(expected: UUID | None, task_id: UUID) -> None:
     """A concern comes through the participant's own confidential link."""
     if expected != task_id:

@@ -21,6 +21,8 @@ class UnmatchedReason(StrEnum):
     # After a pair dissolved at the first meeting.
     REPAIRING_LIMIT_REACHED = "repairing_limit_reached"
     NO_BACKUP_MENTOR = "no_backup_mentor"
+    # A mentor freed by a dissolved pair, while no waiting mentee can take them.
+    NO_MENTEE_WAITING = "no_mentee_waiting"
 
 
 # Legacy: events, notifications and proposals recorded before the code existed carry only the

@@ -123,8 +123,14 @@ async def test_no_go_dissolves_the_pair_and_re_pairs_with_a_backup_never_the_sam
     assert types[-1] == EventType.PAIR_DISSOLVED
     dissolved = (await run.events(stream))[-1]
     assert dissolved.data["no_go_by"] == mentee
-    for person in (mentee, first.mentor_id):
-        assert len(stack.mails("pair_dissolved", run.email(person))) == 1
+    # The mentee gets the free mentor; the first mentor has no mentee waiting, and each is told so.
+    (to_mentee,) = await stack.wait_for_mails("pair_dissolved", run.email(mentee))
+    (to_mentor,) = await stack.wait_for_mails("pair_dissolved", run.email(first.mentor_id))
+    assert any(
+        words in to_mentor.text()
+        for words in ("no mentee still without a mentor", "aucun(e) mentoré(e) encore sans mentor")
+    )
+    assert not any(w in to_mentee.text() for w in ("no mentee still", "aucun(e) mentoré(e)"))
     # Nothing of the dissolved pair stays open (the mentor's chemistry task is cancelled).
     assert await run.open_tasks(workflow_id=run.pair_id_for(1)) == []
 
@@ -169,7 +175,13 @@ async def test_no_go_dissolves_the_pair_and_re_pairs_with_a_backup_never_the_sam
         if e.type == EventType.PARTICIPANT_UNMATCHED
     ]
     assert [e.data["reason"] for e in unmatched] == ["no backup mentor is available"]
-    assert len(stack.mails("unmatched", run.email(mentee))) == 1
+    # Told in the second pair_dissolved e-mail, with the reason, not in a second e-mail.
+    _, told = await stack.wait_for_mails("pair_dissolved", run.email(mentee), 2)
+    assert any(
+        words in told.text()
+        for words in ("no other partner could be found", "aucun autre binôme n’a pu être trouvé")
+    )
+    assert stack.mails("unmatched", run.email(mentee)) == []
     assert run.refused == []
 
 

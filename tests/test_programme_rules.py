@@ -17,9 +17,11 @@ from domain.programme_rules import (
     Backup,
     Constraints,
     MatchingReview,
+    WaitingMentee,
     backup_mentor,
     changed_pairs,
     check_concern_link,
+    mentee_for_mentor,
 )
 from domain.refusals import Refusal, Refused
 from domain.unmatched import UnmatchedReason
@@ -257,3 +259,31 @@ def test_a_self_assessment_is_refused_with_its_reason(
 def test_a_mentor_s_self_assessment_needs_levels_but_no_targets() -> None:
     _window(Role.MENTOR).check(_answer(targets={}, priorities=()))
     _window().check(_answer())
+
+
+def test_a_freed_mentor_takes_the_waiting_mentee_who_ranked_them_highest() -> None:
+    proposal = MatchingProposal(
+        pairs=(),
+        backups={"e1": ("m2", "m1"), "e2": ("m1",), "e3": ("m3",)},
+    )
+
+    def choose(**kw: object) -> WaitingMentee:
+        args: dict[str, object] = {
+            "waiting": ["e1", "e2", "e3"],
+            "banned": [],
+            "repairings": {},
+            "limit": 2,
+        }
+        return mentee_for_mentor("m1", proposal, **{**args, **kw})  # type: ignore[arg-type]
+
+    # e2 ranked m1 first, e1 second: e2 it is; then e1 once e2 is banned or no longer waiting.
+    assert choose() == WaitingMentee(mentee_id="e2")
+    assert choose(banned=[("m1", "e2")]) == WaitingMentee(mentee_id="e1")
+    assert choose(waiting=["e1", "e3"]) == WaitingMentee(mentee_id="e1")
+    assert choose(repairings={"e2": 2}) == WaitingMentee(mentee_id="e1")
+    # Nobody whose constraints allow m1 (e3 never had m1 among their compatible mentors).
+    no_one = WaitingMentee(unmatched=UnmatchedReason.NO_MENTEE_WAITING)
+    assert choose(waiting=["e3"]) == no_one
+    assert choose(waiting=[]) == no_one
+    limit = WaitingMentee(unmatched=UnmatchedReason.REPAIRING_LIMIT_REACHED)
+    assert choose(repairings={"m1": 2}) == limit

@@ -34,7 +34,7 @@ class AssessmentWorkflow:
     async def run(self, inp: AssessmentInput) -> AssessmentResult:
         journal = self._journal
         opened = workflow.now()
-        deadline = opened + days(inp.durations.self_assessment_days, inp.day_seconds)
+        deadline = inp.due_at or opened + days(inp.durations.self_assessment_days, inp.day_seconds)
         journal.open_task(
             inp.participant_id,
             TaskKind.CONCERN,

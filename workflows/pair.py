@@ -67,6 +67,9 @@ from workflows.shared import Journal, iso_date, wait_until
 # Patch: a mentor's decline sends the goals back to the mentee (a new task and e-mail), the last
 # decline and a missing proposal alert the coordinator. Runs started before keep ignoring both.
 GOALS_DECLINABLE = "goals-declinable"
+# Patch: a pair dissolved before its sessions leaves its pair_dissolved e-mails to the programme.
+PROGRAMME_TELLS_DISSOLVED = "programme-tells-dissolved"
+_ENDED = frozenset({PairPhase.COMPLETED, PairPhase.ENDED_EARLY, PairPhase.DISSOLVED})
 
 
 @workflow.defn
@@ -234,8 +237,13 @@ class PairWorkflow:
             dissolved: dict[str, Any] = {"by_coordinator": pair.ended_by == "coordinator"}
             if pair.sessions:
                 dissolved["calendar"] = self._calendar("CANCEL")
-            for me, partner in self._sides:
-                j.notify(me, "pair_dissolved", partner_id=partner, will_repair=True, **dissolved)
+            # The programme, which knows whether each side gets a new partner, tells them; the
+            # pair still does when it has a calendar to cancel (patched: one fewer minted id).
+            if pair.sessions or not workflow.patched(PROGRAMME_TELLS_DISSOLVED):
+                for me, partner in self._sides:
+                    j.notify(
+                        me, "pair_dissolved", partner_id=partner, will_repair=True, **dissolved
+                    )
         elif phase is PairPhase.ENDED_EARLY:
             assert pair.ended_by is not None
             by_role = pair.terms.role_of(pair.ended_by)
@@ -662,7 +670,8 @@ class PairWorkflow:
         return PairStatus(
             pair_id=self._in.pair_id,
             phase=pair.phase,
-            waiting_for=self._journal.waiting_for,
+            # An ended pair waits for nothing, whatever its last wait was.
+            waiting_for="" if pair.phase in _ENDED else self._journal.waiting_for,
             next_deadline=self._journal.next_deadline,
             sessions_held=pair.held,
             sessions_missed=pair.missed,

@@ -54,6 +54,7 @@ with workflow.unsafe.imports_passed_through():
         backup_mentor,
         changed_pairs,
         check_concern_link,
+        mentee_for_mentor,
     )
     from domain.refusals import Refusal
     from domain.unmatched import UnmatchedReason, legacy_unmatched_reason
@@ -76,11 +77,15 @@ HISTORY_LIMIT = 1_500
 # Patch: participants' and pairs' workflows are started by an activity, no longer as children
 # (see domain.launches); runs started before keep starting children on replay.
 INDEPENDENT_RUNS = "independent-participant-and-pair-workflows"
+# Patch: after a dissolved pair both sides are re-paired (the mentor with a mentee still waiting)
+# and the programme, which knows the outcome, sends each side its pair_dissolved e-mail.
+REPAIR_BOTH_SIDES = "repair-both-sides"
 MAX_REVIEW_REMINDERS = 5
 # What an unmatched participant's event says next to its code, for people reading the history.
 _UNMATCHED_SENTENCES = {
     UnmatchedReason.REPAIRING_LIMIT_REACHED: "re-pairing limit reached",
     UnmatchedReason.NO_BACKUP_MENTOR: "no backup mentor is available",
+    UnmatchedReason.NO_MENTEE_WAITING: "no mentee without a mentor can be paired with them yet",
 }
 START_BATCH = 50
 
@@ -180,6 +185,7 @@ class ProgrammeWorkflow:
                     day_seconds=plan.day_seconds,
                     concern_task_id=s.concern_tasks[p.id],
                     concern_due_at=concern_due,
+                    due_at=s.assessment_deadline,
                 )
                 for p in batch
             ]
@@ -220,7 +226,8 @@ class ProgrammeWorkflow:
             s.assessments_started += len(batch)
             self._continue_as_new_if_long()
         assert s.assessment_deadline is not None
-        # A little after the children's own deadline, so their last answers are recorded.
+        # A little after the deadline every self-assessment window shares, so the last answers
+        # are recorded before the matching reads them.
         closes = s.assessment_deadline + self._days(0.02)
         await wait_until(
             closes,
@@ -425,7 +432,76 @@ class ProgrammeWorkflow:
         record.outcome, record.phase = outcome, outcome.phase.value
         if outcome.phase is PairPhase.DISSOLVED:
             s.banned.append((outcome.mentor_id, outcome.mentee_id))
-            self._repair(outcome.mentee_id)
+            if workflow.patched(REPAIR_BOTH_SIDES):
+                self._repair_both(outcome)
+            else:
+                self._repair(outcome.mentee_id)
+
+    def _repair_both(self, outcome: PairOutcome) -> None:
+        """The mentee from their backups, the mentor with a waiting mentee; each told the truth."""
+        s = self._s
+        assert s.proposal is not None
+        mentee_id, mentor_id = outcome.mentee_id, outcome.mentor_id
+        limit = self._plan.matching.max_repairings
+        backup = backup_mentor(
+            mentee_id,
+            s.proposal,
+            banned=s.banned,
+            repairings=s.repairings,
+            limit=limit,
+            active_mentors=self._active_mentors(),
+        )
+        if backup.mentor_id is not None:
+            self._repaired(backup.mentor_id, mentee_id)
+        waiting = mentee_for_mentor(
+            mentor_id,
+            s.proposal,
+            waiting=self._waiting_mentees(),
+            banned=s.banned,
+            repairings=s.repairings,
+            limit=limit,
+        )
+        if waiting.mentee_id is not None:
+            self._repaired(mentor_id, waiting.mentee_id)
+        sides = (
+            (mentee_id, mentor_id, backup.unmatched),
+            (mentor_id, mentee_id, waiting.unmatched),
+        )
+        for person, partner, why in sides:
+            if why is not None:
+                self._leave_unmatched(person, _UNMATCHED_SENTENCES[why], why, notify=False)
+            if outcome.sessions_planned:
+                continue  # the pair told them, with its calendar's cancellation
+            self._journal.notify(
+                person,
+                "pair_dissolved",
+                partner_id=partner,
+                will_repair=why is None,
+                no_partner_reason=None if why is None else why.value,
+                by_coordinator=outcome.ended_by == "coordinator",
+            )
+
+    def _active_mentors(self) -> list[str]:
+        return [
+            r.mentor_id
+            for r in self._s.pairs.values()
+            if r.outcome is None or r.outcome.phase is not PairPhase.DISSOLVED
+        ]
+
+    def _waiting_mentees(self) -> list[str]:
+        """Mentees left without a mentor and in no running pair, in the order they were left."""
+        s = self._s
+        running = {r.mentee_id for r in s.pairs.values() if r.outcome is None}
+        mentees = {p.id for p in self._plan.participants if p.role is Role.MENTEE}
+        return [p for p in dict.fromkeys(s.unmatched) if p in mentees and p not in running]
+
+    def _repaired(self, mentor_id: str, mentee_id: str) -> None:
+        s = self._s
+        for person in (mentee_id, mentor_id):
+            s.repairings[person] = s.repairings.get(person, 0) + 1
+            if person in s.unmatched:
+                s.unmatched.remove(person)
+        self._add_pair(mentor_id, mentee_id)
 
     def _repair(self, mentee_id: str) -> None:
         s = self._s
@@ -453,7 +529,11 @@ class ProgrammeWorkflow:
         self._add_pair(backup.mentor_id, mentee_id)
 
     def _leave_unmatched(
-        self, participant_id: str, reason: str, code: UnmatchedReason | None
+        self,
+        participant_id: str,
+        reason: str,
+        code: UnmatchedReason | None,
+        notify: bool = True,
     ) -> None:
         # A proposal recorded before codes existed has only the sentence.
         known = code or legacy_unmatched_reason(reason)
@@ -464,8 +544,9 @@ class ProgrammeWorkflow:
             reason=reason,
             code=known.value if known else None,
         )
-        # The e-mail words the code itself: the sentence is English and may hold diagnostics.
-        self._journal.notify(participant_id, "unmatched", reason=known.value if known else "")
+        if notify:
+            # The e-mail words the code itself: the sentence is English and may hold diagnostics.
+            self._journal.notify(participant_id, "unmatched", reason=known.value if known else "")
 
     # ---- signals, updates, queries ----------------------------------------------------------
 
