@@ -93,6 +93,8 @@ class ProgrammeSummary(BaseModel):
     pairs_dissolved: int
     repairings: int
     unmatched: int
+    # Who is still without a partner, in the order they were left (the coordinator calls them).
+    unmatched_ids: list[str] = Field(default_factory=list)
     concerns: int
     sessions_planned: int
     sessions_held: int

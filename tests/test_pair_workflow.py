@@ -46,7 +46,7 @@ from domain.events import (
     programme_stream,
 )
 from domain.next_steps import NextStep
-from domain.programme import Role
+from domain.programme import Locale, Role
 from domain.refusals import Refusal
 from domain.steps import StepInput, StepResult
 from domain.tasks import Notification, TaskClosure, TaskKind, TaskSpec, TaskStatus
@@ -182,6 +182,72 @@ async def test_no_go_dissolves_the_pair_and_re_pairs_with_a_backup_never_the_sam
         for words in ("no other partner could be found", "aucun autre binôme n’a pu être trouvé")
     )
     assert stack.mails("unmatched", run.email(mentee)) == []
+    assert run.refused == []
+
+
+async def test_no_go_re_pairs_the_freed_mentor_with_the_mentee_left_waiting(stack: Stack) -> None:
+    # Two mentees, one mentor who takes one: one mentee is left waiting from the first matching.
+    cohort = small_cohort(4)
+    people = tuple(p.model_copy(update={"locale": Locale.FR}) for p in cohort.participants[:3])
+    run = await stack.launch(cohort.model_copy(update={"participants": people}))
+    (mentor,) = run.ids(Role.MENTOR)
+    # Everyone free the same mornings, in the same language: the mentor suits both mentees.
+    alike = {"availability": ("mon-am", "tue-am"), "languages": ("fr",), "format": "hybrid"}
+    for person in (*run.ids(Role.MENTEE), mentor):
+        await run.answer(await run.task(TaskKind.SELF_ASSESSMENT, person), capacity=1, **alike)
+    chemistry = _is(TaskKind.CHEMISTRY)
+
+    async def chemistry_open() -> bool:
+        return len(await run.open_tasks(TaskKind.CHEMISTRY)) == 2
+
+    await run.run_until(chemistry_open, "first pair's chemistry", 20, skip=chemistry)
+    before = await run.summary()
+    (first,) = before.pairs
+    assert first.mentor_id == mentor
+    (waiting,) = [m for m in run.ids(Role.MENTEE) if m != first.mentee_id]
+    assert before.unmatched_ids == [waiting]
+    view = await run.handle.query(ProgrammeWorkflow.matching)
+    assert view.proposal is not None and mentor in view.proposal.backups[waiting]
+
+    await run.answer(
+        await run.task(TaskKind.CHEMISTRY, first.mentee_id), go=False, reason="Pas d'affinité"
+    )
+    outcome: PairOutcome = await run.pair(1).result()
+    assert outcome.phase is PairPhase.DISSOLVED
+
+    # (a) The freed mentor is told a new partner is coming; the mentee that no one is left for.
+    (to_mentor,) = await stack.wait_for_mails("pair_dissolved", run.email(mentor))
+    assert "Nous vous proposerons prochainement un nouveau binôme." in to_mentor.text()
+    assert "pas en mesure de vous proposer" not in to_mentor.text()
+    (to_mentee,) = await stack.wait_for_mails("pair_dissolved", run.email(first.mentee_id))
+    assert "aucun autre binôme n’a pu être trouvé après la première rencontre" in to_mentee.text()
+    assert "prochainement un nouveau binôme" not in to_mentee.text()
+
+    # (b) A new pair: the same mentor with the mentee who was waiting, each invited to meet.
+    async def re_paired() -> bool:
+        return (await run.summary()).pairs_formed == 2
+
+    await eventually(re_paired, "the freed mentor's new pair started")
+    summary = await run.summary()
+    second = summary.pairs[1]
+    assert (second.mentor_id, second.mentee_id) == (mentor, waiting)
+    assert second.phase == PairPhase.CHEMISTRY.value
+    assert (summary.pairs_dissolved, summary.repairings) == (1, 1)
+    await stack.wait_for_mails("chemistry", run.email(mentor), count=2)
+    (invited,) = await stack.wait_for_mails("chemistry", run.email(waiting))
+    assert invited.message["X-Tandem-Template"] == "chemistry"
+    new_tasks = await run.open_tasks(TaskKind.CHEMISTRY, workflow_id=run.pair_id_for(2))
+    assert sorted(t.participant_id for t in new_tasks) == sorted([mentor, waiting])
+
+    # (c) Nothing of the dissolved pair is left for anyone to answer.
+    assert await run.open_tasks(workflow_id=run.pair_id_for(1)) == []
+    # (d) The coordinator's list of people without a partner: the dropped mentee, not the other.
+    assert summary.unmatched_ids == [first.mentee_id]
+    # (e) The dissolved pair's status waits for nothing.
+    status = await run.pair_status(1)
+    assert status.phase is PairPhase.DISSOLVED
+    assert status.waiting_for == ""
+    assert status.open_tasks == []
     assert run.refused == []
 
 

@@ -721,6 +721,7 @@ class ProgrammeWorkflow:
             pairs_dissolved=by_phase.count(PairPhase.DISSOLVED),
             repairings=sum(s.repairings.values()) // 2,
             unmatched=len(s.unmatched),
+            unmatched_ids=list(s.unmatched),
             concerns=s.concerns,
             sessions_planned=sum(o.sessions_planned for o in outcomes),
             sessions_held=sum(o.sessions_held for o in outcomes),
