@@ -16,6 +16,7 @@ from domain.pair_rules import GoalsState
 from domain.programme import Role
 from domain.read_models import LoggedEvent, ReadModels, fold
 from domain.tasks import TaskKind
+from store.db import migrate
 from store.events import EventStore
 from store.projections import Projector, dump
 from tests.dashboard_helpers import sign_in
@@ -116,6 +117,23 @@ async def test_the_projector_stores_each_pair_s_goals_state_and_rebuilds_it(
 
     await Projector(pool, batch_size=1_000).rebuild()
     assert await dump(pool) == incremental
+
+
+async def test_a_database_projected_before_the_goals_state_gets_it_from_the_log(
+    pool: asyncpg.Pool,
+) -> None:
+    store = EventStore(pool)
+    for append in _appends():
+        await store.append(append)
+    await Projector(pool).catch_up()
+    projected = await dump(pool)
+    # As a database was before migration 0008: read models up to date, without the column.
+    await pool.execute("ALTER TABLE rm_pairs DROP COLUMN goals_state")
+    await pool.execute("DELETE FROM schema_migrations WHERE name = '0008_pair_goals_state.sql'")
+
+    assert await migrate(pool) == ["0008_pair_goals_state.sql"]
+    await Projector(pool).catch_up()
+    assert await dump(pool) == projected  # each pair's state, and no event counted twice
 
 
 async def test_the_coordinator_sees_declined_goals_then_the_coordinator_s_turn(
