@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain.events import EventType
+from domain.pair_rules import GoalsAlert, GoalsState
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,7 @@ class PairRow:
     sessions_scheduled: int = 0
     sessions_held: int = 0
     sessions_missed: int = 0
+    goals_state: str = GoalsState.AWAITED.value
     paused_until: str | None = None
     formed_at: str | None = None
     ended_at: str | None = None
@@ -292,6 +294,8 @@ def _pair(models: ReadModels, row: PairRow, event: LoggedEvent) -> None:
         row.go_answers += 1
         if row.go_answers == 2:
             row.phase = "goals"
+    elif t in _GOALS_EVENTS:
+        row.goals_state = _goals_state(event) or row.goals_state
     elif t == E.SESSION_SCHEDULED:
         session = models.session(row.programme_id, row.pair_id, int(d["session_number"]))
         if session.scheduled_at is None:
@@ -328,6 +332,24 @@ def _pair(models: ReadModels, row: PairRow, event: LoggedEvent) -> None:
         row.phase, row.ended_at = _PAIR_END[EventType(t)], event.occurred_at
         row.end_reason = str(d.get("reason") or "")
         row.at_risk = False
+
+
+_GOALS_EVENTS = {E.GOALS_PROPOSED, E.GOALS_CONFIRMED, E.GOALS_DECLINED, E.COORDINATOR_ALERTED}
+
+
+def _goals_state(event: LoggedEvent) -> str | None:
+    """Where the goals stand after this event, as domain.pair_rules.PairRules has them then."""
+    t, d = event.type, event.data
+    if t == E.GOALS_PROPOSED:
+        return GoalsState.PROPOSED.value
+    if t == E.GOALS_CONFIRMED:
+        # Declines were recorded as GoalsConfirmed(confirmed=false) before GoalsDeclined existed.
+        return (GoalsState.CONFIRMED if d.get("confirmed") else GoalsState.DECLINED).value
+    if t == E.GOALS_DECLINED:
+        return (GoalsState.DECLINED if d.get("sent_back") else GoalsState.DISPUTED).value
+    if t == E.COORDINATOR_ALERTED and d.get("why") == GoalsAlert.MISSING:
+        return GoalsState.MISSING.value
+    return None  # an alert about something else
 
 
 def _count_session(row: PairRow, status: str, delta: int) -> None:

@@ -11,6 +11,7 @@ import ast
 import re
 from functools import cache
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from babel.messages.catalog import Catalog
@@ -26,9 +27,11 @@ from domain.accounts import Role as AccountRole
 from domain.answers import AnswerFault, MeetingFormat
 from domain.constraints import Constraint
 from domain.delivery import DeliveryFailure
+from domain.event_payloads import CoordinatorAlerted
 from domain.events import EventType
 from domain.matching import FactorCode
 from domain.next_steps import NextStep
+from domain.pair_rules import GoalsState
 from domain.programme import Role
 from domain.read_models import _PAIR_END
 from domain.refusals import Refusal
@@ -149,6 +152,7 @@ def families() -> set[str]:
     )
     phases = {*PairPhase, *ProgrammePhase, *READ_MODEL_PHASES}
     standing = (TaskKind.CONCERN, TaskKind.PAIR_MANAGE)  # links without a due date
+    alert_reasons = get_args(CoordinatorAlerted.model_fields["why"].annotation)  # every `why=`
     return {
         *(f"refusal.{code}" for code in Refusal),
         "refusal.unknown",
@@ -162,6 +166,8 @@ def families() -> set[str]:
         *(f"constraint.{c.name.lower()}" for c in Constraint),
         *(f"dash.event.{event}" for event in EventType),
         *(f"dash.phase.{phase}" for phase in phases),
+        *(f"dash.goals.{state}" for state in GoalsState),
+        *(f"dash.alert.{why}" for why in alert_reasons),
         *(f"kind.{kind}" for kind in TaskKind),
         *(f"dash.kind.{kind}" for kind in TaskKind if kind not in standing),
         *(f"audit.{action}" for action in AuditAction),
