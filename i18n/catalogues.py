@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from babel.support import NullTranslations, Translations
+from babel.support import Translations
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 # `web`: the pages and the dashboard; `mail`: the e-mails. Two files so each reads on its own.
@@ -41,10 +41,6 @@ def _load(locale: str, directory: Path) -> Translations:
 def translations(locale: str, directory: Path = LOCALES_DIR) -> Translations:
     """The merged catalogues of `locale` in `directory` (another one: the tests' pseudo-locale)."""
     return _load(locale, directory)
-
-
-def null_translations() -> NullTranslations:
-    return NullTranslations()
 
 
 def source_messages(

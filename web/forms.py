@@ -153,10 +153,10 @@ def _submission_id(values: Values) -> str:
 # ---- the words of the options ------------------------------------------------------------------
 
 
-def _levels(locale: str) -> tuple[tuple[str, Say], ...]:
-    return tuple(
-        (str(n), words("level.option", level=n, label=words(f"level.{n}"))) for n in LEVELS
-    )
+# The level scale's options, the same in every language: their words are catalogue keys.
+_LEVELS: tuple[tuple[str, Say], ...] = tuple(
+    (str(n), words("level.option", level=n, label=words(f"level.{n}"))) for n in LEVELS
+)
 
 
 _YES_NO: tuple[tuple[str, Say], ...] = (("true", words("form.yes")), ("false", words("form.no")))
@@ -179,7 +179,7 @@ def _skills(ctx: TaskContext) -> tuple[tuple[str, Say], ...]:
 
 def _self_assessment(task: TaskRecord, ctx: TaskContext, locale: str, _: Values) -> FormSpec:
     mentee = ctx.role == "mentee"
-    levels = _levels(locale)
+    levels = _LEVELS
     current = words("field.level.current" if mentee else "field.level.expertise")
 
     def levels_of(skill: SkillChoice) -> Section:
@@ -389,7 +389,7 @@ def _midpoint(task: TaskRecord, ctx: TaskContext, locale: str, _: Values) -> For
 def _final_evaluation(task: TaskRecord, ctx: TaskContext, locale: str, _: Values) -> FormSpec:
     sections: list[Section] = []
     if ctx.role == "mentee":
-        levels = _levels(locale)
+        levels = _LEVELS
         today = words("field.level.final")
         level_fields = tuple(
             Field(("levels", s.id), "select", (s.label, today), levels, required=True)
