@@ -54,7 +54,9 @@ class MatchingActivities:
     @activity.defn(name="run_matching")
     async def run_matching(self, request: MatchingRequest) -> MatchingProposal:
         plan = request.plan
-        streams = [participant_stream(p.id) for p in plan.participants]
+        wanted = None if request.participant_ids is None else set(request.participant_ids)
+        people = [p for p in plan.participants if wanted is None or p.id in wanted]
+        streams = [participant_stream(p.id) for p in people]
         answers = await self._events.latest_by_type(EventType.SELF_ASSESSMENT_SUBMITTED, streams)
         missed = await self._events.latest_by_type(EventType.SELF_ASSESSMENT_MISSED, streams)
         still_open = [s for s in streams if s not in answers and s not in missed]
@@ -66,7 +68,7 @@ class MatchingActivities:
         mentors: list[Profile] = []
         mentees: list[Profile] = []
         missing: list[Unmatched] = []
-        for ref in plan.participants:
+        for ref in people:
             recorded = answers.get(participant_stream(ref.id))
             if recorded is None:
                 missing.append(
@@ -78,7 +80,14 @@ class MatchingActivities:
                 )
                 continue
             answer = payload_as(recorded, SelfAssessmentSubmitted)
-            (mentors if ref.role is Role.MENTOR else mentees).append(profile(ref, answer))
+            if ref.role is Role.MENTEE:
+                mentees.append(profile(ref, answer))
+                continue
+            # A top-up round offers a mentor only the room their running pairs leave.
+            mentor = profile(ref, answer)
+            room = mentor.slots - request.load.get(ref.id, 0)
+            if room > 0:
+                mentors.append(mentor.model_copy(update={"capacity": room}))
         problem = MatchingProblem(
             mentors=tuple(mentors),
             mentees=tuple(mentees),

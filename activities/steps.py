@@ -42,6 +42,8 @@ class StepActivities:
             await self._tasks.open_many(step.open_tasks)
         if step.close_tasks:
             await self._tasks.close_many(step.close_tasks)
+        if step.extend_tasks:
+            await self._tasks.extend_many(step.extend_tasks)
         sent = 0
         refused: list[NotificationFailed] = []
         reasons: list[str] = []  # what whoever fixes it needs: the template and what failed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -48,6 +49,16 @@ class PairOutcome(BaseModel):
     sessions_held: int = 0
     sessions_missed: int = 0
     at_risk_episodes: int = 0
+    # One of the two left the programme (`tandem roster withdraw`): the programme tells both,
+    # with the calendar's cancellation when sessions had been planned.
+    withdrawn_by: str | None = None
+    cancellation: dict[str, Any] | None = None
+
+
+class WithdrawnNotice(BaseModel):
+    """The programme's signal to a pair: this participant has left."""
+
+    participant_id: str
 
 
 class UpcomingSession(BaseModel):

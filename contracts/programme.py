@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.pair import PairOutcome
 from domain.matching import MatchingProposal
-from domain.programme import ProgrammePlan
+from domain.programme import ParticipantRef, ProgrammePlan
 
 
 class ProgrammePhase(StrEnum):
@@ -28,6 +28,11 @@ class MatchingRequest(BaseModel):
     plan: ProgrammePlan
     banned: tuple[tuple[str, str], ...] = ()
     forced: tuple[tuple[str, str], ...] = ()
+    # A round of some of the plan's participants (None: all of them). A top-up round names the
+    # late joiners and those left over, and every mentor with room left: `load` says how many
+    # mentees each mentor already has in a running pair.
+    participant_ids: tuple[str, ...] | None = None
+    load: dict[str, int] = Field(default_factory=dict)
 
 
 class MatchingView(BaseModel):
@@ -52,6 +57,14 @@ class PairRecord(BaseModel):
     outcome: PairOutcome | None = None
 
 
+class LateWindow(BaseModel):
+    """A self-assessment window of its own: a late joiner's, or one reopened by an extension."""
+
+    participant_id: str
+    due_at: datetime
+    attempt: int = 1  # windows this participant has had after the programme's own
+
+
 class ProgrammeState(BaseModel):
     phase: ProgrammePhase = ProgrammePhase.LAUNCHING
     enrolled: int = 0  # participants whose enrolment events are recorded
@@ -72,6 +85,18 @@ class ProgrammeState(BaseModel):
     concerns: int = 0
     runs: int = 1
     max_history_length: int = 0
+    # Roster changes (domain/roster.py): who joined late, who left and why, the windows of
+    # their own still to be matched, and the matching rounds so far.
+    joined: list[ParticipantRef] = Field(default_factory=list)
+    chains: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    withdrawn: dict[str, str] = Field(default_factory=dict)
+    windows: list[LateWindow] = Field(default_factory=list)
+    window_attempts: dict[str, int] = Field(default_factory=dict)
+    matching_round: int = 0
+    round_ids: list[str] | None = None  # the current round's participants (None: everyone)
+    round_load: dict[str, int] = Field(default_factory=dict)
+    base_proposal: MatchingProposal | None = None  # the rounds approved, while a top-up is reviewed
+    partners_repaired: int = 0
 
 
 class ProgrammeInput(BaseModel):
@@ -103,3 +128,11 @@ class ProgrammeSummary(BaseModel):
     pairs: list[PairRecord]
     runs: int
     max_history_length: int
+    # Roster changes since the start (domain/roster.py).
+    late_joiner_ids: list[str] = Field(default_factory=list)
+    late_joiners_paired: int = 0  # late joiners in a pair formed by a top-up round
+    withdrawn_ids: list[str] = Field(default_factory=list)
+    # Participants given a new partner after theirs left or their pair dissolved, both sides.
+    partners_repaired: int = 0
+    matching_rounds: int = 0  # 1 once matched, one more per top-up round
+    next_top_up: datetime | None = None  # when the next top-up round matches

@@ -19,10 +19,13 @@ class AssessmentWindow:
     skills: tuple[str, ...]
     task_id: UUID | None  # None until the task is issued
     answered: bool
+    closed: bool = False  # its participant left, or a window of their own replaced it
 
     def check(self, answer: SelfAssessment) -> None:
         if self.task_id is None:
             raise Refused(Refusal.SELF_ASSESSMENT_NOT_OPEN)
+        if self.closed:
+            raise Refused(Refusal.TASK_CLOSED)
         if self.answered:
             raise Refused(Refusal.SELF_ASSESSMENT_ALREADY_SUBMITTED)
         if answer.task_id != self.task_id or answer.participant_id != self.participant_id:

@@ -78,6 +78,37 @@ class ParticipantEnrolled(EventPayload):
     programme_id: str
     role: Role
     locale: Locale
+    late: bool = False  # added after the programme started (`tandem roster add`)
+
+
+class ParticipantWithdrawn(EventPayload):
+    """A participant left the programme (`tandem roster withdraw`), on their own stream."""
+
+    event_type = EventType.PARTICIPANT_WITHDRAWN
+
+    reason: str  # the coordinator's words, for the record
+    pair_id: str | None = None  # the running pair it ended, if any
+    phase: str  # the programme's phase when they left (a ProgrammePhase value)
+
+
+class ParticipantEmailChanged(EventPayload):
+    """Their address was corrected; the addresses themselves never enter the log."""
+
+    event_type = EventType.PARTICIPANT_EMAIL_CHANGED
+
+    links_sent: StrictInt  # open tasks whose links went to the new address
+
+
+class TaskExtended(EventPayload):
+    """A task's deadline moved (`tandem task extend`), on the participant's stream."""
+
+    event_type = EventType.TASK_EXTENDED
+
+    task_id: UUID  # the task extended
+    kind: str  # a TaskKind value
+    due_at: datetime  # the new deadline
+    reopened: bool  # the task had expired: a new one replaces it
+    new_task_id: UUID | None = None  # the task replacing it, when reopened
 
 
 class SelfAssessmentOpened(EventPayload):
@@ -112,12 +143,13 @@ class MatchingProposed(EventPayload):
     pairs: tuple[ProposedPair, ...]
     unmatched: tuple[Unmatched, ...]
     total_score: StrictFloat
+    round: StrictInt = 1  # 1, then one more per top-up round for late joiners and those left over
 
 
 class MatchingRevised(EventPayload):
     event_type = EventType.MATCHING_REVISED
 
-    action: Literal["ban", "force", "swap"]
+    action: Literal["ban", "force", "swap", "withdraw"]
     mentor_id: str | None  # the pair banned or forced; None for a swap
     mentee_id: str | None
     reason: str
@@ -382,6 +414,9 @@ PAYLOADS: Mapping[EventType, type[EventPayload]] = {
     for model in (
         ProgrammeLaunched,
         ParticipantEnrolled,
+        ParticipantWithdrawn,
+        ParticipantEmailChanged,
+        TaskExtended,
         SelfAssessmentOpened,
         SelfAssessmentSubmitted,
         SelfAssessmentMissed,

@@ -12,6 +12,9 @@ from enum import StrEnum
 class EventType(StrEnum):
     PROGRAMME_LAUNCHED = "ProgrammeLaunched"
     PARTICIPANT_ENROLLED = "ParticipantEnrolled"
+    PARTICIPANT_WITHDRAWN = "ParticipantWithdrawn"
+    PARTICIPANT_EMAIL_CHANGED = "ParticipantEmailChanged"
+    TASK_EXTENDED = "TaskExtended"
     SELF_ASSESSMENT_OPENED = "SelfAssessmentOpened"
     SELF_ASSESSMENT_SUBMITTED = "SelfAssessmentSubmitted"
     SELF_ASSESSMENT_MISSED = "SelfAssessmentMissed"

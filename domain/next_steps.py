@@ -32,6 +32,10 @@ class NextStep(StrEnum):
     ALREADY_DONE = "already_done"  # the same coordinator command, sent again
     MATCHING_RECOMPUTED = "matching_recomputed"
     COORDINATOR_WILL_CONTACT = "coordinator_will_contact"  # a confidential concern raised
+    PARTICIPANTS_ADDED = "participants_added"  # late joiners: their self-assessment, a top-up round
+    PARTICIPANT_WITHDRAWN = "participant_withdrawn"  # their tasks cancelled, their partner told
+    EMAIL_CHANGED = "email_changed"  # their open tasks' links sent to the new address
+    TASK_EXTENDED = "task_extended"  # a new deadline, and a link to it
 
     @property
     def params(self) -> dict[str, type]:
@@ -49,4 +53,7 @@ PARAMS: dict[NextStep, dict[str, type]] = {
         "score": float,  # its total score
         "previous_score": float,  # the total score before the change
     },
+    NextStep.PARTICIPANTS_ADDED: {"count": int, "date": str},  # joiners, the top-up's ISO date
+    NextStep.EMAIL_CHANGED: {"links": int},  # links sent to the new address
+    NextStep.TASK_EXTENDED: {"date": str},  # the new ISO deadline
 }

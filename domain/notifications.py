@@ -53,6 +53,11 @@ class MailTemplate(StrEnum):
     PAIR_ENDED_EARLY = "pair_ended_early"
     CONCERN_RAISED = "concern_raised"
     PROGRAMME_COMPLETED = "programme_completed"
+    # Roster changes (domain/roster.py).
+    WITHDRAWAL_CONFIRMED = "withdrawal_confirmed"
+    PARTNER_WITHDREW = "partner_withdrew"
+    TASK_LINK_RENEWED = "task_link_renewed"
+    TASK_EXTENDED = "task_extended"
 
 
 # These e-mails exist to hand over a task: without its link they would be useless to the reader.
@@ -69,6 +74,8 @@ TASK_TEMPLATES = frozenset(
         MailTemplate.MIDPOINT_SURVEY,
         MailTemplate.TASK_NUDGE,
         MailTemplate.FINAL_EVALUATION,
+        MailTemplate.TASK_LINK_RENEWED,
+        MailTemplate.TASK_EXTENDED,
     }
 )
 
@@ -300,6 +307,35 @@ class ProgrammeCompleted(NotificationContext):
     pairs_ended_early: NonNegativeInt
 
 
+class WithdrawalConfirmed(NotificationContext):
+    """To the person who left: their tasks are cancelled, their sessions too."""
+
+    calendar: CalendarInvite | None = None  # a cancellation, when sessions had been planned
+
+
+class PartnerWithdrew(NotificationContext):
+    """To the partner of someone who left: a new partner, or none yet and why."""
+
+    partner_id: str
+    will_repair: bool
+    no_partner_reason: str | None = None  # an UnmatchedReason value
+    calendar: CalendarInvite | None = None
+
+
+class TaskLinkRenewed(NotificationContext):
+    """An open task's link, sent again to a corrected address."""
+
+    task_kind: TaskKind = Field(strict=False)
+    due_date: IsoDate
+
+
+class TaskExtended(NotificationContext):
+    """A task's new deadline, with its link (a new one when the task had expired)."""
+
+    task_kind: TaskKind = Field(strict=False)
+    due_date: IsoDate
+
+
 CONTEXTS: Mapping[str, type[NotificationContext]] = {
     MailTemplate.ENROLMENT: Enrolment,
     MailTemplate.SELF_ASSESSMENT: SelfAssessment,
@@ -329,6 +365,10 @@ CONTEXTS: Mapping[str, type[NotificationContext]] = {
     MailTemplate.PAIR_ENDED_EARLY: PairEndedEarly,
     MailTemplate.CONCERN_RAISED: ConcernRaised,
     MailTemplate.PROGRAMME_COMPLETED: ProgrammeCompleted,
+    MailTemplate.WITHDRAWAL_CONFIRMED: WithdrawalConfirmed,
+    MailTemplate.PARTNER_WITHDREW: PartnerWithdrew,
+    MailTemplate.TASK_LINK_RENEWED: TaskLinkRenewed,
+    MailTemplate.TASK_EXTENDED: TaskExtended,
 }
 
 

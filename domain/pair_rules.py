@@ -32,6 +32,7 @@ from domain.answers import (
 )
 from domain.pair_state import TERMINAL, OpenTask, PairPhase, PairTerms, Session
 from domain.refusals import Refusal, Refused
+from domain.roster import ExtendTask, check_extension
 from domain.tasks import TaskKind
 
 # Missed sessions in a row that put a pair at risk (the coordinator is alerted).
@@ -49,6 +50,8 @@ MAX_GOALS_DECLINES = 2
 _EXPIRING_SURVEYS = (TaskKind.MIDPOINT_SURVEY, TaskKind.GOALS_CONFIRM)
 # Tasks nobody waits on: open for the pair's whole life.
 _STANDING = (TaskKind.PAIR_MANAGE, TaskKind.CONCERN)
+# The end reason of a pair whose participant left the programme: a code, worded at the edge.
+WITHDRAWN = "withdrawn"
 
 
 class GoalsState(StrEnum):
@@ -207,6 +210,8 @@ class PairRules:
         self.ended_by: str | None = None  # a participant id, or "coordinator"
         self.end_reason = ""
         self.nudged: dict[UUID, datetime] = {}  # task -> when the coordinator last nudged
+        self.chemistry_due: datetime | None = None  # both chemistry answers' deadline
+        self.withdrawn_by: str | None = None  # the participant who left the programme
 
     # ---- tasks ----------------------------------------------------------------------------------
 
@@ -237,6 +242,7 @@ class PairRules:
     def chemistry_deadlines(self, now: datetime) -> ChemistryDeadlines:
         t, d = self.terms, self.terms.durations
         deadline = now + t.days(d.chemistry_days)
+        self.chemistry_due = deadline
         last_step = t.sessions * t.cadence_days + d.final_evaluation_days + MANAGE_LINK_EXTRA_DAYS
         return ChemistryDeadlines(
             deadline=deadline,
@@ -509,6 +515,20 @@ class PairRules:
         if len(command.reason.strip()) < 3:
             raise Refused(Refusal.RE_PAIR_REASON_NEEDED)
 
+    def check_extend(self, command: ExtendTask) -> None:
+        """A later deadline for one of the pair's open tasks; an expired one has had its effect
+        (a session counted missed, a pair dissolved), so it cannot come back."""
+        if self.phase in TERMINAL or self.ended:
+            raise Refused(Refusal.PAIR_ENDED)
+        task = self.tasks.get(command.task_id)
+        if task is None:
+            if command.expired:
+                raise Refused(Refusal.TASK_NOT_EXTENDABLE, kind=command.kind.value)
+            raise Refused(Refusal.TASK_CLOSED)
+        if task.participant_id != command.participant_id:
+            raise Refused(Refusal.NOT_YOUR_TASK)
+        check_extension(task.kind, command.days)
+
     def check_nudge(self, command: NudgeCommand, now: datetime) -> None:
         if self.phase in TERMINAL or self.ended:
             raise Refused(Refusal.PAIR_ENDED)
@@ -585,6 +605,29 @@ class PairRules:
         """Dissolved like a no-go: the programme bans the pair and offers the mentee a backup."""
         self.ended_by, self.end_reason = "coordinator", command.reason.strip()
         self.phase = PairPhase.DISSOLVED
+
+    def withdraw(self, participant_id: str) -> None:
+        """One of the two left the programme: the pair ends, whatever its phase."""
+        if self.phase in TERMINAL or self.withdrawn_by is not None:
+            return
+        self.withdrawn_by = participant_id
+        if not self.ended:
+            self.ended_by, self.end_reason = participant_id, WITHDRAWN
+
+    def extend(self, command: ExtendTask, now: datetime) -> list[OpenTask]:
+        """The task's deadline moved `days` later (from now, if it is nearer); every task that
+        shares it moves too (both chemistry answers). Returns the tasks moved."""
+        task = self.tasks[command.task_id]
+        due = max(task.due_at, now) + self.terms.days(command.days)
+        moved = [task]
+        if task.kind is TaskKind.CHEMISTRY:
+            moved = [t for t in self.tasks.values() if t.kind is TaskKind.CHEMISTRY]
+            self.chemistry_due = due
+        if task.kind is TaskKind.SESSION_LOG and task.session_number is not None:
+            self.sessions[task.session_number - 1].log_due = due
+        for t in moved:
+            self.tasks[t.task_id] = t.model_copy(update={"due_at": due})
+        return [self.tasks[t.task_id] for t in moved]
 
     def record_nudge(self, command: NudgeCommand, now: datetime) -> OpenTask:
         task = self.tasks[command.task_id]

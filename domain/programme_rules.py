@@ -8,7 +8,7 @@ allowed now (each check raises `Refused`) and which bans and forced pairs it lea
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -132,6 +132,7 @@ def backup_mentor(
     repairings: Mapping[str, int],
     limit: int,
     active_mentors: Iterable[str],
+    unavailable: Collection[str] = (),
 ) -> Backup:
     """The mentor a mentee is re-paired with after a dissolved pair, or why there is none.
 
@@ -144,6 +145,8 @@ def backup_mentor(
     load = Counter(active_mentors)
     for mentor_id in proposal.backups.get(mentee_id, ()):
         if (mentor_id, mentee_id) in excluded or repairings.get(mentor_id, 0) >= limit:
+            continue
+        if mentor_id in unavailable:
             continue
         if load[mentor_id] >= proposal.capacities.get(mentor_id, 1):
             continue
@@ -196,3 +199,23 @@ def check_concern_link(expected: UUID | None, task_id: UUID) -> None:
     """A concern comes through the participant's own confidential link."""
     if expected != task_id:
         raise Refused(Refusal.CONCERN_LINK_INVALID)
+
+
+def merge_rounds(
+    base: MatchingProposal | None, top_up: MatchingProposal, load: Mapping[str, int]
+) -> MatchingProposal:
+    """The rounds approved so far as one proposal, for re-pairing from its backups.
+
+    A top-up round saw each mentor's room left (`load`: mentees already theirs); the capacities
+    kept are whole again, and a mentee matched again keeps the backups of their latest round.
+    """
+    if base is None:
+        return top_up
+    capacities = {m: room + load.get(m, 0) for m, room in top_up.capacities.items()}
+    return MatchingProposal(
+        pairs=(*base.pairs, *top_up.pairs),
+        unmatched=top_up.unmatched,
+        backups={**base.backups, **top_up.backups},
+        capacities={**capacities, **base.capacities},
+        total_score=base.total_score + top_up.total_score,
+    )

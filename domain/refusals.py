@@ -81,6 +81,14 @@ class Refusal(StrEnum):
     MATCHING_CONFLICT = "matching_conflict"
     # The programme's confidential concern link.
     CONCERN_LINK_INVALID = "concern_link_invalid"
+    # Roster changes: people joining late, withdrawing, a corrected address, a longer deadline.
+    PROGRAMME_OVER = "programme_over"
+    ALREADY_ENROLLED = "already_enrolled"
+    PARTICIPANT_WITHDRAWN = "participant_withdrawn"
+    TASK_NOT_EXTENDABLE = "task_not_extendable"
+    TASK_ALREADY_DONE = "task_already_done"
+    EXTENSION_TOO_LONG = "extension_too_long"
+    REASON_NEEDED = "reason_needed"
 
     @property
     def category(self) -> Category:
@@ -132,6 +140,13 @@ CATEGORIES: dict[Refusal, Category] = {
     R.SAME_MENTOR: C.NO_CHANGE,
     R.MATCHING_CONFLICT: C.MATCHING_CONFLICT,
     R.CONCERN_LINK_INVALID: C.WRONG_TASK,
+    R.PROGRAMME_OVER: C.WRONG_PHASE,
+    R.ALREADY_ENROLLED: C.ALREADY_DONE,
+    R.PARTICIPANT_WITHDRAWN: C.ALREADY_DONE,
+    R.TASK_NOT_EXTENDABLE: C.WRONG_TASK,
+    R.TASK_ALREADY_DONE: C.WRONG_TASK,
+    R.EXTENSION_TOO_LONG: C.INVALID,
+    R.REASON_NEEDED: C.INVALID,
 }
 
 # Codes without an entry take no parameters. `list` is a list of str; an IsoDate is a str.
@@ -150,6 +165,10 @@ PARAMS: dict[Refusal, dict[str, type]] = {
     R.MENTEE_NOT_PROPOSED: {"mentee": str},
     # The matcher's own account of the forced pairs it cannot honour (diagnostics, in English).
     R.MATCHING_CONFLICT: {"detail": str},
+    R.ALREADY_ENROLLED: {"person": str},  # a participant id
+    R.PARTICIPANT_WITHDRAWN: {"person": str},
+    R.TASK_NOT_EXTENDABLE: {"kind": str},  # a TaskKind value
+    R.EXTENSION_TOO_LONG: {"max_days": int},
 }
 del C, R
 

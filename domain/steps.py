@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.events import NewEvent
-from domain.tasks import Notification, TaskClosure, TaskSpec
+from domain.tasks import Notification, TaskClosure, TaskDeadline, TaskSpec
 
 
 class StepInput(BaseModel):
@@ -15,6 +15,7 @@ class StepInput(BaseModel):
     events: tuple[NewEvent, ...] = ()
     open_tasks: tuple[TaskSpec, ...] = ()
     close_tasks: tuple[TaskClosure, ...] = ()
+    extend_tasks: tuple[TaskDeadline, ...] = ()
     notifications: tuple[Notification, ...] = ()
     correlation: dict[str, str] = Field(default_factory=dict)  # workflow id, run id
 

@@ -30,6 +30,15 @@ class TaskStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class TaskDeadline(BaseModel):
+    """An open task's new deadline (`tandem task extend`); its links expire later with it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    task_id: UUID
+    due_at: datetime
+
+
 class TaskSpec(BaseModel):
     """A task issued to one participant; the web page and the simulator act on it by update."""
 

@@ -14,7 +14,7 @@ from uuid import UUID
 import asyncpg
 
 from domain.report import TaskTiming
-from domain.tasks import TaskClosure, TaskSpec, TaskStatus
+from domain.tasks import TaskClosure, TaskDeadline, TaskSpec, TaskStatus
 from store.db import json_dumps
 
 
@@ -97,6 +97,21 @@ class TaskStore:
             [str(c.status) for c in first.values()],
             [c.closed_at for c in first.values()],
             [None if c.answer is None else json_dumps(c.answer) for c in first.values()],
+        )
+        return int(status.split()[-1])  # "UPDATE <n>"
+
+    async def extend_many(self, deadlines: Sequence[TaskDeadline]) -> int:
+        """Move open tasks' deadlines; a task closed meanwhile keeps its own (it is over)."""
+        if not deadlines:
+            return 0
+        status = await self._pool.execute(
+            """
+            UPDATE tasks SET due_at = d.due_at
+            FROM unnest($1::uuid[], $2::timestamptz[]) AS d(task_id, due_at)
+            WHERE tasks.task_id = d.task_id AND tasks.status = 'open'
+            """,
+            [d.task_id for d in deadlines],
+            [d.due_at for d in deadlines],
         )
         return int(status.split()[-1])  # "UPDATE <n>"
 

@@ -56,6 +56,15 @@ SAMPLES: dict[EventType, dict[str, Any]] = {
         "participants": 8,
     },
     E.PARTICIPANT_ENROLLED: {"programme_id": "pilote", "role": "mentee", "locale": "fr"},
+    E.PARTICIPANT_WITHDRAWN: {"reason": "a quitté l'entreprise", "pair_id": "0003", "phase": "running"},
+    E.PARTICIPANT_EMAIL_CHANGED: {"links_sent": 2},
+    E.TASK_EXTENDED: {
+        "task_id": "5b1e7c1e-8a57-4d0b-9a52-0c8f3c1f2a11",
+        "kind": "self_assessment",
+        "due_at": "2027-03-14T09:00:00+00:00",
+        "reopened": True,
+        "new_task_id": "0f3a1f55-1b2c-4c1e-9d7a-3f1b2e4d5c6a",
+    },
     E.SELF_ASSESSMENT_OPENED: {"due_at": "2027-01-25T10:29:28.236000+00:00"},
     E.SELF_ASSESSMENT_SUBMITTED: {
         "levels": {"linkedin": 1, "generative-ai": 0},

@@ -22,8 +22,10 @@ with workflow.unsafe.imports_passed_through():
         PairPhase,
         PairStatus,
         UpcomingSession,
+        WithdrawnNotice,
     )
     from contracts.queries import PAIR_STATUS
+    from contracts.roster import EXTEND_TASK, PARTICIPANT_WITHDRAWN
     from contracts.search_attributes import AT_RISK, PHASE
     from domain.answers import (
         Acknowledgement,
@@ -40,7 +42,7 @@ with workflow.unsafe.imports_passed_through():
         Reschedule,
         SessionLog,
     )
-    from domain.events import EventType, pair_stream
+    from domain.events import EventType, pair_stream, participant_stream
     from domain.next_steps import NextStep
     from domain.pair_rules import (
         AskSessionLog,
@@ -59,6 +61,7 @@ with workflow.unsafe.imports_passed_through():
         WaitKind,
     )
     from domain.pair_state import PairTerms
+    from domain.roster import ExtendTask
     from domain.tasks import TaskKind, TaskStatus
 
 from workflows.replies import acknowledge, refusing
@@ -139,7 +142,17 @@ class PairWorkflow:
                         due_date=iso_date(due.deadline),
                     )
             await j.flush("chemistry reminder")
-        await wait_until(due.deadline, both, j, "chemistry go/no-go", also=stop)
+        while True:  # once more for each extension of the deadline
+            deadline = pair.chemistry_due or due.deadline
+            await wait_until(
+                deadline,
+                both,
+                j,
+                "chemistry go/no-go",
+                also=lambda d=deadline: stop() or pair.chemistry_due != d,  # type: ignore[misc]
+            )
+            if both() or stop() or pair.chemistry_due == deadline:
+                break
         return pair.conclude_chemistry()
 
     async def _agree_goals(self) -> None:
@@ -179,13 +192,7 @@ class PairWorkflow:
             due_date=iso_date(propose_due),
         )
         await j.flush("chemistry confirmed: goals task")
-        if not await wait_until(
-            propose_due,
-            lambda: pair.goals is not None,
-            j,
-            "mentee's goals",
-            also=lambda: pair.ended,
-        ):
+        if not await self._wait_for_goals(task, propose_due):
             for task_id in pair.tasks_of_kind(TaskKind.GOALS_PROPOSE):
                 self._close(task_id, TaskStatus.EXPIRED)
             if not pair.ended:
@@ -195,6 +202,26 @@ class PairWorkflow:
             return
         # The mentor's confirmation runs alongside the session timeline: it never delays session 1.
         self._set_phase(PairPhase.SESSIONS)
+
+    async def _wait_for_goals(self, task: UUID, due: datetime) -> bool:
+        """Whether the mentee proposed goals by the task's deadline, extended or not."""
+        pair = self._pair
+
+        def due_now() -> datetime:
+            open_task = pair.tasks.get(task)
+            return open_task.due_at if open_task is not None else due
+
+        while True:  # once more for each extension of the deadline
+            deadline = due_now()
+            proposed = await wait_until(
+                deadline,
+                lambda: pair.goals is not None,
+                self._journal,
+                "mentee's goals",
+                also=lambda d=deadline: pair.ended or due_now() != d,  # type: ignore[misc]
+            )
+            if proposed or pair.ended or due_now() == deadline:
+                return proposed
 
     async def _hold_sessions(self) -> None:
         j, pair = self._journal, self._pair
@@ -226,7 +253,19 @@ class PairWorkflow:
         inp, j, pair = self._in, self._journal, self._pair
         was_dissolved = pair.phase is PairPhase.DISSOLVED
         phase = pair.conclude()
-        if was_dissolved:
+        cancellation: dict[str, Any] | None = None
+        if pair.withdrawn_by is not None and not was_dissolved:
+            # The programme tells both, knowing whether the one left gets a new partner.
+            j.event(
+                self._stream,
+                EventType.PAIR_ENDED_EARLY,
+                ended_by=pair.withdrawn_by,
+                ended_by_role=pair.terms.role_of(pair.withdrawn_by),
+                reason=pair.end_reason,
+            )
+            if pair.sessions:
+                cancellation = self._calendar("CANCEL")
+        elif was_dissolved:
             j.event(
                 self._stream,
                 EventType.PAIR_DISSOLVED,
@@ -284,6 +323,8 @@ class PairWorkflow:
             sessions_held=pair.held,
             sessions_missed=pair.missed,
             at_risk_episodes=pair.at_risk_episodes,
+            withdrawn_by=pair.withdrawn_by if not was_dissolved else None,
+            cancellation=cancellation,
         )
         programme = workflow.get_external_workflow_handle(inp.programme_workflow_id)
         await programme.signal("pair_ended", outcome)
@@ -663,6 +704,40 @@ class PairWorkflow:
     def _check_nudge(self, command: NudgeCommand) -> None:
         with refusing():
             self._pair.check_nudge(command, workflow.now())
+
+    @workflow.signal(name=PARTICIPANT_WITHDRAWN)
+    def participant_withdrawn(self, notice: WithdrawnNotice) -> None:
+        self._pair.withdraw(notice.participant_id)
+        self._changed = True
+
+    @workflow.update(name=EXTEND_TASK)
+    def extend_task(self, command: ExtendTask) -> Acknowledgement:
+        j = self._journal
+        moved = self._pair.extend(command, workflow.now())
+        for task in moved:
+            j.extend_task(task.task_id, task.due_at)
+            j.event(
+                participant_stream(task.participant_id),
+                EventType.TASK_EXTENDED,
+                task_id=str(task.task_id),
+                kind=task.kind.value,
+                due_at=task.due_at.isoformat(),
+                reopened=False,
+            )
+            j.notify(
+                task.participant_id,
+                "task_extended",
+                task.task_id,
+                task_kind=task.kind.value,
+                due_date=iso_date(task.due_at),
+            )
+        self._changed = True
+        return acknowledge(NextStep.TASK_EXTENDED, date=iso_date(moved[0].due_at))
+
+    @extend_task.validator
+    def _check_extend(self, command: ExtendTask) -> None:
+        with refusing():
+            self._pair.check_extend(command)
 
     @workflow.query(name=PAIR_STATUS)
     def status(self) -> PairStatus:

@@ -9,7 +9,9 @@ every run's history small.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import (
@@ -17,14 +19,15 @@ from temporalio.common import (
     TypedSearchAttributes,
     WorkflowIDReusePolicy,
 )
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from contracts.assessment import AssessmentInput
     from contracts.ids import assessment_workflow_id, pair_workflow_id
-    from contracts.pair import PairInput, PairOutcome, PairPhase
+    from contracts.pair import PairInput, PairOutcome, PairPhase, WithdrawnNotice
     from contracts.programme import (
+        LateWindow,
         MatchingRequest,
         MatchingView,
         PairRecord,
@@ -34,6 +37,15 @@ with workflow.unsafe.imports_passed_through():
         ProgrammeSummary,
     )
     from contracts.queries import MATCHING, PROGRAMME_SUMMARY
+    from contracts.roster import (
+        ADD_PARTICIPANTS,
+        CHANGE_EMAIL,
+        EXTEND_TASK,
+        EXTEND_WINDOW,
+        PARTICIPANT_WITHDRAWN,
+        STAND_DOWN,
+        WITHDRAW_PARTICIPANT,
+    )
     from contracts.search_attributes import PAIR_ID, PHASE, PROGRAMME_ID
     from domain.answers import (
         Acknowledgement,
@@ -46,7 +58,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.launches import LaunchBatch, LaunchResult, WorkflowLaunch
     from domain.matching import MatchingProposal
     from domain.next_steps import NextStep
-    from domain.programme import Role
+    from domain.programme import ParticipantRef, ProgrammePlan, Role
     from domain.programme_rules import (
         Constraints,
         MatchingReview,
@@ -55,8 +67,17 @@ with workflow.unsafe.imports_passed_through():
         changed_pairs,
         check_concern_link,
         mentee_for_mentor,
+        merge_rounds,
     )
-    from domain.refusals import Refusal
+    from domain.refusals import Refusal, Refused
+    from domain.roster import (
+        AddParticipants,
+        ChangeEmail,
+        ExtendTask,
+        Roster,
+        WithdrawParticipant,
+    )
+    from domain.tasks import TaskKind, TaskStatus
     from domain.unmatched import UnmatchedReason, legacy_unmatched_reason
 
 from workflows.assessment import AssessmentWorkflow
@@ -88,6 +109,9 @@ _UNMATCHED_SENTENCES = {
     UnmatchedReason.NO_MENTEE_WAITING: "no mentee without a mentor can be paired with them yet",
 }
 START_BATCH = 50
+# A window of its own counts as closed this long after its deadline (as the programme's does), so
+# its last answer is recorded before a matching round reads it.
+WINDOW_MARGIN_DAYS = 0.02
 
 
 @workflow.defn
@@ -101,6 +125,9 @@ class ProgrammeWorkflow:
         self._revision_lock = asyncio.Lock()
         self._revising = 0
         self._stream = programme_stream(inp.plan.id)
+        # The plan with the late joiners and the chains they extend: what matching rounds see.
+        self._everyone = self._compose_plan()
+        self._wake = False  # a roster change the pairs' wait reacts to
 
     @workflow.run
     async def run(self, inp: ProgrammeInput) -> ProgrammeSummary:
@@ -241,21 +268,32 @@ class ProgrammeWorkflow:
 
     async def _matching(self) -> None:
         plan, s, j = self._plan, self._s, self._journal
-        proposal = await workflow.execute_activity(
-            RUN_MATCHING,
-            MatchingRequest(plan=plan, banned=tuple(s.banned), forced=tuple(s.forced)),
-            result_type=MatchingProposal,
-            start_to_close_timeout=timedelta(minutes=10),
-            retry_policy=MATCHING_RETRY,
-            summary="optimal matching of the respondents",
-        )
+        s.matching_round += 1
+        s.approved, s.review_reminders = False, 0
+        if s.matching_round == 1:
+            s.round_ids = self._first_round()
+        while True:  # again if someone in it withdrew while it was computed
+            proposal = await workflow.execute_activity(
+                RUN_MATCHING,
+                self._matching_request(s.banned, s.forced),
+                result_type=MatchingProposal,
+                start_to_close_timeout=timedelta(minutes=10),
+                retry_policy=MATCHING_RETRY,
+                summary="optimal matching of the respondents"
+                if s.matching_round == 1
+                else f"top-up matching, round {s.matching_round}",
+            )
+            if not self._proposes_withdrawn(proposal):
+                break
         s.proposal = proposal
+        extra = {"round": s.matching_round} if s.matching_round > 1 else {}
         j.event(
             self._stream,
             EventType.MATCHING_PROPOSED,
             pairs=[p.model_dump(mode="json") for p in proposal.pairs],
             unmatched=[u.model_dump(mode="json") for u in proposal.unmatched],
             total_score=proposal.total_score,
+            **extra,
         )
         s.review_deadline = workflow.now() + self._days(plan.durations.matching_review_days)
         j.notify(
@@ -288,6 +326,12 @@ class ProgrammeWorkflow:
             # Never start pairs nobody approved: remind, and give another review window.
             if s.review_reminders >= MAX_REVIEW_REMINDERS:
                 j.event(self._stream, EventType.MATCHING_ABANDONED, reminders=s.review_reminders)
+                if s.matching_round > 1:
+                    # The pairs already running go on; this round's people stay as they were.
+                    s.proposal, s.base_proposal = s.base_proposal, None
+                    await j.flush("top-up matching never approved: the pairs go on")
+                    self._set_phase(ProgrammePhase.RUNNING)
+                    return
                 await j.flush("matching never approved: the programme closes")
                 self._set_phase(ProgrammePhase.COMPLETED)
                 return
@@ -309,12 +353,32 @@ class ProgrammeWorkflow:
             EventType.MATCHING_APPROVED,
             by="coordinator" if s.approved else "auto-approval",
         )
+        if s.matching_round > 1:
+            self._approve_top_up(s.proposal)
+            await j.flush(f"top-up matching approved (round {s.matching_round})")
+            self._set_phase(ProgrammePhase.RUNNING)
+            return
         for u in s.proposal.unmatched:
-            self._leave_unmatched(u.participant_id, u.reason, u.code)
+            if u.participant_id not in s.withdrawn:
+                self._leave_unmatched(u.participant_id, u.reason, u.code)
         for p in s.proposal.pairs:
             self._add_pair(p.mentor_id, p.mentee_id)
         await j.flush("matching approved")
         self._set_phase(ProgrammePhase.RUNNING)
+
+    def _approve_top_up(self, proposal: MatchingProposal) -> None:
+        """The round's pairs start; whoever it leaves out and was not already is told why."""
+        s = self._s
+        for u in proposal.unmatched:
+            if u.participant_id not in s.unmatched and u.participant_id not in s.withdrawn:
+                self._leave_unmatched(u.participant_id, u.reason, u.code)
+        for p in proposal.pairs:
+            for person in (p.mentor_id, p.mentee_id):
+                while person in s.unmatched:
+                    s.unmatched.remove(person)
+            self._add_pair(p.mentor_id, p.mentee_id)
+        s.proposal = merge_rounds(s.base_proposal, proposal, s.round_load)
+        s.base_proposal = None
 
     async def _run_pairs(self) -> None:
         s, j = self._s, self._journal
@@ -333,12 +397,19 @@ class ProgrammeWorkflow:
             self._handle_outcome(s.pending_outcomes.pop(0))
         if any(not r.started for r in s.pairs.values()):
             return
-        if all(r.outcome is not None for r in s.pairs.values()):
+        if self._top_up_due():
+            if self._open_top_up():
+                self._set_phase(ProgrammePhase.MATCHING)
+            return
+        if all(r.outcome is not None for r in s.pairs.values()) and not s.windows:
             self._set_phase(ProgrammePhase.COMPLETED)
             return
+        deadline = workflow.now() + self._days(30)
+        top_up = self._next_top_up()
+        self._wake = False
         await wait_until(
-            workflow.now() + self._days(30),
-            lambda: bool(s.pending_outcomes),
+            deadline if top_up is None else min(deadline, top_up),
+            lambda: bool(s.pending_outcomes) or self._wake,
             j,
             "pairs in progress",
             also=self._history_is_long,
@@ -430,7 +501,9 @@ class ProgrammeWorkflow:
         if record is None or record.outcome is not None:
             return
         record.outcome, record.phase = outcome, outcome.phase.value
-        if outcome.phase is PairPhase.DISSOLVED:
+        if outcome.withdrawn_by is not None:
+            self._after_withdrawal(outcome)
+        elif outcome.phase is PairPhase.DISSOLVED:
             s.banned.append((outcome.mentor_id, outcome.mentee_id))
             if workflow.patched(REPAIR_BOTH_SIDES):
                 self._repair_both(outcome)
@@ -450,9 +523,11 @@ class ProgrammeWorkflow:
             repairings=s.repairings,
             limit=limit,
             active_mentors=self._active_mentors(),
+            unavailable=s.withdrawn,
         )
-        if backup.mentor_id is not None:
+        if backup.mentor_id is not None and mentee_id not in s.withdrawn:
             self._repaired(backup.mentor_id, mentee_id)
+            s.partners_repaired += 1
         waiting = mentee_for_mentor(
             mentor_id,
             s.proposal,
@@ -461,13 +536,16 @@ class ProgrammeWorkflow:
             repairings=s.repairings,
             limit=limit,
         )
-        if waiting.mentee_id is not None:
+        if waiting.mentee_id is not None and mentor_id not in s.withdrawn:
             self._repaired(mentor_id, waiting.mentee_id)
+            s.partners_repaired += 1
         sides = (
             (mentee_id, mentor_id, backup.unmatched),
             (mentor_id, mentee_id, waiting.unmatched),
         )
         for person, partner, why in sides:
+            if person in s.withdrawn:
+                continue  # told when they left
             if why is not None:
                 self._leave_unmatched(person, _UNMATCHED_SENTENCES[why], why, notify=False)
             if outcome.sessions_planned:
@@ -485,15 +563,20 @@ class ProgrammeWorkflow:
         return [
             r.mentor_id
             for r in self._s.pairs.values()
-            if r.outcome is None or r.outcome.phase is not PairPhase.DISSOLVED
+            if r.outcome is None
+            or (r.outcome.phase is not PairPhase.DISSOLVED and r.outcome.withdrawn_by is None)
         ]
 
     def _waiting_mentees(self) -> list[str]:
         """Mentees left without a mentor and in no running pair, in the order they were left."""
         s = self._s
         running = {r.mentee_id for r in s.pairs.values() if r.outcome is None}
-        mentees = {p.id for p in self._plan.participants if p.role is Role.MENTEE}
-        return [p for p in dict.fromkeys(s.unmatched) if p in mentees and p not in running]
+        mentees = {p.id for p in self._everyone.participants if p.role is Role.MENTEE}
+        return [
+            p
+            for p in dict.fromkeys(s.unmatched)
+            if p in mentees and p not in running and p not in s.withdrawn
+        ]
 
     def _repaired(self, mentor_id: str, mentee_id: str) -> None:
         s = self._s
@@ -517,6 +600,7 @@ class ProgrammeWorkflow:
                 for r in s.pairs.values()
                 if r.outcome is None or r.outcome.phase is not PairPhase.DISSOLVED
             ],
+            unavailable=s.withdrawn,
         )
         if backup.mentor_id is None:
             assert backup.unmatched is not None
@@ -547,6 +631,208 @@ class ProgrammeWorkflow:
         if notify:
             # The e-mail words the code itself: the sentence is English and may hold diagnostics.
             self._journal.notify(participant_id, "unmatched", reason=known.value if known else "")
+
+    def _after_withdrawal(self, outcome: PairOutcome) -> None:
+        """The one who left hears it is done; their partner gets a new one, or hears why not."""
+        s = self._s
+        gone = outcome.withdrawn_by
+        assert gone is not None and s.proposal is not None
+        partner = outcome.mentee_id if gone == outcome.mentor_id else outcome.mentor_id
+        calendar: dict[str, Any] = (
+            {"calendar": outcome.cancellation} if outcome.cancellation else {}
+        )
+        self._journal.notify(gone, "withdrawal_confirmed", **calendar)
+        if partner in s.withdrawn:
+            return  # both left: each was told
+        limit = self._plan.matching.max_repairings
+        if partner == outcome.mentee_id:
+            backup = backup_mentor(
+                partner,
+                s.proposal,
+                banned=s.banned,
+                repairings=s.repairings,
+                limit=limit,
+                active_mentors=self._active_mentors(),
+                unavailable=s.withdrawn,
+            )
+            new_partner, why = backup.mentor_id, backup.unmatched
+            pair = None if new_partner is None else (new_partner, partner)
+        else:
+            waiting = mentee_for_mentor(
+                partner,
+                s.proposal,
+                waiting=self._waiting_mentees(),
+                banned=s.banned,
+                repairings=s.repairings,
+                limit=limit,
+            )
+            new_partner, why = waiting.mentee_id, waiting.unmatched
+            pair = None if new_partner is None else (partner, new_partner)
+        if pair is not None:
+            self._repaired(*pair)
+            s.partners_repaired += 1
+        elif why is not None:
+            self._leave_unmatched(partner, _UNMATCHED_SENTENCES[why], why, notify=False)
+        self._journal.notify(
+            partner,
+            "partner_withdrew",
+            partner_id=gone,
+            will_repair=pair is not None,
+            no_partner_reason=None if why is None or pair is not None else why.value,
+            **calendar,
+        )
+
+    # ---- the roster: late joiners, withdrawals, windows of their own, top-up rounds -------------
+
+    def _compose_plan(self) -> ProgrammePlan:
+        s = self._s
+        if not s.joined and not s.chains:
+            return self._plan
+        people = [
+            p.model_copy(update={"above": s.chains[p.id]}) if p.id in s.chains else p
+            for p in (*self._plan.participants, *s.joined)
+        ]
+        return self._plan.model_copy(update={"participants": tuple(people)})
+
+    def _roster(self) -> Roster:
+        s = self._s
+        return Roster(
+            enrolled={p.id for p in self._everyone.participants},
+            withdrawn=s.withdrawn,
+            over=s.phase is ProgrammePhase.COMPLETED,
+        )
+
+    def _window_closes(self, window: LateWindow) -> datetime:
+        return window.due_at + self._days(WINDOW_MARGIN_DAYS)
+
+    def _take_closed_windows(self) -> list[str]:
+        """The participants whose own window has closed, now theirs to match."""
+        s, now = self._s, workflow.now()
+        closed = [w.participant_id for w in s.windows if self._window_closes(w) <= now]
+        s.windows = [w for w in s.windows if self._window_closes(w) > now]
+        return closed
+
+    def _first_round(self) -> list[str] | None:
+        """Everyone still in the programme, but those whose own window is still open."""
+        s = self._s
+        if not (s.joined or s.withdrawn or s.windows):
+            return None
+        self._take_closed_windows()
+        pending = {w.participant_id for w in s.windows}
+        return [
+            p.id
+            for p in self._everyone.participants
+            if p.id not in s.withdrawn and p.id not in pending
+        ]
+
+    def _next_top_up(self) -> datetime | None:
+        windows = self._s.windows
+        return min(self._window_closes(w) for w in windows) if windows else None
+
+    def _top_up_due(self) -> bool:
+        top_up = self._next_top_up()
+        return top_up is not None and workflow.now() >= top_up
+
+    def _open_top_up(self) -> bool:
+        """A round for the windows closed, those left over and every mentor with room left;
+        False when it has no mentee to match (the windows closed are then simply done)."""
+        s = self._s
+        fresh = self._take_closed_windows()
+        pending = {w.participant_id for w in s.windows}
+        roles = {p.id: p.role for p in self._everyone.participants}
+        running = [r for r in s.pairs.values() if r.outcome is None]
+        in_pairs = {r.mentee_id for r in running}
+        mentees = [
+            p
+            for p in dict.fromkeys([*fresh, *self._waiting_mentees()])
+            if roles.get(p) is Role.MENTEE and p not in in_pairs and p not in s.withdrawn
+        ]
+        if not mentees:
+            return False
+        mentors = [
+            p.id
+            for p in self._everyone.participants
+            if p.role is Role.MENTOR and p.id not in s.withdrawn and p.id not in pending
+        ]
+        s.round_ids = [*mentees, *mentors]
+        s.round_load = dict(Counter(r.mentor_id for r in running))
+        s.base_proposal, s.forced = s.proposal, []
+        return True
+
+    def _proposes_withdrawn(self, proposal: MatchingProposal) -> bool:
+        gone = self._s.withdrawn
+        return any(p.mentor_id in gone or p.mentee_id in gone for p in proposal.pairs)
+
+    def _matching_request(
+        self, banned: list[tuple[str, str]], forced: list[tuple[str, str]]
+    ) -> MatchingRequest:
+        s = self._s
+        return MatchingRequest(
+            plan=self._everyone,
+            banned=tuple(banned),
+            forced=tuple(forced),
+            participant_ids=None if s.round_ids is None else tuple(s.round_ids),
+            load=s.round_load,
+        )
+
+    def _window_id(self, participant_id: str) -> str:
+        return assessment_workflow_id(
+            self._plan.id, participant_id, self._s.window_attempts.get(participant_id, 1)
+        )
+
+    def _window_open(self, participant_id: str) -> bool:
+        """Whether a self-assessment window of theirs is still waiting for an answer."""
+        s = self._s
+        if any(w.participant_id == participant_id for w in s.windows):
+            return True
+        in_first = any(p.id == participant_id for p in self._plan.participants)
+        return in_first and s.phase in (ProgrammePhase.LAUNCHING, ProgrammePhase.SELF_ASSESSMENT)
+
+    async def _open_windows(self, people: list[ParticipantRef], due: datetime) -> None:
+        """A self-assessment window of their own for each, matched in the next top-up round
+        (or in the first matching, when it closes before the programme's)."""
+        plan, s = self._plan, self._s
+        concern_due = self._expected_end() + self._days(60)
+        launches = []
+        for ref in people:
+            inp = AssessmentInput(
+                programme_id=plan.id,
+                participant_id=ref.id,
+                role=ref.role,
+                skills=tuple(k.id for k in plan.skills),
+                durations=plan.durations,
+                day_seconds=plan.day_seconds,
+                concern_task_id=s.concern_tasks[ref.id],
+                concern_due_at=concern_due,
+                due_at=due,
+            )
+            launches.append(
+                WorkflowLaunch(
+                    workflow_type=AssessmentWorkflow.__name__,
+                    workflow_id=self._window_id(ref.id),
+                    input=inp.model_dump(mode="json"),
+                    static_summary=f"self-assessment of {ref.role.value} {ref.id} (own window)",
+                    search_attributes={PROGRAMME_ID.name: plan.id, PHASE.name: "self_assessment"},
+                )
+            )
+            s.windows.append(
+                LateWindow(
+                    participant_id=ref.id,
+                    due_at=due,
+                    attempt=s.window_attempts.get(ref.id, 1),
+                )
+            )
+        await self._start_workflows(launches, f"open {len(launches)} self-assessment window(s)")
+        self._wake = True
+
+    async def _tell_window(self, participant_id: str, signal: str, *args: object) -> bool:
+        """Signal their open window; False when it had closed meanwhile."""
+        handle = workflow.get_external_workflow_handle(self._window_id(participant_id))
+        try:
+            await handle.signal(signal, *args)
+        except FailureError:
+            return False
+        return True
 
     # ---- signals, updates, queries ----------------------------------------------------------
 
@@ -602,6 +888,7 @@ class ProgrammeWorkflow:
         action: str,
         constraints: Constraints,
         pair: PairIds | None,
+        done: NextStep = NextStep.MATCHING_RECOMPUTED,
     ) -> Acknowledgement:
         """Re-solve the matching with the coordinator's bans and forced pairs; all or nothing."""
         s, banned, forced = self._s, constraints.banned, constraints.forced
@@ -612,7 +899,7 @@ class ProgrammeWorkflow:
             try:
                 proposal = await workflow.execute_activity(
                     RUN_MATCHING,
-                    MatchingRequest(plan=self._plan, banned=tuple(banned), forced=tuple(forced)),
+                    self._matching_request(banned, forced),
                     result_type=MatchingProposal,
                     start_to_close_timeout=timedelta(minutes=10),
                     retry_policy=REVISION_RETRY,
@@ -642,6 +929,8 @@ class ProgrammeWorkflow:
                 total_score=proposal.total_score,
             )
             was = before.total_score if before else 0.0
+            if done is not NextStep.MATCHING_RECOMPUTED:
+                return acknowledge(done)
             return acknowledge(
                 NextStep.MATCHING_RECOMPUTED,
                 changed=changed,
@@ -653,7 +942,7 @@ class ProgrammeWorkflow:
     def _matching_review(self) -> MatchingReview:
         s = self._s
         return MatchingReview(
-            plan=self._plan,
+            plan=self._everyone,
             phase=s.phase.value,
             in_review=s.phase is ProgrammePhase.REVIEW,
             approved=s.approved,
@@ -677,10 +966,212 @@ class ProgrammeWorkflow:
             auto_approve=self._plan.matching.auto_approve,
         )
 
+    @workflow.update(name=ADD_PARTICIPANTS)
+    async def add_participants(self, command: AddParticipants) -> Acknowledgement:
+        s, j = self._s, self._journal
+        if command.command_id in s.handled_commands:
+            return acknowledge(NextStep.ALREADY_DONE)
+        s.handled_commands.append(command.command_id)
+        people = list(command.participants)
+        s.joined.extend(people)
+        s.chains.update(command.chains)
+        self._everyone = self._compose_plan()
+        for ref in people:
+            j.event(
+                participant_stream(ref.id),
+                EventType.PARTICIPANT_ENROLLED,
+                programme_id=self._plan.id,
+                role=ref.role.value,
+                locale=ref.locale.value,
+                late=True,
+            )
+            s.concern_tasks[ref.id] = workflow.uuid4()
+        await j.flush(f"enrol {len(people)} late joiner(s)")
+        due = workflow.now() + self._days(self._plan.durations.self_assessment_days)
+        await self._open_windows(people, due)
+        top_up = self._next_top_up()
+        assert top_up is not None
+        return acknowledge(NextStep.PARTICIPANTS_ADDED, count=len(people), date=iso_date(top_up))
+
+    @add_participants.validator
+    def _check_add(self, command: AddParticipants) -> None:
+        if command.command_id in self._s.handled_commands:
+            return
+        with refusing():
+            self._roster().check_add(command)
+
+    @workflow.update(name=WITHDRAW_PARTICIPANT)
+    async def withdraw_participant(self, command: WithdrawParticipant) -> Acknowledgement:
+        s, j = self._s, self._journal
+        if command.command_id in s.handled_commands:
+            return acknowledge(NextStep.ALREADY_DONE)
+        person = command.participant_id
+        window_open = self._window_open(person)
+        s.withdrawn[person] = command.reason.strip()
+        s.windows = [w for w in s.windows if w.participant_id != person]
+        while person in s.unmatched:
+            s.unmatched.remove(person)
+        reported = {o.pair_id for o in s.pending_outcomes}
+        pair = next(
+            (
+                r
+                for r in s.pairs.values()
+                if person in (r.mentor_id, r.mentee_id)
+                and r.outcome is None
+                and r.pair_id not in reported
+            ),
+            None,
+        )
+        j.event(
+            participant_stream(person),
+            EventType.PARTICIPANT_WITHDRAWN,
+            reason=s.withdrawn[person],
+            pair_id=pair.pair_id if pair else None,
+            phase=s.phase.value,
+        )
+        concern = s.concern_tasks.get(person)
+        if concern is not None:
+            j.close_task(concern, TaskStatus.CANCELLED)
+        if window_open:
+            await self._tell_window(person, STAND_DOWN)
+        told = False
+        if pair is not None and pair.started:
+            handle = workflow.get_external_workflow_handle(
+                pair_workflow_id(self._plan.id, pair.pair_id)
+            )
+            try:
+                await handle.signal(PARTICIPANT_WITHDRAWN, WithdrawnNotice(participant_id=person))
+                told = True  # the pair's end tells them, with its calendar's cancellation
+            except FailureError:
+                pass
+        if not told:
+            j.notify(person, "withdrawal_confirmed")
+        if (
+            s.phase is ProgrammePhase.REVIEW
+            and s.proposal is not None
+            and self._proposes_withdrawn(s.proposal)
+        ):
+            # The proposal under review loses them: solved again without them.
+            forced = [f for f in s.forced if person not in f]
+            return await self._revise(
+                command,
+                "withdraw",
+                Constraints(list(s.banned), forced),
+                None,
+                NextStep.PARTICIPANT_WITHDRAWN,
+            )
+        s.handled_commands.append(command.command_id)
+        self._wake = True
+        return acknowledge(NextStep.PARTICIPANT_WITHDRAWN)
+
+    @withdraw_participant.validator
+    def _check_withdraw(self, command: WithdrawParticipant) -> None:
+        if command.command_id in self._s.handled_commands:
+            return
+        with refusing():
+            self._roster().check_withdraw(command)
+
+    @workflow.update(name=CHANGE_EMAIL)
+    def change_email(self, command: ChangeEmail) -> Acknowledgement:
+        s, j = self._s, self._journal
+        if command.command_id in s.handled_commands:
+            return acknowledge(NextStep.ALREADY_DONE)
+        s.handled_commands.append(command.command_id)
+        person = command.participant_id
+        links = [t for t in command.open_tasks if t.kind is not TaskKind.MATCHING_REVIEW]
+        j.event(
+            participant_stream(person), EventType.PARTICIPANT_EMAIL_CHANGED, links_sent=len(links)
+        )
+        for task in links:
+            j.notify(
+                person,
+                "task_link_renewed",
+                task.task_id,
+                task_kind=task.kind.value,
+                due_date=iso_date(task.due_at),
+            )
+        self._wake = True
+        return acknowledge(NextStep.EMAIL_CHANGED, links=len(links))
+
+    @change_email.validator
+    def _check_change_email(self, command: ChangeEmail) -> None:
+        if command.command_id in self._s.handled_commands:
+            return
+        with refusing():
+            self._roster().check_present(command.participant_id)
+
+    @workflow.update(name=EXTEND_TASK)
+    async def extend_task(self, command: ExtendTask) -> Acknowledgement:
+        """A self-assessment's later deadline: the open window waits longer, an expired one is
+        replaced by a window of its own; either way the answer joins the next matching round."""
+        s, j = self._s, self._journal
+        if command.command_id in s.handled_commands:
+            return acknowledge(NextStep.ALREADY_DONE)
+        s.handled_commands.append(command.command_id)
+        person = command.participant_id
+        ref = self._everyone.participant(person)
+        due = workflow.now() + self._days(command.days)
+        self._wake = True
+        if (
+            not command.expired
+            and self._window_open(person)
+            and await self._tell_window(person, EXTEND_WINDOW, due)
+        ):
+            s.windows = [w for w in s.windows if w.participant_id != person]
+            s.windows.append(
+                LateWindow(
+                    participant_id=person,
+                    due_at=due,
+                    attempt=s.window_attempts.get(person, 1),
+                )
+            )
+            return acknowledge(NextStep.TASK_EXTENDED, date=iso_date(due))
+        s.windows = [w for w in s.windows if w.participant_id != person]
+        s.window_attempts[person] = s.window_attempts.get(person, 1) + 1
+        while person in s.unmatched:  # matched again, in the next round
+            s.unmatched.remove(person)
+        j.event(
+            participant_stream(person),
+            EventType.TASK_EXTENDED,
+            task_id=str(command.task_id),
+            kind=command.kind.value,
+            due_at=due.isoformat(),
+            reopened=True,
+        )
+        await j.flush("a self-assessment reopened")
+        await self._open_windows([ref], due)
+        return acknowledge(NextStep.TASK_EXTENDED, date=iso_date(due))
+
+    @extend_task.validator
+    def _check_extend(self, command: ExtendTask) -> None:
+        if command.command_id in self._s.handled_commands:
+            return
+        with refusing():
+            self._roster().check_extend(command)
+            if self._s.phase is ProgrammePhase.LAUNCHING:
+                raise Refused(Refusal.SELF_ASSESSMENT_NOT_OPEN)
+            if command.kind is not TaskKind.SELF_ASSESSMENT:
+                raise Refused(Refusal.TASK_NOT_EXTENDABLE, kind=command.kind.value)
+            if self._matched(command.participant_id):
+                raise Refused(Refusal.TASK_ALREADY_DONE)
+
+    def _matched(self, participant_id: str) -> bool:
+        """In a pair now, or proposed in the matching under review."""
+        s = self._s
+        if any(
+            participant_id in (r.mentor_id, r.mentee_id) and r.outcome is None
+            for r in s.pairs.values()
+        ):
+            return True
+        proposal = s.proposal if s.phase is ProgrammePhase.REVIEW else None
+        return proposal is not None and any(
+            participant_id in (p.mentor_id, p.mentee_id) for p in proposal.pairs
+        )
+
     @workflow.update(name="raise_concern")
     def raise_concern(self, concern: Concern) -> Acknowledgement:
         self._s.concerns += 1
-        role = self._plan.participant(concern.participant_id).role.value
+        role = self._everyone.participant(concern.participant_id).role.value
         self._journal.event(
             self._stream,
             EventType.CONCERN_RAISED,
@@ -708,7 +1199,7 @@ class ProgrammeWorkflow:
         return ProgrammeSummary(
             programme_id=self._plan.id,
             phase=s.phase,
-            participants=len(self._plan.participants),
+            participants=len(self._everyone.participants),
             responded=None
             if s.proposal is None
             else len(
@@ -732,6 +1223,14 @@ class ProgrammeWorkflow:
             max_history_length=max(
                 s.max_history_length, workflow.info().get_current_history_length()
             ),
+            late_joiner_ids=[p.id for p in s.joined],
+            late_joiners_paired=len(
+                {p.id for p in s.joined} & {x for r in formed for x in (r.mentor_id, r.mentee_id)}
+            ),
+            withdrawn_ids=list(s.withdrawn),
+            partners_repaired=s.partners_repaired,
+            matching_rounds=s.matching_round,
+            next_top_up=self._next_top_up(),
         )
 
     # ---- helpers ------------------------------------------------------------------------------

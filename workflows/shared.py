@@ -18,7 +18,14 @@ with workflow.unsafe.imports_passed_through():
     from domain.events import EventType, NewEvent, programme_stream
     from domain.notifications import notification_context
     from domain.steps import StepInput, StepResult
-    from domain.tasks import Notification, TaskClosure, TaskKind, TaskSpec, TaskStatus
+    from domain.tasks import (
+        Notification,
+        TaskClosure,
+        TaskDeadline,
+        TaskKind,
+        TaskSpec,
+        TaskStatus,
+    )
 
 from workflows.retries import LOCAL_STEP_RETRY, REMOTE_STEP_RETRY
 
@@ -66,6 +73,7 @@ class Journal:
         self._events: list[NewEvent] = []
         self._open: list[TaskSpec] = []
         self._close: list[TaskClosure] = []
+        self._extend: list[TaskDeadline] = []
         self._mail: list[Notification] = []
 
     def timer(self, deadline: datetime, what: str) -> asyncio.Task[None]:
@@ -99,7 +107,7 @@ class Journal:
 
     @property
     def pending(self) -> bool:
-        return bool(self._events or self._open or self._close or self._mail)
+        return bool(self._events or self._open or self._close or self._extend or self._mail)
 
     def event(self, stream: str, type_: EventType, **data: Any) -> None:
         # Programme time, for read models and reports: the database's clock runs behind a
@@ -157,6 +165,9 @@ class Journal:
             )
         )
 
+    def extend_task(self, task_id: UUID, due_at: datetime) -> None:
+        self._extend.append(TaskDeadline(task_id=task_id, due_at=due_at))
+
     def notify(
         self, participant_id: str | None, template: str, task_id: UUID | None = None, **context: Any
     ) -> None:
@@ -181,10 +192,12 @@ class Journal:
             events=tuple(self._events),
             open_tasks=tuple(self._open),
             close_tasks=tuple(self._close),
+            extend_tasks=tuple(self._extend),
             notifications=tuple(self._mail),
             correlation={"workflow_id": info.workflow_id, "run_id": info.run_id},
         )
         self._events, self._open, self._close, self._mail = [], [], [], []
+        self._extend = []
         try:
             await self._record(step, summary)
         except (ActivityError, ApplicationError) as error:

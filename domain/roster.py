@@ -1,0 +1,121 @@
+"""Changes to a programme's roster once it runs, and whether each is allowed now.
+
+The commands are what a coordinator sends (`tandem roster ...`, `tandem task extend`, the
+dashboard); `Roster` answers whether the programme accepts one now, raising `Refused` otherwise.
+People are participant ids: e-mails are resolved, and changed, outside the workflows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.answers import CoordinatorCommand
+from domain.programme import ParticipantRef
+from domain.refusals import Refusal, Refused
+from domain.tasks import TaskKind
+
+# A deadline moves by at most this much at a time: a longer absence is a withdrawal.
+MAX_EXTENSION_DAYS = 60
+# Tasks with a deadline a coordinator may move; the others (concern, pair management) have none
+# a participant could miss.
+EXTENDABLE = frozenset(
+    {
+        TaskKind.SELF_ASSESSMENT,
+        TaskKind.CHEMISTRY,
+        TaskKind.GOALS_PROPOSE,
+        TaskKind.GOALS_CONFIRM,
+        TaskKind.SESSION_LOG,
+        TaskKind.MIDPOINT_SURVEY,
+        TaskKind.FINAL_EVALUATION,
+    }
+)
+
+
+class AddParticipants(CoordinatorCommand):
+    """Late joiners, already checked and stored like the programme's own participants."""
+
+    participants: tuple[ParticipantRef, ...] = Field(min_length=1, max_length=500)
+    # Participants already enrolled whose management chain now includes a late joiner (their
+    # new `above`), so no pair ever has one person in the other's chain, either way.
+    chains: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+
+class WithdrawParticipant(CoordinatorCommand):
+    """One participant leaves: `reason` (required) is the coordinator's, for the record."""
+
+    participant_id: str = Field(min_length=1, max_length=100)
+
+
+class OpenLink(BaseModel):
+    """An open task whose link is sent again, to a corrected address."""
+
+    model_config = ConfigDict(frozen=True)
+
+    task_id: UUID
+    kind: TaskKind
+    due_at: datetime
+
+
+class ChangeEmail(CoordinatorCommand):
+    """Their address was corrected in the participant table; their open links go to it."""
+
+    participant_id: str = Field(min_length=1, max_length=100)
+    open_tasks: tuple[OpenLink, ...] = ()
+
+
+class ExtendTask(CoordinatorCommand):
+    """A later deadline for one task; `expired` says the store found it expired already."""
+
+    participant_id: str = Field(min_length=1, max_length=100)
+    task_id: UUID
+    kind: TaskKind
+    days: int = Field(ge=1)
+    expired: bool = False
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Who is in the programme now, as its workflow knows it."""
+
+    enrolled: Collection[str]  # participant ids, late joiners included
+    withdrawn: Collection[str]
+    over: bool  # the programme completed
+
+    def check_add(self, command: AddParticipants) -> None:
+        self._check_running()
+        for ref in command.participants:
+            if ref.id in self.enrolled:
+                raise Refused(Refusal.ALREADY_ENROLLED, person=ref.id)
+
+    def check_present(self, participant_id: str) -> None:
+        """Someone enrolled and still in the programme."""
+        self._check_running()
+        if participant_id not in self.enrolled:
+            raise Refused(Refusal.NOT_PARTICIPANT, person=participant_id)
+        if participant_id in self.withdrawn:
+            raise Refused(Refusal.PARTICIPANT_WITHDRAWN, person=participant_id)
+
+    def check_withdraw(self, command: WithdrawParticipant) -> None:
+        self.check_present(command.participant_id)
+        if len(command.reason.strip()) < 3:
+            raise Refused(Refusal.REASON_NEEDED)
+
+    def check_extend(self, command: ExtendTask) -> None:
+        self.check_present(command.participant_id)
+        check_extension(command.kind, command.days)
+
+    def _check_running(self) -> None:
+        if self.over:
+            raise Refused(Refusal.PROGRAMME_OVER)
+
+
+def check_extension(kind: TaskKind, days: int) -> None:
+    if kind not in EXTENDABLE:
+        raise Refused(Refusal.TASK_NOT_EXTENDABLE, kind=kind.value)
+    if days > MAX_EXTENSION_DAYS:
+        raise Refused(Refusal.EXTENSION_TOO_LONG, max_days=MAX_EXTENSION_DAYS)
