@@ -93,8 +93,14 @@ async def test_late_joiners_are_matched_in_a_reviewed_top_up_round(stack: Stack)
     await run.until_phase(ProgrammePhase.REVIEW, max_days=10)
     await _approve(run)
     await run.until_phase(ProgrammePhase.RUNNING, max_days=2)
+
+    async def started() -> bool:
+        s = await run.summary()
+        return s.pairs_formed == len(s.pairs) == 3
+
+    await run.run_until(started, "the first round's pairs started", max_days=1)
     first = await run.summary()
-    assert first.pairs_formed == 3 and first.matching_rounds == 1
+    assert first.matching_rounds == 1 and len(first.unmatched_ids) == 1
 
     joiners, ack = await _join(
         run, ("late.mentee@example.com", Role.MENTEE), ("late.mentor@example.com", Role.MENTOR)
@@ -124,14 +130,18 @@ async def test_late_joiners_are_matched_in_a_reviewed_top_up_round(stack: Stack)
 
     async def paired() -> bool:
         s = await run.summary()
-        return s.phase is ProgrammePhase.RUNNING and s.late_joiners_paired == 2
+        return s.phase is ProgrammePhase.RUNNING and s.pairs_formed == len(s.pairs) == 4
 
-    await run.run_until(paired, "late joiners paired", max_days=3)
+    await run.run_until(paired, "the top-up pair started", max_days=3)
     summary = await run.summary()
-    late = {p.id for p in joiners}
-    top_up = [p for p in summary.pairs if {p.mentor_id, p.mentee_id} & late]
-    assert len(top_up) == 1 and {top_up[0].mentor_id, top_up[0].mentee_id} == late
-    assert summary.pairs_formed == 4
+    # The late mentee is paired with a mentor with capacity left: the late one, or the mentor
+    # the first round left over; the other is still unmatched, and told so.
+    top_up = summary.pairs[3]
+    assert top_up.mentee_id == joiners[0].id
+    spare = {joiners[1].id, *first.unmatched_ids}
+    assert top_up.mentor_id in spare
+    assert summary.unmatched_ids == sorted(spare - {top_up.mentor_id})
+    assert summary.late_joiners_paired == (2 if top_up.mentor_id == joiners[1].id else 1)
     mentee = joiners[0]
     await stack.wait_for_mails("chemistry", mentee.email)
 

@@ -64,6 +64,13 @@ _REFUSAL_LOG: dict[Refusal, str] = {
     R.SAME_MENTOR: "both mentees already have the same mentor",
     R.MATCHING_CONFLICT: "{detail}",
     R.CONCERN_LINK_INVALID: "this link is not valid for this participant",
+    R.PROGRAMME_OVER: "the programme is over: its roster no longer changes",
+    R.ALREADY_ENROLLED: "{person} is already enrolled in this programme",
+    R.PARTICIPANT_WITHDRAWN: "{person} has withdrawn from this programme",
+    R.TASK_NOT_EXTENDABLE: "a {kind} task has no deadline to extend",
+    R.TASK_ALREADY_DONE: "this task is already done: there is nothing to extend",
+    R.EXTENSION_TOO_LONG: "a deadline moves by at most {max_days} days at a time",
+    R.REASON_NEEDED: "say why",
 }
 del R
 
@@ -93,6 +100,10 @@ _NEXT_STEP_LOG: dict[NextStep, str] = {
         "total score {score:g} (was {previous_score:g})"
     ),
     S.COORDINATOR_WILL_CONTACT: "the coordinator will contact you confidentially",
+    S.PARTICIPANTS_ADDED: "{count} participant(s) added; top-up matching on {date}",
+    S.PARTICIPANT_WITHDRAWN: "withdrawn: their tasks are cancelled and their partner is told",
+    S.EMAIL_CHANGED: "{links} link(s) sent to the new address",
+    S.TASK_EXTENDED: "new deadline {date}",
 }
 del S
 
