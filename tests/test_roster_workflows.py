@@ -200,7 +200,7 @@ async def test_a_corrected_address_gets_every_open_link(stack: Stack) -> None:
     record = await store.get(person)
     assert record is not None
     await stack.pool.execute(
-        "UPDATE participants SET email = $2 WHERE participant_id = $1", person, "fixed@example.com"
+        "UPDATE participants SET email = $2 WHERE id = $1", person, "fixed@example.com"
     )
     tasks = await TaskStore(stack.pool).list_open(run.spec.id)
     mine = [
