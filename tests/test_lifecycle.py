@@ -109,8 +109,10 @@ async def test_a_rehearsal_with_late_joiners_and_withdrawals_adds_up() -> None:
     spec = synthetic_programme(8, 3, START).model_copy(update={"sessions": 2})
     report = await simulate(spec, 3, EVERYONE_ANSWERS, late_joiners=2, withdrawals=1)
     assert (report.participants, report.late_joiners, report.withdrawals) == (10, 2, 1)
-    # A late mentee and a late mentor: each finds a partner among those with capacity left.
-    assert report.late_joiners_paired == 2
+    # A late mentee and a late mentor: the mentee is paired in the top-up round, with the late
+    # mentor or one the first round left with capacity; a mentor alone waits for the next.
+    assert report.late_joiners_paired in (1, 2)
+    assert report.pairs_formed >= 5
     # The pair of the one who left ends early; everyone else's completes.
     assert report.pairs_ended_early >= 1
     assert report.pairs_formed == (

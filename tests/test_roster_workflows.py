@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
+from temporalio.service import RPCError
 
 from client.refusals import refusal_of
 from contracts.pair import PairPhase
@@ -306,7 +307,8 @@ async def test_an_open_chemistry_task_gets_a_later_deadline(stack: Stack) -> Non
         days=2,
         expired=True,
     )
-    with pytest.raises(Exception):  # the pair is over: its workflow takes no more updates
+    # The pair is over: its workflow takes no more updates (the CLI refuses before sending).
+    with pytest.raises(RPCError):
         await handle.execute_update(
             EXTEND_TASK, finished, id=finished.command_id, result_type=Acknowledgement
         )
