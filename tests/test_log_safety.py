@@ -39,8 +39,8 @@ from logging_setup import REDACTED, configure_logging, formatter, redact
 from settings import Settings
 from store.db import create_pool
 from store.events import EventStore
-from store.projections import Projector
 from store.participants import ParticipantStore
+from store.projections import Projector
 from store.tasks import TaskStore
 from tests.dashboard_helpers import sign_in
 from tests.lifecycle_helpers import eventually, running_stack, small_cohort
