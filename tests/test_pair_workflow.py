@@ -664,7 +664,9 @@ async def test_retried_steps_in_a_running_programme_duplicate_nothing(
     env: WorkflowEnvironment, pool: asyncpg.Pool, smtp_sink: SmtpSink
 ) -> None:
     settings = mail_settings(smtp_sink)
-    flaky = CrashAfterRecording(EventStore(pool), TaskStore(pool), Mailer(pool, settings))
+    flaky = CrashAfterRecording(
+        EventStore(pool), TaskStore(pool), Mailer(pool, settings), ParticipantStore(pool)
+    )
     CrashAfterRecording.crashes = 0
     async with running_stack(env, pool, smtp_sink, step_activities=flaky) as stack:
         run = await stack.launch(small_cohort(2, sessions=2))
