@@ -48,7 +48,21 @@ def parse_participants(
     text = decode(data, report, CSV_HINT)
     if text is None:
         return None
-    return _participants(text, report, programme_id, default_locale)
+    found = _participants(text, report, programme_id, default_locale, whole_cohort=True)
+    return None if found is None else tuple(p for _, p in found)
+
+
+def parse_joiners(
+    name: str, data: bytes, problems: list[Problem], programme_id: str, default_locale: Locale
+) -> tuple[tuple[int, Participant], ...] | None:
+    """Late joiners for a running programme, each with its line: the same columns and checks as
+    the programme's own participants file, except that one role alone is fine (a late mentee
+    needs no late mentor)."""
+    report = Report(name, problems)
+    text = decode(data, report, CSV_HINT)
+    if text is None:
+        return None
+    return _participants(text, report, programme_id, default_locale, whole_cohort=False)
 
 
 _REQUIRED_COLUMNS = ("email", "name", "role")
@@ -65,8 +79,8 @@ class _Record:
 
 
 def _participants(
-    text: str, report: Report, programme_id: str, default_locale: Locale
-) -> tuple[Participant, ...] | None:
+    text: str, report: Report, programme_id: str, default_locale: Locale, *, whole_cohort: bool
+) -> tuple[tuple[int, Participant], ...] | None:
     rows = csv_rows(text, report)
     if rows is None:
         return None
@@ -82,11 +96,14 @@ def _participants(
     if columns is None:
         return None
     records = [_record(line, cells, columns, len(header), report) for line, cells in rows[1:]]
-    participants = [_participant(r, programme_id, default_locale, report) for r in records]
+    participants = [
+        (r.line, _participant(r, programme_id, default_locale, report)) for r in records
+    ]
     _check_duplicate_emails(records, report)
     _check_reporting_cycles(records, report)
-    _check_both_roles(records, header_line, report)
-    return tuple(p for p in participants if p is not None)
+    if whole_cohort:
+        _check_both_roles(records, header_line, report)
+    return tuple((line, p) for line, p in participants if p is not None)
 
 
 def _column_name(cell: str) -> str:

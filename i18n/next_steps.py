@@ -27,4 +27,12 @@ def next_step_words(
         )
     if "date" in values:
         values["date"] = t.date(str(values["date"]))
+    counted = _COUNTED.get(step)
+    if counted is not None:
+        count = int(values.pop(counted, 0))
+        return t.plural(key, count, **values)
     return t(key, **values)
+
+
+# Steps whose words depend on a count: the parameter that holds it.
+_COUNTED = {NextStep.PARTICIPANTS_ADDED: "count", NextStep.EMAIL_CHANGED: "links"}

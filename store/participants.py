@@ -98,3 +98,16 @@ class ParticipantStore:
             programme_id,
         )
         return [ParticipantRecord(**dict(r)) for r in rows]
+
+    async def change_email(self, participant_id: str, new_email: str) -> ParticipantRecord | None:
+        """Correct a participant's address; None when nobody has this id."""
+        row = await self._pool.fetchrow(
+            f"""
+            UPDATE participants SET email = $2, updated_at = now()
+            WHERE id = $1
+            RETURNING {_COLUMNS}
+            """,
+            participant_id,
+            new_email,
+        )
+        return ParticipantRecord(**dict(row)) if row else None
