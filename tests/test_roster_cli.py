@@ -7,8 +7,10 @@ import asyncio
 import json
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
+from contracts.programme import ProgrammePhase
 from domain.programme import Role, participant_id
 from domain.tasks import TaskKind, TaskStatus
 from store.participants import ParticipantStore
@@ -147,3 +149,22 @@ async def test_withdraw_correct_an_address_and_extend_a_task(
     # Without --task: the concern link has no deadline, so nothing is open to extend.
     code, out, err = await _tandem(database_url, stack, *extend)
     assert code == 1 and "no open task with a deadline" in err
+
+
+async def test_a_pair_task_is_extended_by_its_pair(stack: Stack, database_url: str) -> None:
+    run = await stack.launch(small_cohort(2, sessions=2))
+    await run.until_phase(ProgrammePhase.RUNNING, max_days=15)
+    (mentee,) = run.ids(Role.MENTEE)
+    task = await run.task(TaskKind.CHEMISTRY, mentee)
+    extend = ("task", "extend", run.spec.id, run.email(mentee), "--days", "4")
+    code, out, err = await _tandem(database_url, stack, *extend, "--json")  # its one open task
+    assert code == 0, err
+    shown = json.loads(out)
+    assert shown["next"] == "task_extended" and shown["kind"] == "chemistry"
+    later = task.due_at + timedelta(days=4)
+    assert shown["params"]["date"] == later.date().isoformat()
+    await stack.wait_for_mails("task_extended", run.email(mentee))
+    moved = await TaskStore(stack.pool).get(task.task_id)
+    assert moved is not None and moved.due_at == later
+    code, out, err = await _tandem(database_url, stack, *extend, "--days", "90")
+    assert code == 1 and "60 days at most" in err
