@@ -112,8 +112,14 @@ class Roster:
             command_id=new_command_id(given_id, "add"), participants=refs, chains=chains
         )
         names = {p.id: p.name for p in enrolled} | {p.id: p.name for p in joiners}
-        ack = await self._send(programme_workflow_id(self.programme_id), ADD_PARTICIPANTS,
-                               command, names)  # fmt: skip
+        try:
+            ack = await self._send(
+                programme_workflow_id(self.programme_id), ADD_PARTICIPANTS, command, names
+            )
+        except (Declined, NotDone):
+            # Refused, so nobody was enrolled: rows kept would make the same file look enrolled.
+            await self._people.remove_many(self.programme_id, [p.id for p in joiners])
+            raise
         return Added(joiners, chains, ack)
 
     async def withdraw(self, email: str, reason: str, given_id: str | None = None) -> Sent:

@@ -14,6 +14,7 @@ from contracts.programme import ProgrammePhase
 from domain.programme import Role, participant_id
 from domain.tasks import TaskKind, TaskStatus
 from store.participants import ParticipantStore
+from store.programmes import ProgrammeStore
 from store.tasks import TaskStore
 from tests.lifecycle_helpers import Stack, eventually, small_cohort
 
@@ -85,6 +86,14 @@ async def test_late_joiners_are_added_only_from_a_file_without_problems(
     summary = await run.summary()
     assert summary.participants == 6 and joiner in summary.late_joiner_ids
     await stack.wait_for_mails("self_assessment", "late.mentee@example.com")
+
+    # A programme known but not running enrols nobody: nothing is kept of the file.
+    idle = run.spec.model_copy(update={"id": f"{programme}-idle"})
+    await ProgrammeStore(stack.pool).upsert(idle)
+    args = ("roster", "add", idle.id, "--file", str(good))
+    code, out, err = await _tandem(database_url, stack, *args)
+    assert code == 1 and f"no programme {idle.id!r} is running" in err
+    assert await store.list_for_programme(idle.id) == []
 
 
 async def test_withdraw_correct_an_address_and_extend_a_task(
