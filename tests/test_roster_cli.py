@@ -90,8 +90,9 @@ async def test_late_joiners_are_added_only_from_a_file_without_problems(
     # A programme known but not running enrols nobody: nothing is kept of the file.
     idle = run.spec.model_copy(update={"id": f"{programme}-idle"})
     await ProgrammeStore(stack.pool).upsert(idle)
-    args = ("roster", "add", idle.id, "--file", str(good))
-    code, out, err = await _tandem(database_url, stack, *args)
+    code, out, err = await _tandem(
+        database_url, stack, "roster", "add", idle.id, "--file", str(good)
+    )
     assert code == 1 and f"no programme {idle.id!r} is running" in err
     assert await store.list_for_programme(idle.id) == []
 
