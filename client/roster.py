@@ -22,20 +22,21 @@ from contracts.ids import programme_workflow_id
 from contracts.roster import ADD_PARTICIPANTS, CHANGE_EMAIL, EXTEND_TASK, WITHDRAW_PARTICIPANT
 from domain.answers import Acknowledgement, CoordinatorCommand
 from domain.file_problems import Problem, ProgrammeFileError
-from domain.org_chart import cohort_lines
-from domain.participants_file import looks_like_email, parse_joiners
-from domain.programme import Locale, Participant, ParticipantRef
+from domain.participants_file import email_lines, looks_like_email, parse_participants
+from domain.programme import Locale, Participant
 from domain.refusals import Refusal, RefusalParam
 from domain.roster import (
     EXTENDABLE,
     AddParticipants,
     ChangeEmail,
+    Enrolled,
     ExtendTask,
     OpenLink,
     WithdrawParticipant,
+    joining,
 )
 from domain.tasks import TaskKind, TaskStatus
-from store.participants import ParticipantRecord, ParticipantStore
+from store.participants import EmailTaken, ParticipantRecord, ParticipantStore
 from store.programmes import ProgrammeStore
 from store.tasks import TaskRecord, TaskStore
 
@@ -59,7 +60,7 @@ class Declined(Exception):
 
 @dataclass(frozen=True)
 class Added:
-    joiners: list[Participant]
+    joiners: Sequence[Participant]
     chains: dict[str, tuple[str, ...]]
     ack: Acknowledgement
 
@@ -93,20 +94,23 @@ class Roster:
         if programme is None:
             raise NotDone(f"no programme {self.programme_id!r} was started")
         problems: list[Problem] = []
-        rows = parse_joiners(file_name, data, problems, self.programme_id, Locale(programme.locale))
+        joiners = parse_participants(
+            file_name, data, problems, self.programme_id, Locale(programme.locale), both_roles=False
+        )
         enrolled = await self._people.list_for_programme(self.programme_id)
         known = {p.email.lower() for p in enrolled}
-        for line, person in rows or ():
+        lines = email_lines(data)
+        for person in joiners or ():
             if person.email.lower() in known:
+                line = lines.get(person.email.lower(), 0)
                 problems.append(
                     Problem(file_name, line, "email", "already enrolled in this programme")
                 )
-        if rows is not None and not rows and not problems:
-            problems.append(Problem(file_name, 1, "row", "no participant to add"))
-        if problems:
+        if problems or not joiners:
             raise ProgrammeFileError(sorted(problems, key=lambda p: p.line))
-        joiners = [person for _, person in rows or ()]
-        refs, chains = _refs_and_chains(enrolled, joiners)
+        refs, chains = joining(
+            [Enrolled(p.id, p.email, p.manager_email) for p in enrolled], joiners
+        )
         await self._people.upsert_many(self.programme_id, joiners)
         command = AddParticipants(
             command_id=new_command_id(given_id, "add"), participants=refs, chains=chains
@@ -139,14 +143,10 @@ class Roster:
         if not looks_like_email(new):
             raise NotDone(f"{new}: malformed e-mail address")
         person = await self._by_email(old)
-        taken = [
-            p
-            for p in await self._people.list_for_programme(self.programme_id)
-            if p.email.lower() == new.lower() and p.id != person.id
-        ]
-        if taken:
-            raise NotDone(f"{new} is already the address of another participant")
-        changed = await self._people.change_email(person.id, new)
+        try:
+            changed = await self._people.change_email(person.id, new)
+        except EmailTaken as taken:
+            raise NotDone(f"{new} is already the address of another participant") from taken
         if changed is None:
             raise NotDone(f"nobody with the e-mail {old} takes part in {self.programme_id}")
         links = tuple(
@@ -239,34 +239,3 @@ def _task_to_extend(tasks: Sequence[TaskRecord], kind: TaskKind | None, email: s
     if task.status is TaskStatus.CANCELLED:
         raise Declined(Refusal.TASK_CLOSED)
     return task
-
-
-def _refs_and_chains(
-    enrolled: Sequence[ParticipantRecord], joiners: Sequence[Participant]
-) -> tuple[tuple[ParticipantRef, ...], dict[str, tuple[str, ...]]]:
-    """The joiners as the workflow sees them, and the enrolled participants whose management
-    chain now passes through a joiner, with that whole chain (the participants' `manager_email`:
-    the organisation file is not kept once a programme has started)."""
-    people: list[ParticipantRecord | Participant] = [*enrolled, *joiners]
-    by_email = {p.email.lower(): p.id for p in people}
-    manager_of = {p.email.lower(): p.manager_email.lower() for p in people if p.manager_email}
-    lines = cohort_lines(by_email, manager_of)
-    new = {p.id for p in joiners}
-
-    def above(email: str) -> tuple[str, ...]:
-        return tuple(sorted(by_email[e] for e in lines[email.lower()]))
-
-    refs = tuple(
-        ParticipantRef(
-            id=p.id,
-            role=p.role,
-            locale=p.locale,
-            grade=p.grade,
-            department=p.department,
-            manager_id=by_email.get(p.manager_email.lower()) if p.manager_email else None,
-            above=above(p.email),
-        )
-        for p in joiners
-    )
-    chains = {p.id: above(p.email) for p in enrolled if new.intersection(above(p.email))}
-    return refs, chains

@@ -29,10 +29,9 @@ def next_step_words(
         values["date"] = t.date(str(values["date"]))
     counted = _COUNTED.get(step)
     if counted is not None:
-        count = int(values.pop(counted, 0))
-        return t.plural(key, count, **values)
+        return t.plural(key, int(values.pop(counted, 0)), **values)
     return t(key, **values)
 
 
-# Steps whose words depend on a count: the parameter that holds it.
+# Steps whose words agree with a number (their `count` in the catalogue's plural forms).
 _COUNTED = {NextStep.PARTICIPANTS_ADDED: "count", NextStep.EMAIL_CHANGED: "links"}

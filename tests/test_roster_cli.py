@@ -177,4 +177,4 @@ async def test_a_pair_task_is_extended_by_its_pair(stack: Stack, database_url: s
     moved = await TaskStore(stack.pool).get(task.task_id)
     assert moved is not None and moved.due_at == later
     code, out, err = await _tandem(database_url, stack, *extend, "--days", "90")
-    assert code == 1 and "60 days at most" in err
+    assert code == 1 and "at most 60 days" in err
