@@ -161,10 +161,15 @@ async def test_withdraw_correct_an_address_and_extend_a_task(
     assert code == 1 and "no open task with a deadline" in err
 
 
-async def test_a_pair_task_is_extended_by_its_pair(stack: Stack, database_url: str) -> None:
-    run = await stack.launch(small_cohort(2, sessions=2))
-    await run.until_phase(ProgrammePhase.RUNNING, max_days=15)
-    (mentee,) = run.ids(Role.MENTEE)
+async def test_a_pair_task_goes_to_its_pair_an_expired_self_assessment_reopens(
+    stack: Stack, database_url: str
+) -> None:
+    run = await stack.launch(small_cohort(4, sessions=2))  # two mentees, two mentors
+    late, mentee = run.ids(Role.MENTEE)
+    missed = await run.task(TaskKind.SELF_ASSESSMENT, late)
+    await run.until_phase(
+        ProgrammePhase.RUNNING, max_days=15, skip=lambda t: t.task_id == missed.task_id
+    )
     task = await run.task(TaskKind.CHEMISTRY, mentee)
     extend = ("task", "extend", run.spec.id, run.email(mentee), "--days", "4")
     code, out, err = await _tandem(database_url, stack, *extend, "--json")  # its one open task
@@ -178,3 +183,12 @@ async def test_a_pair_task_is_extended_by_its_pair(stack: Stack, database_url: s
     assert moved is not None and moved.due_at == later
     code, out, err = await _tandem(database_url, stack, *extend, "--days", "90")
     assert code == 1 and "at most 60 days" in err
+
+    # The programme reopens an expired self-assessment: a new window, a new link.
+    expired = await TaskStore(stack.pool).get(missed.task_id)
+    assert expired is not None and expired.status is TaskStatus.EXPIRED
+    reopen = ("task", "extend", run.spec.id, run.email(late), "--task", "self_assessment")
+    code, out, err = await _tandem(database_url, stack, *reopen, "--days", "5")
+    assert code == 0, err
+    assert "New deadline" in out
+    await stack.wait_for_mails("self_assessment", run.email(late), count=2)
