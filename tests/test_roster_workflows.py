@@ -178,7 +178,9 @@ async def test_a_withdrawal_ends_the_pair_and_repairs_the_partner(stack: Stack) 
     status = await run.pair_status(int(pair.pair_id))
     assert status.open_tasks == [] and status.waiting_for == ""
     mentor_tasks = await run.open_tasks(participant_id=mentor)
-    assert mentor_tasks == []  # their links answer "closed" now
+    assert mentor_tasks == []
+    record = await ParticipantStore(stack.pool).get(mentor)
+    assert record is not None and record.withdrawn_at is not None  # their links say so now
     summary = await run.summary()
     assert summary.withdrawn_ids == [mentor]
     events = await run.events(participant_stream(mentor))

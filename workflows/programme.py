@@ -1049,6 +1049,7 @@ class ProgrammeWorkflow:
             pair_id=pairs[0].pair_id if pairs else None,
             phase=s.phase.value,
         )
+        j.withdraw(person)
         concern = s.concern_tasks.get(person)
         if concern is not None:
             j.close_task(concern, TaskStatus.CANCELLED)
