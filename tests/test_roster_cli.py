@@ -139,6 +139,12 @@ async def test_withdraw_correct_an_address_and_extend_a_task(
     code, out, err = await _tandem(database_url, stack, *withdraw, run.email(mentor), *reason)
     assert code == 0, err
     assert (await run.summary()).withdrawn_ids == [mentor]
+
+    async def marked() -> bool:  # so their links answer that they have left
+        record = await ParticipantStore(stack.pool).get(mentor)
+        return record is not None and record.withdrawn_at is not None
+
+    await eventually(marked, "the participant marked withdrawn")
     code, out, err = await _tandem(database_url, stack, *withdraw, run.email(mentor), *reason)
     assert code == 1
     name = next(p.name for p in run.spec.participants if p.id == mentor)
