@@ -166,7 +166,7 @@ class Roster:
         self, email: str, kind: TaskKind | None, days: int, given_id: str | None = None
     ) -> Sent:
         person = await self._by_email(email)
-        task = _task_to_extend(await self._tasks.for_participant(person.id), kind, email)
+        task = task_to_extend(await self._tasks.for_participant(person.id), kind, email)
         command = ExtendTask(
             command_id=new_command_id(given_id, "extend"),
             participant_id=person.id,
@@ -217,7 +217,7 @@ def _named(person: ParticipantRecord) -> dict[str, str]:
     return {person.id: person.name}
 
 
-def _task_to_extend(tasks: Sequence[TaskRecord], kind: TaskKind | None, email: str) -> TaskRecord:
+def task_to_extend(tasks: Sequence[TaskRecord], kind: TaskKind | None, email: str) -> TaskRecord:
     """The newest task of `kind`, or the participant's one open task with a deadline."""
     if kind is not None:
         mine = [t for t in tasks if t.kind is kind]

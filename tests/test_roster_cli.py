@@ -7,15 +7,20 @@ import asyncio
 import json
 import os
 import sys
-from datetime import timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from client.roster import Declined, NotDone, task_to_extend
 from contracts.programme import ProgrammePhase
 from domain.programme import Role, participant_id
+from domain.refusals import Refusal
 from domain.tasks import TaskKind, TaskStatus
 from store.participants import ParticipantStore
 from store.programmes import ProgrammeStore
-from store.tasks import TaskStore
+from store.tasks import TaskRecord, TaskStore
 from tests.lifecycle_helpers import Stack, eventually, small_cohort
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -198,3 +203,36 @@ async def test_a_pair_task_goes_to_its_pair_an_expired_self_assessment_reopens(
     assert code == 0, err
     assert "New deadline" in out
     await stack.wait_for_mails("self_assessment", run.email(late), count=2)
+
+
+def _stored(kind: TaskKind, status: TaskStatus) -> TaskRecord:
+    return TaskRecord(
+        task_id=uuid.uuid4(),
+        programme_id="pilote",
+        participant_id="p1",
+        kind=kind,
+        workflow_id="pair:pilote:0001",
+        update_name="answer",
+        due_at=datetime(2027, 2, 1, tzinfo=UTC),
+        status=status,
+        issued_at=datetime(2027, 1, 20, tzinfo=UTC),
+        closed_at=None,
+    )
+
+
+def test_thetask_to_extend_is_named_when_several_are_open() -> None:
+    chemistry = _stored(TaskKind.CHEMISTRY, TaskStatus.OPEN)
+    log = _stored(TaskKind.SESSION_LOG, TaskStatus.OPEN)
+    concern = _stored(TaskKind.CONCERN, TaskStatus.OPEN)  # no deadline: never the default
+    assert task_to_extend([chemistry, concern], None, "a@example.com") == chemistry
+    with pytest.raises(NotDone, match=r"several open tasks \(chemistry, session_log\)"):
+        task_to_extend([chemistry, log, concern], None, "a@example.com")
+    assert task_to_extend([log, chemistry], TaskKind.CHEMISTRY, "a@example.com") == chemistry
+    with pytest.raises(NotDone, match="has no midpoint_survey task"):
+        task_to_extend([log], TaskKind.MIDPOINT_SURVEY, "a@example.com")
+    cancelled = _stored(TaskKind.CHEMISTRY, TaskStatus.CANCELLED)
+    with pytest.raises(Declined) as closed:
+        task_to_extend([cancelled], TaskKind.CHEMISTRY, "a@example.com")
+    assert closed.value.code is Refusal.TASK_CLOSED
+    with pytest.raises(NotDone, match="no open task with a deadline"):
+        task_to_extend([cancelled, concern], None, "a@example.com")
