@@ -27,6 +27,7 @@ from control.files import load_programme
 from control.matching_cli import IdOpt, match, matching_app
 from control.participant_cli import participant_app
 from control.projections_cli import projections_app
+from control.roster_cli import roster_app, task_app
 from devstack.extra import EmbeddedMissing
 from domain.programme import Locale, ProgrammeSpec
 from domain.programme_file import ProgrammeFileError
@@ -45,6 +46,8 @@ app.add_typer(matching_app, name="matching")
 app.command("match")(match)
 app.add_typer(projections_app, name="projections")
 app.add_typer(participant_app, name="participant")
+app.add_typer(roster_app, name="roster")
+app.add_typer(task_app, name="task")
 
 
 def _load(file: Path) -> ProgrammeSpec:

@@ -144,6 +144,18 @@ class TaskStore:
         )
         return _to_record(row) if row else None
 
+    async def for_participant(self, participant_id: str) -> list[TaskRecord]:
+        """Every task the participant was ever given, whatever its status, newest first."""
+        rows = await self._pool.fetch(
+            f"""
+            SELECT {_COLUMNS} FROM tasks
+            WHERE participant_id = $1
+            ORDER BY issued_at DESC, task_id DESC
+            """,
+            participant_id,
+        )
+        return [_to_record(r) for r in rows]
+
     async def timings(self, programme_id: str) -> list[TaskTiming]:
         """When each of a programme's tasks was issued and closed, for response times."""
         rows = await self._pool.fetch(

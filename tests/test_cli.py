@@ -34,7 +34,7 @@ def tandem(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
 def test_help_lists_every_command() -> None:
     result = tandem("--help")
     assert result.returncode == 0
-    for command in ("programme", "matching", "match", "simulate", "demo", "web"):
+    for command in ("programme", "matching", "match", "roster", "task", "simulate", "demo", "web"):
         assert command in result.stdout
     result = tandem("programme", "--help")
     for command in ("validate", "start", "status", "approve"):
