@@ -710,8 +710,12 @@ class ProgrammeWorkflow:
         s = self._s
         if not s.joined and not s.chains:
             return self._plan
+        # A chain only grows when people join: what the programme file's organisation gave
+        # (managers outside the cohort) stays.
         people = [
-            p.model_copy(update={"above": s.chains[p.id]}) if p.id in s.chains else p
+            p.model_copy(update={"above": tuple(sorted({*p.above, *s.chains[p.id]}))})
+            if p.id in s.chains
+            else p
             for p in (*self._plan.participants, *s.joined)
         ]
         return self._plan.model_copy(update={"participants": tuple(people)})
