@@ -37,18 +37,25 @@ def parse_locale(text: str) -> Locale | None:
 
 
 def parse_participants(
-    name: str, data: bytes, problems: list[Problem], programme_id: str, default_locale: Locale
+    name: str,
+    data: bytes,
+    problems: list[Problem],
+    programme_id: str,
+    default_locale: Locale,
+    *,
+    both_roles: bool = True,
 ) -> tuple[Participant, ...] | None:
     """The participants in a roster's bytes; `name` is what problems call the file.
 
     Problems are added to `problems`; None when the file cannot be read at all. The participants'
-    ids depend on the programme's id.
+    ids depend on the programme's id. Late joiners (`both_roles=False`) may all have one role:
+    the programme already has the other.
     """
     report = Report(name, problems)
     text = decode(data, report, CSV_HINT)
     if text is None:
         return None
-    return _participants(text, report, programme_id, default_locale)
+    return _participants(text, report, programme_id, default_locale, both_roles)
 
 
 _REQUIRED_COLUMNS = ("email", "name", "role")
@@ -65,7 +72,7 @@ class _Record:
 
 
 def _participants(
-    text: str, report: Report, programme_id: str, default_locale: Locale
+    text: str, report: Report, programme_id: str, default_locale: Locale, both_roles: bool = True
 ) -> tuple[Participant, ...] | None:
     rows = csv_rows(text, report)
     if rows is None:
@@ -85,7 +92,10 @@ def _participants(
     participants = [_participant(r, programme_id, default_locale, report) for r in records]
     _check_duplicate_emails(records, report)
     _check_reporting_cycles(records, report)
-    _check_both_roles(records, header_line, report)
+    if both_roles:
+        _check_both_roles(records, header_line, report)
+    elif not records:
+        report.add(header_line, "row", "no participant: the file has a header and nothing else")
     return tuple(p for p in participants if p is not None)
 
 

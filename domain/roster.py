@@ -7,7 +7,7 @@ People are participant ids: e-mails are resolved, and changed, outside the workf
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -15,7 +15,8 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.answers import CoordinatorCommand
-from domain.programme import ParticipantRef
+from domain.org_chart import cohort_lines
+from domain.programme import Participant, ParticipantRef
 from domain.refusals import Refusal, Refused
 from domain.tasks import TaskKind
 
@@ -119,3 +120,56 @@ def check_extension(kind: TaskKind, days: int) -> None:
         raise Refused(Refusal.TASK_NOT_EXTENDABLE, kind=kind.value)
     if days > MAX_EXTENSION_DAYS:
         raise Refused(Refusal.EXTENSION_TOO_LONG, max_days=MAX_EXTENSION_DAYS)
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    """Someone already in the programme, as the participant table has them."""
+
+    id: str
+    email: str
+    manager_email: str | None
+
+
+def joining(
+    enrolled: Sequence[Enrolled],
+    joiners: Sequence[Participant],
+    organisation: Mapping[str, str] | None = None,
+) -> tuple[tuple[ParticipantRef, ...], dict[str, tuple[str, ...]]]:
+    """The late joiners as the workflow takes them, and the enrolled people whose chain they join.
+
+    Chains are worked out from everyone's `manager_email` (and the programme's organisation file
+    when given), so a late joiner managing someone enrolled, or managed by them, is never paired
+    with them.
+    """
+    managers = dict(organisation or {})
+    people = [(p.id, p.email, p.manager_email) for p in enrolled]
+    people += [(p.id, p.email, p.manager_email) for p in joiners]
+    for _, email, manager in people:
+        if manager:
+            managers[email.lower()] = manager.lower()
+    by_email = {email.lower(): id_ for id_, email, _ in people}
+    lines = cohort_lines(by_email, managers)
+    joined = {p.id for p in joiners}
+
+    def above(email: str) -> tuple[str, ...]:
+        return tuple(sorted(by_email[e] for e in lines[email.lower()]))
+
+    refs = tuple(
+        ParticipantRef(
+            id=p.id,
+            role=p.role,
+            locale=p.locale,
+            grade=p.grade,
+            department=p.department,
+            manager_id=by_email.get(p.manager_email.lower()) if p.manager_email else None,
+            above=above(p.email),
+        )
+        for p in joiners
+    )
+    chains = {
+        person.id: above(person.email)
+        for person in enrolled
+        if joined.intersection(above(person.email))
+    }
+    return refs, chains
