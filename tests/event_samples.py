@@ -56,7 +56,11 @@ SAMPLES: dict[EventType, dict[str, Any]] = {
         "participants": 8,
     },
     E.PARTICIPANT_ENROLLED: {"programme_id": "pilote", "role": "mentee", "locale": "fr"},
-    E.PARTICIPANT_WITHDRAWN: {"reason": "a quitté l'entreprise", "pair_id": "0003", "phase": "running"},
+    E.PARTICIPANT_WITHDRAWN: {
+        "reason": "a quitté l'entreprise",
+        "pair_id": "0003",
+        "phase": "running",
+    },
     E.PARTICIPANT_EMAIL_CHANGED: {"links_sent": 2},
     E.TASK_EXTENDED: {
         "task_id": "5b1e7c1e-8a57-4d0b-9a52-0c8f3c1f2a11",

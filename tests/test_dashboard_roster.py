@@ -11,8 +11,10 @@ from typing import Any
 from contracts.programme import ProgrammePhase
 from domain.accounts import AuditAction, AuditOutcome
 from domain.answers import Acknowledgement, CoordinatorCommand
-from domain.events import EventType
-from domain.programme import Role
+from domain.events import EventType, RecordedEvent
+from domain.programme import Participant, Role, participant_id
+from domain.report import build_report
+from domain.roster import Enrolled, joining
 from store import audit
 from store.events import EventStore
 from store.participants import ParticipantStore
@@ -90,6 +92,12 @@ async def test_a_coordinator_adds_late_joiners_and_withdraws_someone(
         assert "arrivé en cours de programme" in await row.inner_text()
         assert await roster.get_by_role("row", name=re.compile("Marc Tardif")).count() == 1
         assert len(await people.list_for_programme(spec.id)) == 8
+        # The same file again: refused before anything is stored.
+        await page.get_by_label("Fichier CSV des nouveaux participants").set_input_files(str(late))
+        await page.get_by_role("button", name="Ajouter ces participants").click()
+        notice = await page.get_by_role("status").inner_text()
+        assert notice == "Refusé\u00a0: Léa Tardive est déjà inscrit à ce programme", notice
+        assert len(await people.list_for_programme(spec.id)) == 8
         counts = page.locator("#participants + p")
         assert "arrivés en cours de programme\u00a0: 2" in await counts.inner_text()
 
@@ -137,6 +145,66 @@ async def test_a_coordinator_adds_late_joiners_and_withdraws_someone(
     assert mine == [
         (AuditAction.ADDED_PARTICIPANTS, AuditOutcome.REFUSED, "file_problems"),
         (AuditAction.ADDED_PARTICIPANTS, AuditOutcome.DONE, None),
+        (AuditAction.ADDED_PARTICIPANTS, AuditOutcome.REFUSED, "already_enrolled"),
         (AuditAction.WITHDREW_PARTICIPANT, AuditOutcome.DONE, None),
         (AuditAction.WITHDREW_PARTICIPANT, AuditOutcome.REFUSED, "participant_withdrawn"),
     ]
+
+
+def _event(position: int, stream: str, type_: EventType, **data: Any) -> RecordedEvent:
+    return RecordedEvent(
+        position=position,
+        event_id=uuid.uuid4(),
+        stream_name=stream,
+        stream_position=0,
+        type=type_.value,
+        schema_version=1,
+        data=data,
+        metadata={},
+        recorded_at=None,
+    )
+
+
+def test_the_report_counts_late_joiners_withdrawals_and_new_partners() -> None:
+    due = "2026-03-02T09:00:00+00:00"
+    enrolled = {"programme_id": "p", "locale": "fr"}
+    events = [
+        _event(1, "participant-a", EventType.PARTICIPANT_ENROLLED, role="mentee", **enrolled),
+        _event(2, "participant-m", EventType.PARTICIPANT_ENROLLED, role="mentor", **enrolled),
+        _event(3, "participant-n", EventType.PARTICIPANT_ENROLLED, role="mentor", **enrolled),
+        _event(4, "pair-1", EventType.PAIR_FORMED, mentor_id="m", mentee_id="a", chemistry_due=due),
+        _event(
+            5, "participant-l", EventType.PARTICIPANT_ENROLLED, role="mentee", late=True, **enrolled
+        ),
+        _event(
+            6, "participant-k", EventType.PARTICIPANT_ENROLLED, role="mentor", late=True, **enrolled
+        ),
+        _event(7, "participant-m", EventType.PARTICIPANT_WITHDRAWN, reason="left", phase="running"),
+        # The mentee gets the late mentor; the late mentee is paired with the other mentor.
+        _event(8, "pair-2", EventType.PAIR_FORMED, mentor_id="k", mentee_id="a", chemistry_due=due),
+        _event(9, "pair-3", EventType.PAIR_FORMED, mentor_id="n", mentee_id="l", chemistry_due=due),
+    ]
+    report = build_report("p", events, [])
+    assert (report.withdrawn, report.late_joiners) == (1, 2)
+    assert (report.late_joiners_paired, report.partners_repaired) == (2, 1)
+
+
+def test_a_late_joiner_s_management_chain_reaches_the_people_already_enrolled() -> None:
+    def person(email: str, role: Role, manager: str | None = None) -> Participant:
+        return Participant(
+            id=participant_id("p", email),
+            email=email,
+            name=email.split("@")[0],
+            role=role,
+            manager_email=manager,
+        )
+
+    boss = person("boss@example.com", Role.MENTOR, manager="chief@example.com")
+    junior = person("junior@example.com", Role.MENTEE, manager="boss@example.com")
+    chief = person("chief@example.com", Role.MENTOR)
+    other = person("other@example.com", Role.MENTEE)
+    enrolled = [Enrolled(p.id, p.email, p.manager_email) for p in (junior, chief, other)]
+    refs, chains = joining(enrolled, [boss])
+    # The new manager sits between two enrolled people: above one, below the other.
+    assert [r.above for r in refs] == [(chief.id,)]
+    assert chains == {junior.id: tuple(sorted((boss.id, chief.id)))}

@@ -475,9 +475,14 @@ def add_dashboard(
                 )
                 notice = t("dash.done.roster", next_step=t.next_step(ack))
             except WorkflowUpdateFailedError as error:
+                # Not enrolled: their rows would otherwise read as enrolled ones, and refuse
+                # the corrected file as naming people already in the programme.
+                await ParticipantStore(pool).remove_new(programme_id, [p.id for p in joiners])
                 refused, found = AuditDetail.UNKNOWN, refusal_of(error)
                 notice = await refusal_notice(programme_id, t, found)
             except RPCError as error:
+                if error.status in _NO_SUCH_WORKFLOW:  # surely not taken: nothing to enrol in
+                    await ParticipantStore(pool).remove_new(programme_id, [p.id for p in joiners])
                 nothing_there = _not_delivered(t, error, handle.id)
                 not_delivered = AuditDetail.NOT_DELIVERED
                 await audited(account, action, programme_id, target, not_delivered)
