@@ -102,7 +102,7 @@ async def test_a_coordinator_adds_late_joiners_and_withdraws_someone(
         assert "arrivés en cours de programme\u00a0: 2" in await counts.inner_text()
 
         # A withdrawal, with its reason: they are shown as having left.
-        (mentee, *_) = run.ids(Role.MENTEE)
+        mentee = summary.pairs[0].mentee_id  # someone in a pair
         name = next(p.name for p in spec.participants if p.id == mentee)
         await page.get_by_role("link", name=f"Retirer {name} du programme").click()
         form_url = page.url
@@ -115,6 +115,16 @@ async def test_a_coordinator_adds_late_joiners_and_withdraws_someone(
         assert await page.get_by_role("link", name=f"Retirer {name} du programme").count() == 0
         assert (await run.summary()).withdrawn_ids == [mentee]
         assert (await counts.inner_text()).startswith("Retirés\u00a0: 1")
+        # Their pair's page says they left.
+        pair_page = f"/coordinator/p/{spec.id}/pairs/{summary.pairs[0].pair_id}"
+
+        async def pair_projected() -> bool:
+            await Projector(stack.pool).catch_up()
+            shown = await page.goto(f"{base}{pair_page}")
+            return shown is not None and bool(shown.status == 200)
+
+        await eventually(pair_projected, "the pair in the read models")
+        assert await page.get_by_text(f"{name} a quitté le programme.").count() == 1
 
         # The same form again (another tab left open): refused, in words.
         await page.goto(form_url)

@@ -602,12 +602,14 @@ def add_dashboard(
             return message_page(translator(request), 404, "page.not_found")
         workflow_id = pair_workflow_id(programme_id, pair_id)
         t = translator(request)
+        summary = await _summary(client, programme_id)
         return page(
             "dashboard_pair.html",
             request,
             title=t("dash.pair.title", pair_id=pair_id),
             programme_id=programme_id,
             pair=row,
+            withdrawn=set(summary.withdrawn_ids) if summary else set(),
             names=await q.names(pool, programme_id),
             sessions=await q.sessions(pool, programme_id, pair_id),
             open_tasks=_named(t, await q.open_tasks(pool, programme_id, pair_id=pair_id)),
