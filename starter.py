@@ -166,6 +166,12 @@ def simulate(
     silent_rate: float = 0.03,
     late_rate: float = 0.10,
     dropout_rate: float = 0.02,
+    late_joiners: Annotated[
+        int, typer.Option(help="People who join once the first pairs run.", min=0, max=500)
+    ] = 0,
+    withdrawals: Annotated[
+        int, typer.Option(help="Participants of running pairs who leave a week later.", min=0)
+    ] = 0,
     as_json: JsonOpt = False,
 ) -> None:
     """Rehearse a whole programme with simulated participants on a private time-skipping stack."""
@@ -190,10 +196,17 @@ def simulate(
         disable=not err.is_terminal,
     ) as progress:
         bar = progress.add_task(
-            f"simulating {len(spec.participants)} participants", total=expected_days
+            f"simulating {len(spec.participants) + late_joiners} participants", total=expected_days
         )
         report = run(
-            run_simulation(spec, seed, knobs, on_day=lambda d: progress.update(bar, completed=d))
+            run_simulation(
+                spec,
+                seed,
+                knobs,
+                on_day=lambda d: progress.update(bar, completed=d),
+                late_joiners=late_joiners,
+                withdrawals=withdrawals,
+            )
         )
     if as_json:
         print(report.model_dump_json())

@@ -135,6 +135,7 @@ class _Recipient:
     locale: str
     participant_id: str | None
     role: str | None
+    link_generation: int = 0
 
 
 class Mailer:
@@ -222,8 +223,8 @@ class Mailer:
             bound.warning("mail.no_recipient", participant_id=n.participant_id)
             return False
 
-        task_link = await self._task_link(n.task_id)
-        concern_link = await self._concern_link(recipient.participant_id)
+        task_link = await self._task_link(n.task_id, recipient)
+        concern_link = await self._concern_link(recipient)
         partner = None
         if n.context.get("partner_id"):
             partner = await self._participants.get(str(n.context["partner_id"]))
@@ -367,29 +368,38 @@ class Mailer:
         p = await self._participants.get(n.participant_id)
         if p is None:
             return None  # erased on request, or never imported
-        return _Recipient(p.email, p.name, _locale(p.locale), p.id, str(p.role))
+        return _Recipient(p.email, p.name, _locale(p.locale), p.id, str(p.role), p.link_generation)
 
-    async def _task_link(self, task_id: UUID | None) -> str | None:
+    async def _task_link(self, task_id: UUID | None, recipient: _Recipient) -> str | None:
         if task_id is None:
             return None
         task = await self._tasks.get(task_id)
         if task is None:
             # The workflow opens a task before announcing it; a retry may find it committed.
             raise LookupError(f"task {task_id} not found")
-        return self._link(task)
+        return self._link(task, await self._generation_for(task, recipient))
 
-    async def _concern_link(self, participant_id: str | None) -> str | None:
-        if participant_id is None:
+    async def _concern_link(self, recipient: _Recipient) -> str | None:
+        if recipient.participant_id is None:
             return None
-        task = await self._tasks.open_of_kind(participant_id, TaskKind.CONCERN.value)
-        return self._link(task) if task is not None else None
+        task = await self._tasks.open_of_kind(recipient.participant_id, TaskKind.CONCERN.value)
+        return self._link(task, recipient.link_generation) if task is not None else None
 
-    def _link(self, task: TaskRecord) -> str:
+    async def _generation_for(self, task: TaskRecord, recipient: _Recipient) -> int:
+        """The link generation of the task's holder, as stored when the mail is written: a link
+        signed now opens until their address is corrected again."""
+        if task.participant_id == recipient.participant_id:
+            return recipient.link_generation
+        holder = await self._participants.get(task.participant_id)
+        return holder.link_generation if holder is not None else 0
+
+    def _link(self, task: TaskRecord, generation: int) -> str:
         token = sign_task_token(
             task.task_id,
             task.participant_id,
             task.due_at + self._settings.link_grace,
             self._settings.secret,
+            generation=generation,
         )
         return f"{self._settings.public_base_url.rstrip('/')}/t/{token}"
 

@@ -21,16 +21,24 @@ from domain.steps import StepInput, StepResult
 from domain.task_events import task_events
 from domain.tasks import Notification
 from store.events import EventStore
+from store.participants import ParticipantStore
 from store.tasks import TaskStore
 
 log = structlog.get_logger(__name__)
 
 
 class StepActivities:
-    def __init__(self, events: EventStore, tasks: TaskStore, mailer: Mailer) -> None:
+    def __init__(
+        self,
+        events: EventStore,
+        tasks: TaskStore,
+        mailer: Mailer,
+        participants: ParticipantStore,
+    ) -> None:
         self._events = events
         self._tasks = tasks
         self._mailer = mailer
+        self._participants = participants
 
     @activity.defn(name="record_step")
     async def record_step(self, step: StepInput) -> StepResult:
@@ -44,6 +52,8 @@ class StepActivities:
             await self._tasks.close_many(step.close_tasks)
         if step.extend_tasks:
             await self._tasks.extend_many(step.extend_tasks)
+        for left in step.withdrawals:
+            await self._participants.mark_withdrawn(left.participant_id, left.at)
         sent = 0
         refused: list[NotificationFailed] = []
         reasons: list[str] = []  # what whoever fixes it needs: the template and what failed

@@ -131,8 +131,12 @@ async def programme_finished(handle: WorkflowHandle[Any, Any]) -> bool:
     return description.status not in (None, WorkflowExecutionStatus.RUNNING)
 
 
+class Actor(Protocol):
+    async def act(self, now: datetime) -> None: ...
+
+
 async def run_until(
-    cohort: SimulatedCohort,
+    cohort: Actor,
     clock: Clock,
     finished: Callable[[], Awaitable[bool]],
     step: timedelta,

@@ -24,6 +24,8 @@ from contracts.ids import assessment_workflow_id, pair_workflow_id, programme_wo
 from contracts.programme import ProgrammeSummary
 from control.launch import launch_programme
 from control.participants import SimulatedCohort, programme_finished, run_until
+from control.rehearsal_roster import RosterScript
+from control.rehearsal_roster import late_joiners as roster_late_joiners
 from devstack.postgres import start_postgres
 from devstack.smtp_sink import SmtpSinkProcess
 from devstack.temporal import skip_time, start_time_skipping
@@ -56,6 +58,12 @@ class SimulationReport(BaseModel):
     programme_runs: int
     simulated_days: int
     wall_seconds: float
+    # Roster changes during the rehearsal (`--late-joiners`, `--withdrawals`); `participants`
+    # counts the late joiners, `partners_repaired` both sides of a pair.
+    late_joiners: int = 0
+    late_joiners_paired: int = 0
+    withdrawals: int = 0
+    partners_repaired: int = 0
 
 
 SKIP_DEADLINE = timedelta(minutes=10)
@@ -101,8 +109,14 @@ async def simulate(
     knobs: Knobs | None = None,
     on_day: Callable[[int], None] = lambda _: None,
     keep_histories: Path | None = None,
+    late_joiners: int = 0,
+    withdrawals: int = 0,
 ) -> SimulationReport:
-    """Run `spec` to its end; `keep_histories` saves a few workflow histories for replay tests."""
+    """Run `spec` to its end; `keep_histories` saves a few workflow histories for replay tests.
+
+    `late_joiners` people join once the first pairs run, and `withdrawals` participants of
+    running pairs leave a week later (control/rehearsal_roster.py).
+    """
     started = time.perf_counter()
     knobs = knobs or Knobs()
     with tempfile.TemporaryDirectory(prefix="tandem-sim-") as tmp, SmtpSinkProcess() as sink:
@@ -139,14 +153,19 @@ async def simulate(
                     ProgrammeWorkflow.run, launch.workflow_id
                 )
                 begin = await env.get_current_time()
-                cohort = SimulatedCohort(env.client, pool, spec, seed, knobs, 86_400)
+                joiners = roster_late_joiners(spec, late_joiners, seed)
+                everyone = spec.model_copy(update={"participants": (*spec.participants, *joiners)})
+                cohort = SimulatedCohort(env.client, pool, everyone, seed, knobs, 86_400)
+                script = RosterScript(
+                    env.client, pool, spec, joiners, withdrawals, seed, cohort=cohort
+                )
 
                 async def finished() -> bool:
                     return await programme_finished(handle)
 
                 try:
                     await run_until(
-                        cohort,
+                        script,
                         _SkippingClock(env),
                         finished,
                         timedelta(days=1),
@@ -154,10 +173,10 @@ async def simulate(
                     )
                 except RPCError as error:
                     ids = [launch.workflow_id]
-                    ids += [assessment_workflow_id(spec.id, p.id) for p in spec.participants]
+                    ids += [assessment_workflow_id(spec.id, p.id) for p in everyone.participants]
                     ids += [
                         pair_workflow_id(spec.id, f"{n:04d}")
-                        for n in range(1, len(spec.participants))
+                        for n in range(1, len(everyone.participants))
                     ]
                     stalled = await stalled_workflows(env, ids)
                     raise RuntimeError(
@@ -165,11 +184,11 @@ async def simulate(
                     ) from error
                 summary = await handle.result()
                 days = (await env.get_current_time() - begin).days
-                histories = await _largest_history(env, spec, summary, keep_histories)
+                histories = await _largest_history(env, everyone, summary, keep_histories)
             return SimulationReport(
                 programme_id=spec.id,
                 seed=seed,
-                participants=len(spec.participants),
+                participants=summary.participants,
                 pairs_formed=summary.pairs_formed,
                 pairs_completed=summary.pairs_completed,
                 pairs_ended_early=summary.pairs_ended_early,
@@ -186,6 +205,10 @@ async def simulate(
                 programme_runs=summary.runs,
                 simulated_days=days,
                 wall_seconds=round(time.perf_counter() - started, 2),
+                late_joiners=len(summary.late_joiner_ids),
+                late_joiners_paired=summary.late_joiners_paired,
+                withdrawals=len(summary.withdrawn_ids),
+                partners_repaired=summary.partners_repaired,
             )
         finally:
             await env.shutdown()

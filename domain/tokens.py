@@ -7,8 +7,14 @@ The token is the only credential a participant has (they act from an e-mail, wit
 
 Layout, before base64url without padding:
 
-    version (1) | task uuid (16) | expiry, epoch seconds, signed big-endian (8) | participant id
-    (UTF-8, the rest) | HMAC-SHA256 truncated to 16 bytes
+    version (1) | task uuid (16) | expiry, epoch seconds, signed big-endian (8)
+    | [version 2 only: link generation, unsigned big-endian (2)]
+    | participant id (UTF-8, the rest) | HMAC-SHA256 truncated to 16 bytes
+
+The link generation is the participant's count of address corrections when the link was signed:
+a link mailed to a former address names an older generation, so the page can refuse it while the
+links sent to the current address work. Version 1 tokens (mailed before generations existed) read
+as generation 0, which every participant starts with.
 
 This module is pure: the caller passes the clock (`now`) and the secret.
 """
@@ -26,11 +32,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
-_VERSION = 1
+_VERSION_1 = 1
+_VERSION_2 = 2
 # Domain separation: a MAC made for something else under the same secret never verifies here.
 _CONTEXT = b"tandem-task-link\x00"
 _MAC_BYTES = 16  # 128 bits: far beyond any online guessing.
 _HEAD = struct.Struct(">B16sq")
+_GENERATION = struct.Struct(">H")
+MAX_GENERATION = 2**16 - 1
 _MIN_BYTES = _HEAD.size + 1 + _MAC_BYTES  # a participant id has at least one byte
 _ALPHABET = re.compile(r"[A-Za-z0-9_-]+")
 # Nothing legitimate is longer; bounding the input keeps garbage cheap to reject.
@@ -58,15 +67,29 @@ class TaskClaims:
     task_id: UUID
     participant_id: str
     expires_at: datetime  # UTC, whole seconds
+    generation: int = 0  # the participant's link generation it was signed under
 
 
-def sign_task_token(task_id: UUID, participant_id: str, expires_at: datetime, secret: bytes) -> str:
-    """A URL-safe token letting `participant_id` act on `task_id` until `expires_at` (seconds)."""
+def sign_task_token(
+    task_id: UUID,
+    participant_id: str,
+    expires_at: datetime,
+    secret: bytes,
+    generation: int = 0,
+) -> str:
+    """A URL-safe token letting `participant_id` act on `task_id` until `expires_at` (seconds),
+    for as long as their link generation is `generation`."""
     if not participant_id:
         raise ValueError("participant_id must not be empty")
     if not secret:
         raise ValueError("secret must not be empty")
-    payload = _HEAD.pack(_VERSION, task_id.bytes, _epoch(expires_at)) + participant_id.encode()
+    if not 0 <= generation <= MAX_GENERATION:
+        raise ValueError(f"generation must be between 0 and {MAX_GENERATION}")
+    payload = (
+        _HEAD.pack(_VERSION_2, task_id.bytes, _epoch(expires_at))
+        + _GENERATION.pack(generation)
+        + participant_id.encode()
+    )
     return _b64encode(payload + _mac(payload, secret))
 
 
@@ -88,14 +111,21 @@ def verify_task_token(
     if not any(hmac.compare_digest(mac, _mac(payload, key)) for key in (secret, *previous)):
         raise TokenInvalid("bad signature")
     version, task_bytes, expiry = _HEAD.unpack_from(payload)
-    if version != _VERSION:
+    if version == _VERSION_1:
+        generation, rest = 0, payload[_HEAD.size :]
+    elif version == _VERSION_2 and len(payload) > _HEAD.size + _GENERATION.size:
+        (generation,) = _GENERATION.unpack_from(payload, _HEAD.size)
+        rest = payload[_HEAD.size + _GENERATION.size :]
+    elif version == _VERSION_2:
+        raise TokenInvalid("malformed token")
+    else:
         raise TokenInvalid(f"unsupported token version {version}")
     try:
-        participant_id = payload[_HEAD.size :].decode()
+        participant_id = rest.decode()
         expires_at = datetime.fromtimestamp(expiry, UTC)
     except (UnicodeDecodeError, OverflowError, OSError, ValueError) as exc:
         raise TokenInvalid("malformed token") from exc
-    claims = TaskClaims(UUID(bytes=task_bytes), participant_id, expires_at)
+    claims = TaskClaims(UUID(bytes=task_bytes), participant_id, expires_at, generation)
     if now_epoch >= expiry:
         raise TokenExpired(claims)
     return claims

@@ -27,4 +27,11 @@ def next_step_words(
         )
     if "date" in values:
         values["date"] = t.date(str(values["date"]))
+    counted = _COUNTED.get(step)
+    if counted is not None:
+        return t.plural(key, int(values.pop(counted, 0)), **values)
     return t(key, **values)
+
+
+# Steps whose words agree with a number (their `count` in the catalogue's plural forms).
+_COUNTED = {NextStep.PARTICIPANTS_ADDED: "count", NextStep.EMAIL_CHANGED: "links"}

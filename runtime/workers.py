@@ -17,6 +17,7 @@ from activities.steps import StepActivities
 from runtime.sandbox import workflow_runner
 from settings import Settings
 from store.events import EventStore
+from store.participants import ParticipantStore
 from store.tasks import TaskStore
 from workflows.assessment import AssessmentWorkflow
 from workflows.pair import PairWorkflow
@@ -46,7 +47,9 @@ def build_worker(
     shutdown_grace: timedelta = timedelta(seconds=50),
 ) -> Worker:
     events = EventStore(pool)
-    steps = step_activities or StepActivities(events, TaskStore(pool), Mailer(pool, mail))
+    steps = step_activities or StepActivities(
+        events, TaskStore(pool), Mailer(pool, mail), ParticipantStore(pool)
+    )
     matching = MatchingActivities(events)
     return Worker(
         client,

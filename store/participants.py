@@ -7,6 +7,7 @@ opaque participant ids, so erasing a person is deleting (or anonymising) their r
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import asyncpg
 from pydantic import BaseModel, ConfigDict
@@ -26,9 +27,24 @@ class ParticipantRecord(BaseModel):
     department: str | None
     manager_email: str | None
     grade: int | None
+    # Raised by every address correction; a task link signed under an older one no longer opens.
+    link_generation: int = 0
+    withdrawn_at: datetime | None = None
 
 
-_COLUMNS = "id, programme_id, email, name, role, locale, department, manager_email, grade"
+_COLUMNS = (
+    "id, programme_id, email, name, role, locale, department, manager_email, grade,"
+    " link_generation, withdrawn_at"
+)
+
+
+class EmailTaken(Exception):
+    """Another participant of the same programme already has this address."""
+
+    def __init__(self, participant_id: str, email: str) -> None:
+        super().__init__(f"{email!r} is already the address of another participant")
+        self.participant_id = participant_id
+        self.email = email
 
 
 class ParticipantStore:
@@ -98,6 +114,65 @@ class ParticipantStore:
             programme_id,
         )
         return [ParticipantRecord(**dict(r)) for r in rows]
+
+    async def change_email(self, participant_id: str, new_email: str) -> ParticipantRecord | None:
+        """The participant with `new_email` and a new link generation; None if there is no such
+        participant; `EmailTaken` if someone else in their programme has that address already.
+
+        Addresses compare without regard to case, as everywhere else. An address that is already
+        theirs changes nothing, so that a correction repeated (a retry) does not retire the links
+        mailed after the first one.
+        """
+        new_email = new_email.strip()
+        async with self._pool.acquire() as conn, conn.transaction():
+            current = await conn.fetchrow(
+                "SELECT programme_id, email FROM participants WHERE id = $1 FOR UPDATE",
+                participant_id,
+            )
+            if current is None:
+                return None
+            if current["email"] == new_email:
+                row = await conn.fetchrow(
+                    f"SELECT {_COLUMNS} FROM participants WHERE id = $1", participant_id
+                )
+                return ParticipantRecord(**dict(row))
+            # Two corrections in one programme at once must not both take the same address.
+            await conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended('participant-email:' || $1, 0))",
+                current["programme_id"],
+            )
+            taken = await conn.fetchval(
+                "SELECT id FROM participants"
+                " WHERE programme_id = $1 AND lower(email) = lower($2) AND id <> $3 LIMIT 1",
+                current["programme_id"],
+                new_email,
+                participant_id,
+            )
+            if taken is not None:
+                raise EmailTaken(str(taken), new_email)
+            row = await conn.fetchrow(
+                f"""
+                UPDATE participants
+                SET email = $2, link_generation = link_generation + 1, updated_at = now()
+                WHERE id = $1
+                RETURNING {_COLUMNS}
+                """,
+                participant_id,
+                new_email,
+            )
+        return ParticipantRecord(**dict(row))
+
+    async def mark_withdrawn(self, participant_id: str, at: datetime) -> None:
+        """Record that the participant left the programme at `at`; the first time is kept."""
+        await self._pool.execute(
+            """
+            UPDATE participants
+            SET withdrawn_at = $2, updated_at = now()
+            WHERE id = $1 AND withdrawn_at IS NULL
+            """,
+            participant_id,
+            at,
+        )
 
     async def remove_new(self, programme_id: str, ids: Sequence[str]) -> int:
         """Remove rows just stored for people the programme then refused to enrol.

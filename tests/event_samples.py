@@ -55,7 +55,12 @@ SAMPLES: dict[EventType, dict[str, Any]] = {
         "skills": ["linkedin", "generative-ai"],
         "participants": 8,
     },
-    E.PARTICIPANT_ENROLLED: {"programme_id": "pilote", "role": "mentee", "locale": "fr"},
+    E.PARTICIPANT_ENROLLED: {
+        "programme_id": "pilote",
+        "role": "mentee",
+        "locale": "fr",
+        "late": False,
+    },
     E.PARTICIPANT_WITHDRAWN: {
         "reason": "a quitté l'entreprise",
         "pair_id": "0003",
@@ -65,7 +70,7 @@ SAMPLES: dict[EventType, dict[str, Any]] = {
     E.TASK_EXTENDED: {
         "task_id": "5b1e7c1e-8a57-4d0b-9a52-0c8f3c1f2a11",
         "kind": "self_assessment",
-        "due_at": "2027-03-14T09:00:00+00:00",
+        "due_at": "2027-03-14T09:00:00Z",
         "reopened": True,
         "new_task_id": "0f3a1f55-1b2c-4c1e-9d7a-3f1b2e4d5c6a",
     },
@@ -82,7 +87,12 @@ SAMPLES: dict[EventType, dict[str, Any]] = {
         "role": "mentee",
     },
     E.SELF_ASSESSMENT_MISSED: {},
-    E.MATCHING_PROPOSED: {"pairs": _PAIRS, "unmatched": _UNMATCHED, "total_score": 12.5},
+    E.MATCHING_PROPOSED: {
+        "pairs": _PAIRS,
+        "unmatched": _UNMATCHED,
+        "total_score": 12.5,
+        "round": 1,
+    },
     E.MATCHING_REVISED: {
         "action": "ban",
         "mentor_id": "m1",

@@ -83,10 +83,13 @@ async def test_a_coordinator_adds_late_joiners_and_withdraws_someone(
         await upload.set_input_files(str(late))
         await page.get_by_role("button", name="Ajouter ces participants").click()
         notice = await page.get_by_role("status").inner_text()
-        assert notice.startswith("C’est fait\u00a0: participants ajoutés\u00a0: 2"), notice
+        added = re.fullmatch(
+            r"C’est fait\s: 2 participants ajoutés\s; appariement .* le (.+)\.", notice
+        )
+        assert added, notice
         summary = await run.summary()
         assert summary.next_top_up is not None and len(summary.late_joiner_ids) == 2
-        assert re.search(rf"\b{summary.next_top_up.day}\b", notice), notice
+        assert re.search(rf"\b{summary.next_top_up.day}\b", added[1]), notice
         roster = page.get_by_role("table").filter(has_text="Léa Tardive")
         row = roster.get_by_role("row", name=re.compile("Léa Tardive"))
         assert "arrivé en cours de programme" in await row.inner_text()
@@ -96,7 +99,7 @@ async def test_a_coordinator_adds_late_joiners_and_withdraws_someone(
         await page.get_by_label("Fichier CSV des nouveaux participants").set_input_files(str(late))
         await page.get_by_role("button", name="Ajouter ces participants").click()
         notice = await page.get_by_role("status").inner_text()
-        assert notice == "Refusé\u00a0: Léa Tardive est déjà inscrit à ce programme", notice
+        assert notice == "Refusé\u00a0: Léa Tardive participe déjà à ce programme", notice
         assert len(await people.list_for_programme(spec.id)) == 8
         counts = page.locator("#participants + p")
         assert "arrivés en cours de programme\u00a0: 2" in await counts.inner_text()
@@ -109,7 +112,9 @@ async def test_a_coordinator_adds_late_joiners_and_withdraws_someone(
         await page.get_by_label("Pourquoi (conservé au dossier").fill("A quitté l’entreprise")
         await page.get_by_role("button", name=f"Retirer {name}").click()
         notice = await page.get_by_role("status").inner_text()
-        assert notice.startswith(f"C’est fait\u00a0: {name} a quitté le programme"), notice
+        assert notice.startswith(
+            f"C’est fait\u00a0: {name} a quitté le programme. Départ enregistré"
+        ), notice
         row = page.get_by_role("row", name=re.compile(re.escape(name)))
         assert "retiré du programme" in await row.first.inner_text()
         assert await page.get_by_role("link", name=f"Retirer {name} du programme").count() == 0
@@ -131,7 +136,7 @@ async def test_a_coordinator_adds_late_joiners_and_withdraws_someone(
         await page.get_by_label("Pourquoi (conservé au dossier").fill("Deuxième fois")
         await page.get_by_role("button", name=f"Retirer {name}").click()
         notice = await page.get_by_role("status").inner_text()
-        assert notice == f"Refusé\u00a0: {name} a déjà quitté le programme", notice
+        assert notice == f"Refusé\u00a0: {name} a quitté ce programme", notice
 
         # The report counts them too, from the programme's log.
         async def logged() -> bool:

@@ -103,6 +103,24 @@ async def test_tandem_simulate_reports_a_clean_run() -> None:
     assert report.simulated_days > 12 * 14
 
 
+async def test_a_rehearsal_with_late_joiners_and_withdrawals_adds_up() -> None:
+    """`tandem simulate --late-joiners 2 --withdrawals 1`: the joiners are paired in a top-up
+    round, the one who leaves ends their pair, and the figures agree with each other."""
+    spec = synthetic_programme(8, 3, START).model_copy(update={"sessions": 2})
+    report = await simulate(spec, 3, EVERYONE_ANSWERS, late_joiners=2, withdrawals=1)
+    assert (report.participants, report.late_joiners, report.withdrawals) == (10, 2, 1)
+    # A late mentee and a late mentor: the mentee is paired in the top-up round, with the late
+    # mentor or one the first round left with capacity; a mentor alone waits for the next.
+    assert report.late_joiners_paired in (1, 2)
+    assert report.pairs_formed >= 5
+    # The pair of the one who left ends early; everyone else's completes.
+    assert report.pairs_ended_early >= 1
+    assert report.pairs_formed == (
+        report.pairs_completed + report.pairs_ended_early + report.pairs_dissolved
+    )
+    assert report.answers_refused == 0
+
+
 async def test_a_silent_participant_is_reminded_twice_then_left_out_of_matching(
     stack: Stack,
 ) -> None:

@@ -39,6 +39,7 @@ from logging_setup import REDACTED, configure_logging, formatter, redact
 from settings import Settings
 from store.db import create_pool
 from store.events import EventStore
+from store.participants import ParticipantStore
 from store.projections import Projector
 from store.tasks import TaskStore
 from tests.dashboard_helpers import sign_in
@@ -304,7 +305,9 @@ async def test_a_failing_activity_logs_a_traceback_without_credentials(
         public_base_url="http://127.0.0.1:8000",
         secret=KEY,
     )
-    steps = FailingFirstStep(EventStore(pool), TaskStore(pool), Mailer(pool, mail))
+    steps = FailingFirstStep(
+        EventStore(pool), TaskStore(pool), Mailer(pool, mail), ParticipantStore(pool)
+    )
     async with running_stack(env, pool, smtp_sink, step_activities=steps) as stack:
         run = await stack.launch(small_cohort(2))
         mails = [

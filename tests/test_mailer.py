@@ -160,6 +160,27 @@ async def test_self_assessment_reaches_the_participant_in_french_with_a_signed_l
     assert f'href="{BASE_URL}/t/' in html
 
 
+async def test_links_are_signed_under_the_recipients_current_link_generation(
+    pool: asyncpg.Pool, mailer: Mailer, smtp_sink: SmtpSink
+) -> None:
+    await _seed(pool)
+    task = await _open_task(pool, ALICE.id)
+    await _open_task(pool, ALICE.id, TaskKind.CONCERN)
+    participants = ParticipantStore(pool)
+    await participants.change_email(ALICE.id, "alice.martin@example.org")
+    await participants.change_email(ALICE.id, "a.martin@example.org")
+    n = _notification(ALICE.id, task_id=task.task_id, due_date=task.due_at.isoformat())
+
+    assert await mailer.deliver(n) is True
+
+    [mail] = smtp_sink.messages
+    assert mail.recipients == ["a.martin@example.org"]
+    links = _links(mail.text())
+    assert len(links) == 2  # the task's and the concern page's
+    now = datetime.now(UTC)
+    assert [verify_task_token(link, SECRET, now).generation for link in links] == [2, 2]
+
+
 async def test_an_english_participant_gets_english(
     pool: asyncpg.Pool, mailer: Mailer, smtp_sink: SmtpSink
 ) -> None:

@@ -614,7 +614,7 @@ async def test_a_retried_record_step_writes_and_mails_once(
         public_base_url="http://x",
         secret=b"s",
     )
-    broken = StepActivities(events, tasks, Mailer(pool, closed_port))
+    broken = StepActivities(events, tasks, Mailer(pool, closed_port), ParticipantStore(pool))
     with pytest.raises(ApplicationError) as waiting:  # retried: the e-mail waits
         await ActivityEnvironment().run(broken.record_step, step)
     assert (waiting.value.type, waiting.value.non_retryable) == (NOTIFICATIONS_PENDING, False)
@@ -622,7 +622,9 @@ async def test_a_retried_record_step_writes_and_mails_once(
     assert await events.count() == 2  # PairFormed and the task's TaskOpened
     assert smtp_sink.received_count == 0
 
-    steps = StepActivities(events, tasks, Mailer(pool, mail_settings(smtp_sink)))
+    steps = StepActivities(
+        events, tasks, Mailer(pool, mail_settings(smtp_sink)), ParticipantStore(pool)
+    )
     retried: StepResult = await ActivityEnvironment().run(steps.record_step, step)
     again: StepResult = await ActivityEnvironment().run(steps.record_step, step)
     assert (retried.emails_sent, again.emails_sent) == (1, 0)
@@ -662,7 +664,9 @@ async def test_retried_steps_in_a_running_programme_duplicate_nothing(
     env: WorkflowEnvironment, pool: asyncpg.Pool, smtp_sink: SmtpSink
 ) -> None:
     settings = mail_settings(smtp_sink)
-    flaky = CrashAfterRecording(EventStore(pool), TaskStore(pool), Mailer(pool, settings))
+    flaky = CrashAfterRecording(
+        EventStore(pool), TaskStore(pool), Mailer(pool, settings), ParticipantStore(pool)
+    )
     CrashAfterRecording.crashes = 0
     async with running_stack(env, pool, smtp_sink, step_activities=flaky) as stack:
         run = await stack.launch(small_cohort(2, sessions=2))

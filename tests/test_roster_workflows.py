@@ -4,11 +4,13 @@ re-pairing the partner, a corrected address receiving the open links, longer dea
 
 from __future__ import annotations
 
+import re
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
+from temporalio.service import RPCError
 
 from client.refusals import refusal_of
 from contracts.pair import PairPhase
@@ -28,11 +30,13 @@ from domain.programme import (
 from domain.refusals import Refusal
 from domain.roster import AddParticipants, ChangeEmail, ExtendTask, OpenLink, WithdrawParticipant
 from domain.tasks import TaskKind, TaskStatus
+from domain.tokens import verify_task_token
 from store.participants import ParticipantStore
 from store.tasks import TaskStore
 from tests.lifecycle_helpers import Run, Stack, small_cohort
 
 DAY = timedelta(days=1)
+SECRET = b"lifecycle-tests"  # what `mail_settings` in lifecycle_helpers signs links with
 
 
 def _command(prefix: str) -> str:
@@ -174,7 +178,9 @@ async def test_a_withdrawal_ends_the_pair_and_repairs_the_partner(stack: Stack) 
     status = await run.pair_status(int(pair.pair_id))
     assert status.open_tasks == [] and status.waiting_for == ""
     mentor_tasks = await run.open_tasks(participant_id=mentor)
-    assert mentor_tasks == []  # their links answer "closed" now
+    assert mentor_tasks == []
+    record = await ParticipantStore(stack.pool).get(mentor)
+    assert record is not None and record.withdrawn_at is not None  # their links say so now
     summary = await run.summary()
     assert summary.withdrawn_ids == [mentor]
     events = await run.events(participant_stream(mentor))
@@ -199,9 +205,8 @@ async def test_a_corrected_address_gets_every_open_link(stack: Stack) -> None:
     await stack.wait_for_mails("self_assessment", run.email(person))
     record = await store.get(person)
     assert record is not None
-    await stack.pool.execute(
-        "UPDATE participants SET email = $2 WHERE participant_id = $1", person, "fixed@example.com"
-    )
+    corrected = await store.change_email(person, "fixed@example.com")
+    assert corrected is not None and corrected.link_generation == 1
     tasks = await TaskStore(stack.pool).list_open(run.spec.id)
     mine = [
         OpenLink(task_id=t.task_id, kind=t.kind, due_at=t.due_at)
@@ -218,6 +223,11 @@ async def test_a_corrected_address_gets_every_open_link(stack: Stack) -> None:
     renewed = await stack.wait_for_mails("task_link_renewed", "fixed@example.com", count=2)
     assert len(renewed) == 2
     assert stack.mails("task_link_renewed", record.email) == []
+    # The renewed links are signed under the new generation: the old address's links are retired.
+    now = datetime.now(UTC)
+    for mail in renewed:
+        for token in re.findall(r"/t/([A-Za-z0-9_-]+)", mail.text()):
+            assert verify_task_token(token, SECRET, now).generation == 1
     events = await run.events(participant_stream(person))
     assert [
         e.data["links_sent"] for e in events if e.type == EventType.PARTICIPANT_EMAIL_CHANGED
@@ -306,7 +316,8 @@ async def test_an_open_chemistry_task_gets_a_later_deadline(stack: Stack) -> Non
         days=2,
         expired=True,
     )
-    with pytest.raises(Exception):  # the pair is over: its workflow takes no more updates
+    # The pair is over: its workflow takes no more updates (the CLI refuses before sending).
+    with pytest.raises(RPCError):
         await handle.execute_update(
             EXTEND_TASK, finished, id=finished.command_id, result_type=Acknowledgement
         )

@@ -16,7 +16,7 @@ from domain.programme import Participant, ProgrammeSpec, Role, Skill
 from domain.tasks import TaskClosure, TaskKind, TaskSpec, TaskStatus
 from store.db import create_pool, migrate, migration_files
 from store.events import ANY, NO_STREAM, ConcurrencyError, EventStore
-from store.participants import ParticipantStore
+from store.participants import EmailTaken, ParticipantStore
 from store.programmes import ProgrammeStore
 from store.sent_mail import SentMailLog
 from store.tasks import TaskStore
@@ -411,6 +411,84 @@ async def test_participants_upsert_updates_existing_rows(pool: asyncpg.Pool) -> 
     p = await store.get(people[1].id)
     assert p is not None and (p.name, p.email) == ("New Name", "new@example.org")
     assert await store.upsert_many("prog-1", []) == 0
+
+
+async def test_change_email_raises_the_link_generation(pool: asyncpg.Pool) -> None:
+    store = ParticipantStore(pool)
+    await store.upsert_many("prog-1", _participants("prog-1", 3))
+    before = await store.get("p00001")
+    assert before is not None and (before.link_generation, before.withdrawn_at) == (0, None)
+
+    changed = await store.change_email("p00001", " corrected@example.org ")
+    assert changed is not None
+    assert (changed.email, changed.link_generation) == ("corrected@example.org", 1)
+    assert changed.model_copy(update={"email": before.email, "link_generation": 0}) == before
+    assert await store.get("p00001") == changed
+    again = await store.change_email("p00001", "twice@example.org")
+    assert again is not None and again.link_generation == 2
+    # The same address again (a retried correction) keeps the links mailed since.
+    assert await store.change_email("p00001", "twice@example.org") == again
+    # Nobody else moves.
+    other = await store.get("p00002")
+    assert other is not None and other.link_generation == 0
+    assert await store.change_email("nobody", "x@example.org") is None
+
+
+async def test_change_email_refuses_an_address_another_participant_has(
+    pool: asyncpg.Pool,
+) -> None:
+    store = ParticipantStore(pool)
+    await store.upsert_many("prog-1", _participants("prog-1", 3))
+    await store.upsert_many(
+        "prog-2",
+        [
+            _participants("prog-2", 1)[0].model_copy(
+                update={"id": "q1", "email": "elsewhere@example.org"}
+            )
+        ],
+    )
+    with pytest.raises(EmailTaken) as refused:
+        await store.change_email("p00001", "Person2@Example.org")
+    assert refused.value.participant_id == "p00002"
+    unchanged = await store.get("p00001")
+    assert unchanged is not None
+    assert (unchanged.email, unchanged.link_generation) == ("person1@example.org", 0)
+    # Another programme's participant with that address is no obstacle.
+    moved = await store.change_email("p00001", "elsewhere@example.org")
+    assert moved is not None and moved.link_generation == 1
+
+
+async def test_concurrent_changes_to_one_address_let_one_win(pool: asyncpg.Pool) -> None:
+    store = ParticipantStore(pool)
+    await store.upsert_many("prog-1", _participants("prog-1", 3))
+    results = await asyncio.gather(
+        store.change_email("p00001", "shared@example.org"),
+        store.change_email("p00002", "shared@example.org"),
+        return_exceptions=True,
+    )
+    assert sorted(type(r).__name__ for r in results) == ["EmailTaken", "ParticipantRecord"]
+    holders = [
+        p.id for p in await store.list_for_programme("prog-1") if p.email == "shared@example.org"
+    ]
+    assert len(holders) == 1
+
+
+async def test_mark_withdrawn_keeps_the_first_time(pool: asyncpg.Pool) -> None:
+    store = ParticipantStore(pool)
+    await store.upsert_many("prog-1", _participants("prog-1", 2))
+    first = datetime(2025, 4, 2, 10, tzinfo=UTC)
+    await store.mark_withdrawn("p00001", first)
+    await store.mark_withdrawn("p00001", first + timedelta(days=1))
+    gone = await store.get("p00001")
+    assert gone is not None and gone.withdrawn_at == first
+    stays = await store.get("p00000")
+    assert stays is not None and stays.withdrawn_at is None
+    await store.mark_withdrawn("nobody", first)  # nothing to mark, nothing raised
+    # Importing the file again leaves both the withdrawal and the link generation as they are.
+    await store.change_email("p00001", "corrected@example.org")
+    await store.upsert_many("prog-1", _participants("prog-1", 2))
+    again = await store.get("p00001")
+    assert again is not None and (again.withdrawn_at, again.link_generation) == (first, 1)
 
 
 # --- tasks -----------------------------------------------------------------------------------

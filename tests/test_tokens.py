@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
@@ -12,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.tokens import (
+    MAX_GENERATION,
     TaskClaims,
     TokenError,
     TokenExpired,
@@ -147,3 +150,56 @@ def test_during_a_rotation_a_link_signed_under_the_previous_secret_still_opens()
         verify_task_token(old_link, b"new-secret", NOW + timedelta(days=4), previous=(SECRET,))
     with pytest.raises(TokenInvalid):  # a secret nobody configured is still refused
         verify_task_token(old_link, b"new-secret", NOW, previous=(b"another",))
+
+
+# A link as mailed before tokens carried a link generation (version 1), signed under SECRET for
+# TASK and "p0123456789ab", expiring at NOW + 3 days.
+_VERSION_1_LINK = "ARI0VngSNFZ4EjRWeBI0VngAAAAAa0iVmHAwMTIzNDU2Nzg5YWLLxobc7yJfW5SLzv5S2fu0"
+
+
+def test_a_version_1_link_still_verifies_as_generation_0() -> None:
+    claims = verify_task_token(_VERSION_1_LINK, SECRET, NOW)
+    assert claims == TaskClaims(TASK, "p0123456789ab", NOW + timedelta(days=3), 0)
+    with pytest.raises(TokenExpired):
+        verify_task_token(_VERSION_1_LINK, SECRET, NOW + timedelta(days=3))
+
+
+def test_new_links_are_version_2_and_carry_their_generation() -> None:
+    expires = NOW + timedelta(days=3)
+    for generation in (0, 1, 7, MAX_GENERATION):
+        token = sign_task_token(TASK, "p0123456789ab", expires, SECRET, generation=generation)
+        assert base64.urlsafe_b64decode(token + "==")[0] == 2
+        claims = verify_task_token(token, SECRET, NOW)
+        assert claims == TaskClaims(TASK, "p0123456789ab", expires, generation)
+
+
+def test_a_generation_out_of_range_is_refused_when_signing() -> None:
+    for generation in (-1, MAX_GENERATION + 1):
+        with pytest.raises(ValueError):
+            sign_task_token(TASK, "p", NOW, SECRET, generation=generation)
+
+
+def test_a_tampered_generation_fails_the_signature() -> None:
+    token = sign_task_token(TASK, "p0123456789ab", NOW + timedelta(days=3), SECRET, generation=1)
+    raw = bytearray(base64.urlsafe_b64decode(token + "=="))
+    generation_at = 1 + 16 + 8
+    raw[generation_at : generation_at + 2] = (2).to_bytes(2, "big")
+    tampered = base64.urlsafe_b64encode(bytes(raw)).rstrip(b"=").decode()
+    with pytest.raises(TokenInvalid):
+        verify_task_token(tampered, SECRET, NOW)
+
+
+def test_a_version_2_token_without_a_participant_is_invalid() -> None:
+    # Signed correctly, so that only the layout can refuse it.
+    payload = bytes([2]) + TASK.bytes + (10**10).to_bytes(8, "big") + (3).to_bytes(2, "big")
+    mac = hmac.new(SECRET, b"tandem-task-link\x00" + payload, hashlib.sha256).digest()[:16]
+    token = base64.urlsafe_b64encode(payload + mac).rstrip(b"=").decode()
+    with pytest.raises(TokenInvalid):
+        verify_task_token(token, SECRET, NOW)
+
+
+@given(st.uuids(), st.text(min_size=1, max_size=40), st.integers(0, MAX_GENERATION))
+def test_round_trip_keeps_any_generation(task: UUID, participant: str, generation: int) -> None:
+    expires = NOW + timedelta(days=1)
+    token = sign_task_token(task, participant, expires, SECRET, generation=generation)
+    assert verify_task_token(token, SECRET, NOW).generation == generation

@@ -46,7 +46,9 @@ def _steps(pool: asyncpg.Pool, smtp_url: str) -> StepActivities:
     settings = MailSettings(
         smtp_url=smtp_url, mail_from="Tandem <t@localhost>", public_base_url="http://x", secret=b"s"
     )
-    return StepActivities(EventStore(pool), TaskStore(pool), Mailer(pool, settings))
+    return StepActivities(
+        EventStore(pool), TaskStore(pool), Mailer(pool, settings), ParticipantStore(pool)
+    )
 
 
 async def _cohort(pool: asyncpg.Pool) -> tuple[ProgrammeSpec, str, str]:

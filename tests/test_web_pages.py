@@ -24,13 +24,16 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from contracts.ids import assessment_workflow_id
+from contracts.roster import CHANGE_EMAIL
 from devstack.temporal import start_time_skipping
 from domain.events import EventType, participant_stream, programme_stream
 from domain.programme import Locale, Role
+from domain.roster import ChangeEmail, OpenLink
 from domain.tasks import TaskKind, TaskSpec, TaskStatus
 from domain.tokens import sign_task_token, verify_task_token
 from i18n.formatting import long_date
 from store.db import create_pool
+from store.participants import ParticipantStore
 from store.tasks import TaskRecord, TaskStore
 from tests.lifecycle_helpers import Run, Stack, eventually, small_cohort
 from web.app import create_app
@@ -405,6 +408,87 @@ async def test_forged_tampered_expired_and_foreign_links_change_nothing(
                 assert p.name not in page.text and p.email not in page.text, case
     expired_page = await web.get(f"/t/{expired}")
     assert "coordination@example.com" in expired_page.text  # whom to ask, for the owner
+    await assert_unchanged(mentee)
+
+
+async def assert_refused_everywhere(
+    web: httpx.AsyncClient, who: Participant, status: int, title: str, form: dict[str, Any]
+) -> httpx.Response:
+    """GET and POST of `who`'s link both answer the page titled `title`, with no form and nothing
+    about the task or the people in it; returns the GET."""
+    for method in ("GET", "POST"):
+        page = await web.request(method, who.path, data=form if method == "POST" else None)
+        assert page.status_code == status, (method, page.text)
+        assert title in page.text, method
+        assert "<form" not in page.text and "Traceback" not in page.text, method
+        assert who.run.spec.name not in page.text, method
+        for p in who.run.spec.participants:
+            assert p.name not in page.text and p.email not in page.text, method
+    return await web.get(who.path)
+
+
+async def test_after_an_address_correction_old_links_are_refused_and_new_ones_work(
+    stack: Stack, web: httpx.AsyncClient
+) -> None:
+    run = await launch(stack)
+    mentee = await participant(stack, run, Role.MENTEE)
+    form = {**mentee_answer(), "csrf_token": csrf_of(await open_form(web, mentee))}
+
+    # As the coordinator's correction does: the address and generation in the store, then the
+    # programme mails the open links again, to the new address.
+    corrected = await ParticipantStore(stack.pool).change_email(mentee.id, "fixed@example.com")
+    assert corrected is not None and corrected.link_generation == 1
+    tasks = await TaskStore(stack.pool).list_open(run.spec.id)
+    mine = tuple(
+        OpenLink(task_id=t.task_id, kind=t.kind, due_at=t.due_at)
+        for t in tasks
+        if t.participant_id == mentee.id
+    )
+    command = ChangeEmail(
+        command_id=f"email-{uuid.uuid4()}", participant_id=mentee.id, open_tasks=mine
+    )
+    await run.handle.execute_update(CHANGE_EMAIL, command, id=command.command_id)
+    renewed = await stack.wait_for_mails("task_link_renewed", "fixed@example.com", count=len(mine))
+    new_paths = [
+        path
+        for mail in renewed
+        for path, token in _LINK.findall(mail.text())
+        if verify_task_token(token, SECRET, datetime.now(UTC)).task_id == mentee.task_id
+    ]
+    assert new_paths, "no renewed link to the self-assessment"
+    assert {verify_task_token(p[3:], SECRET, datetime.now(UTC)).generation for p in new_paths} == {
+        1
+    }
+
+    # The link mailed to the old address: a page saying a newer one went to the current address.
+    refused = await assert_refused_everywhere(web, mentee, 410, "Ce lien a été remplacé", form)
+    assert "adresse électronique actuelle" in refused.text
+    english = await web.get(mentee.path + "?lang=en")
+    assert english.status_code == 410 and "This link was replaced" in english.text
+    await assert_unchanged(mentee)
+
+    # The renewed link opens the same task and takes the answer.
+    renewed_mentee = Participant(run, mentee.id, new_paths[0], mentee.task_id)
+    answered = await submit(web, renewed_mentee, mentee_answer())
+    assert answered.status_code == 200, answered.text
+    assert "Merci, votre réponse est enregistrée" in answered.text
+    await wait_until_done(mentee)
+
+
+async def test_the_link_of_a_participant_who_left_says_so_and_changes_nothing(
+    stack: Stack, web: httpx.AsyncClient
+) -> None:
+    run = await launch(stack)
+    mentee = await participant(stack, run, Role.MENTEE)
+    form = {**mentee_answer(), "csrf_token": csrf_of(await open_form(web, mentee))}
+    await ParticipantStore(stack.pool).mark_withdrawn(mentee.id, datetime.now(UTC))
+
+    refused = await assert_refused_everywhere(
+        web, mentee, 410, "Vous avez quitté ce programme", form
+    )
+    assert "coordination@example.com" in refused.text  # whom to ask, should it be a mistake
+    english = await web.get(mentee.path + "?lang=en")
+    assert english.status_code == 410 and "You have left this programme" in english.text
     await assert_unchanged(mentee)
 
 

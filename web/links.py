@@ -25,6 +25,8 @@ class LinkProblem(Enum):
     FORBIDDEN = "forbidden"  # genuine, but the task is someone else's
     UNKNOWN_TASK = "unknown_task"  # genuine, but no such task (e.g. another database)
     CLOSED = "closed"  # the task expired or was cancelled
+    WITHDRAWN = "withdrawn"  # genuine, but its holder has left the programme
+    SUPERSEDED = "superseded"  # genuine, but signed before the holder's address was corrected
 
     @property
     def status(self) -> int:
@@ -43,6 +45,8 @@ _PAGES = {
     LinkProblem.FORBIDDEN: (403, "page.forbidden"),
     LinkProblem.UNKNOWN_TASK: (404, "page.invalid"),
     LinkProblem.CLOSED: (410, "page.closed"),
+    LinkProblem.WITHDRAWN: (410, "page.withdrawn"),
+    LinkProblem.SUPERSEDED: (410, "page.superseded"),
 }
 
 
@@ -94,21 +98,27 @@ class LinkResolver:
             return RefusedLink(LinkProblem.UNKNOWN_TASK)
         if task.participant_id != claims.participant_id:
             return RefusedLink(LinkProblem.FORBIDDEN, task=task)
+        participant = await self._participants.get(task.participant_id)
+        # Before anything about the task, its answer included: a link mailed to a wrong address
+        # may be in a stranger's hands, and one who left the programme has nothing left to do.
+        if participant is not None and participant.withdrawn_at is not None:
+            return await self._refused_own(LinkProblem.WITHDRAWN, task, participant)
+        if participant is not None and claims.generation != participant.link_generation:
+            return await self._refused_own(LinkProblem.SUPERSEDED, task, participant)
         if task.status in (TaskStatus.EXPIRED, TaskStatus.CANCELLED):
-            return await self._refused_own(LinkProblem.CLOSED, task)
-        return OpenedLink(
-            task,
-            await self._participants.get(task.participant_id),
-            await self._programmes.get(task.programme_id),
-        )
+            return await self._refused_own(LinkProblem.CLOSED, task, participant)
+        return OpenedLink(task, participant, await self._programmes.get(task.programme_id))
 
     async def reload(self, link: OpenedLink) -> OpenedLink:
         """The same link with its task as stored now (after an update, a task may have closed)."""
         task = await self._tasks.get(link.task.task_id)
         return link if task is None else OpenedLink(task, link.participant, link.programme)
 
-    async def _refused_own(self, problem: LinkProblem, task: TaskRecord) -> RefusedLink:
-        participant = await self._participants.get(task.participant_id)
+    async def _refused_own(
+        self, problem: LinkProblem, task: TaskRecord, participant: ParticipantRecord | None = None
+    ) -> RefusedLink:
+        if participant is None:
+            participant = await self._participants.get(task.participant_id)
         programme = await self._programmes.get(task.programme_id)
         return RefusedLink(
             problem,

@@ -239,7 +239,7 @@ class TaskPages:
         )
         coordinator = (
             refused.coordinator_email
-            if problem in (LinkProblem.EXPIRED, LinkProblem.CLOSED)
+            if problem in (LinkProblem.EXPIRED, LinkProblem.CLOSED, LinkProblem.WITHDRAWN)
             else None
         )
         return message_page(t, problem.status, problem.page, coordinator)

@@ -385,7 +385,12 @@ class ProgrammeWorkflow:
         waiting = [r for r in s.pairs.values() if not r.started]
         if workflow.patched(INDEPENDENT_RUNS):
             for first in range(0, len(waiting), START_BATCH):
-                await self._start_pairs(waiting[first : first + START_BATCH])
+                batch = waiting[first : first + START_BATCH]
+                await self._start_pairs(batch)
+                for record in batch:
+                    for person in (record.mentor_id, record.mentee_id):
+                        if person in s.withdrawn and record.outcome is None:
+                            await self._tell_pair_withdrawn(record, person)
                 if self._history_is_long():
                     return
         else:
@@ -632,6 +637,16 @@ class ProgrammeWorkflow:
             # The e-mail words the code itself: the sentence is English and may hold diagnostics.
             self._journal.notify(participant_id, "unmatched", reason=known.value if known else "")
 
+    async def _tell_pair_withdrawn(self, pair: PairRecord, person: str) -> bool:
+        handle = workflow.get_external_workflow_handle(
+            pair_workflow_id(self._plan.id, pair.pair_id)
+        )
+        try:
+            await handle.signal(PARTICIPANT_WITHDRAWN, WithdrawnNotice(participant_id=person))
+        except FailureError:
+            return False  # it has just ended: its outcome is on its way
+        return True
+
     def _after_withdrawal(self, outcome: PairOutcome) -> None:
         """The one who left hears it is done; their partner gets a new one, or hears why not."""
         s = self._s
@@ -641,7 +656,14 @@ class ProgrammeWorkflow:
         calendar: dict[str, Any] = (
             {"calendar": outcome.cancellation} if outcome.cancellation else {}
         )
-        self._journal.notify(gone, "withdrawal_confirmed", **calendar)
+        still_running = any(
+            gone in (r.mentor_id, r.mentee_id) and r.started and r.outcome is None
+            for r in s.pairs.values()
+        )
+        if not still_running or outcome.cancellation:
+            # One confirmation once their last pair has ended, or one with each pair whose
+            # planned sessions it cancels in their calendar.
+            self._journal.notify(gone, "withdrawal_confirmed", **calendar)
         if partner in s.withdrawn:
             return  # both left: each was told
         limit = self._plan.matching.max_repairings
@@ -1012,38 +1034,33 @@ class ProgrammeWorkflow:
         while person in s.unmatched:
             s.unmatched.remove(person)
         reported = {o.pair_id for o in s.pending_outcomes}
-        pair = next(
-            (
-                r
-                for r in s.pairs.values()
-                if person in (r.mentor_id, r.mentee_id)
-                and r.outcome is None
-                and r.pair_id not in reported
-            ),
-            None,
-        )
+        # A mentor may have several mentees: every pair of theirs still running ends.
+        pairs = [
+            r
+            for r in s.pairs.values()
+            if person in (r.mentor_id, r.mentee_id)
+            and r.outcome is None
+            and r.pair_id not in reported
+        ]
         j.event(
             participant_stream(person),
             EventType.PARTICIPANT_WITHDRAWN,
             reason=s.withdrawn[person],
-            pair_id=pair.pair_id if pair else None,
+            pair_id=pairs[0].pair_id if pairs else None,
             phase=s.phase.value,
         )
+        j.withdraw(person)
         concern = s.concern_tasks.get(person)
         if concern is not None:
             j.close_task(concern, TaskStatus.CANCELLED)
         if window_open:
             await self._tell_window(person, STAND_DOWN)
         told = False
-        if pair is not None and pair.started:
-            handle = workflow.get_external_workflow_handle(
-                pair_workflow_id(self._plan.id, pair.pair_id)
-            )
-            try:
-                await handle.signal(PARTICIPANT_WITHDRAWN, WithdrawnNotice(participant_id=person))
-                told = True  # the pair's end tells them, with its calendar's cancellation
-            except FailureError:
-                pass
+        for pair in pairs:
+            # A pair whose start is still on its way is told once it has started (_run_pairs).
+            # Each pair's end confirms it to them (_after_withdrawal).
+            if not pair.started or await self._tell_pair_withdrawn(pair, person):
+                told = True
         if not told:
             j.notify(person, "withdrawal_confirmed")
         if (

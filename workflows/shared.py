@@ -17,7 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.event_payloads import NotificationFailed
     from domain.events import EventType, NewEvent, programme_stream
     from domain.notifications import notification_context
-    from domain.steps import StepInput, StepResult
+    from domain.steps import StepInput, StepResult, Withdrawal
     from domain.tasks import (
         Notification,
         TaskClosure,
@@ -74,6 +74,7 @@ class Journal:
         self._open: list[TaskSpec] = []
         self._close: list[TaskClosure] = []
         self._extend: list[TaskDeadline] = []
+        self._withdrawals: list[Withdrawal] = []
         self._mail: list[Notification] = []
 
     def timer(self, deadline: datetime, what: str) -> asyncio.Task[None]:
@@ -107,7 +108,14 @@ class Journal:
 
     @property
     def pending(self) -> bool:
-        return bool(self._events or self._open or self._close or self._extend or self._mail)
+        return bool(
+            self._events
+            or self._open
+            or self._close
+            or self._extend
+            or self._withdrawals
+            or self._mail
+        )
 
     def event(self, stream: str, type_: EventType, **data: Any) -> None:
         # Programme time, for read models and reports: the database's clock runs behind a
@@ -168,6 +176,9 @@ class Journal:
     def extend_task(self, task_id: UUID, due_at: datetime) -> None:
         self._extend.append(TaskDeadline(task_id=task_id, due_at=due_at))
 
+    def withdraw(self, participant_id: str) -> None:
+        self._withdrawals.append(Withdrawal(participant_id=participant_id, at=workflow.now()))
+
     def notify(
         self, participant_id: str | None, template: str, task_id: UUID | None = None, **context: Any
     ) -> None:
@@ -193,11 +204,12 @@ class Journal:
             open_tasks=tuple(self._open),
             close_tasks=tuple(self._close),
             extend_tasks=tuple(self._extend),
+            withdrawals=tuple(self._withdrawals),
             notifications=tuple(self._mail),
             correlation={"workflow_id": info.workflow_id, "run_id": info.run_id},
         )
         self._events, self._open, self._close, self._mail = [], [], [], []
-        self._extend = []
+        self._extend, self._withdrawals = [], []
         try:
             await self._record(step, summary)
         except (ActivityError, ApplicationError) as error:
