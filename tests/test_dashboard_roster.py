@@ -149,6 +149,14 @@ async def test_a_coordinator_adds_late_joiners_and_withdraws_someone(
         assert (await withdrawn.inner_text()).split()[-1] == "1"
         joined = page.get_by_role("row", name=re.compile("^Arrivés en cours de programme"))
         assert (await joined.inner_text()).split()[-1] == "2"
+
+        # The same in English.
+        await page.goto(f"{base}/coordinator/p/{spec.id}?lang=en")
+        english = await page.locator("#participants + p").inner_text()
+        assert english.startswith("Withdrawn: 1 · joined late: 2"), english
+        row = page.get_by_role("row", name=re.compile(re.escape(name)))
+        assert "withdrawn" in await row.first.inner_text()
+        assert await page.get_by_label("CSV file of the new participants").count() == 1
         await context.close()
 
     entries = await audit.read(stack.pool, spec.id)
