@@ -169,6 +169,8 @@ class AuditAction(StrEnum):
     RE_PAIRED = "re_paired"
     ENDED_PAIR = "ended_pair"
     NUDGED = "nudged"
+    ADDED_PARTICIPANTS = "added_participants"
+    WITHDREW_PARTICIPANT = "withdrew_participant"
     OPENED_CONCERN = "opened_concern"
     EXPORTED_REPORT = "exported_report"
     EXPORTED_PARTICIPANT = "exported_participant"
@@ -193,6 +195,7 @@ class AuditDetail(StrEnum):
     CHOOSE = "choose"  # a matching change naming nobody
     SELF_ASSESSMENT = "self_assessment"  # reminded automatically, not by hand
     NOT_DELIVERED = "not_delivered"  # no workflow there to take the action
+    FILE_PROBLEMS = "file_problems"  # a late joiners' file with mistakes: nothing added
     UNKNOWN = "unknown"  # a workflow's refusal that names no code this version knows
     ACCOUNT = "account"  # a lockout of one account
     ADDRESS = "address"  # a lockout of one client address

@@ -18,6 +18,7 @@ from domain.event_payloads import (
     FinalEvaluationSubmitted,
     PairFormed,
     ParticipantEnrolled,
+    ParticipantWithdrawn,
     ProgrammeLaunched,
     SelfAssessmentSubmitted,
     SessionLogged,
@@ -86,6 +87,11 @@ class ProgrammeReport(BaseModel):
     kpi_attainment: float | None  # mean over every goal's KPI, 0-100 %
     opinions: list[SideOpinion]
     response_times: list[ResponseTime]
+    # Roster changes: who joined late (and was paired), who left, who got a new partner.
+    withdrawn: int = 0
+    late_joiners: int = 0
+    late_joiners_paired: int = 0
+    partners_repaired: int = 0
 
 
 def nps(scores: Sequence[int]) -> float | None:
@@ -105,6 +111,7 @@ _READ = frozenset(
     {
         E.PROGRAMME_LAUNCHED,
         E.PARTICIPANT_ENROLLED,
+        E.PARTICIPANT_WITHDRAWN,
         E.SELF_ASSESSMENT_SUBMITTED,
         E.PAIR_FORMED,
         E.SESSION_SCHEDULED,
@@ -132,6 +139,9 @@ def build_report(
     satisfaction: dict[str, list[int]] = defaultdict(list)
     promoter_scores: dict[str, list[int]] = defaultdict(list)
     mentees_paired: Counter[str] = Counter()
+    partnered: Counter[str] = Counter()  # pairs formed per participant, either side
+    late: set[str] = set()
+    withdrawn: set[str] = set()
     sessions: dict[tuple[str, int], tuple[str | None, str]] = {}  # (pair, n) -> (date, status)
     held_in_month: Counter[str] = Counter()
 
@@ -143,10 +153,15 @@ def build_report(
             name, participants = p.name, p.participants
         elif isinstance(p, ParticipantEnrolled):
             roles[e.stream_name.removeprefix("participant-")] = p.role.value
+            if p.late:
+                late.add(e.stream_name.removeprefix("participant-"))
+        elif isinstance(p, ParticipantWithdrawn):
+            withdrawn.add(e.stream_name.removeprefix("participant-"))
         elif isinstance(p, SelfAssessmentSubmitted):
             baseline[e.stream_name.removeprefix("participant-")] = p.levels
         elif isinstance(p, PairFormed):
             mentees_paired[p.mentee_id] += 1
+            partnered.update((p.mentor_id, p.mentee_id))
         elif isinstance(p, SessionScheduled | SessionRescheduled):
             key = (_pair_of(e), p.session_number)
             sessions[key] = (p.at.isoformat(), sessions.get(key, (None, "planned"))[1])
@@ -202,6 +217,10 @@ def build_report(
             for role in ("mentee", "mentor")
         ],
         response_times=_response_times(tasks),
+        withdrawn=len(withdrawn),
+        late_joiners=len(late),
+        late_joiners_paired=sum(1 for who in late if partnered[who]),
+        partners_repaired=sum(n - 1 for n in partnered.values()),
     )
 
 

@@ -182,3 +182,18 @@ class ParticipantStore:
             participant_id,
             at,
         )
+
+    async def remove_new(self, programme_id: str, ids: Sequence[str]) -> int:
+        """Remove rows just stored for people the programme then refused to enrol.
+
+        Only rows of `programme_id` nothing refers to yet: no task, event or e-mail names an id
+        its workflow never took.
+        """
+        if not ids:
+            return 0
+        status = await self._pool.execute(
+            "DELETE FROM participants WHERE programme_id = $1 AND id = ANY($2::text[])",
+            programme_id,
+            list(ids),
+        )
+        return int(status.split()[-1])  # "DELETE <n>"

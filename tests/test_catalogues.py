@@ -187,6 +187,7 @@ def families() -> set[str]:
         *(f"dash.funnel.{step}" for step, _count, _total in funnel),
         *(f"dash.survey.{survey}" for survey in ("midpoint", "final")),  # store/dashboard_queries
         *(f"report.side.{role}" for role in Role),
+        *(f"dash.roster.role.{role}" for role in Role),
         *(f"intro.self_assessment.{role}" for role in Role),
         *(f"section.exchange.{role}" for role in Role),
         *(f"dash.undelivered.code.{code}" for code in DeliveryFailure),

@@ -133,7 +133,7 @@ async def test_a_coordinator_signs_in_reviews_and_approves(stack: Stack, browser
 
         await eventually(pairs_projected, "pairs in the read models")
         await page.reload()
-        await page.get_by_role("link", name="0001").click()
+        await page.get_by_role("link", name="0001", exact=True).click()
         heading = await page.get_by_role("heading", level=1).inner_text()
         assert heading.startswith("Binôme 0001")
         timeline = await page.locator("ol.timeline").inner_text()
@@ -183,7 +183,7 @@ async def test_a_coordinator_signs_in_reviews_and_approves(stack: Stack, browser
         await page.get_by_role("link", name=f"← {spec.id}").click()
         assert await page.get_by_role("heading", name="Funnel").count() == 1
         await page.get_by_role("link", name="Version française").click()
-        await page.get_by_role("link", name="0001").click()
+        await page.get_by_role("link", name="0001", exact=True).click()
 
         # Re-pair: the pair is dissolved and the mentee offered a backup mentor.
         await page.get_by_label("Pourquoi changer de binôme").fill("Même service, en fait")

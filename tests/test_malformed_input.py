@@ -131,6 +131,7 @@ async def target(stack: Stack) -> AsyncIterator[Target]:
             "action": list(_ACTIONS),
             # Log positions of concerns (none is raised here: the page's lookups still run).
             "position": ["1", "9223372036854775807"],
+            "participant": run.ids(Role.MENTOR),  # withdrawn, perhaps, by an example
         }
         # A route added later with a new parameter: give it real values here too, not only junk.
         params = {n.split(":")[0] for r in routes for n in re.findall(r"\{([^}]+)\}", r.path)}

@@ -19,16 +19,18 @@ import asyncpg
 import structlog
 from fastapi import FastAPI
 from pydantic import ValidationError
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowQueryFailedError, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from client.refusals import RefusalInfo, refusal_of
 from client.updates import execute_update
 from contracts.ids import pair_workflow_id, programme_workflow_id
-from contracts.programme import MatchingView
-from contracts.queries import MATCHING
+from contracts.programme import MatchingView, ProgrammeSummary
+from contracts.queries import MATCHING, PROGRAMME_SUMMARY
+from contracts.roster import ADD_PARTICIPANTS, WITHDRAW_PARTICIPANT
 from credentials.oidc import OidcSettings
 from domain.accounts import (
     SESSION_ABSOLUTE,
@@ -47,11 +49,17 @@ from domain.answers import (
     SwapCommand,
 )
 from domain.events import pair_stream
+from domain.file_problems import Problem
+from domain.participants_file import parse_locale, parse_participants
+from domain.programme import Locale, Participant
+from domain.refusals import Refusal
 from domain.report import build_report
+from domain.roster import AddParticipants, Enrolled, WithdrawParticipant, joining
 from store import audit
 from store import dashboard_queries as q
 from store.accounts import LoginFailures, SessionStore
 from store.events import EventStore
+from store.participants import ParticipantStore
 from store.programmes import ProgrammeStore
 from store.tasks import TaskStore
 from web import csrf
@@ -81,6 +89,8 @@ from web.task_context import skill_labels
 log = structlog.get_logger(__name__)
 
 PREFIX = "/coordinator"
+# A late joiners' file is a few rows; the same limit as `tandem` for a participants file.
+_MAX_UPLOAD_BYTES = 5_000_000
 _LOGIN_FORM = "coordinator-login"  # what the login form's CSRF token is bound to
 
 
@@ -357,6 +367,11 @@ def add_dashboard(
         account = await allowed(request, Permission.READ, programme_id)
         if isinstance(account, Response):
             return account
+        return await programme_page(request, programme_id)
+
+    async def programme_page(
+        request: Request, programme_id: str, status: int = 200, **extra: Any
+    ) -> Response:
         row = await q.programme(pool, programme_id)
         if row is None:
             return message_page(translator(request), 404, "page.not_found")
@@ -368,9 +383,11 @@ def add_dashboard(
         skills = (
             skill_labels(await ProgrammeStore(pool).get(programme_id), t.locale) if matching else {}
         )
+        summary = await _summary(client, programme_id)
         return page(
             "dashboard_programme.html",
             request,
+            status=status,
             title=row["name"],
             p=row,
             pairs=pairs,
@@ -385,7 +402,173 @@ def add_dashboard(
             matching=matching,
             skills=skills,
             funnel=_funnel(row, pairs),
+            summary=summary,
+            withdrawn=set(summary.withdrawn_ids) if summary else set(),
+            late=set(summary.late_joiner_ids) if summary else set(),
             notice=shown_notice(secret, request.query_params, previous_secrets),
+            **{"add_problems": [], **extra},
+        )
+
+    @app.post(PREFIX + "/p/{programme_id}/participants/add", include_in_schema=False)
+    async def add_participants(request: Request, programme_id: str) -> Response:
+        """Late joiners from a CSV like the programme's: stored, then sent to the programme.
+
+        A file with any mistake changes nothing: the page lists every one, FILE:LINE: field.
+        """
+        action = AuditAction.ADDED_PARTICIPANTS
+        form = await posted(request, programme_id, action)
+        if isinstance(form, Response):
+            return form
+        account, t, _ = form
+        record = await ProgrammeStore(pool).get(programme_id)
+        if record is None:
+            return message_page(t, 404, "page.not_found")
+        upload = (await request.form()).get("participants")
+        problems: list[Problem] = []
+        joiners: tuple[Participant, ...] | None = None
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            problems.append(Problem("-", 0, "file", "no file chosen"))
+        else:
+            file_name = storable(upload.filename)[:200]
+            data = await upload.read(_MAX_UPLOAD_BYTES + 1)
+            if len(data) > _MAX_UPLOAD_BYTES:
+                problems.append(
+                    Problem(file_name, 0, "file", f"the limit is {_MAX_UPLOAD_BYTES:,} bytes")
+                )
+            else:
+                locale = parse_locale(record.locale) or Locale.FR
+                joiners = parse_participants(
+                    file_name, data, problems, programme_id, locale, both_roles=False
+                )
+        if problems or not joiners:
+            await audited(account, action, programme_id, None, AuditDetail.FILE_PROBLEMS)
+            log.info("dashboard.roster_add", programme_id=programme_id, problems=len(problems))
+            shown = [str(problem) for problem in problems] or [t("dash.roster.add.empty")]
+            return await programme_page(request, programme_id, 400, add_problems=shown)
+        enrolled = await ParticipantStore(pool).list_for_programme(programme_id)
+        known = {person.id for person in enrolled}
+        again = next((p for p in joiners if p.id in known), None)
+        refused: str | None = None
+        found: RefusalInfo | None = None
+        target = " ".join(p.id for p in joiners)[:500]
+        if again is not None:
+            # Stored first, they would overwrite the enrolled person's row: refused before.
+            refused = Refusal.ALREADY_ENROLLED.value
+            found = RefusalInfo(Refusal.ALREADY_ENROLLED, {"person": again.id})
+            notice = t("dash.refused", reason=t.refusal(found, people={again.id: again.name}))
+        else:
+            refs, chains = joining(
+                [Enrolled(p.id, p.email, p.manager_email) for p in enrolled], joiners
+            )
+            await ParticipantStore(pool).upsert_many(programme_id, joiners)
+            handle = client.get_workflow_handle(programme_workflow_id(programme_id))
+            command = AddParticipants(
+                command_id=f"dashboard-add-{uuid.uuid4()}", participants=refs, chains=chains
+            )
+            try:
+                ack = await execute_update(
+                    handle,
+                    ADD_PARTICIPANTS,
+                    command,
+                    id=command.command_id,
+                    result_type=Acknowledgement,
+                )
+                notice = t("dash.done.roster", next_step=t.next_step(ack))
+            except WorkflowUpdateFailedError as error:
+                # Not enrolled: their rows would otherwise read as enrolled ones, and refuse
+                # the corrected file as naming people already in the programme.
+                await ParticipantStore(pool).remove_new(programme_id, [p.id for p in joiners])
+                refused, found = AuditDetail.UNKNOWN, refusal_of(error)
+                notice = await refusal_notice(programme_id, t, found)
+            except RPCError as error:
+                if error.status in _NO_SUCH_WORKFLOW:  # surely not taken: nothing to enrol in
+                    await ParticipantStore(pool).remove_new(programme_id, [p.id for p in joiners])
+                nothing_there = _not_delivered(t, error, handle.id)
+                not_delivered = AuditDetail.NOT_DELIVERED
+                await audited(account, action, programme_id, target, not_delivered)
+                return nothing_there
+        await audited(account, action, programme_id, target, refused, found)
+        log.info(
+            "dashboard.roster_add",
+            programme_id=programme_id,
+            joiners=len(joiners),
+            refused=refused is not None,
+        )
+        return RedirectResponse(
+            f"{PREFIX}/p/{quote(programme_id)}?{notice_query(secret, notice)}#participants",
+            status_code=303,
+        )
+
+    @app.get(
+        PREFIX + "/p/{programme_id}/participants/{participant}/withdraw", include_in_schema=False
+    )
+    async def withdraw_form(request: Request, programme_id: str, participant: str) -> Response:
+        account = await allowed(request, Permission.ACT, programme_id)
+        if isinstance(account, Response):
+            return account
+        t = translator(request)
+        names = await q.names(pool, programme_id)
+        if participant not in names:
+            return message_page(t, 404, "page.not_found")
+        name = names[participant] or t("dash.erased")
+        return page(
+            "dashboard_withdraw.html",
+            request,
+            title=t("dash.withdraw.title", name=name),
+            programme_id=programme_id,
+            participant_id=participant,
+            name=name,
+        )
+
+    @app.post(
+        PREFIX + "/p/{programme_id}/participants/{participant}/withdraw", include_in_schema=False
+    )
+    async def withdraw(request: Request, programme_id: str, participant: str) -> Response:
+        """One participant leaves the programme; the workflow ends their pair and tells them."""
+        action = AuditAction.WITHDREW_PARTICIPANT
+        form = await posted(request, programme_id, action)
+        if isinstance(form, Response):
+            return form
+        account, t, values = form
+        if participant not in await q.names(pool, programme_id):
+            return message_page(t, 404, "page.not_found")
+        reason = values.get("reason", "").strip()[:500]
+        refused: str | None = None
+        found: RefusalInfo | None = None
+        handle = client.get_workflow_handle(programme_workflow_id(programme_id))
+        command = WithdrawParticipant(
+            command_id=f"dashboard-withdraw-{uuid.uuid4()}",
+            participant_id=participant,
+            reason=reason,
+        )
+        try:
+            ack = await execute_update(
+                handle,
+                WITHDRAW_PARTICIPANT,
+                command,
+                id=command.command_id,
+                result_type=Acknowledgement,
+            )
+            name = (await q.names(pool, programme_id)).get(participant) or t("dash.erased")
+            notice = t("dash.done.withdraw", name=name, next_step=t.next_step(ack))
+        except WorkflowUpdateFailedError as error:
+            refused, found = AuditDetail.UNKNOWN, refusal_of(error)
+            notice = await refusal_notice(programme_id, t, found)
+        except RPCError as error:
+            nothing_there = _not_delivered(t, error, handle.id)
+            not_delivered = AuditDetail.NOT_DELIVERED
+            await audited(account, action, programme_id, participant, not_delivered)
+            return nothing_there
+        await audited(account, action, programme_id, participant, refused, found)
+        log.info(
+            "dashboard.withdraw",
+            programme_id=programme_id,
+            participant_id=participant,
+            refused=refused is not None,
+        )
+        return RedirectResponse(
+            f"{PREFIX}/p/{quote(programme_id)}?{notice_query(secret, notice)}#participants",
+            status_code=303,
         )
 
     @app.get(PREFIX + "/p/{programme_id}/concerns/{position}", include_in_schema=False)
@@ -419,12 +602,14 @@ def add_dashboard(
             return message_page(translator(request), 404, "page.not_found")
         workflow_id = pair_workflow_id(programme_id, pair_id)
         t = translator(request)
+        summary = await _summary(client, programme_id)
         return page(
             "dashboard_pair.html",
             request,
             title=t("dash.pair.title", pair_id=pair_id),
             programme_id=programme_id,
             pair=row,
+            withdrawn=set(summary.withdrawn_ids) if summary else set(),
             names=await q.names(pool, programme_id),
             sessions=await q.sessions(pool, programme_id, pair_id),
             open_tasks=_named(t, await q.open_tasks(pool, programme_id, pair_id=pair_id)),
@@ -716,6 +901,18 @@ def _not_delivered(t: Translator, error: RPCError, workflow_id: str) -> Response
         raise error
     log.warning("dashboard.update_not_delivered", workflow_id=workflow_id, rpc=error.status.name)
     return message_page(t, 404, "page.not_found")
+
+
+async def _summary(client: Client, programme_id: str) -> ProgrammeSummary | None:
+    """The programme's own figures (who joined late, who left); None when it cannot answer."""
+    try:
+        handle = client.get_workflow_handle(programme_workflow_id(programme_id))
+        found: ProgrammeSummary = await handle.query(
+            PROGRAMME_SUMMARY, result_type=ProgrammeSummary
+        )
+        return found
+    except (RPCError, WorkflowQueryFailedError):
+        return None
 
 
 async def _matching(client: Client, programme_id: str) -> MatchingView | None:
