@@ -122,7 +122,7 @@ class Roster:
             )
         except (Declined, NotDone):
             # Refused, so nobody was enrolled: rows kept would make the same file look enrolled.
-            await self._people.remove_many(self.programme_id, [p.id for p in joiners])
+            await self._people.remove_new(self.programme_id, [p.id for p in joiners])
             raise
         return Added(joiners, chains, ack)
 

@@ -115,15 +115,6 @@ class ParticipantStore:
         )
         return [ParticipantRecord(**dict(r)) for r in rows]
 
-    async def remove_many(self, programme_id: str, ids: Sequence[str]) -> int:
-        """Delete rows stored for people the programme then refused to enrol."""
-        status = await self._pool.execute(
-            "DELETE FROM participants WHERE programme_id = $1 AND id = ANY($2::text[])",
-            programme_id,
-            list(ids),
-        )
-        return int(status.split()[-1])  # "DELETE <n>"
-
     async def change_email(self, participant_id: str, new_email: str) -> ParticipantRecord | None:
         """The participant with `new_email` and a new link generation; None if there is no such
         participant; `EmailTaken` if someone else in their programme has that address already.
