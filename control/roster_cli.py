@@ -17,6 +17,7 @@ import typer
 
 from control.cli import CLI_LOCALE, JsonOpt, Refused, err, out, run
 from control.matching_cli import IdOpt
+from domain.accounts import AuditAction
 from domain.answers import Acknowledgement
 from domain.file_problems import Problem, ProgrammeFileError
 from domain.tasks import TaskKind
@@ -38,25 +39,39 @@ task_app = typer.Typer(
 EmailArg = Annotated[str, typer.Argument(help="The participant's e-mail, as in the CSV.")]
 
 
-def _in_roster(programme_id: str, act: Callable[[Roster], Awaitable[T]]) -> T:
-    """Run `act` on the programme's roster: a refusal exits 1 in words, an outage 2."""
+def _in_roster(
+    programme_id: str,
+    act: Callable[[Roster], Awaitable[T]],
+    audit: AuditAction | None = None,
+    target: Callable[[T], str | None] = lambda _: None,
+) -> T:
+    """Run `act` on the programme's roster: a refusal exits 1 in words, an outage 2. With
+    `audit`, what the programme did or refused goes in its audit trail, as from the dashboard."""
     from client.roster import Declined, NotDone
     from client.roster import Roster as RosterOf
+    from control.cli_audit import record_cli
     from control.connect import connected
+    from domain.accounts import AuditDetail
     from i18n.refusals import refusal_words
     from i18n.translator import Translator
 
     async def go() -> T:
         async with connected() as (client, pool, _):
             try:
-                return await act(RosterOf(client, pool, programme_id))
+                done = await act(RosterOf(client, pool, programme_id))
             except NotDone as why:
                 raise Refused(str(why)) from None
             except Declined as refusal:
+                if audit is not None:
+                    code = refusal.code.value if refusal.code else AuditDetail.UNKNOWN.value
+                    await record_cli(pool, audit, programme_id, None, code, refusal.params)
                 words = refusal_words(
                     Translator(CLI_LOCALE), refusal.code, refusal.params, people=refusal.people
                 )
                 raise Refused(words) from None
+            if audit is not None:
+                await record_cli(pool, audit, programme_id, target(done))
+            return done
 
     return run(go())
 
@@ -108,12 +123,15 @@ def add(
         except ProgrammeFileError as error:
             return error
 
-    found = _in_roster(programme_id, act)
+    from client.roster import Added
+
+    def joined(found: object) -> str | None:
+        return " ".join(p.id for p in found.joiners)[:500] if isinstance(found, Added) else None
+
+    found = _in_roster(programme_id, act, AuditAction.ADDED_PARTICIPANTS, joined)
     if isinstance(found, ProgrammeFileError):
         _print_problems(found.problems, "nobody was added.")
         return
-    from client.roster import Added
-
     assert isinstance(found, Added)
     _done(
         given,
@@ -139,7 +157,12 @@ def withdraw(
     from client.roster import new_command_id
 
     given = new_command_id(command_id, "withdraw")
-    sent = _in_roster(programme_id, lambda roster: roster.withdraw(email, reason, given))
+    sent = _in_roster(
+        programme_id,
+        lambda roster: roster.withdraw(email, reason, given),
+        AuditAction.WITHDREW_PARTICIPANT,
+        lambda sent: sent.participant.id,
+    )
     _done(given, sent.ack, as_json, participant_id=sent.participant.id)
 
 

@@ -15,13 +15,17 @@ import pytest
 
 from client.roster import Declined, NotDone, task_to_extend
 from contracts.programme import ProgrammePhase
+from domain.accounts import AuditAction, AuditOutcome
 from domain.programme import Role, participant_id
 from domain.refusals import Refusal
 from domain.tasks import TaskKind, TaskStatus
+from store import audit
 from store.participants import ParticipantStore
 from store.programmes import ProgrammeStore
 from store.tasks import TaskRecord, TaskStore
 from tests.lifecycle_helpers import Stack, eventually, small_cohort
+
+WITHDREW = AuditAction.WITHDREW_PARTICIPANT
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -154,6 +158,13 @@ async def test_withdraw_correct_an_address_and_extend_a_task(
     assert code == 1
     name = next(p.name for p in run.spec.participants if p.id == mentor)
     assert f"{name} has withdrawn from this programme" in err
+    # Both attempts are in the programme's audit trail, attributed to the system account.
+    trail = [e for e in await audit.read(stack.pool, programme) if e.action is WITHDREW]
+    assert [(e.outcome, e.target, e.detail) for e in trail] == [
+        (AuditOutcome.REFUSED, None, Refusal.PARTICIPANT_WITHDRAWN.value),
+        (AuditOutcome.DONE, mentor, None),
+    ]
+    assert all(e.actor.startswith("cli:") for e in trail)
 
     # A finished task keeps its deadline.
     task = await run.task(TaskKind.SELF_ASSESSMENT, second)
