@@ -20,7 +20,7 @@ from contracts.ids import programme_workflow_id
 from contracts.programme import ProgrammePhase, ProgrammeSummary
 from contracts.queries import PROGRAMME_SUMMARY
 from contracts.roster import ADD_PARTICIPANTS, WITHDRAW_PARTICIPANT
-from control.participants import Actor
+from control.participants import SimulatedCohort
 from domain.answers import Acknowledgement
 from domain.programme import (
     Locale,
@@ -69,7 +69,7 @@ class RosterScript:
     joiners: tuple[Participant, ...]
     withdrawals: int
     seed: int
-    cohort: Actor
+    cohort: SimulatedCohort
     added_at: datetime | None = None
     withdrawals_sent: bool = False
     withdrawn: list[str] = field(default_factory=list)
@@ -132,6 +132,8 @@ class RosterScript:
             )
             if await self._send(WITHDRAW_PARTICIPANT, command):
                 self.withdrawn.append(person)
+                # Someone who has left answers nothing more.
+                self.cohort.hands_off = self.cohort.hands_off | {person}
 
     async def _send(self, update: str, command: AddParticipants | WithdrawParticipant) -> bool:
         handle = self.client.get_workflow_handle(programme_workflow_id(self.spec.id))

@@ -118,7 +118,9 @@ async def test_a_rehearsal_with_late_joiners_and_withdrawals_adds_up() -> None:
     assert report.pairs_formed == (
         report.pairs_completed + report.pairs_ended_early + report.pairs_dissolved
     )
-    assert report.answers_refused == 0
+    # Only an answer to a task of the ended pair, sent as it ended, can be refused (a stale
+    # link): the one who left answers nothing more.
+    assert report.answers_refused <= 2
 
 
 async def test_a_silent_participant_is_reminded_twice_then_left_out_of_matching(
