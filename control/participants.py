@@ -21,8 +21,9 @@ from temporalio.service import RPCError
 
 from client.updates import execute_update
 from domain.answers import ANSWER_MODELS, Acknowledgement
-from domain.programme import ProgrammeSpec
+from domain.programme import ProgrammeSpec, Role
 from domain.simulation import Decision, Knobs, decide
+from store.participants import ParticipantStore
 from store.tasks import TaskRecord, TaskStore
 
 log = structlog.get_logger(__name__)
@@ -63,10 +64,12 @@ class SimulatedCohort:
     stats: ActingStats = field(default_factory=ActingStats)
     _decided: dict[UUID, tuple[datetime, Decision] | None] = field(default_factory=dict)
     _done: set[UUID] = field(default_factory=set)
+    _roles: dict[str, Role] = field(default_factory=dict)
 
     async def act(self, now: datetime) -> None:
         """Answer every open task whose simulated answer is due by `now`."""
         tasks = await TaskStore(self.pool).list_open(self.spec.id)
+        await self._learn_roles({t.participant_id for t in tasks} - self._roles.keys())
         due: list[tuple[TaskRecord, Decision]] = []
         for task in tasks:
             if task.participant_id in self.hands_off:
@@ -84,13 +87,25 @@ class SimulatedCohort:
 
         await asyncio.gather(*(send(t, d) for t, d in due))
 
+    async def _learn_roles(self, unknown: set[str]) -> None:
+        """The roles of people the programme file did not name: late joiners, added while the
+        rehearsal runs (`tandem roster add`), are simulated like everyone else."""
+        if not self._roles:
+            self._roles.update({p.id: p.role for p in self.spec.participants})
+            unknown -= self._roles.keys()
+        if unknown:
+            found = await ParticipantStore(self.pool).get_many(sorted(unknown))
+            self._roles.update({i: Role(r.role) for i, r in found.items()})
+
     def _decide(self, task: TaskRecord) -> tuple[datetime, Decision] | None:
-        person = next(p for p in self.spec.participants if p.id == task.participant_id)
+        role = self._roles.get(task.participant_id)
+        if role is None:
+            return None  # nobody the store knows: nothing to simulate
         decision = decide(
             self.seed,
             self.knobs,
-            participant_id=person.id,
-            role=person.role,
+            participant_id=task.participant_id,
+            role=role,
             kind=task.kind,
             skills=tuple(s.id for s in self.spec.skills),
             context=task.context,

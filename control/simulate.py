@@ -155,7 +155,9 @@ async def simulate(
                 begin = await env.get_current_time()
                 joiners = roster_late_joiners(spec, late_joiners, seed)
                 everyone = spec.model_copy(update={"participants": (*spec.participants, *joiners)})
-                cohort = SimulatedCohort(env.client, pool, everyone, seed, knobs, 86_400)
+                # The late joiners are not in the file: the cohort finds them in the store, as
+                # the demo's does when a coordinator adds someone.
+                cohort = SimulatedCohort(env.client, pool, spec, seed, knobs, 86_400)
                 script = RosterScript(
                     env.client, pool, spec, joiners, withdrawals, seed, cohort=cohort
                 )
