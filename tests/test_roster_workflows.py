@@ -280,6 +280,59 @@ async def test_an_expired_self_assessment_reopened_is_matched_in_a_top_up(stack:
     assert await _refused(run, EXTEND_TASK, too_long) is Refusal.EXTENSION_TOO_LONG
 
 
+async def test_an_open_self_assessment_extended_is_told_at_once_and_matched_later(
+    stack: Stack,
+) -> None:
+    run = await stack.launch(small_cohort(4, sessions=2))  # two mentees, two mentors
+    person = run.ids(Role.MENTEE)[0]
+    task = await run.task(TaskKind.SELF_ASSESSMENT, person)
+    ack = await _update(
+        run,
+        EXTEND_TASK,
+        ExtendTask(
+            command_id=_command("extend"),
+            participant_id=person,
+            task_id=task.task_id,
+            kind=TaskKind.SELF_ASSESSMENT,
+            days=20,
+        ),
+    )
+    assert ack.next is NextStep.TASK_EXTENDED
+    # Told now, with the same link, not at the next reminder.
+    told = await stack.wait_for_mails("task_extended", run.email(person))
+    assert len(told) == 1
+    new_due = (await TaskStore(stack.pool).get(task.task_id)).due_at  # type: ignore[union-attr]
+    assert new_due > task.due_at and new_due.date().isoformat() == ack.params["date"]
+
+    # The first round runs at the programme's deadline without them; their window stays open.
+    async def first_pair() -> bool:
+        return (await run.summary()).pairs_formed == 1
+
+    await run.run_until(
+        first_pair, "the first round's pair", 15, lambda t: t.task_id == task.task_id
+    )
+    summary = await run.summary()
+    assert person not in summary.unmatched_ids
+    # The mentor left over by round 1 is unmatched; the paired one is not, whatever a round says.
+    assert summary.unmatched_ids == [
+        m for m in run.ids(Role.MENTOR) if m != summary.pairs[0].mentor_id
+    ]
+    still = await TaskStore(stack.pool).get(task.task_id)
+    assert still is not None and still.status is TaskStatus.OPEN
+    await run.answer(task)
+
+    async def paired() -> bool:
+        s = await run.summary()
+        return person in {p.mentee_id for p in s.pairs if p.started}
+
+    await run.run_until(paired, "the extended mentee paired in a top-up round", max_days=25)
+    summary = await run.summary()
+    assert summary.matching_rounds == 2 and summary.unmatched_ids == []
+    # The mentor paired in round 1 was never told they had no partner (the top-up round, which
+    # offered them nobody new, listed them as unmatched).
+    assert stack.mails("unmatched", run.email(summary.pairs[0].mentor_id)) == []
+
+
 async def test_an_open_chemistry_task_gets_a_later_deadline(stack: Stack) -> None:
     run = await stack.launch(small_cohort(2, sessions=2))
     await run.until_phase(ProgrammePhase.RUNNING, max_days=15)

@@ -143,8 +143,9 @@ class AssessmentWorkflow:
         self._stood_down = True
 
     @workflow.signal(name=EXTEND_WINDOW)
-    def extend_window(self, due_at: datetime) -> None:
-        """A later deadline: the same link works until then, and the participant is told."""
+    async def extend_window(self, due_at: datetime) -> None:
+        """A later deadline: the same link works until then, and the participant is told now,
+        not at the next reminder."""
         if self._answer is not None or self._task_id is None or self._deadline is None:
             return
         if due_at <= self._deadline:
@@ -167,6 +168,7 @@ class AssessmentWorkflow:
             task_kind=TaskKind.SELF_ASSESSMENT.value,
             due_date=iso_date(due_at),
         )
+        await journal.flush("self-assessment deadline extended")
 
     @workflow.query
     def status(self) -> dict[str, object]:

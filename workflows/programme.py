@@ -369,9 +369,14 @@ class ProgrammeWorkflow:
     def _approve_top_up(self, proposal: MatchingProposal) -> None:
         """The round's pairs start; whoever it leaves out and was not already is told why."""
         s = self._s
+        # A mentor with room left is in the round: given nobody new, they still have their pair.
+        paired = {
+            x for r in s.pairs.values() if r.outcome is None for x in (r.mentor_id, r.mentee_id)
+        }
         for u in proposal.unmatched:
-            if u.participant_id not in s.unmatched and u.participant_id not in s.withdrawn:
-                self._leave_unmatched(u.participant_id, u.reason, u.code)
+            person = u.participant_id
+            if person not in s.unmatched and person not in s.withdrawn and person not in paired:
+                self._leave_unmatched(person, u.reason, u.code)
         for p in proposal.pairs:
             for person in (p.mentor_id, p.mentee_id):
                 while person in s.unmatched:
