@@ -9,12 +9,15 @@ decides exactly which deadlines pass.
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -413,3 +416,29 @@ class Run:
                 return False  # not started yet
 
         return await self.run_until(reached, f"pair {n} phase {phase}", max_days, skip)
+
+
+_CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+async def tandem_cli(database_url: str, stack: Stack, *args: str) -> tuple[int, str, str]:
+    """The coordinator's CLI against this test's servers (exit code, stdout, stderr);
+    asynchronous, so the worker runs on meanwhile."""
+    env = {
+        **os.environ,
+        "TEMPORAL_ADDRESS": stack.client.service_client.config.target_host,
+        "DATABASE_URL": database_url,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "starter",
+        *args,
+        cwd=_CHECKOUT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()

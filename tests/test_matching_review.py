@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import sys
-from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
@@ -19,10 +15,9 @@ from tests.lifecycle_helpers import (
     Run,
     Stack,
     small_cohort,
+    tandem_cli,
 )
 from workflows.programme import ProgrammeWorkflow
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 async def _launch_for_review(stack: Stack) -> Run:
@@ -178,28 +173,6 @@ async def test_the_coordinator_bans_forces_and_swaps_before_approving(stack: Sta
     assert "during its review" in str(refused.value.cause)
 
 
-async def _tandem(database_url: str, stack: Stack, *args: str) -> tuple[int, str, str]:
-    """The coordinator's CLI against this test's servers; asynchronous, so the worker runs on."""
-    env = {
-        **os.environ,
-        "TEMPORAL_ADDRESS": stack.client.service_client.config.target_host,
-        "DATABASE_URL": database_url,
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "starter",
-        *args,
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
-
-
 async def test_the_review_from_the_command_line(stack: Stack, database_url: str) -> None:
     spec = small_cohort(6)
     run = await stack.launch(
@@ -208,7 +181,7 @@ async def test_the_review_from_the_command_line(stack: Stack, database_url: str)
     await run.until_phase(ProgrammePhase.REVIEW, max_days=10)
     programme = run.spec.id
 
-    code, out, err = await _tandem(database_url, stack, "matching", "show", programme, "--json")
+    code, out, err = await tandem_cli(database_url, stack, "matching", "show", programme, "--json")
     assert code == 0, err
     shown = json.loads(out)
     pairs = {p["mentee_id"]: p["mentor_id"] for p in shown["view"]["proposal"]["pairs"]}
@@ -218,24 +191,24 @@ async def test_the_review_from_the_command_line(stack: Stack, database_url: str)
 
     # People are named by e-mail, as in the participants file.
     args = ("matching", "ban", programme, run.email(pairs[mentee]), run.email(mentee))
-    code, out, err = await _tandem(database_url, stack, *args, "--id", "cli-ban", "--json")
+    code, out, err = await tandem_cli(database_url, stack, *args, "--id", "cli-ban", "--json")
     assert code == 0, err
     assert json.loads(out)["next_step"].startswith("matching recomputed")
     assert _proposed(await _matching(run))[mentee] != pairs[mentee]
     # The same command id again: one effect.
-    code, _, _ = await _tandem(database_url, stack, *args, "--id", "cli-ban")
+    code, _, _ = await tandem_cli(database_url, stack, *args, "--id", "cli-ban")
     assert code == 0
     assert (await _matching(run)).banned == [(pairs[mentee], mentee)]
 
-    code, out, err = await _tandem(
+    code, out, err = await tandem_cli(
         database_url, stack, "matching", "force", programme, "nobody@example.com", run.email(mentee)
     )
     assert code == 1
     assert "refused: nobody with the e-mail nobody@example.com" in err and "Traceback" not in err
 
-    code, out, err = await _tandem(database_url, stack, "matching", "show", programme)
+    code, out, err = await tandem_cli(database_url, stack, "matching", "show", programme)
     assert code == 0 and "Proposed pairs" in out and "banned:" in out
 
-    code, out, err = await _tandem(database_url, stack, "matching", "approve", programme)
+    code, out, err = await tandem_cli(database_url, stack, "matching", "approve", programme)
     assert code == 0, err
     await run.until_phase(ProgrammePhase.RUNNING, max_days=1)

@@ -3,10 +3,7 @@ time-skipping server, PostgreSQL and the SMTP sink, the exit code and the words 
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,33 +20,9 @@ from store import audit
 from store.participants import ParticipantStore
 from store.programmes import ProgrammeStore
 from store.tasks import TaskRecord, TaskStore
-from tests.lifecycle_helpers import Stack, eventually, small_cohort
+from tests.lifecycle_helpers import Stack, eventually, small_cohort, tandem_cli
 
 WITHDREW = AuditAction.WITHDREW_PARTICIPANT
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-async def _tandem(database_url: str, stack: Stack, *args: str) -> tuple[int, str, str]:
-    """The CLI against this test's servers; asynchronous, so the worker runs on meanwhile."""
-    env = {
-        **os.environ,
-        "TEMPORAL_ADDRESS": stack.client.service_client.config.target_host,
-        "DATABASE_URL": database_url,
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "starter",
-        *args,
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
 
 
 async def test_late_joiners_are_added_only_from_a_file_without_problems(
@@ -66,7 +39,7 @@ async def test_late_joiners_are_added_only_from_a_file_without_problems(
         "late.ok@example.com,Bien Formé,mentee\n",
         encoding="utf-8",
     )
-    code, out, err = await _tandem(
+    code, out, err = await tandem_cli(
         database_url, stack, "roster", "add", programme, "--file", str(bad)
     )
     assert code == 1, err
@@ -84,7 +57,7 @@ async def test_late_joiners_are_added_only_from_a_file_without_problems(
         encoding="utf-8",
     )
     args = ("roster", "add", programme, "--file", str(good), "--json")
-    code, out, err = await _tandem(database_url, stack, *args)
+    code, out, err = await tandem_cli(database_url, stack, *args)
     assert code == 0, err
     shown = json.loads(out)
     assert shown["next"] == "participants_added" and shown["params"]["count"] == 2
@@ -99,7 +72,7 @@ async def test_late_joiners_are_added_only_from_a_file_without_problems(
     # A programme known but not running enrols nobody: nothing is kept of the file.
     idle = run.spec.model_copy(update={"id": f"{programme}-idle"})
     await ProgrammeStore(stack.pool).upsert(idle)
-    code, out, err = await _tandem(
+    code, out, err = await tandem_cli(
         database_url, stack, "roster", "add", idle.id, "--file", str(good)
     )
     assert code == 1 and f"no programme {idle.id!r} is running" in err
@@ -117,11 +90,11 @@ async def test_withdraw_correct_an_address_and_extend_a_task(
     await stack.wait_for_mails("self_assessment", run.email(first))
 
     # A corrected address gets the open links (the self-assessment and the concern link).
-    code, out, err = await _tandem(
+    code, out, err = await tandem_cli(
         database_url, stack, "roster", "change-email", programme, run.email(first), "x@y"
     )
     assert code == 1 and "malformed e-mail address" in err
-    code, out, err = await _tandem(
+    code, out, err = await tandem_cli(
         database_url,
         stack,
         "roster",
@@ -139,13 +112,13 @@ async def test_withdraw_correct_an_address_and_extend_a_task(
 
     # A withdrawal: an unknown e-mail is refused, a second withdrawal too.
     withdraw = ("roster", "withdraw", programme)
-    code, out, err = await _tandem(
+    code, out, err = await tandem_cli(
         database_url, stack, *withdraw, "nobody@example.com", "--reason", "parti"
     )
     assert code == 1 and "nobody with the e-mail nobody@example.com" in err
     assert "Traceback" not in err
     reason = ("--reason", "a quitté le groupe")
-    code, out, err = await _tandem(database_url, stack, *withdraw, run.email(mentor), *reason)
+    code, out, err = await tandem_cli(database_url, stack, *withdraw, run.email(mentor), *reason)
     assert code == 0, err
     assert (await run.summary()).withdrawn_ids == [mentor]
 
@@ -154,7 +127,7 @@ async def test_withdraw_correct_an_address_and_extend_a_task(
         return record is not None and record.withdrawn_at is not None
 
     await eventually(marked, "the participant marked withdrawn")
-    code, out, err = await _tandem(database_url, stack, *withdraw, run.email(mentor), *reason)
+    code, out, err = await tandem_cli(database_url, stack, *withdraw, run.email(mentor), *reason)
     assert code == 1
     name = next(p.name for p in run.spec.participants if p.id == mentor)
     assert f"{name} has withdrawn from this programme" in err
@@ -176,10 +149,10 @@ async def test_withdraw_correct_an_address_and_extend_a_task(
 
     await eventually(done, "the self-assessment recorded as done")
     extend = ("task", "extend", programme, run.email(second), "--days", "3")
-    code, out, err = await _tandem(database_url, stack, *extend, "--task", "self_assessment")
+    code, out, err = await tandem_cli(database_url, stack, *extend, "--task", "self_assessment")
     assert code == 1 and "this task is already done" in err
     # Without --task: the concern link has no deadline, so nothing is open to extend.
-    code, out, err = await _tandem(database_url, stack, *extend)
+    code, out, err = await tandem_cli(database_url, stack, *extend)
     assert code == 1 and "no open task with a deadline" in err
 
 
@@ -194,7 +167,7 @@ async def test_a_pair_task_goes_to_its_pair_an_expired_self_assessment_reopens(
     )
     task = await run.task(TaskKind.CHEMISTRY, mentee)
     extend = ("task", "extend", run.spec.id, run.email(mentee), "--days", "4")
-    code, out, err = await _tandem(database_url, stack, *extend, "--json")  # its one open task
+    code, out, err = await tandem_cli(database_url, stack, *extend, "--json")  # its one open task
     assert code == 0, err
     shown = json.loads(out)
     assert shown["next"] == "task_extended" and shown["kind"] == "chemistry"
@@ -203,14 +176,14 @@ async def test_a_pair_task_goes_to_its_pair_an_expired_self_assessment_reopens(
     await stack.wait_for_mails("task_extended", run.email(mentee))
     moved = await TaskStore(stack.pool).get(task.task_id)
     assert moved is not None and moved.due_at == later
-    code, out, err = await _tandem(database_url, stack, *extend, "--days", "90")
+    code, out, err = await tandem_cli(database_url, stack, *extend, "--days", "90")
     assert code == 1 and "at most 60 days" in err
 
     # The programme reopens an expired self-assessment: a new window, a new link.
     expired = await TaskStore(stack.pool).get(missed.task_id)
     assert expired is not None and expired.status is TaskStatus.EXPIRED
     reopen = ("task", "extend", run.spec.id, run.email(late), "--task", "self_assessment")
-    code, out, err = await _tandem(database_url, stack, *reopen, "--days", "5")
+    code, out, err = await tandem_cli(database_url, stack, *reopen, "--days", "5")
     assert code == 0, err
     assert "New deadline" in out
     await stack.wait_for_mails("self_assessment", run.email(late), count=2)

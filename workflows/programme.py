@@ -60,9 +60,11 @@ with workflow.unsafe.imports_passed_through():
     from domain.next_steps import NextStep
     from domain.programme import ParticipantRef, ProgrammePlan, Role
     from domain.programme_rules import (
+        Backup,
         Constraints,
         MatchingReview,
         PairIds,
+        WaitingMentee,
         backup_mentor,
         changed_pairs,
         check_concern_link,
@@ -520,32 +522,43 @@ class ProgrammeWorkflow:
             else:
                 self._repair(outcome.mentee_id)
 
-    def _repair_both(self, outcome: PairOutcome) -> None:
-        """The mentee from their backups, the mentor with a waiting mentee; each told the truth."""
+    def _backup_for(self, mentee_id: str) -> Backup:
+        """A new mentor for a mentee from their backups, within `max_repairings`."""
         s = self._s
         assert s.proposal is not None
-        mentee_id, mentor_id = outcome.mentee_id, outcome.mentor_id
-        limit = self._plan.matching.max_repairings
-        backup = backup_mentor(
+        return backup_mentor(
             mentee_id,
             s.proposal,
             banned=s.banned,
             repairings=s.repairings,
-            limit=limit,
+            limit=self._plan.matching.max_repairings,
             active_mentors=self._active_mentors(),
             unavailable=s.withdrawn,
         )
-        if backup.mentor_id is not None and mentee_id not in s.withdrawn:
-            self._repaired(backup.mentor_id, mentee_id)
-            s.partners_repaired += 1
-        waiting = mentee_for_mentor(
+
+    def _waiting_for(self, mentor_id: str) -> WaitingMentee:
+        """A mentee still without a mentor, for a mentor whose pair ended."""
+        s = self._s
+        assert s.proposal is not None
+        return mentee_for_mentor(
             mentor_id,
             s.proposal,
             waiting=self._waiting_mentees(),
             banned=s.banned,
             repairings=s.repairings,
-            limit=limit,
+            limit=self._plan.matching.max_repairings,
         )
+
+    def _repair_both(self, outcome: PairOutcome) -> None:
+        """The mentee from their backups, the mentor with a waiting mentee; each told the truth."""
+        s = self._s
+        assert s.proposal is not None
+        mentee_id, mentor_id = outcome.mentee_id, outcome.mentor_id
+        backup = self._backup_for(mentee_id)
+        if backup.mentor_id is not None and mentee_id not in s.withdrawn:
+            self._repaired(backup.mentor_id, mentee_id)
+            s.partners_repaired += 1
+        waiting = self._waiting_for(mentor_id)
         if waiting.mentee_id is not None and mentor_id not in s.withdrawn:
             self._repaired(mentor_id, waiting.mentee_id)
             s.partners_repaired += 1
@@ -671,28 +684,12 @@ class ProgrammeWorkflow:
             self._journal.notify(gone, "withdrawal_confirmed", **calendar)
         if partner in s.withdrawn:
             return  # both left: each was told
-        limit = self._plan.matching.max_repairings
         if partner == outcome.mentee_id:
-            backup = backup_mentor(
-                partner,
-                s.proposal,
-                banned=s.banned,
-                repairings=s.repairings,
-                limit=limit,
-                active_mentors=self._active_mentors(),
-                unavailable=s.withdrawn,
-            )
+            backup = self._backup_for(partner)
             new_partner, why = backup.mentor_id, backup.unmatched
             pair = None if new_partner is None else (new_partner, partner)
         else:
-            waiting = mentee_for_mentor(
-                partner,
-                s.proposal,
-                waiting=self._waiting_mentees(),
-                banned=s.banned,
-                repairings=s.repairings,
-                limit=limit,
-            )
+            waiting = self._waiting_for(partner)
             new_partner, why = waiting.mentee_id, waiting.unmatched
             pair = None if new_partner is None else (partner, new_partner)
         if pair is not None:
