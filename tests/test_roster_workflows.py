@@ -223,6 +223,10 @@ async def test_a_corrected_address_gets_every_open_link(stack: Stack) -> None:
     renewed = await stack.wait_for_mails("task_link_renewed", "fixed@example.com", count=2)
     assert len(renewed) == 2
     assert stack.mails("task_link_renewed", record.email) == []
+    # The confidential concern link is named as such, with no date to answer by.
+    concern = {"fr": "Votre nouveau lien confidentiel", "en": "Your new confidential link"}
+    subjects = {str(m.message["Subject"]) for m in renewed}
+    assert concern[record.locale] in subjects
     # The renewed links are signed under the new generation: the old address's links are retired.
     now = datetime.now(UTC)
     for mail in renewed:
