@@ -9,6 +9,7 @@ cannot be erased; the participant table can).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
 
@@ -132,18 +133,7 @@ class ProgrammeSpec(BaseModel):
             sessions=self.sessions,
             cadence_days=self.cadence_days,
             skills=self.skills,
-            participants=tuple(
-                ParticipantRef(
-                    id=p.id,
-                    role=p.role,
-                    locale=p.locale,
-                    grade=p.grade,
-                    department=p.department,
-                    manager_id=by_email.get(p.manager_email.lower()) if p.manager_email else None,
-                    above=tuple(sorted(by_email[e] for e in lines[p.email.lower()])),
-                )
-                for p in self.participants
-            ),
+            participants=tuple(participant_ref(p, by_email, lines) for p in self.participants),
             matching=self.matching,
             durations=self.durations,
             day_seconds=day_seconds,
@@ -188,6 +178,23 @@ class ProgrammePlan(BaseModel):
             if p.id == participant_id:
                 return p
         raise KeyError(participant_id)
+
+
+def participant_ref(
+    person: Participant, by_email: Mapping[str, str], lines: Mapping[str, tuple[str, ...]]
+) -> ParticipantRef:
+    """`person` as workflows see them: `by_email` maps the cohort's lowercased addresses to their
+    ids, `lines` each address to the addresses above it (`domain.org_chart.cohort_lines`)."""
+    manager = person.manager_email
+    return ParticipantRef(
+        id=person.id,
+        role=person.role,
+        locale=person.locale,
+        grade=person.grade,
+        department=person.department,
+        manager_id=by_email.get(manager.lower()) if manager else None,
+        above=tuple(sorted(by_email[e] for e in lines[person.email.lower()])),
+    )
 
 
 def participant_id(programme_id: str, email: str) -> str:

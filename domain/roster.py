@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.answers import CoordinatorCommand
 from domain.org_chart import cohort_lines
-from domain.programme import Participant, ParticipantRef
+from domain.programme import Participant, ParticipantRef, participant_ref
 from domain.refusals import Refusal, Refused
 from domain.tasks import TaskKind
 
@@ -155,18 +155,7 @@ def joining(
     def above(email: str) -> tuple[str, ...]:
         return tuple(sorted(by_email[e] for e in lines[email.lower()]))
 
-    refs = tuple(
-        ParticipantRef(
-            id=p.id,
-            role=p.role,
-            locale=p.locale,
-            grade=p.grade,
-            department=p.department,
-            manager_id=by_email.get(p.manager_email.lower()) if p.manager_email else None,
-            above=above(p.email),
-        )
-        for p in joiners
-    )
+    refs = tuple(participant_ref(p, by_email, lines) for p in joiners)
     chains = {
         person.id: above(person.email)
         for person in enrolled
