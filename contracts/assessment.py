@@ -8,6 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict
 
 from domain.programme import Durations, Role
+from domain.programme_clock import ProgrammeClock
 
 
 class AssessmentInput(BaseModel):
@@ -24,6 +25,9 @@ class AssessmentInput(BaseModel):
     # The programme's deadline, the one its matching waits for: every window closes then, so an
     # answer accepted is always in the matching. None in runs started before it was passed.
     due_at: datetime | None = None
+    # The programme's clock, so e-mails give programme dates (a demo compresses its days). None
+    # in runs started before it: their dates are their own.
+    clock: ProgrammeClock | None = None
 
 
 class AssessmentResult(BaseModel):

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 # The pair's own model lives in the domain, with its rules (domain.pair_rules).
 from domain.pair_state import TERMINAL, OpenTask, PairPhase, Session
 from domain.programme import Durations
+from domain.programme_clock import ProgrammeClock
 
 __all__ = [
     "TERMINAL",
@@ -36,6 +37,9 @@ class PairInput(BaseModel):
     day_seconds: int
     skills: tuple[str, ...]
     programme_workflow_id: str
+    # The programme's clock, so e-mails give programme dates (a demo compresses its days). None
+    # in runs started before it: their dates are their own.
+    clock: ProgrammeClock | None = None
 
 
 class PairOutcome(BaseModel):

@@ -97,6 +97,9 @@ class ProgrammeState(BaseModel):
     round_load: dict[str, int] = Field(default_factory=dict)
     base_proposal: MatchingProposal | None = None  # the rounds approved, while a top-up is reviewed
     partners_repaired: int = 0
+    # When the programme launched: its clock's origin (domain.programme_clock). None in runs
+    # launched before the clock, whose e-mails keep their recorded dates.
+    clock_origin: datetime | None = None
 
 
 class ProgrammeInput(BaseModel):

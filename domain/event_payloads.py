@@ -70,6 +70,11 @@ class ProgrammeLaunched(EventPayload):
     cadence_days: StrictInt
     skills: tuple[str, ...]
     participants: StrictInt
+    # The programme's clock (domain.programme_clock): a demo's day lasts `day_seconds`, from the
+    # moment the programme launched. Launches recorded before it ran in real time.
+    day_seconds: StrictInt = 86_400
+    timezone: str = "Europe/Paris"
+    clock_origin: Moment | None = None
 
 
 class ParticipantEnrolled(EventPayload):

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 REAL_DAY_SECONDS = 86_400
+DEFAULT_TIMEZONE = "Europe/Paris"
 # Where a compressed programme's first moment falls on its first day: the start of a working day.
 _COMPRESSED_START = time(9, 0)
 
@@ -24,7 +25,7 @@ _COMPRESSED_START = time(9, 0)
 class ProgrammeClock:
     origin: datetime  # the moment the programme began, timezone-aware
     starts_on: date
-    timezone: str = "Europe/Paris"
+    timezone: str = DEFAULT_TIMEZONE
     day_seconds: int = REAL_DAY_SECONDS
 
     def __post_init__(self) -> None:
@@ -72,3 +73,26 @@ class ProgrammeClock:
 
     def programme_date(self, moment: datetime) -> date:
         return self.programme_time(moment).date()
+
+    @classmethod
+    def recorded(
+        cls,
+        starts_on: date,
+        *,
+        origin: datetime | None,
+        timezone: str = DEFAULT_TIMEZONE,
+        day_seconds: int = REAL_DAY_SECONDS,
+    ) -> ProgrammeClock:
+        """The clock a programme's launch recorded. A launch recorded before the clock was (no
+        origin) ran in real time: its recorded times are its programme times."""
+        if origin is None:
+            origin = datetime.combine(starts_on, time(0), tzinfo=UTC)
+            day_seconds = REAL_DAY_SECONDS
+        return cls(origin=origin, starts_on=starts_on, timezone=timezone, day_seconds=day_seconds)
+
+    def programme_week(self, moment: datetime) -> int:
+        """The programme week `moment` falls in: 1 for `starts_on` and the six days after it."""
+        return (self.programme_date(moment) - self.starts_on).days // 7 + 1
+
+    def week_starts_on(self, week: int) -> date:
+        return self.starts_on + timedelta(days=7 * (week - 1))

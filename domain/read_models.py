@@ -9,11 +9,14 @@ from zero equals the incremental result.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from domain.events import EventType
 from domain.pair_rules import GoalsAlert, GoalsState
+from domain.programme_clock import DEFAULT_TIMEZONE, REAL_DAY_SECONDS, ProgrammeClock
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,11 @@ class ProgrammeRow:
     completed_at: str | None = None
     events: int = 0  # every event of the programme applied: a double application would show
     last_position: int = 0
+    # Its clock, as its launch recorded it (domain.programme_clock): see `programme_clock`.
+    starts_on: str | None = None
+    day_seconds: int = REAL_DAY_SECONDS
+    timezone: str = DEFAULT_TIMEZONE
+    clock_origin: str | None = None
 
 
 @dataclass
@@ -275,12 +283,30 @@ def _programme(row: ProgrammeRow, event: LoggedEvent) -> None:
     elif t == E.PROGRAMME_LAUNCHED:
         row.name, row.participants = str(d.get("name", "")), int(d.get("participants", 0))
         row.phase, row.launched_at = "self_assessment", event.occurred_at
+        row.starts_on = str(d["starts_on"]) if d.get("starts_on") else None
+        row.day_seconds = int(d.get("day_seconds", REAL_DAY_SECONDS))
+        row.timezone = str(d.get("timezone", DEFAULT_TIMEZONE))
+        row.clock_origin = str(d["clock_origin"]) if d.get("clock_origin") else None
     elif t in (E.MATCHING_PROPOSED, E.MATCHING_REVISED):
         row.phase, row.matching_score = "matching_review", float(d.get("total_score", 0.0))
     elif t == E.MATCHING_APPROVED:
         row.phase = "running"
     elif t in (E.MATCHING_ABANDONED, E.PROGRAMME_COMPLETED):
         row.phase, row.completed_at = "completed", event.occurred_at
+
+
+def programme_clock(row: Mapping[str, Any]) -> ProgrammeClock | None:
+    """The clock of a programme's row (`ProgrammeRow`'s fields), to show its recorded times as
+    programme times; None before its launch is projected."""
+    if not row.get("starts_on"):
+        return None
+    origin = row.get("clock_origin")
+    return ProgrammeClock.recorded(
+        date.fromisoformat(str(row["starts_on"])),
+        origin=datetime.fromisoformat(str(origin)) if origin else None,
+        timezone=str(row.get("timezone") or DEFAULT_TIMEZONE),
+        day_seconds=int(row.get("day_seconds") or REAL_DAY_SECONDS),
+    )
 
 
 def _pair(models: ReadModels, row: PairRow, event: LoggedEvent) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel
 
@@ -25,9 +25,11 @@ from domain.event_payloads import (
     SessionMissed,
     SessionRescheduled,
     SessionScheduled,
+    payload_as,
     payload_of,
 )
 from domain.events import EventType, RecordedEvent
+from domain.programme_clock import ProgrammeClock
 
 E = EventType
 
@@ -54,10 +56,11 @@ class SideOpinion(BaseModel):
     nps: float | None  # % promoters (9-10) - % detractors (0-6)
 
 
-class MonthSessions(BaseModel):
-    month: str  # YYYY-MM, programme time
-    planned: int  # sessions scheduled in that month (by their latest date)
-    held: int  # sessions logged as held in that month
+class WeekSessions(BaseModel):
+    week: int  # the programme's week, 1 from its first day (domain.programme_clock)
+    starts_on: date  # that week's first day, on the programme's calendar
+    planned: int  # sessions scheduled in that week (by their latest date)
+    held: int  # sessions logged as held in that week
 
 
 class ResponseTime(BaseModel):
@@ -82,7 +85,7 @@ class ProgrammeReport(BaseModel):
     sessions_planned: int
     sessions_held: int
     sessions_missed: int
-    sessions_by_month: list[MonthSessions]
+    sessions_by_week: list[WeekSessions]
     skills: list[SkillUplift]
     kpi_attainment: float | None  # mean over every goal's KPI, 0-100 %
     opinions: list[SideOpinion]
@@ -142,8 +145,10 @@ def build_report(
     partnered: Counter[str] = Counter()  # pairs formed per participant, either side
     late: set[str] = set()
     withdrawn: set[str] = set()
-    sessions: dict[tuple[str, int], tuple[str | None, str]] = {}  # (pair, n) -> (date, status)
-    held_in_month: Counter[str] = Counter()
+    # Programme time: a compressed demo's weeks pass in minutes (domain.programme_clock).
+    clock = _clock(events)
+    sessions: dict[tuple[str, int], tuple[int | None, str]] = {}  # (pair, n) -> (week, status)
+    held_in_week: Counter[int] = Counter()
 
     for e in events:
         if e.type not in _READ:
@@ -164,12 +169,13 @@ def build_report(
             partnered.update((p.mentor_id, p.mentee_id))
         elif isinstance(p, SessionScheduled | SessionRescheduled):
             key = (_pair_of(e), p.session_number)
-            sessions[key] = (p.at.isoformat(), sessions.get(key, (None, "planned"))[1])
+            sessions[key] = (clock.programme_week(p.at), sessions.get(key, (None, "planned"))[1])
         elif isinstance(p, SessionLogged):
             key = (_pair_of(e), p.session_number)
             sessions[key] = (sessions.get(key, (None, ""))[0], "held" if p.held else "missed")
             if p.held and e.metadata.get("occurred_at"):
-                held_in_month[str(e.metadata["occurred_at"])[:7]] += 1
+                logged = datetime.fromisoformat(str(e.metadata["occurred_at"]))
+                held_in_week[clock.programme_week(logged)] += 1
         elif isinstance(p, SessionMissed):
             key = (_pair_of(e), p.session_number)
             sessions[key] = (sessions.get(key, (None, ""))[0], "missed")
@@ -183,8 +189,10 @@ def build_report(
     formed = types[E.PAIR_FORMED]
     completed, dissolved = types[E.PAIR_COMPLETED], types[E.PAIR_DISSOLVED]
     statuses = Counter(status for _, status in sessions.values())
-    planned_in_month = Counter(at[:7] for at, _ in sessions.values() if at)
-    months = sorted(planned_in_month.keys() | held_in_month.keys())
+    planned_in_week = Counter(week for week, _ in sessions.values() if week is not None)
+    # Every week from the first to the last, the quiet ones too: the chart's axis is time.
+    weeks = planned_in_week.keys() | held_in_week.keys()
+    span = range(min(weeks), max(weeks) + 1) if weeks else range(0)
     return ProgrammeReport(
         programme_id=programme_id,
         name=name,
@@ -201,9 +209,14 @@ def build_report(
         sessions_planned=len(sessions),
         sessions_held=statuses["held"],
         sessions_missed=statuses["missed"],
-        sessions_by_month=[
-            MonthSessions(month=m, planned=planned_in_month[m], held=held_in_month[m])
-            for m in months
+        sessions_by_week=[
+            WeekSessions(
+                week=w,
+                starts_on=clock.week_starts_on(w),
+                planned=planned_in_week[w],
+                held=held_in_week[w],
+            )
+            for w in span
         ],
         skills=_uplift(baseline, finals),
         kpi_attainment=_mean(kpis),
@@ -216,7 +229,7 @@ def build_report(
             )
             for role in ("mentee", "mentor")
         ],
-        response_times=_response_times(tasks),
+        response_times=_response_times(tasks, clock),
         withdrawn=len(withdrawn),
         late_joiners=len(late),
         late_joiners_paired=sum(1 for who in late if partnered[who]),
@@ -249,11 +262,27 @@ def _uplift(
     ]
 
 
-def _response_times(tasks: Sequence[TaskTiming]) -> list[ResponseTime]:
+def _clock(events: Sequence[RecordedEvent]) -> ProgrammeClock:
+    """The clock the programme's launch recorded; a log without its launch is read as real time,
+    from its first event."""
+    for e in events:
+        if e.type == E.PROGRAMME_LAUNCHED:
+            p = payload_as(e, ProgrammeLaunched)
+            return ProgrammeClock.recorded(
+                p.starts_on, origin=p.clock_origin, timezone=p.timezone, day_seconds=p.day_seconds
+            )
+    first = next(
+        (str(e.metadata["occurred_at"]) for e in events if e.metadata.get("occurred_at")), None
+    )
+    starts_on = datetime.fromisoformat(first).date() if first else date(2000, 1, 3)
+    return ProgrammeClock.recorded(starts_on, origin=None)
+
+
+def _response_times(tasks: Sequence[TaskTiming], clock: ProgrammeClock) -> list[ResponseTime]:
     by_kind: dict[str, list[float]] = defaultdict(list)
     for t in tasks:
         if t.status == "done" and t.closed_at is not None:
-            by_kind[t.kind].append((t.closed_at - t.issued_at).total_seconds() / 86_400)
+            by_kind[t.kind].append(clock.programme_days(t.closed_at - t.issued_at))
     return [
         ResponseTime(kind=kind, answered=len(days), median_days=round(statistics.median(days), 2))
         for kind, days in sorted(by_kind.items())

@@ -36,6 +36,11 @@ def long_date(value: date | datetime | str, locale: str) -> str:
     return babel_format_date(day, "EEEE d MMMM y", locale=cldr)
 
 
+def short_date(value: date | datetime | str, locale: str) -> str:
+    """E.g. "11 janv." / "11 Jan": a chart's axis label."""
+    return babel_format_date(as_date(value), "d MMM", locale=cldr_locale(locale))
+
+
 def clock_time(value: datetime, locale: str) -> str:
     """E.g. "09:30" in both locales (24-hour clock, as French and British readers use)."""
     return format_time(value, "HH:mm", locale=cldr_locale(locale))

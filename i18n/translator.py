@@ -60,6 +60,10 @@ class Translator:
             found = getattr(found, "_fallback", None)
         return False
 
+    def short_date(self, value: date | datetime | str) -> str:
+        """E.g. "11 janv." / "11 Jan"."""
+        return formatting.short_date(value, self.locale)
+
     def date(self, value: date | datetime | str) -> str:
         """E.g. "lundi 11 janvier 2027" / "Monday 11 January 2027"."""
         return formatting.long_date(value, self.locale)

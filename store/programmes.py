@@ -8,6 +8,8 @@ import asyncpg
 from pydantic import BaseModel, ConfigDict
 
 from domain.programme import ProgrammeSpec
+from domain.programme_clock import ProgrammeClock
+from domain.read_models import programme_clock
 
 
 class ProgrammeRecord(BaseModel):
@@ -20,6 +22,8 @@ class ProgrammeRecord(BaseModel):
     # ProgrammeSpec as json, without `participants` nor `organisation` (people outside the
     # programme): the personal data lives where erasure reaches it.
     spec: dict[str, Any]
+    # Its clock, once its launch is projected (domain.programme_clock): the times its pages show.
+    clock: ProgrammeClock | None = None
 
 
 class ProgrammeStore:
@@ -46,7 +50,18 @@ class ProgrammeStore:
 
     async def get(self, programme_id: str) -> ProgrammeRecord | None:
         row = await self._pool.fetchrow(
-            "SELECT id, name, locale, coordinator_email, spec FROM programmes WHERE id = $1",
+            """
+            SELECT p.id, p.name, p.locale, p.coordinator_email, p.spec,
+                   r.starts_on, r.day_seconds, r.timezone, r.clock_origin
+            FROM programmes p LEFT JOIN rm_programmes r ON r.programme_id = p.id
+            WHERE p.id = $1
+            """,
             programme_id,
         )
-        return ProgrammeRecord(**dict(row)) if row else None
+        if row is None:
+            return None
+        found = dict(row)
+        return ProgrammeRecord(
+            **{k: found[k] for k in ("id", "name", "locale", "coordinator_email", "spec")},
+            clock=programme_clock(found),
+        )

@@ -54,6 +54,9 @@ SAMPLES: dict[EventType, dict[str, Any]] = {
         "cadence_days": 14,
         "skills": ["linkedin", "generative-ai"],
         "participants": 8,
+        "day_seconds": 2,
+        "timezone": "Europe/Paris",
+        "clock_origin": "2026-12-02T18:30:00.123456+00:00",
     },
     E.PARTICIPANT_ENROLLED: {
         "programme_id": "pilote",

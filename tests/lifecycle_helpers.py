@@ -113,8 +113,8 @@ class Stack:
     async def sleep(self, delta: timedelta) -> None:
         await skip_time(self.env, delta, deadline=timedelta(minutes=2))
 
-    async def launch(self, spec: ProgrammeSpec, seed: int = 1) -> Run:
-        launch = await launch_programme(self.client, self.pool, spec, self.task_queue)
+    async def launch(self, spec: ProgrammeSpec, seed: int = 1, day_seconds: int = 86_400) -> Run:
+        launch = await launch_programme(self.client, self.pool, spec, self.task_queue, day_seconds)
         assert launch.started
         run = Run(
             self,

@@ -8,6 +8,7 @@ import statistics
 import subprocess
 import sys
 from collections import defaultdict
+from datetime import timedelta
 from pathlib import Path
 
 from contracts.programme import ProgrammePhase
@@ -16,9 +17,10 @@ from control.report import programme_report
 from domain.events import EventType
 from domain.report import ProgrammeReport, nps
 from domain.simulation import Knobs
+from i18n.formatting import long_date, short_date
 from store import audit
 from store.events import EventStore
-from tests.lifecycle_helpers import DAY, SkippingClock, Stack, small_cohort
+from tests.lifecycle_helpers import DAY, EVERYONE_ANSWERS, SkippingClock, Stack, small_cohort
 from web.report import render_html, safe_cell, write_csv
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,14 +77,54 @@ async def test_the_report_tells_what_the_event_log_says(
         scores = [f["nps"] for f in finals if f["role"] == side.role]
         assert side.answers == len(scores)
         assert side.nps == nps(scores)
-    held_by_month = sum(m.held for m in report.sessions_by_month)
-    assert held_by_month == report.sessions_held
+    held_by_week = sum(w.held for w in report.sessions_by_week)
+    assert held_by_week == report.sessions_held
     assert {t.kind for t in report.response_times} >= {"self_assessment", "chemistry"}
 
     _check_files(report, spec.id, database_url, tmp_path)
     # Each export from the command line is in the programme's audit trail.
     exports = [e for e in await audit.read(stack.pool, spec.id) if e.action == "exported_report"]
     assert len(exports) == 2 and all(e.actor.startswith("cli:") for e in exports)
+
+
+async def test_a_compressed_run_reports_and_writes_in_programme_time(stack: Stack) -> None:
+    """A demo's day lasts seconds: its e-mails, report and response times still speak in the
+    programme's days and weeks, not in the few minutes the run took."""
+    day_seconds = 60
+    spec = small_cohort(8, seed=5, sessions=4)
+    run = await stack.launch(spec, seed=5, day_seconds=day_seconds)
+    cohort = SimulatedCohort(stack.client, stack.pool, spec, 5, EVERYONE_ANSWERS, day_seconds)
+
+    async def finished() -> bool:
+        return (await run.summary()).phase is ProgrammePhase.COMPLETED
+
+    step = timedelta(seconds=day_seconds)
+    await run_until(cohort, SkippingClock(stack.env), finished, step, max_steps=400)
+    await run.handle.result()
+
+    # The first e-mail's deadline is the programme's: its first day plus the window's seven.
+    mentee = spec.participants[0]
+    mail = stack.mails("self_assessment", to=mentee.email)[0]
+    due = spec.starts_on + timedelta(days=spec.durations.self_assessment_days)
+    assert long_date(due, "fr") in mail.text()
+
+    report = await programme_report(stack.pool, spec.id)
+    assert report.sessions_held == 4 * report.pairs_completed > 0
+    weeks = report.sessions_by_week
+    # Sessions a fortnight apart fall in weeks of their own, weeks after the programme began.
+    planned = [w for w in weeks if w.planned]
+    assert len(planned) >= spec.sessions
+    assert weeks[-1].week - weeks[0].week >= 2 * (spec.sessions - 1)
+    assert all(w.starts_on == spec.starts_on + timedelta(weeks=w.week - 1) for w in weeks)
+    assert weeks[0].starts_on > spec.starts_on
+    assert sum(w.planned for w in weeks) == report.sessions_planned
+    # Answers took programme days (a run of seconds would make every median 0.0).
+    medians = {t.kind: t.median_days for t in report.response_times}
+    assert medians["self_assessment"] >= 0.5 and medians["chemistry"] >= 0.5
+    assert all(m < 30 for m in medians.values())
+
+    html = render_html(report)
+    assert "<polyline" in html and short_date(weeks[0].starts_on, "fr") in html
 
 
 def _check_files(
@@ -159,7 +201,7 @@ def test_csv_cells_cannot_run_as_formulas(tmp_path: Path) -> None:
             "sessions_planned": 0,
             "sessions_held": 0,
             "sessions_missed": 0,
-            "sessions_by_month": [],
+            "sessions_by_week": [],
             "skills": [{"skill": "=1+1", "mentees": 1, "baseline": 1, "final": 2, "uplift": 1}],
             "kpi_attainment": None,
             "opinions": [],

@@ -82,21 +82,28 @@ def grouped_bars(
 
 
 def lines(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence[float]]]) -> str:
-    """One line per series over the labels (e.g. sessions planned and held, month by month)."""
+    """One line per series over the labels (e.g. sessions planned and held, week by week).
+
+    A single label makes no line: its figures are drawn as bars, each with its label.
+    """
+    if len(labels) == 1:
+        return grouped_bars(title, labels, series)
     values = [v for _, vs in series for v in vs]
     top = max(values, default=0.0) or 1.0
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = plot_w / max(1, len(labels) - 1)
     body = [_axis(top)]
     for k, (_, vs) in enumerate(series):
-        points = " ".join(
-            f"{LEFT + i * step:.1f},{TOP + plot_h - plot_h * v / top:.1f}" for i, v in enumerate(vs)
-        )
-        body.append(
-            f'<polyline points="{points}" fill="none" stroke="{COLOURS[k % len(COLOURS)]}" '
-            f'stroke-width="2"/>'
-        )
+        colour = COLOURS[k % len(COLOURS)]
+        xy = [(LEFT + i * step, TOP + plot_h - plot_h * v / top) for i, v in enumerate(vs)]
+        points = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
+        body.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        # A dot on each point: a few points still read as figures, not just a slope.
+        body.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>' for x, y in xy)
+    every = _label_spacing(len(labels), step)
     for i, label in enumerate(labels):
+        if i % every and i != len(labels) - 1:
+            continue
         body.append(
             f'<text x="{LEFT + i * step:.1f}" y="{TOP + plot_h + 14}" text-anchor="middle" '
             f'font-size="10">{escape(label)}</text>'
@@ -107,3 +114,11 @@ def lines(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequenc
         for name, vs in series
     )
     return _frame(title, desc, "".join(body))
+
+
+LABEL_WIDTH = 48  # room a short label ("11 janv.") takes at font size 10
+
+
+def _label_spacing(count: int, step: float) -> int:
+    """Label every n-th point so that labels do not overlap (the <desc> still has them all)."""
+    return max(1, -(-LABEL_WIDTH // max(1, int(step)))) if count > 1 else 1

@@ -52,6 +52,7 @@ from domain.events import pair_stream
 from domain.file_problems import Problem
 from domain.participants_file import parse_locale, parse_participants
 from domain.programme import Locale, Participant
+from domain.read_models import programme_clock
 from domain.refusals import Refusal
 from domain.report import build_report
 from domain.roster import AddParticipants, Enrolled, WithdrawParticipant, joining
@@ -82,6 +83,7 @@ from web.oidc import (
     safe_next,
     same_site_redirect,
 )
+from web.programme_times import ProgrammeTimes
 from web.rendering import PAGE_HEADERS, render_page
 from web.report import render_html
 from web.task_context import skill_labels
@@ -402,6 +404,7 @@ def add_dashboard(
             matching=matching,
             skills=skills,
             funnel=_funnel(row, pairs),
+            when=ProgrammeTimes(programme_clock(row)),
             summary=summary,
             withdrawn=set(summary.withdrawn_ids) if summary else set(),
             late=set(summary.late_joiner_ids) if summary else set(),
@@ -590,6 +593,7 @@ def add_dashboard(
             title=translator(request)("dash.concern.title"),
             programme_id=programme_id,
             c=found,
+            when=await _programme_times(pool, programme_id),
         )
 
     @app.get(PREFIX + "/p/{programme_id}/pairs/{pair_id}", include_in_schema=False)
@@ -614,6 +618,7 @@ def add_dashboard(
             sessions=await q.sessions(pool, programme_id, pair_id),
             open_tasks=_named(t, await q.open_tasks(pool, programme_id, pair_id=pair_id)),
             timeline=await EventStore(pool).read_stream(pair_stream(programme_id, pair_id)),
+            when=await _programme_times(pool, programme_id),
             notice=shown_notice(secret, request.query_params, previous_secrets),
             temporal_link=(
                 f"{settings.temporal_ui_url.rstrip('/')}/namespaces/{settings.namespace}"
@@ -901,6 +906,11 @@ def _not_delivered(t: Translator, error: RPCError, workflow_id: str) -> Response
         raise error
     log.warning("dashboard.update_not_delivered", workflow_id=workflow_id, rpc=error.status.name)
     return message_page(t, 404, "page.not_found")
+
+
+async def _programme_times(pool: asyncpg.Pool, programme_id: str) -> ProgrammeTimes:
+    row = await q.programme(pool, programme_id)
+    return ProgrammeTimes(None if row is None else programme_clock(row))
 
 
 async def _summary(client: Client, programme_id: str) -> ProgrammeSummary | None:

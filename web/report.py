@@ -49,16 +49,16 @@ def render_html(report: ProgrammeReport, locale: str | Translator = DEFAULT_LOCA
         ],
         maximum=4,
     )
-    months = report.sessions_by_month
+    weeks = report.sessions_by_week
     planned, held, so_far_planned, so_far_held = [], [], 0, 0
-    for m in months:
-        so_far_planned += m.planned
-        so_far_held += m.held
+    for w in weeks:
+        so_far_planned += w.planned
+        so_far_held += w.held
         planned.append(float(so_far_planned))
         held.append(float(so_far_held))
     sessions = lines(
         t("report.over_time.chart"),
-        [m.month for m in months],
+        [t.short_date(w.starts_on) for w in weeks],  # each programme week by its first day
         [(t("report.planned"), planned), (t("report.held"), held)],
     )
     num, pct = _figures(t)
@@ -94,9 +94,9 @@ def write_csv(report: ProgrammeReport, directory: Path) -> list[Path]:
             ["skill", "mentees", "baseline", "final", "uplift"],
             [[s.skill, s.mentees, s.baseline, s.final, s.uplift] for s in report.skills],
         ),
-        "sessions_by_month.csv": (
-            ["month", "planned", "held"],
-            [[m.month, m.planned, m.held] for m in report.sessions_by_month],
+        "sessions_by_week.csv": (
+            ["week", "starts_on", "planned", "held"],
+            [[w.week, w.starts_on.isoformat(), w.planned, w.held] for w in report.sessions_by_week],
         ),
         "opinions.csv": (
             ["role", "answers", "satisfaction", "nps"],

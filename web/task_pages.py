@@ -41,6 +41,7 @@ from web.forms import (
 )
 from web.i18n import Translator, languages_of
 from web.links import LinkProblem, LinkResolver, OpenedLink, RefusedLink
+from web.programme_times import ProgrammeTimes
 from web.rendering import render_page
 from web.task_context import load_task_context, skill_labels
 
@@ -256,7 +257,7 @@ class TaskPages:
             kind_title=t(f"kind.{task.kind.value}"),
             already=already,
             rows=answer_rows(answer, labels, t) if isinstance(answer, dict) else [],
-            recorded_on=t("answer.recorded_on", date=t.moment(task.closed_at))
+            recorded_on=t("answer.recorded_on", date=t.moment(_when(opened).at(task.closed_at)))
             if task.closed_at
             else "",
         )
@@ -289,7 +290,9 @@ class TaskPages:
             programme_name=_programme_name(opened),
             title=t(f"kind.{task.kind.value}"),
             intro=_intro(task, ctx, t),
-            due="" if task.kind in _NO_DUE_DATE else t("task.due", date=t.date(task.due_at)),
+            due=""
+            if task.kind in _NO_DUE_DATE
+            else t("task.due", date=t.date(_when(opened).at(task.due_at))),
             forms=forms,
             errors=errors,
             error_action=error_action,
@@ -373,3 +376,8 @@ def _log(task: TaskRecord, outcome: str, **details: Any) -> None:
         outcome=outcome,
         **{k: v for k, v in details.items() if v is not None},
     )
+
+
+def _when(opened: OpenedLink) -> ProgrammeTimes:
+    """The task's times as its programme's people live them (a demo compresses its days)."""
+    return ProgrammeTimes(None if opened.programme is None else opened.programme.clock)

@@ -61,7 +61,10 @@ class AssessmentWorkflow:
             due_at=deadline.isoformat(),
         )
         journal.notify(
-            inp.participant_id, "self_assessment", self._task_id, due_date=iso_date(deadline)
+            inp.participant_id,
+            "self_assessment",
+            self._task_id,
+            due_date=iso_date(deadline, inp.clock),
         )
         await journal.flush("issue the self-assessment task")
 
@@ -82,7 +85,7 @@ class AssessmentWorkflow:
                 inp.participant_id,
                 "self_assessment_reminder",
                 self._task_id,
-                due_date=iso_date(self._deadline),
+                due_date=iso_date(self._deadline, inp.clock),
                 days_left=left,
             )
             await journal.flush(f"self-assessment reminder (day {reminder_day})")
@@ -166,7 +169,7 @@ class AssessmentWorkflow:
             "task_extended",
             self._task_id,
             task_kind=TaskKind.SELF_ASSESSMENT.value,
-            due_date=iso_date(due_at),
+            due_date=iso_date(due_at, inp.clock),
         )
         await journal.flush("self-assessment deadline extended")
 

@@ -61,11 +61,12 @@ with workflow.unsafe.imports_passed_through():
         WaitKind,
     )
     from domain.pair_state import PairTerms
+    from domain.programme_clock import REAL_DAY_SECONDS, ProgrammeClock
     from domain.roster import ExtendTask
     from domain.tasks import TaskKind, TaskStatus
 
 from workflows.replies import acknowledge, refusing
-from workflows.shared import Journal, iso_date, wait_until
+from workflows.shared import Journal, iso_date, iso_moment, wait_until
 
 # Patch: a mentor's decline sends the goals back to the mentee (a new task and e-mail), the last
 # decline and a missing proposal alert the coordinator. Runs started before keep ignoring both.
@@ -121,7 +122,13 @@ class PairWorkflow:
         for me, partner in self._sides:
             self._open(me, TaskKind.PAIR_MANAGE, "end_pair", due.manage_due)
             task = self._open(me, TaskKind.CHEMISTRY, "chemistry", due.deadline)
-            j.notify(me, "chemistry", task, partner_id=partner, due_date=iso_date(due.deadline))
+            j.notify(
+                me,
+                "chemistry",
+                task,
+                partner_id=partner,
+                due_date=iso_date(due.deadline, self._clock),
+            )
         await j.flush("pair formed: chemistry meeting tasks")
 
         def both() -> bool:
@@ -139,7 +146,7 @@ class PairWorkflow:
                         "chemistry_reminder",
                         pair.task_of(me, TaskKind.CHEMISTRY),
                         partner_id=partner,
-                        due_date=iso_date(due.deadline),
+                        due_date=iso_date(due.deadline, self._clock),
                     )
             await j.flush("chemistry reminder")
         while True:  # once more for each extension of the deadline
@@ -178,7 +185,7 @@ class PairWorkflow:
                     pair.task_of(me, TaskKind.PAIR_MANAGE),
                     partner_id=partner,
                     sessions_total=inp.sessions,
-                    first_session_date=sessions[0].at.isoformat(),
+                    first_session_date=iso_moment(sessions[0].at, self._clock),
                     cadence_days=inp.cadence_days,
                     calendar=invite,
                 )
@@ -189,7 +196,7 @@ class PairWorkflow:
             "goals_propose",
             task,
             partner_id=inp.mentor_id,
-            due_date=iso_date(propose_due),
+            due_date=iso_date(propose_due, self._clock),
         )
         await j.flush("chemistry confirmed: goals task")
         if not await self._wait_for_goals(task, propose_due):
@@ -342,7 +349,7 @@ class PairWorkflow:
                     pair.task_of(me, TaskKind.PAIR_MANAGE),
                     session_number=due.number,
                     sessions_total=inp.sessions,
-                    session_date=due.at.isoformat(),
+                    session_date=iso_moment(due.at, self._clock),
                     partner_id=partner,
                     leads_agenda=me == inp.mentor_id,
                 )
@@ -359,8 +366,8 @@ class PairWorkflow:
                 "session_log",
                 task,
                 session_number=due.number,
-                session_date=due.at.isoformat(),
-                due_date=iso_date(due.due),
+                session_date=iso_moment(due.at, self._clock),
+                due_date=iso_date(due.due, self._clock),
             )
         elif isinstance(due, SessionMissed):
             log_task = pair.sessions[due.miss.number - 1].log_task
@@ -371,7 +378,7 @@ class PairWorkflow:
         elif isinstance(due, OpenMidpoint):
             for me, _ in self._sides:
                 task = self._open(me, TaskKind.MIDPOINT_SURVEY, "midpoint_survey", due.due)
-                j.notify(me, "midpoint_survey", task, due_date=iso_date(due.due))
+                j.notify(me, "midpoint_survey", task, due_date=iso_date(due.due, self._clock))
         elif isinstance(due, OpenFinal):
             self._set_phase(PairPhase.FINAL)
             goals = [g.model_dump(mode="json") for g in pair.goals.goals] if pair.goals else []
@@ -384,7 +391,7 @@ class PairWorkflow:
                     role=pair.terms.role_of(me),
                     goals=goals,
                 )
-                j.notify(me, "final_evaluation", task, due_date=iso_date(due.due))
+                j.notify(me, "final_evaluation", task, due_date=iso_date(due.due, self._clock))
         elif isinstance(due, ExpireTask):
             self._close(due.task_id, TaskStatus.EXPIRED)
         elif isinstance(due, GoalsLapsed):
@@ -431,7 +438,7 @@ class PairWorkflow:
                 me,
                 "pair_resumed",
                 self._pair.task_of(me, TaskKind.PAIR_MANAGE),
-                next_session_date=(at.isoformat() if at else ""),
+                next_session_date=(iso_moment(at, self._clock) if at else ""),
             )
 
     # ---- participant actions (updates with validators) ---------------------------------------
@@ -470,7 +477,7 @@ class PairWorkflow:
             task,
             partner_id=inp.mentee_id,
             goals=goals,
-            due_date=iso_date(due),
+            due_date=iso_date(due, self._clock),
         )
         if revised:  # the sessions are under way: their timeline writes this down now
             self._changed = True
@@ -516,7 +523,7 @@ class PairWorkflow:
             "goals_propose",
             task,
             partner_id=inp.mentor_id,
-            due_date=iso_date(due),
+            due_date=iso_date(due, self._clock),
             comment=comment,
             previous_goals=[g.model_dump(mode="json") for g in previous],
             last_round=pair.last_goals_round,
@@ -566,12 +573,14 @@ class PairWorkflow:
                 "session_rescheduled",
                 self._pair.task_of(me, TaskKind.PAIR_MANAGE),
                 session_number=session.number,
-                session_date=session.at.isoformat(),
+                session_date=iso_moment(session.at, self._clock),
                 partner_id=partner,
                 calendar=invite,
             )
         self._changed = True
-        return acknowledge(NextStep.SESSION_MOVED, number=session.number, date=iso_date(session.at))
+        return acknowledge(
+            NextStep.SESSION_MOVED, number=session.number, date=iso_date(session.at, self._clock)
+        )
 
     @reschedule.validator
     def _check_reschedule(self, request: Reschedule) -> None:
@@ -595,12 +604,12 @@ class PairWorkflow:
                 me,
                 "pair_paused",
                 self._pair.task_of(me, TaskKind.PAIR_MANAGE),
-                until_date=iso_date(until),
+                until_date=iso_date(until, self._clock),
                 partner_id=partner,
                 calendar=invite,
             )
         self._changed = True
-        return acknowledge(NextStep.PAUSED_UNTIL, date=iso_date(until))
+        return acknowledge(NextStep.PAUSED_UNTIL, date=iso_date(until, self._clock))
 
     @pause.validator
     def _check_pause(self, request: Pause) -> None:
@@ -695,7 +704,7 @@ class PairWorkflow:
             "task_nudge",
             task.task_id,
             task_kind=task.kind.value,
-            due_date=iso_date(task.due_at),
+            due_date=iso_date(task.due_at, self._clock),
             partner_id=self._pair.terms.partner_of(task.participant_id),
         )
         return acknowledge(NextStep.REMINDER_SENT)
@@ -729,10 +738,10 @@ class PairWorkflow:
                 "task_extended",
                 task.task_id,
                 task_kind=task.kind.value,
-                due_date=iso_date(task.due_at),
+                due_date=iso_date(task.due_at, self._clock),
             )
         self._changed = True
-        return acknowledge(NextStep.TASK_EXTENDED, date=iso_date(moved[0].due_at))
+        return acknowledge(NextStep.TASK_EXTENDED, date=iso_date(moved[0].due_at, self._clock))
 
     @extend_task.validator
     def _check_extend(self, command: ExtendTask) -> None:
@@ -802,15 +811,24 @@ class PairWorkflow:
         update the series instead of adding another.
         """
         self._calendar_sequence += 1
+        # In programme time, as the e-mails' dates are: a compressed demo's calendar shows the
+        # programme's weeks, not the few minutes the run takes.
+        clock = self._clock
+        speed = 1.0 if clock is None else REAL_DAY_SECONDS / clock.day_seconds
         return {
             "uid": f"{workflow.info().workflow_id}@tandem",
             "sequence": self._calendar_sequence,
             "method": method,
-            "cadence_seconds": int(self._pair.terms.cadence.total_seconds()),
+            "cadence_seconds": round(self._pair.terms.cadence.total_seconds() * speed),
             "sessions": [
-                [s.number, s.planned.isoformat(), s.at.isoformat()] for s in self._pair.sessions
+                [s.number, iso_moment(s.planned, clock), iso_moment(s.at, clock)]
+                for s in self._pair.sessions
             ],
         }
+
+    @property
+    def _clock(self) -> ProgrammeClock | None:
+        return self._in.clock
 
 
 def _describe(waiting: Waiting) -> str:

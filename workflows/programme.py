@@ -59,6 +59,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.matching import MatchingProposal
     from domain.next_steps import NextStep
     from domain.programme import ParticipantRef, ProgrammePlan, Role
+    from domain.programme_clock import DEFAULT_TIMEZONE, ProgrammeClock
     from domain.programme_rules import (
         Backup,
         Constraints,
@@ -173,6 +174,7 @@ class ProgrammeWorkflow:
     async def _launch(self) -> None:
         plan, s, j = self._plan, self._s, self._journal
         if s.enrolled == 0:
+            s.clock_origin = workflow.now()
             j.event(
                 self._stream,
                 EventType.PROGRAMME_LAUNCHED,
@@ -182,6 +184,9 @@ class ProgrammeWorkflow:
                 cadence_days=plan.cadence_days,
                 skills=[k.id for k in plan.skills],
                 participants=len(plan.participants),
+                day_seconds=plan.day_seconds,
+                timezone=_timezone(plan),
+                clock_origin=s.clock_origin.isoformat(),
             )
         while s.enrolled < len(plan.participants):
             batch = plan.participants[s.enrolled : s.enrolled + 500]
@@ -213,6 +218,7 @@ class ProgrammeWorkflow:
                     durations=plan.durations,
                     day_seconds=plan.day_seconds,
                     concern_task_id=s.concern_tasks[p.id],
+                    clock=self._clock,
                     concern_due_at=concern_due,
                     due_at=s.assessment_deadline,
                 )
@@ -303,7 +309,7 @@ class ProgrammeWorkflow:
             "matching_review",
             pairs=len(proposal.pairs),
             unmatched=len(proposal.unmatched),
-            due_date=iso_date(s.review_deadline),
+            due_date=iso_date(s.review_deadline, self._clock),
             auto_approve=plan.matching.auto_approve,
         )
         await j.flush("matching proposed to the coordinator")
@@ -345,7 +351,7 @@ class ProgrammeWorkflow:
                 "matching_review",
                 pairs=len(s.proposal.pairs),
                 unmatched=len(s.proposal.unmatched),
-                due_date=iso_date(s.review_deadline),
+                due_date=iso_date(s.review_deadline, self._clock),
                 auto_approve=False,
             )
             await j.flush("remind the coordinator to review the matching")
@@ -448,6 +454,7 @@ class ProgrammeWorkflow:
             day_seconds=plan.day_seconds,
             skills=tuple(k.id for k in plan.skills),
             programme_workflow_id=workflow.info().workflow_id,
+            clock=self._clock,
         )
 
     @staticmethod
@@ -831,6 +838,7 @@ class ProgrammeWorkflow:
                 durations=plan.durations,
                 day_seconds=plan.day_seconds,
                 concern_task_id=s.concern_tasks[ref.id],
+                clock=self._clock,
                 concern_due_at=concern_due,
                 due_at=due,
             )
@@ -1019,7 +1027,9 @@ class ProgrammeWorkflow:
         await self._open_windows(people, due)
         top_up = self._next_top_up()
         assert top_up is not None
-        return acknowledge(NextStep.PARTICIPANTS_ADDED, count=len(people), date=iso_date(top_up))
+        return acknowledge(
+            NextStep.PARTICIPANTS_ADDED, count=len(people), date=iso_date(top_up, self._clock)
+        )
 
     @add_participants.validator
     def _check_add(self, command: AddParticipants) -> None:
@@ -1111,7 +1121,7 @@ class ProgrammeWorkflow:
                 "task_link_renewed",
                 task.task_id,
                 task_kind=task.kind.value,
-                due_date=iso_date(task.due_at),
+                due_date=iso_date(task.due_at, self._clock),
             )
         self._wake = True
         return acknowledge(NextStep.EMAIL_CHANGED, links=len(links))
@@ -1148,7 +1158,7 @@ class ProgrammeWorkflow:
                     attempt=s.window_attempts.get(person, 1),
                 )
             )
-            return acknowledge(NextStep.TASK_EXTENDED, date=iso_date(due))
+            return acknowledge(NextStep.TASK_EXTENDED, date=iso_date(due, self._clock))
         s.windows = [w for w in s.windows if w.participant_id != person]
         s.window_attempts[person] = s.window_attempts.get(person, 1) + 1
         while person in s.unmatched:  # matched again, in the next round
@@ -1163,7 +1173,7 @@ class ProgrammeWorkflow:
         )
         await j.flush("a self-assessment reopened")
         await self._open_windows([ref], due)
-        return acknowledge(NextStep.TASK_EXTENDED, date=iso_date(due))
+        return acknowledge(NextStep.TASK_EXTENDED, date=iso_date(due, self._clock))
 
     @extend_task.validator
     def _check_extend(self, command: ExtendTask) -> None:
@@ -1293,6 +1303,20 @@ class ProgrammeWorkflow:
 
     def _days(self, count: float) -> timedelta:
         return days(count, self._plan.day_seconds)
+
+    @property
+    def _clock(self) -> ProgrammeClock | None:
+        """The programme's clock, once launched (runs launched before it have none)."""
+        origin = self._s.clock_origin
+        if origin is None:
+            return None
+        plan = self._plan
+        return ProgrammeClock(origin, plan.starts_on, _timezone(plan), plan.day_seconds)
+
+
+def _timezone(plan: ProgrammePlan) -> str:
+    # The programme's own time zone once its plan has one; Tandem's programmes are in Paris.
+    return str(getattr(plan, "timezone", DEFAULT_TIMEZONE))
 
 
 __all__ = ["ProgrammeInput", "ProgrammeWorkflow", "Role"]

@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.event_payloads import NotificationFailed
     from domain.events import EventType, NewEvent, programme_stream
     from domain.notifications import notification_context
+    from domain.programme_clock import ProgrammeClock
     from domain.steps import StepInput, StepResult, Withdrawal
     from domain.tasks import (
         Notification,
@@ -52,8 +53,15 @@ def days(count: float, day_seconds: int) -> timedelta:
     return timedelta(seconds=count * day_seconds)
 
 
-def iso_date(moment: datetime) -> str:
-    return moment.date().isoformat()
+def iso_date(moment: datetime, clock: ProgrammeClock | None = None) -> str:
+    """The date people read for `moment`: the programme's date on its clock (a demo's compressed
+    run mapped onto the programme's calendar); without one, the moment's own date."""
+    return (moment.date() if clock is None else clock.programme_date(moment)).isoformat()
+
+
+def iso_moment(moment: datetime, clock: ProgrammeClock | None = None) -> str:
+    """`moment` as people read it, a time as well as a date (see `iso_date`)."""
+    return (moment if clock is None else clock.programme_time(moment)).isoformat()
 
 
 class Journal:
