@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import statistics
 import subprocess
 import sys
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+
+import httpx
 
 from contracts.programme import ProgrammePhase
 from control.participants import SimulatedCohort, run_until
@@ -20,10 +23,16 @@ from domain.simulation import Knobs
 from i18n.formatting import long_date, short_date
 from store import audit
 from store.events import EventStore
+from store.projections import Projector
+from tests.dashboard_helpers import sign_in
 from tests.lifecycle_helpers import DAY, EVERYONE_ANSWERS, SkippingClock, Stack, small_cohort
+from tests.test_dashboard import PASSWORD, SECRET, SETTINGS
+from tests.test_web_browser import serving
+from web.app import create_app
 from web.report import render_html, safe_cell, write_csv
 
 ROOT = Path(__file__).resolve().parent.parent
+_STAMP = re.compile(r'<span class="when">([^<]+)</span>')
 
 
 async def test_the_report_tells_what_the_event_log_says(
@@ -125,6 +134,17 @@ async def test_a_compressed_run_reports_and_writes_in_programme_time(stack: Stac
 
     html = render_html(report)
     assert "<polyline" in html and short_date(weeks[0].starts_on, "fr") in html
+
+    # A pair's timeline on the dashboard runs over the programme's weeks, not one minute.
+    await Projector(stack.pool).catch_up()
+    app = create_app(client=stack.client, pool=stack.pool, secret=SECRET, dashboard=SETTINGS)
+    async with serving(app) as base, httpx.AsyncClient(base_url=base) as http:
+        assert (await sign_in(http, "admin", PASSWORD)).status_code == 303
+        page = (await http.get(f"/coordinator/p/{spec.id}/pairs/0001")).text
+    stamps = [datetime.strptime(w, "%Y-%m-%d %H:%M") for w in _STAMP.findall(page)]
+    assert len(stamps) >= 15 and stamps == sorted(stamps)
+    assert stamps[0].date() >= spec.starts_on
+    assert (stamps[-1] - stamps[0]).days >= spec.cadence_days * (spec.sessions - 1)
 
 
 def _check_files(

@@ -80,5 +80,18 @@ async def load_task_context(
         goals=tuple(goals),
         sessions=int(spec.get("sessions") or 12),
         max_pause_days=durations.max_pause_days,
-        upcoming=await upcoming_sessions(client, task) if task.kind is TaskKind.PAIR_MANAGE else (),
+        upcoming=_on_programme_clock(
+            await upcoming_sessions(client, task) if task.kind is TaskKind.PAIR_MANAGE else (),
+            programme,
+        ),
     )
+
+
+def _on_programme_clock(
+    sessions: tuple[tuple[int, datetime], ...], programme: ProgrammeRecord | None
+) -> tuple[tuple[int, datetime], ...]:
+    """The sessions' dates as the pair's e-mails give them (a demo compresses its days)."""
+    clock = None if programme is None else programme.clock
+    if clock is None:
+        return sessions
+    return tuple((number, clock.programme_time(at)) for number, at in sessions)
