@@ -3,6 +3,7 @@ times (e-mails, pages, the report), and a real programme's times left as they ar
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -124,7 +125,10 @@ def test_the_report_of_a_demo_counts_programme_weeks_and_days() -> None:
 
 def test_a_chart_of_one_week_draws_its_bars_with_their_label() -> None:
     chart = lines("Sessions", ["11 janv."], [("planned", [4.0]), ("held", [2.0])])
-    assert chart.count("<rect") >= 2 + 2  # two bars, and the legend's two keys
+    assert chart.count("<rect") == 2 + 2  # two bars, and the legend's two keys
+    assert ">4</text>" in chart and ">2</text>" in chart  # each bar's figure above it
+    widths = [float(w) for w in re.findall(r'<rect x="[^"]+" y="[^"]+" width="([^"]+)"', chart)]
+    assert max(widths) <= 64  # bars, not two slabs filling the chart
     assert ">11 janv.</text>" in chart and "<polyline" not in chart
     assert "11 janv.: planned 4, held 2" in chart
 

@@ -6,11 +6,13 @@ printout in black and white) loses nothing.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from html import escape
 
 WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 56
+MAX_BAR = 56
 COLOURS = ("#1f5fa8", "#e0862a")  # blue and orange stay distinct for colour-blind readers
 
 
@@ -53,24 +55,34 @@ def grouped_bars(
     labels: Sequence[str],
     series: Sequence[tuple[str, Sequence[float]]],
     maximum: float | None = None,
+    figures: bool = False,
 ) -> str:
-    """Bars side by side for each label, one colour per series (e.g. baseline and final)."""
+    """Bars side by side for each label, one colour per series (e.g. baseline and final);
+    `figures` writes each bar's value above it."""
     values = [v for _, vs in series for v in vs]
     top = maximum or (max(values, default=0.0) or 1.0)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     group = plot_w / max(1, len(labels))
-    bar = group * 0.8 / max(1, len(series))
+    # A bar no wider than a thumb: a lone label's bars would otherwise fill the chart.
+    bar = min(group * 0.8 / max(1, len(series)), MAX_BAR)
     body = [_axis(top)]
     for i, label in enumerate(labels):
-        x0 = LEFT + i * group + group * 0.1
+        centre = LEFT + i * group + group / 2
+        x0 = centre - bar * len(series) / 2
         for k, (_, vs) in enumerate(series):
             h = plot_h * max(0.0, vs[i]) / top
+            x, y = x0 + k * bar, TOP + plot_h - h
             body.append(
-                f'<rect x="{x0 + k * bar:.1f}" y="{TOP + plot_h - h:.1f}" width="{bar:.1f}" '
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" '
                 f'height="{h:.1f}" fill="{COLOURS[k % len(COLOURS)]}"/>'
             )
+            if figures:
+                body.append(
+                    f'<text x="{x + bar / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle" '
+                    f'font-size="11">{vs[i]:g}</text>'
+                )
         body.append(
-            f'<text x="{x0 + group * 0.4:.1f}" y="{TOP + plot_h + 14}" text-anchor="middle" '
+            f'<text x="{centre:.1f}" y="{TOP + plot_h + 14}" text-anchor="middle" '
             f'font-size="11">{escape(label)}</text>'
         )
     body.append(_legend([name for name, _ in series]))
@@ -87,7 +99,7 @@ def lines(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequenc
     A single label makes no line: its figures are drawn as bars, each with its label.
     """
     if len(labels) == 1:
-        return grouped_bars(title, labels, series)
+        return grouped_bars(title, labels, series, figures=True)
     values = [v for _, vs in series for v in vs]
     top = max(values, default=0.0) or 1.0
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -100,10 +112,8 @@ def lines(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequenc
         body.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>')
         # A dot on each point: a few points still read as figures, not just a slope.
         body.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>' for x, y in xy)
-    every = _label_spacing(len(labels), step)
-    for i, label in enumerate(labels):
-        if i % every and i != len(labels) - 1:
-            continue
+    for i in _labelled(len(labels), step):
+        label = labels[i]
         body.append(
             f'<text x="{LEFT + i * step:.1f}" y="{TOP + plot_h + 14}" text-anchor="middle" '
             f'font-size="10">{escape(label)}</text>'
@@ -119,6 +129,11 @@ def lines(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequenc
 LABEL_WIDTH = 48  # room a short label ("11 janv.") takes at font size 10
 
 
-def _label_spacing(count: int, step: float) -> int:
-    """Label every n-th point so that labels do not overlap (the <desc> still has them all)."""
-    return max(1, -(-LABEL_WIDTH // max(1, int(step)))) if count > 1 else 1
+def _labelled(count: int, step: float) -> list[int]:
+    """The points to label, as many as fit side by side, the first and the last among them (the
+    <desc> still names them all)."""
+    every = max(1, math.ceil(LABEL_WIDTH / step)) if step > 0 else 1
+    shown = list(range(0, count, every))
+    if len(shown) > 1:
+        shown[-1] = count - 1  # the last in place of the one before it, which it would overlap
+    return shown

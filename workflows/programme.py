@@ -218,9 +218,9 @@ class ProgrammeWorkflow:
                     durations=plan.durations,
                     day_seconds=plan.day_seconds,
                     concern_task_id=s.concern_tasks[p.id],
-                    clock=self._clock,
                     concern_due_at=concern_due,
                     due_at=s.assessment_deadline,
+                    clock=self._clock,
                 )
                 for p in batch
             ]
@@ -838,9 +838,9 @@ class ProgrammeWorkflow:
                 durations=plan.durations,
                 day_seconds=plan.day_seconds,
                 concern_task_id=s.concern_tasks[ref.id],
-                clock=self._clock,
                 concern_due_at=concern_due,
                 due_at=due,
+                clock=self._clock,
             )
             launches.append(
                 WorkflowLaunch(
