@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel.support import Translations
 
@@ -69,10 +70,16 @@ class Translator:
         return formatting.long_date(value, self.locale)
 
     def moment(self, value: datetime) -> str:
-        """A date with its time in UTC: the pages do not know the reader's time zone."""
-        return self(
-            "date.at", date=self.date(value), time=formatting.clock_time(value, self.locale)
-        )
+        """A date with its time, in the moment's own zone, named: UTC for a machine's times, the
+        programme's zone for programme times (web/programme_times.py)."""
+        zone = value.tzinfo.key if isinstance(value.tzinfo, ZoneInfo) else "UTC"
+        if zone == "UTC":
+            value = value.astimezone(UTC)  # a bare offset names no zone: said in UTC
+        at = {"date": self.date(value), "time": formatting.clock_time(value, self.locale)}
+        if zone == "UTC":
+            return self("date.at", **at)
+        # "Europe/Paris": Paris time.
+        return self("date.at.zone", **at, city=zone.rsplit("/", 1)[-1].replace("_", " "))
 
     def number(self, value: float) -> str:
         return formatting.number(value, self.locale)

@@ -4,13 +4,14 @@ times (e-mails, pages, the report), and a real programme's times left as they ar
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from domain.events import EventType, RecordedEvent
 from domain.programme_clock import ProgrammeClock
 from domain.read_models import LoggedEvent, ReadModels, fold, programme_clock
 from domain.report import TaskTiming, build_report
+from i18n.translator import Translator
 from tests.event_samples import sample
 from web.charts import lines
 from web.programme_times import ProgrammeTimes
@@ -80,6 +81,14 @@ def test_pages_show_recorded_times_on_the_programme_clock() -> None:
     assert times.stamp(_run(14.25).isoformat()) == "2027-01-25 15:00"
     assert times.stamp(None) == "" and times.at(None) is None
     assert ProgrammeTimes(None).stamp("2026-12-02T18:30:00+00:00") == "2026-12-02 18:30"
+
+
+def test_a_programme_time_is_said_in_the_programme_s_zone() -> None:
+    due = ProgrammeTimes(DEMO).at(_run(7.5))  # 18 January, 21:00 in Paris
+    assert Translator("fr").moment(due) == "lundi 18 janvier 2027 à 21:00 (heure de Paris)"
+    assert Translator("en").moment(due) == "Monday 18 January 2027 at 21:00 (Paris time)"
+    machine = datetime(2027, 1, 18, 20, 0, tzinfo=timezone(timedelta(hours=1)))
+    assert Translator("en").moment(machine) == "Monday 18 January 2027 at 19:00 (UTC)"
 
 
 def _event(position: int, type_: EventType, when: datetime, **data: Any) -> RecordedEvent:
