@@ -27,7 +27,8 @@ class LoggedEvent:
     stream_name: str
     type: str
     data: dict[str, Any]
-    occurred_at: str | None  # programme time (ISO 8601), None for events recorded before it
+    # The run's time (ISO 8601), None for events recorded before it; `programme_clock` maps it.
+    occurred_at: str | None
     # From the metadata's workflow id: "programme:{id}", "pair:{programme}:{pair}", ...
     programme_id: str | None
     pair_id: str | None

@@ -7,6 +7,7 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,6 +15,7 @@ from client.roster import Declined, NotDone, task_to_extend
 from contracts.programme import ProgrammePhase
 from domain.accounts import AuditAction, AuditOutcome
 from domain.programme import Role, participant_id
+from domain.programme_clock import DEFAULT_TIMEZONE
 from domain.refusals import Refusal
 from domain.tasks import TaskKind, TaskStatus
 from store import audit
@@ -172,7 +174,10 @@ async def test_a_pair_task_goes_to_its_pair_an_expired_self_assessment_reopens(
     shown = json.loads(out)
     assert shown["next"] == "task_extended" and shown["kind"] == "chemistry"
     later = task.due_at + timedelta(days=4)
-    assert shown["params"]["date"] == later.date().isoformat()
+    # The programme's date for it, in the programme's time zone.
+    assert (
+        shown["params"]["date"] == later.astimezone(ZoneInfo(DEFAULT_TIMEZONE)).date().isoformat()
+    )
     await stack.wait_for_mails("task_extended", run.email(mentee))
     moved = await TaskStore(stack.pool).get(task.task_id)
     assert moved is not None and moved.due_at == later

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
@@ -27,6 +28,7 @@ from domain.programme import (
     Role,
     participant_id,
 )
+from domain.programme_clock import DEFAULT_TIMEZONE
 from domain.refusals import Refusal
 from domain.roster import AddParticipants, ChangeEmail, ExtendTask, OpenLink, WithdrawParticipant
 from domain.tasks import TaskKind, TaskStatus
@@ -306,7 +308,7 @@ async def test_an_open_self_assessment_extended_is_told_at_once_and_matched_late
     told = await stack.wait_for_mails("task_extended", run.email(person))
     assert len(told) == 1
     new_due = (await TaskStore(stack.pool).get(task.task_id)).due_at  # type: ignore[union-attr]
-    assert new_due > task.due_at and new_due.date().isoformat() == ack.params["date"]
+    assert new_due > task.due_at and _programme_date(new_due) == ack.params["date"]
 
     # The first round runs at the programme's deadline without them; their window stays open.
     async def first_pair() -> bool:
@@ -355,7 +357,7 @@ async def test_an_open_chemistry_task_gets_a_later_deadline(stack: Stack) -> Non
     )
     assert ack.next is NextStep.TASK_EXTENDED
     later = task.due_at + 4 * DAY
-    assert ack.params["date"] == later.date().isoformat()
+    assert ack.params["date"] == _programme_date(later)
     await stack.wait_for_mails("task_extended", run.email(mentee))
     for chemistry in await run.open_tasks(TaskKind.CHEMISTRY):  # both answers share it
         assert chemistry.due_at == later
@@ -378,3 +380,8 @@ async def test_an_open_chemistry_task_gets_a_later_deadline(stack: Stack) -> Non
         await handle.execute_update(
             EXTEND_TASK, finished, id=finished.command_id, result_type=Acknowledgement
         )
+
+
+def _programme_date(moment: datetime) -> str:
+    """The date people are told for `moment`: the programme's, in its time zone (Paris)."""
+    return moment.astimezone(ZoneInfo(DEFAULT_TIMEZONE)).date().isoformat()

@@ -126,8 +126,9 @@ class Journal:
         )
 
     def event(self, stream: str, type_: EventType, **data: Any) -> None:
-        # Programme time, for read models and reports: the database's clock runs behind a
-        # simulation's or a compressed demo's.
+        # The run's time, for read models and reports: the database's clock runs behind a
+        # simulation's or a compressed demo's. Readers map it onto the programme's calendar
+        # (domain.programme_clock).
         self._events.append(
             NewEvent(
                 event_id=workflow.uuid4(),
