@@ -27,6 +27,7 @@ import structlog
 from pydantic import ValidationError
 from temporalio.exceptions import ApplicationError
 
+from activities.invitation_words import session_slots
 from activities.mail_rendering import (
     INVITATION_FILE,
     TEMPLATES,
@@ -414,6 +415,13 @@ class Mailer:
         method = CalendarMethod(calendar["method"])
         word = words(recipient.locale, self._settings.catalogues)
         organizer_name, organizer_email = parseaddr(self._settings.mail_from)
+        sessions = session_slots(
+            slots([tuple(s) for s in calendar["sessions"]]),
+            word,
+            partner=values.partner_name or "",
+            region=calendar.get("holidays"),
+            locale=recipient.locale,
+        )
         series = SessionSeries(
             uid=str(calendar["uid"]),
             sequence=int(calendar["sequence"]),
@@ -424,8 +432,9 @@ class Mailer:
             attendees=(Attendee(recipient.email, recipient.name), *others),
             cadence=timedelta(seconds=int(calendar["cadence_seconds"])),
             minutes=int(calendar.get("minutes", 60)),
-            sessions=slots([tuple(s) for s in calendar["sessions"]]),
+            sessions=sessions,
             stamp=datetime.now(UTC),
+            timezone=calendar.get("timezone"),
         )
         mime_type = f"text/calendar; method={method.value}"
         return Attachment(INVITATION_FILE, mime_type, series_ics(series))

@@ -79,6 +79,8 @@ class SelfAssessment(Action):
 class ChemistryAnswer(Action):
     go: bool
     reason: str = Field("", max_length=2000)
+    # The weekly slot the pair meets at ("tue-pm"): the proposed one kept, or another they share.
+    slot: str | None = None
 
     @model_validator(mode="after")
     def _no_go_needs_reason(self) -> ChemistryAnswer:
@@ -116,6 +118,8 @@ class SessionLog(Action):
 class Reschedule(Action):
     session_number: int = Field(ge=1)
     new_date: date
+    # At another of the pair's slots' time of day; none keeps the session's time.
+    slot: str | None = None
 
 
 class Pause(Action):

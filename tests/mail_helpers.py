@@ -26,6 +26,21 @@ CALENDAR = {
     "sequence": 1,
     "method": "REQUEST",
     "cadence_seconds": 14 * 86_400,
+    "sessions": [
+        [1, "2027-03-16T14:00:00+01:00", "2027-03-16T14:00:00+01:00"],
+        # Planned on Easter Monday, moved to the next working day.
+        [2, "2027-03-29T14:00:00+02:00", "2027-03-30T14:00:00+02:00", "2027-03-29"],
+    ],
+    "minutes": 60,
+    "timezone": "Europe/Paris",
+    "holidays": "FR",
+}
+# An invitation from before sessions kept to the programme's zone and holidays.
+UTC_CALENDAR = {
+    "uid": "pair:tandem-printemps:0003@tandem",
+    "sequence": 1,
+    "method": "REQUEST",
+    "cadence_seconds": 14 * 86_400,
     "sessions": [[1, "2027-02-01T09:00:00+00:00", "2027-02-01T09:00:00+00:00"]],
 }
 
@@ -68,6 +83,8 @@ SAMPLES: dict[str, Any] = {
     "last_round": True,
     "why": "goals_declined",
     "has_goals": True,
+    "slot": "tue-pm",
+    "slot_shared": True,
 }
 # Other values worth reading, one field changed at a time.
 VARIANTS: dict[str, list[Any]] = {
@@ -97,6 +114,9 @@ VARIANTS: dict[str, list[Any]] = {
     "comment": [""],
     "previous_goals": [[]],
     "last_round": [False],
+    "slot": [None, "mon-am"],
+    "slot_shared": [False],
+    "calendar": [UTC_CALENDAR],
     "why": ["goals_missing"],
     "has_goals": [False],
 }
