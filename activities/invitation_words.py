@@ -1,14 +1,52 @@
-"""Each session of an invitation in its reader's words: its title, and why it moved if it did."""
+"""A pair's sessions as its reader's calendar shows them: the series from the invitation's
+context (domain.notifications.CalendarInvite), each session titled, and why it moved if it did."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from domain.calendar import SessionSlot
+from domain.calendar import Attendee, CalendarMethod, SessionSeries, SessionSlot, slots
 from domain.holiday_calendar import holiday_name
 from i18n.formatting import long_date
+
+
+def session_series(
+    calendar: Mapping[str, Any],
+    word: Callable[..., str],
+    *,
+    locale: str,
+    partner: str,
+    programme: str,
+    organizer: Attendee,
+    attendees: tuple[Attendee, ...],
+    stamp: datetime,
+    method: CalendarMethod | None = None,
+) -> SessionSeries:
+    """The series an invitation (or, with `method` PUBLISH, a feed) gives its reader."""
+    sessions = session_slots(
+        slots([tuple(s) for s in calendar["sessions"]]),
+        word,
+        partner=partner,
+        region=calendar.get("holidays"),
+        locale=locale,
+    )
+    return SessionSeries(
+        uid=str(calendar["uid"]),
+        sequence=int(calendar["sequence"]),
+        method=method or CalendarMethod(calendar["method"]),
+        summary=word("mail.invitation.summary", partner=partner),
+        description=word("mail.invitation.description", programme=programme),
+        organizer=organizer,
+        attendees=attendees,
+        cadence=timedelta(seconds=int(calendar["cadence_seconds"])),
+        minutes=int(calendar.get("minutes", 60)),
+        sessions=sessions,
+        stamp=stamp,
+        timezone=calendar.get("timezone"),
+    )
 
 
 def session_slots(

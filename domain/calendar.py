@@ -27,6 +27,7 @@ import icalendar
 class CalendarMethod(StrEnum):
     REQUEST = "REQUEST"
     CANCEL = "CANCEL"
+    PUBLISH = "PUBLISH"  # a calendar feed: what is planned, with no invitation to answer
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,34 @@ class SessionSeries:
 
 def series_ics(series: SessionSeries) -> bytes:
     """The series as an iCalendar object (CRLF lines, folded at 75 octets, UTF-8)."""
+    calendar = _calendar(series.method)
+    _add_series(calendar, series)
+    _add_zones(calendar, [series])
+    return bytes(calendar.to_ical())
+
+
+def feed_ics(series: Sequence[SessionSeries], name: str) -> bytes:
+    """A calendar feed: every series given (METHOD:PUBLISH), named `name` in the reader's list of
+    calendars. Calendar applications fetch it again on their own, and show what it says now."""
+    calendar = _calendar(CalendarMethod.PUBLISH)
+    calendar.add("x-wr-calname", name)
+    calendar.add("name", name)
+    for one in series:
+        _add_series(calendar, one)
+    _add_zones(calendar, series)
+    return bytes(calendar.to_ical())
+
+
+def _calendar(method: CalendarMethod) -> icalendar.Calendar:
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Tandem//Reverse mentoring//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method.value)
+    return calendar
+
+
+def _add_series(calendar: icalendar.Calendar, series: SessionSeries) -> None:
     if not series.sessions:
         raise ValueError("a session series needs at least one session")
     for slot in series.sessions:
@@ -71,25 +100,24 @@ def series_ics(series: SessionSeries) -> bytes:
                 raise ValueError("calendar times must be timezone-aware")
     zone: tzinfo = ZoneInfo(series.timezone) if series.timezone else UTC
     ordered = sorted(series.sessions, key=lambda s: s.number)
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", "-//Tandem//Reverse mentoring//EN")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", series.method.value)
     master = _event(series, ordered[0].planned_at.astimezone(zone))
     master.add("rrule", _rule(series.cadence, len(ordered)))
     calendar.add_component(master)
-    if series.method is CalendarMethod.REQUEST:
+    if series.method is not CalendarMethod.CANCEL:
         for slot in ordered:
             calendar.add_component(_occurrence(series, slot, zone))
-    if series.timezone:
-        # The zone's rules over the series' years only: a calendar needs no more, and 1970-2038
-        # would be most of the file.
-        moments = [m for slot in ordered for m in (slot.planned_at, slot.at)]
+
+
+def _add_zones(calendar: icalendar.Calendar, series: Sequence[SessionSeries]) -> None:
+    # The zones' rules over the series' years only: a calendar needs no more, and 1970-2038
+    # would be most of the file.
+    moments = [
+        m for one in series if one.timezone for s in one.sessions for m in (s.planned_at, s.at)
+    ]
+    if moments:
         calendar.add_missing_timezones(
             first_date=date(min(moments).year, 1, 1), last_date=date(max(moments).year + 1, 1, 1)
         )
-    return bytes(calendar.to_ical())
 
 
 def _event(series: SessionSeries, start: datetime) -> icalendar.Event:
@@ -102,7 +130,9 @@ def _event(series: SessionSeries, start: datetime) -> icalendar.Event:
     event.add("summary", series.summary)
     event.add("description", series.description)
     event.add("organizer", _address(series.organizer))
-    for person in series.attendees:
+    # A published calendar lists no attendees: nobody is asked to answer it (RFC 5546 §3.2.1).
+    invited = () if series.method is CalendarMethod.PUBLISH else series.attendees
+    for person in invited:
         attendee = _address(person)
         attendee.params.update({"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION"})
         attendee.params["RSVP"] = "FALSE"

@@ -397,6 +397,8 @@ class MailValues(BaseModel):
     task_link: str | None
     concern_link: str | None
     partner_name: str | None = None
+    # The recipient's calendar feed (a webcal:// address), in e-mails that carry an invitation.
+    calendar_feed: str | None = None
 
 
 def context_errors(error: ValidationError) -> str:

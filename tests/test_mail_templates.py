@@ -362,6 +362,7 @@ def _keys_from_code() -> set[str]:
         "mail.invitation.moved",
         "mail.invitation.moved_from_holiday",
         "mail.holiday.unnamed",
+        "mail.calendar_feed.name",  # the feed's name in the reader's list of calendars
     }
     slots = {f"mail.slot.{slot}" for slot in SLOTS}
     return roles | reasons | kinds | mailer | slots

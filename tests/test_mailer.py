@@ -405,7 +405,7 @@ async def test_a_calendar_context_becomes_an_invitation_for_both_partners(
         assert str(series["SUMMARY"]) == summary  # in the reader's language
         assert str(sessions[1]["SUMMARY"]) == second
         assert str(sessions[1]["DESCRIPTION"]).startswith(moved)
-        assert sessions[1].decoded("DTSTART") == datetime.fromisoformat(calendar["sessions"][1][2])
+        assert sessions[1].decoded("DTSTART") == datetime.fromisoformat("2027-03-30T14:00:00+02:00")
         assert sessions[1]["DTSTART"].params["TZID"] == "Europe/Paris"
         assert sorted(str(a) for a in series["ATTENDEE"]) == [
             "mailto:alice@example.org",
