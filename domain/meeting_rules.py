@@ -15,13 +15,26 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 DAYS = ("mon", "tue", "wed", "thu", "fri")
-HALVES = ("am", "pm")
-SLOTS = tuple(f"{day}-{half}" for day in DAYS for half in HALVES)
+# A weekly slot: a working day's morning or afternoon.
+Slot = Literal[
+    "mon-am",
+    "mon-pm",
+    "tue-am",
+    "tue-pm",
+    "wed-am",
+    "wed-pm",
+    "thu-am",
+    "thu-pm",
+    "fri-am",
+    "fri-pm",
+]
+SLOTS: tuple[str, ...] = get_args(Slot)
 # Asked of a pair with no slot in common: a working-day default both are asked to confirm or change.
 DEFAULT_SLOT = "tue-am"
 # An afternoon session starts here, unless the working day ends too soon for it.
