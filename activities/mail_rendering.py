@@ -232,7 +232,9 @@ def _environment(locale: str, directory: Path) -> Environment:
     env.filters["reason_label"] = lambda reason: _reason_label(catalogue, reason)
     env.filters["task_label"] = lambda kind: _task_label(catalogue, kind)
     env.filters["slot_label"] = lambda slot: catalogue(f"mail.slot.{slot}")
-    env.filters["clock"] = lambda moment: clock_time(datetime.fromisoformat(str(moment)), locale)
+    env.filters["clock"] = lambda moment, zone: clock_time(
+        datetime.fromisoformat(str(moment)).astimezone(ZoneInfo(str(zone))), locale
+    )
     env.filters["holiday_name"] = lambda day, region: _holiday(catalogue, region, day, locale)
     env.filters["zone_city"] = lambda zone: get_timezone_location(
         ZoneInfo(str(zone)), locale=cldr_locale(locale), return_city=True

@@ -16,6 +16,7 @@ RECIPIENT = "Claire Dubois"
 PARTNER = "Jean Dupont"
 TASK_LINK = f"{BASE_URL}/t/TASK"
 CONCERN_LINK = f"{BASE_URL}/t/CONCERN"
+FEED_LINK = "webcal://127.0.0.1:8000/calendar/FEED.ics"
 
 GOALS = [
     {"objective": "Animer une visioconférence", "kpi": "3 réunions", "target_date": "2027-03-01"},
@@ -188,4 +189,7 @@ def mail_values(
         task_link=TASK_LINK if link else None,
         concern_link=None if coordinator else CONCERN_LINK,
         partner_name=PARTNER if has_partner else None,
+        calendar_feed=FEED_LINK
+        if "calendar" in (context if context is not None else sample_context(template))
+        else None,
     )
