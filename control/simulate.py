@@ -26,6 +26,7 @@ from control.launch import launch_programme
 from control.participants import SimulatedCohort, programme_finished, run_until
 from control.rehearsal_roster import RosterScript
 from control.rehearsal_roster import late_joiners as roster_late_joiners
+from devstack.eml_folder import eml_files
 from devstack.postgres import start_postgres
 from devstack.smtp_sink import SmtpSinkProcess
 from devstack.temporal import skip_time, start_time_skipping
@@ -64,6 +65,9 @@ class SimulationReport(BaseModel):
     late_joiners_paired: int = 0
     withdrawals: int = 0
     partners_repaired: int = 0
+    # With `--outbox DIR`: the folder the rehearsal's e-mails were written to, and how many.
+    outbox: str | None = None
+    emails_written: int | None = None
 
 
 SKIP_DEADLINE = timedelta(minutes=10)
@@ -111,15 +115,21 @@ async def simulate(
     keep_histories: Path | None = None,
     late_joiners: int = 0,
     withdrawals: int = 0,
+    outbox: Path | None = None,
 ) -> SimulationReport:
     """Run `spec` to its end; `keep_histories` saves a few workflow histories for replay tests.
 
     `late_joiners` people join once the first pairs run, and `withdrawals` participants of
-    running pairs leave a week later (control/rehearsal_roster.py).
+    running pairs leave a week later (control/rehearsal_roster.py). With `outbox`, every e-mail
+    sent is written there as an `.eml` file (created if missing).
     """
     started = time.perf_counter()
     knobs = knobs or Knobs()
-    with tempfile.TemporaryDirectory(prefix="tandem-sim-") as tmp, SmtpSinkProcess() as sink:
+    before = _written(outbox)
+    with (
+        tempfile.TemporaryDirectory(prefix="tandem-sim-") as tmp,
+        SmtpSinkProcess(folder=outbox) as sink,
+    ):
         _, pg = start_postgres(Path(tmp) / "pg", persistent=False)
         pool = await create_pool(pg.get_uri(), max_size=20)
         env = await start_time_skipping()
@@ -211,11 +221,22 @@ async def simulate(
                 late_joiners_paired=summary.late_joiners_paired,
                 withdrawals=len(summary.withdrawn_ids),
                 partners_repaired=summary.partners_repaired,
+                # Every mail was accepted, so written, before its workflow moved on.
+                outbox=None if outbox is None else str(outbox),
+                emails_written=None if outbox is None else len(_written(outbox) - before),
             )
         finally:
             await env.shutdown()
             await pool.close()
             pg.cleanup()
+
+
+def _written(outbox: Path | None) -> set[Path]:
+    """The e-mails already in `outbox`, which is created if missing."""
+    if outbox is None:
+        return set()
+    outbox.mkdir(parents=True, exist_ok=True)
+    return set(eml_files(outbox))
 
 
 async def _largest_history(
