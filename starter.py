@@ -77,6 +77,10 @@ def validate(file: Path, as_json: JsonOpt = False) -> None:
         "skills": [s.id for s in spec.skills],
         "auto_approve": spec.matching.auto_approve,
         "coordinators": list(spec.coordinators),
+        "timezone": spec.timezone,
+        "holidays": spec.holidays,
+        "session_minutes": spec.session_minutes,
+        "working_hours": f"{spec.working_hours.start:%H:%M}-{spec.working_hours.end:%H:%M}",
     }
     if as_json:
         print(json.dumps({"valid": True, **summary}))
@@ -86,6 +90,11 @@ def validate(file: Path, as_json: JsonOpt = False) -> None:
         f"  {summary['participants']} participants: {mentors} mentors, "
         f"{summary['mentees']} mentees; {spec.sessions} sessions every "
         f"{spec.cadence_days} days from {spec.starts_on}"
+    )
+    holidays = "no public holidays" if spec.holidays == "none" else f"{spec.holidays} holidays off"
+    out.print(
+        f"  sessions of {spec.session_minutes} min on working days, "
+        f"{summary['working_hours']} {spec.timezone}, {holidays}"
     )
 
 

@@ -19,6 +19,7 @@ from temporalio.client import Client
 
 from store.projections import Projector
 from store.tasks import TaskStore
+from web.calendar_feed import add_calendar_feed
 from web.dashboard import DashboardSettings, add_dashboard
 from web.errors import RefuseNulPaths, UnhandledErrors, http_error, message_page
 from web.i18n import TANDEM_LANGUAGES, Languages, Translator, languages_of
@@ -77,6 +78,8 @@ def create_app(
     @app.get("/favicon.ico", include_in_schema=False)
     async def favicon() -> Response:
         return Response(status_code=204)  # browsers ask for one; a 404 would only be noise
+
+    add_calendar_feed(app, pool=pool, secret=secret, previous_secrets=previous_secrets, now=now)
 
     @app.get("/t/{token}", include_in_schema=False)
     async def task_page(request: Request, token: str) -> Response:
