@@ -7,12 +7,13 @@ months of programme time pass in seconds. Simulated participants act through wor
 from __future__ import annotations
 
 import tempfile
-import time
+import time as stopwatch
 import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from temporalio.client import WorkflowExecutionStatus
@@ -71,6 +72,8 @@ class SimulationReport(BaseModel):
 
 
 SKIP_DEADLINE = timedelta(minutes=10)
+# When a rehearsal's programme begins on its first day: the morning, before working hours.
+_START_OF_DAY = time(8, 0)
 # The SDK runs a worker's workflow tasks and activities on one event loop: one process, one core.
 WORKER_PROCESSES = 2
 
@@ -123,7 +126,7 @@ async def simulate(
     running pairs leave a week later (control/rehearsal_roster.py). With `outbox`, every e-mail
     sent is written there as an `.eml` file (created if missing).
     """
-    started = time.perf_counter()
+    started = stopwatch.perf_counter()
     knobs = knobs or Knobs()
     before = _written(outbox)
     with (
@@ -135,6 +138,7 @@ async def simulate(
         env = await start_time_skipping()
         try:
             await migrate(pool)
+            await _until_the_start(env, spec)
 
             mail = MailSettings(
                 smtp_url=sink.url,
@@ -216,7 +220,7 @@ async def simulate(
                 max_history_events=max(histories, summary.max_history_length),
                 programme_runs=summary.runs,
                 simulated_days=days,
-                wall_seconds=round(time.perf_counter() - started, 2),
+                wall_seconds=round(stopwatch.perf_counter() - started, 2),
                 late_joiners=len(summary.late_joiner_ids),
                 late_joiners_paired=summary.late_joiners_paired,
                 withdrawals=len(summary.withdrawn_ids),
@@ -229,6 +233,16 @@ async def simulate(
             await env.shutdown()
             await pool.close()
             pg.cleanup()
+
+
+async def _until_the_start(env: WorkflowEnvironment, spec: ProgrammeSpec) -> None:
+    """A rehearsal lives the programme's own dates: its clock moves to the morning of
+    `starts_on` (when that is ahead), so its e-mails, deadlines and sessions fall on the days the
+    programme will have, public holidays included."""
+    start = datetime.combine(spec.starts_on, _START_OF_DAY, tzinfo=ZoneInfo(spec.timezone))
+    now = await env.get_current_time()
+    if start > now:
+        await skip_time(env, start - now, SKIP_DEADLINE)
 
 
 def _written(outbox: Path | None) -> set[Path]:
