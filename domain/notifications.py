@@ -254,6 +254,7 @@ class SessionsScheduled(NotificationContext):
     cadence_days: int
     calendar: CalendarInvite
     slot: str | None = None  # the weekly slot the sessions are at
+    slot_shared: bool = True  # one both partners gave (else the default they kept, or chose)
 
 
 class SessionRescheduled(NotificationContext):

@@ -479,7 +479,18 @@ async def test_the_pair_meets_at_the_slot_it_chose_on_working_days_in_programme_
     await run.run_until(chemistry_open, "chemistry tasks", 20, skip=chemistry)
     asked = await run.task(TaskKind.CHEMISTRY, mentee)
     options, proposed = asked.context["slots"], asked.context["proposed_slot"]
-    assert proposed == options[0] and set(options) <= set(SLOTS)
+
+    async def gave(person: str) -> set[str]:
+        (answer,) = [
+            e
+            for e in await run.events(participant_stream(person))
+            if e.type == EventType.SELF_ASSESSMENT_SUBMITTED
+        ]
+        return set(answer.data["availability"])
+
+    shared = (await gave(mentee)) & (await gave(mentor))
+    # Offered: the slots both gave in their self-assessments, in the order of the week.
+    assert options == [s for s in SLOTS if s in shared] and proposed == options[0]
     (offer,) = stack.mails("chemistry", run.email(mentee))
     assert "Pour vos séances, nous vous proposons" in offer.text() or "Vous n’avez indiqué" in (
         offer.text()

@@ -737,6 +737,9 @@ async def test_the_outbox_lists_the_demo_mails_with_their_links(
         assert "notes.txt" not in listing.text
         one = await web.get("/outbox/0000001.eml")
         assert one.status_code == 200
+        # In French, as the e-mail, its links named by the task they open.
+        assert '<html lang="fr">' in one.text and ">Auto-évaluation</a>" in one.text
+        assert ">Signaler une difficulté en toute confidentialité</a>" in one.text
         assert "<iframe" in one.text and 'sandbox="' in one.text and "srcdoc=" in one.text
         assert "&lt;html" in one.text or "&lt;!DOCTYPE" in one.text  # the HTML, escaped
         for bad in ("../secret.eml", "notes.txt", "0009999.eml", "..%2Fx.eml"):

@@ -193,7 +193,11 @@ class PairWorkflow:
                     first_session_date=self._shown(sessions[0].at).isoformat(),
                     cadence_days=inp.cadence_days,
                     calendar=invite,
-                    **({"slot": pair.slot} if self._slot_context() else {}),
+                    **(
+                        {"slot": pair.slot, "slot_shared": pair.slot in inp.common_slots}
+                        if self._slot_context()
+                        else {}
+                    ),
                 )
         propose_due = pair.goals_due(start)
         task = self._open(inp.mentee_id, TaskKind.GOALS_PROPOSE, "propose_goals", propose_due)
