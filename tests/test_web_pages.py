@@ -966,9 +966,19 @@ async def test_a_pair_agrees_and_pauses_through_the_pages(
     assert "Expliquez en quelques mots" in no_reason.text
     assert 'id="go--false" name="go" value="false" checked' in no_reason.text
     assert EventType.CHEMISTRY_ANSWERED not in await run.event_types(stream)
-    for path in (mentor_chemistry, mentee_chemistry):
-        went = await _post(web, path, {"go": "true"})
-        assert went.status_code == 200 and "votre mentoré(e) proposera" in went.text
+    # The form offers the pair's slots, the planned one chosen; the mentee picks another, and
+    # the mentor's form then shows that one.
+    mentee_page = (await web.get(mentee_chemistry)).text
+    offered = re.findall(r'name="slot" value="([a-z]{3}-[ap]m)"', mentee_page)
+    planned = re.search(r'name="slot" value="([a-z]{3}-[ap]m)" checked', mentee_page)
+    assert offered and planned is not None and planned[1] == offered[0]
+    assert "Votre créneau de séance" in mentee_page
+    went = await _post(web, mentee_chemistry, {"go": "true", "slot": offered[-1]})
+    assert went.status_code == 200 and "votre mentoré(e) proposera" in went.text
+    mentor_page = (await web.get(mentor_chemistry)).text
+    assert f'name="slot" value="{offered[-1]}" checked' in mentor_page
+    went = await _post(web, mentor_chemistry, {"go": "true", "slot": offered[-1]})
+    assert went.status_code == 200 and "votre mentoré(e) proposera" in went.text
 
     # Goals: the mentee proposes two (the first and third rows), the mentor sees them.
     goals_path = await _link_in_mail(stack, "goals_propose", run.email(mentee))
