@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 # The pair's own model lives in the domain, with its rules (domain.pair_rules).
+from domain.meeting_rules import MeetingRules
 from domain.pair_state import TERMINAL, OpenTask, PairPhase, Session
 from domain.programme import Durations
 from domain.programme_clock import ProgrammeClock
@@ -40,6 +41,10 @@ class PairInput(BaseModel):
     # The programme's clock, so e-mails give programme dates (a demo compresses its days). None
     # in runs started before it: their dates are their own.
     clock: ProgrammeClock | None = None
+    # When sessions may take place; absent from pairs started before sessions were planned in
+    # working hours, which keep the old timing.
+    meetings: MeetingRules | None = None
+    common_slots: tuple[str, ...] = ()  # the slots both gave, in the order of the week
 
 
 class PairOutcome(BaseModel):
@@ -80,5 +85,9 @@ class PairStatus(BaseModel):
     at_risk: bool
     paused_until: datetime | None
     open_tasks: list[OpenTask]
-    # Sessions not yet taken place, with their current dates (what a reschedule can move).
+    # Sessions not yet taken place, with their current dates in programme time (what a
+    # reschedule can move).
     upcoming_sessions: list[UpcomingSession] = []
+    # The weekly slot the sessions are planned at ("tue-pm"), and the ones the pair may choose.
+    slot: str | None = None
+    slot_options: list[str] = []

@@ -98,8 +98,11 @@ class ProgrammeState(BaseModel):
     base_proposal: MatchingProposal | None = None  # the rounds approved, while a top-up is reviewed
     partners_repaired: int = 0
     # When the programme launched: its clock's origin (domain.programme_clock). None in runs
-    # launched before the clock, whose e-mails keep their recorded dates.
+    # launched before the clock, whose e-mails keep their recorded dates and whose sessions keep
+    # the old timing.
     clock_origin: datetime | None = None
+    # Participant -> the weekly slots they gave, from every matching so far.
+    availability: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 
 
 class ProgrammeInput(BaseModel):

@@ -84,6 +84,7 @@ async def run_demo(
             secret=settings.secret.get_secret_value().encode(),
             previous_secrets=settings.previous_secrets,
             outbox_dir=home / "outbox",
+            outbox_recipient=None if simulate_everyone else _left_to_you(spec),
             dashboard=dashboard,
         ),
         "127.0.0.1",
@@ -150,3 +151,8 @@ async def run_demo(
         await env.shutdown()
         sink.stop()
         pg.cleanup()
+
+
+def _left_to_you(spec: ProgrammeSpec) -> str | None:
+    """The address of the mentee nobody simulates: the outbox opens on their e-mails."""
+    return next((p.email for p in spec.participants if p.role is Role.MENTEE), None)

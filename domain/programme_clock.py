@@ -58,6 +58,8 @@ class ProgrammeClock:
         # Absolute arithmetic (in UTC): a day of programme time across a daylight-saving change
         # is still 24 hours, as it is for a real programme.
         elapsed = (moment - self.origin) * self._speed
+        # To the second: a microsecond of the run is most of a programme second in a demo.
+        elapsed = timedelta(seconds=round(elapsed.total_seconds()))
         return (self._programme_origin.astimezone(UTC) + elapsed).astimezone(self.zone)
 
     def run_time(self, moment: datetime) -> datetime:

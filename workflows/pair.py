@@ -61,7 +61,7 @@ with workflow.unsafe.imports_passed_through():
         WaitKind,
     )
     from domain.pair_state import PairTerms
-    from domain.programme_clock import REAL_DAY_SECONDS, ProgrammeClock
+    from domain.programme_clock import ProgrammeClock
     from domain.roster import ExtendTask
     from domain.tasks import TaskKind, TaskStatus
 
@@ -92,6 +92,11 @@ class PairWorkflow:
                 durations=inp.durations,
                 day_seconds=inp.day_seconds,
                 skills=inp.skills,
+                meetings=inp.meetings,
+                # Sessions are planned in programme time when the programme says when they may
+                # take place; pairs started before keep the old timing.
+                clock=inp.clock if inp.meetings is not None else None,
+                common_slots=inp.common_slots,
             )
         )
         self._sides = self._pair.terms.sides
@@ -119,15 +124,17 @@ class PairWorkflow:
             mentee_id=inp.mentee_id,
             chemistry_due=due.deadline.isoformat(),
         )
+        slots = self._slot_context()
         for me, partner in self._sides:
-            self._open(me, TaskKind.PAIR_MANAGE, "end_pair", due.manage_due)
-            task = self._open(me, TaskKind.CHEMISTRY, "chemistry", due.deadline)
+            self._open(me, TaskKind.PAIR_MANAGE, "end_pair", due.manage_due, **slots)
+            task = self._open(me, TaskKind.CHEMISTRY, "chemistry", due.deadline, **slots)
             j.notify(
                 me,
                 "chemistry",
                 task,
                 partner_id=partner,
                 due_date=iso_date(due.deadline, self._clock),
+                **({"slot": pair.slot, "slot_shared": bool(inp.common_slots)} if slots else {}),
             )
         await j.flush("pair formed: chemistry meeting tasks")
 
@@ -188,6 +195,11 @@ class PairWorkflow:
                     first_session_date=iso_moment(sessions[0].at, self._clock),
                     cadence_days=inp.cadence_days,
                     calendar=invite,
+                    **(
+                        {"slot": pair.slot, "slot_shared": pair.slot in inp.common_slots}
+                        if self._slot_context()
+                        else {}
+                    ),
                 )
         propose_due = pair.goals_due(start)
         task = self._open(inp.mentee_id, TaskKind.GOALS_PROPOSE, "propose_goals", propose_due)
@@ -763,8 +775,11 @@ class PairWorkflow:
             paused_until=pair.paused_until,
             open_tasks=list(pair.tasks.values()),
             upcoming_sessions=[
-                UpcomingSession(number=s.number, at=s.at) for s in pair.upcoming_sessions()
+                UpcomingSession(number=s.number, at=self._shown(s.at))
+                for s in pair.upcoming_sessions()
             ],
+            slot=pair.slot if self._slot_context() else None,
+            slot_options=list(pair.terms.slot_options) if self._slot_context() else [],
         )
 
     # ---- helpers ------------------------------------------------------------------------------
@@ -813,18 +828,38 @@ class PairWorkflow:
         self._calendar_sequence += 1
         # In programme time, as the e-mails' dates are: a compressed demo's calendar shows the
         # programme's weeks, not the few minutes the run takes.
-        clock = self._clock
-        speed = 1.0 if clock is None else REAL_DAY_SECONDS / clock.day_seconds
-        return {
+        terms, clock = self._pair.terms, self._clock
+        invite: dict[str, Any] = {
             "uid": f"{workflow.info().workflow_id}@tandem",
             "sequence": self._calendar_sequence,
             "method": method,
-            "cadence_seconds": round(self._pair.terms.cadence.total_seconds() * speed),
+            "cadence_seconds": terms.cadence_days * 86_400
+            if clock is not None
+            else int(terms.cadence.total_seconds()),
             "sessions": [
                 [s.number, iso_moment(s.planned, clock), iso_moment(s.at, clock)]
+                + ([s.moved_from.isoformat()] if s.moved_from else [])
                 for s in self._pair.sessions
             ],
         }
+        if terms.meetings is not None:
+            invite["timezone"] = terms.meetings.timezone
+            invite["minutes"] = terms.meetings.session_minutes
+            invite["holidays"] = terms.meetings.holidays
+        return invite
+
+    def _shown(self, moment: datetime) -> datetime:
+        """`moment` as the pair's people live it: programme time (a demo's is compressed)."""
+        clock = self._clock
+        return clock.programme_time(moment) if clock is not None else moment
+
+    def _slot_context(self) -> dict[str, Any]:
+        """What the chemistry and pair-management forms offer: the pair's slots, the proposed
+        one."""
+        terms = self._pair.terms
+        if terms.meetings is None or terms.clock is None:
+            return {}
+        return {"slots": list(terms.slot_options), "proposed_slot": self._pair.slot}
 
     @property
     def _clock(self) -> ProgrammeClock | None:

@@ -57,9 +57,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.events import EventType, participant_stream, programme_stream
     from domain.launches import LaunchBatch, LaunchResult, WorkflowLaunch
     from domain.matching import MatchingProposal
+    from domain.meeting_rules import common_slots
     from domain.next_steps import NextStep
     from domain.programme import ParticipantRef, ProgrammePlan, Role
-    from domain.programme_clock import DEFAULT_TIMEZONE, ProgrammeClock
+    from domain.programme_clock import ProgrammeClock
     from domain.programme_rules import (
         Backup,
         Constraints,
@@ -294,6 +295,7 @@ class ProgrammeWorkflow:
             if not self._proposes_withdrawn(proposal):
                 break
         s.proposal = proposal
+        s.availability.update(proposal.availability)
         extra = {"round": s.matching_round} if s.matching_round > 1 else {}
         j.event(
             self._stream,
@@ -455,6 +457,11 @@ class ProgrammeWorkflow:
             skills=tuple(k.id for k in plan.skills),
             programme_workflow_id=workflow.info().workflow_id,
             clock=self._clock,
+            meetings=plan.meetings if self._s.clock_origin is not None else None,
+            common_slots=common_slots(
+                self._s.availability.get(record.mentor_id, ()),
+                self._s.availability.get(record.mentee_id, ()),
+            ),
         )
 
     @staticmethod
@@ -950,6 +957,7 @@ class ProgrammeWorkflow:
                 self._revising -= 1
             before = s.proposal
             s.banned, s.forced, s.proposal = list(banned), list(forced), proposal
+            s.availability.update(proposal.availability)
             s.handled_commands.append(command.command_id)
             changed = changed_pairs(before, proposal)
             self._journal.event(
@@ -1315,8 +1323,7 @@ class ProgrammeWorkflow:
 
 
 def _timezone(plan: ProgrammePlan) -> str:
-    # The programme's own time zone once its plan has one; Tandem's programmes are in Paris.
-    return str(getattr(plan, "timezone", DEFAULT_TIMEZONE))
+    return plan.meetings.timezone
 
 
 __all__ = ["ProgrammeInput", "ProgrammeWorkflow", "Role"]
