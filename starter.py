@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import signal
 import subprocess
 import sys
@@ -317,6 +318,12 @@ def demo(
     temporal_port: Annotated[int, typer.Option(help="Port of the Temporal server.")] = 7233,
     ui_port: Annotated[int, typer.Option(help="Port of the Temporal UI.")] = 8233,
     smtp_port: Annotated[int, typer.Option(help="Port of the SMTP sink.")] = 1025,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", help="Show the servers' log lines here too, not only in TANDEM_HOME/logs/."
+        ),
+    ] = False,
 ) -> None:
     """Run the sample programme offline: web pages, outbox, worker and Temporal UI."""
     from control.demo import DemoPorts, run_demo
@@ -331,6 +338,7 @@ def demo(
                 ports=ports,
                 simulate_everyone=simulate_everyone,
                 exit_when_done=exit_when_done,
+                verbose=verbose,
             )
         )
     )
@@ -365,11 +373,30 @@ async def _until_stopped(coro: Coroutine[Any, Any, None]) -> None:
     """Run until done, Ctrl-C or SIGTERM; either way the servers it started are stopped."""
     task = asyncio.ensure_future(coro)
     loop = asyncio.get_running_loop()
+    stopping = False
+
+    def stop() -> None:
+        # Once: a second Ctrl-C while the servers stop would cancel their stopping halfway and
+        # leave a PostgreSQL running.
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            err.print("stopping: the embedded servers are being shut down…")
+            task.cancel()
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, task.cancel)
+        loop.add_signal_handler(signum, stop)
     try:
         await task
     except asyncio.CancelledError:
+        pass
+    except Exception:
+        if not stopping:
+            raise
+        # Cancelled work may end in an error of its own rather than CancelledError (a Temporal
+        # update in flight ends in WorkflowUpdateRPCTimeoutOrCancelledError): a stop, not a bug.
+        logging.getLogger(__name__).info("stopped while busy", exc_info=True)
+    if stopping:
         err.print("stopped: the embedded servers are shut down")
 
 
