@@ -25,6 +25,7 @@ from rich.table import Table
 from control.cli import JsonOpt, err, out, run
 from control.coordinator_cli import audit, coordinator_app
 from control.files import load_programme
+from control.help_format import use_whole_word_help
 from control.matching_cli import IdOpt, match, matching_app
 from control.participant_cli import participant_app
 from control.projections_cli import projections_app
@@ -41,6 +42,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+# Help shows each option's names and default whole, at 80 columns too.
+use_whole_word_help(app)
 programme_app = typer.Typer(help="Validate, start and follow a programme.", no_args_is_help=True)
 app.add_typer(programme_app, name="programme")
 app.add_typer(matching_app, name="matching")
