@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from credentials.passwords import check_password
+from devstack.ports import free_port
 from settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -146,10 +147,23 @@ def test_status_without_a_server_says_what_to_do(tmp_path: Path, pg_uri: str) ->
     )
     assert result.returncode == 2
     # One sentence naming the address and the setting, not the transport's error dump.
-    assert result.stderr.splitlines() == [
+    unreachable = [
         "error: cannot reach Temporal at 127.0.0.1:9: start it (`make demo` runs one) or set "
         "TEMPORAL_ADDRESS to the address of a running Temporal server"
     ]
+    assert result.stderr.splitlines() == unreachable
+    web = tandem(
+        "web",
+        "--port",
+        str(free_port()),
+        env={
+            "TEMPORAL_ADDRESS": "127.0.0.1:9",
+            "DATABASE_URL": pg_uri,
+            "TANDEM_LOG_LEVEL": "ERROR",
+        },
+    )
+    assert web.returncode == 2
+    assert web.stderr.splitlines() == unreachable
 
 
 def test_simulate_json_is_one_object_on_stdout() -> None:
