@@ -18,6 +18,7 @@ import secrets
 import shutil
 import signal
 import subprocess
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -85,7 +86,9 @@ async def run_demo(
         # A fresh state each time: a stale run or outbox would not match the new database.
         shutil.rmtree(home / "outbox", ignore_errors=True)
         shutil.rmtree(home / "pg", ignore_errors=True)
-        (home / "temporal.db").unlink(missing_ok=True)
+        # With its journal: SQLite would replay a killed server's journal into the new file.
+        for stale in home.glob("temporal.db*"):
+            stale.unlink(missing_ok=True)
         await _run_stack(
             spec,
             day_seconds,
@@ -115,10 +118,23 @@ def _stop_leftovers(previous: Holder, home: Path) -> None:
         return
     for pid in previous.servers:
         if _alive(pid) and str(home) in _command_line(pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
+            _end(pid)
     with contextlib.suppress(OSError, subprocess.SubprocessError):
         stop_postgres(home / "pg")
+
+
+def _end(pid: int, within: float = 15) -> None:
+    """SIGTERM, then SIGKILL past `within`; returns once it is gone: a server still writing its
+    database while the next demo's removes it would leave that one a corrupt file."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + within
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    while _alive(pid):
+        time.sleep(0.1)
 
 
 def _alive(pid: int) -> bool:
@@ -128,7 +144,14 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    return _state(pid) != "Z"  # a zombie is gone: only its parent's wait is missing
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return ""
 
 
 def _command_line(pid: int) -> str:
