@@ -92,13 +92,13 @@ async def run_demo(
         await _run_stack(
             spec,
             day_seconds,
-            settings,
-            home,
-            lock,
-            ports,
-            simulate_everyone,
-            exit_when_done,
-            verbose,
+            settings=settings,
+            home=home,
+            lock=lock,
+            ports=ports,
+            simulate_everyone=simulate_everyone,
+            exit_when_done=exit_when_done,
+            verbose=verbose,
         )
     finally:
         lock.release()
@@ -164,6 +164,7 @@ def _command_line(pid: int) -> str:
 async def _run_stack(
     spec: ProgrammeSpec,
     day_seconds: int,
+    *,
     settings: Settings,
     home: Path,
     lock: DemoLock,

@@ -84,6 +84,11 @@ class Demo:
         os.killpg(self.process.pid, signal.SIGINT)
         return self.process.wait(within)
 
+    def terminate(self, within: float = 120) -> int:
+        """SIGTERM to the demo alone, as a service manager or `kill` sends it."""
+        self.process.terminate()
+        return self.process.wait(within)
+
     def stop(self) -> None:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -239,7 +244,9 @@ def test_the_console_shows_the_addresses_and_the_logs_go_to_files(
     assert "Temporal Server:" in (logs / "temporal.log").read_text()
     assert "database system is ready" in (logs / "postgres.log").read_text()
     assert "\x1b" not in (logs / "tandem.log").read_text()
-    assert demo.interrupt() == 0, demo.stderr()[-3000:]
+    assert demo.terminate() == 0, demo.stderr()[-3000:]
+    assert "Traceback" not in demo.stderr()
+    assert processes_of(home) == []
 
 
 def test_verbose_shows_the_servers_lines_too(tmp_path: Path, demos: list[Demo]) -> None:
