@@ -77,7 +77,10 @@ class Demo:
                 return False
             return answers(f"{self.web}/outbox") and outbox(self.home) > 0
 
-        wait_for(ready, within, "the demo to be ready")
+        try:
+            wait_for(ready, within, "the demo to be ready")
+        except AssertionError as late:
+            raise AssertionError(f"{late}: {self.stdout()}\n{self.stderr()[-3000:]}") from None
 
     def interrupt(self, within: float = 120) -> int:
         """Ctrl-C as a terminal sends it: to the demo's whole process group."""
