@@ -81,6 +81,10 @@ def validate(file: Path, as_json: JsonOpt = False) -> None:
         "skills": [s.id for s in spec.skills],
         "auto_approve": spec.matching.auto_approve,
         "coordinators": list(spec.coordinators),
+        "timezone": spec.timezone,
+        "holidays": spec.holidays,
+        "session_minutes": spec.session_minutes,
+        "working_hours": f"{spec.working_hours.start:%H:%M}-{spec.working_hours.end:%H:%M}",
     }
     if as_json:
         print(json.dumps({"valid": True, **summary}))
@@ -90,6 +94,11 @@ def validate(file: Path, as_json: JsonOpt = False) -> None:
         f"  {summary['participants']} participants: {mentors} mentors, "
         f"{summary['mentees']} mentees; {spec.sessions} sessions every "
         f"{spec.cadence_days} days from {spec.starts_on}"
+    )
+    holidays = "no public holidays" if spec.holidays == "none" else f"{spec.holidays} holidays off"
+    out.print(
+        f"  sessions of {spec.session_minutes} min on working days, "
+        f"{summary['working_hours']} {spec.timezone}, {holidays}"
     )
 
 
@@ -179,12 +188,23 @@ def simulate(
     withdrawals: Annotated[
         int, typer.Option(help="Participants of running pairs who leave a week later.", min=0)
     ] = 0,
+    outbox: Annotated[
+        Path | None,
+        typer.Option(
+            "--outbox",
+            metavar="DIR",
+            help="Write every e-mail the rehearsal sends to DIR as an .eml file (invitations "
+            "attached), to read with any mail program; DIR is created if missing.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Rehearse a whole programme with simulated participants on a private time-skipping stack."""
     configure_logging("WARNING")
     from control.simulate import simulate as run_simulation
 
+    if outbox is not None:
+        _writable_folder(outbox, "--outbox")
     spec = _load(file) if file else synthetic_programme(participants, seed, date(2027, 1, 11))
     knobs = Knobs(
         no_show_rate=no_show_rate,
@@ -213,6 +233,7 @@ def simulate(
                 on_day=lambda d: progress.update(bar, completed=d),
                 late_joiners=late_joiners,
                 withdrawals=withdrawals,
+                outbox=outbox,
             )
         )
     if as_json:
@@ -220,8 +241,31 @@ def simulate(
         return
     table = Table("measure", "value", title=f"Simulation of {spec.id} (seed {seed})")
     for key, value in report.model_dump().items():
-        table.add_row(key.replace("_", " "), str(value))
+        if value is not None:  # the outbox rows only when there was one
+            table.add_row(key.replace("_", " "), str(value))
     out.print(table)
+    if outbox is not None:
+        out.print(f"{report.emails_written} e-mails written to {escape(str(outbox))}")
+
+
+def _writable_folder(folder: Path, option: str) -> None:
+    """Refuse, before anything starts, a folder that cannot be one or cannot be written to."""
+    problem = None
+    if folder.exists() and not folder.is_dir():
+        problem = "it is a file, not a folder"
+    else:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            probe = folder / ".tandem-write-check"
+            probe.touch()
+            probe.unlink()
+        except OSError as error:
+            problem = error.strerror or type(error).__name__
+    if problem is not None:
+        err.print(
+            f"[red]error:[/red] {option} {escape(str(folder))}: {problem}; nothing was started."
+        )
+        raise typer.Exit(1)
 
 
 app.add_typer(coordinator_app, name="coordinator")

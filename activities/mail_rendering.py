@@ -14,10 +14,13 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from babel.dates import get_timezone_location
 from babel.support import NullTranslations
 from jinja2 import (
     Environment,
@@ -33,6 +36,7 @@ from jinja2.nodes import EvalContext
 from jinja2.runtime import Context
 from markupsafe import Markup
 
+from domain.holiday_calendar import holiday_name
 from domain.notifications import (
     CONTEXTS,
     TASK_TEMPLATES,
@@ -44,6 +48,7 @@ from domain.notifications import (
 )
 from domain.unmatched import UnmatchedReason, unmatched_reason
 from i18n.catalogues import LOCALES_DIR, CataloguesMissing
+from i18n.formatting import cldr_locale, clock_time
 from i18n.translator import Translator
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -226,7 +231,20 @@ def _environment(locale: str, directory: Path) -> Environment:
     env.filters["role_label"] = lambda role: catalogue(f"mail.role.{role}")
     env.filters["reason_label"] = lambda reason: _reason_label(catalogue, reason)
     env.filters["task_label"] = lambda kind: _task_label(catalogue, kind)
+    env.filters["slot_label"] = lambda slot: catalogue(f"mail.slot.{slot}")
+    env.filters["clock"] = lambda moment, zone: clock_time(
+        datetime.fromisoformat(str(moment)).astimezone(ZoneInfo(str(zone))), locale
+    )
+    env.filters["holiday_name"] = lambda day, region: _holiday(catalogue, region, day, locale)
+    env.filters["zone_city"] = lambda zone: get_timezone_location(
+        ZoneInfo(str(zone)), locale=cldr_locale(locale), return_city=True
+    )
     return env
+
+
+def _holiday(catalogue: MailWords, region: object, day: object, locale: str) -> str:
+    name = holiday_name(str(region or "none"), date.fromisoformat(str(day)), locale)
+    return name or catalogue("mail.holiday.unnamed")
 
 
 def _reason_label(catalogue: MailWords, reason: object) -> str:

@@ -27,6 +27,7 @@ import structlog
 from pydantic import ValidationError
 from temporalio.exceptions import ApplicationError
 
+from activities.invitation_words import session_series
 from activities.mail_rendering import (
     INVITATION_FILE,
     TEMPLATES,
@@ -36,12 +37,14 @@ from activities.mail_rendering import (
     words,
 )
 from activities.mime import Attachment, compose
-from domain.calendar import Attendee, CalendarMethod, SessionSeries, series_ics, slots
+from domain.calendar import Attendee, series_ics
 from domain.delivery import DeliveryFailure
+from domain.feed_links import calendar_feed_url
 from domain.notifications import MailValues, TemplateFailure, context_errors
 from domain.tasks import Notification, TaskKind
-from domain.tokens import sign_task_token
+from domain.tokens import sign_feed_token, sign_task_token
 from i18n.catalogues import LOCALES, LOCALES_DIR
+from store.calendar_feeds import CalendarFeedStore
 from store.participants import ParticipantRecord, ParticipantStore
 from store.programmes import ProgrammeRecord, ProgrammeStore
 from store.sent_mail import SentMailLog
@@ -146,6 +149,7 @@ class Mailer:
         self._programmes = ProgrammeStore(pool)
         self._tasks = TaskStore(pool)
         self._sent = SentMailLog(pool)
+        self._feeds = CalendarFeedStore(pool)
         self._programme_cache: dict[str, ProgrammeRecord] = {}
         self._idle: list[tuple[float, aiosmtplib.SMTP]] = []
 
@@ -225,11 +229,14 @@ class Mailer:
 
         task_link = await self._task_link(n.task_id, recipient)
         concern_link = await self._concern_link(recipient)
+        feed_link = self._feed_link(recipient) if n.context.get("calendar") else None
         partner = None
         if n.context.get("partner_id"):
             partner = await self._participants.get(str(n.context["partner_id"]))
         try:
-            mail = self._render(n, recipient, programme, partner, task_link, concern_link)
+            mail = self._render(
+                n, recipient, programme, partner, task_link, concern_link, feed_link
+            )
             if n.context.get("calendar"):
                 others = () if partner is None else (Attendee(partner.email, partner.name),)
                 invite = self._invitation(n.context["calendar"], recipient, others, mail.values)
@@ -260,6 +267,14 @@ class Mailer:
             n.template,
             composed.message_id,
         )
+        if n.context.get("calendar") and n.participant_id is not None:
+            partner_id = n.context.get("partner_id")
+            await self._feeds.record(
+                n.participant_id,
+                n.programme_id,
+                str(partner_id) if partner_id else None,
+                n.context["calendar"],
+            )
         bound.info("mail.sent", participant_id=n.participant_id, locale=recipient.locale)
         return True
 
@@ -271,6 +286,7 @@ class Mailer:
         partner: ParticipantRecord | None,
         task_link: str | None,
         concern_link: str | None,
+        feed_link: str | None = None,
     ) -> _Mail:
         catalogues = self._settings.catalogues
         partner_name = None
@@ -290,6 +306,7 @@ class Mailer:
                 task_link=task_link,
                 concern_link=concern_link,
                 partner_name=partner_name,
+                calendar_feed=feed_link,
             )
         except ValidationError as e:
             raise RenderFailed(TemplateFailure.INVALID_CONTEXT, context_errors(e)) from None
@@ -393,6 +410,15 @@ class Mailer:
         holder = await self._participants.get(task.participant_id)
         return holder.link_generation if holder is not None else 0
 
+    def _feed_link(self, recipient: _Recipient) -> str | None:
+        """The recipient's calendar feed, as calendar applications subscribe to it (webcal)."""
+        if recipient.participant_id is None:
+            return None
+        token = sign_feed_token(
+            recipient.participant_id, self._settings.secret, generation=recipient.link_generation
+        )
+        return calendar_feed_url(self._settings.public_base_url, token)
+
     def _link(self, task: TaskRecord, generation: int) -> str:
         token = sign_task_token(
             task.task_id,
@@ -411,22 +437,18 @@ class Mailer:
         values: MailValues,
     ) -> Attachment:
         """The pair's sessions as an ICS attachment (see `domain.calendar`)."""
-        method = CalendarMethod(calendar["method"])
-        word = words(recipient.locale, self._settings.catalogues)
         organizer_name, organizer_email = parseaddr(self._settings.mail_from)
-        series = SessionSeries(
-            uid=str(calendar["uid"]),
-            sequence=int(calendar["sequence"]),
-            method=method,
-            summary=word("mail.invitation.summary", partner=values.partner_name or ""),
-            description=word("mail.invitation.description", programme=values.programme_name),
+        series = session_series(
+            calendar,
+            words(recipient.locale, self._settings.catalogues),
+            locale=recipient.locale,
+            partner=values.partner_name or "",
+            programme=values.programme_name,
             organizer=Attendee(organizer_email, organizer_name or None),
             attendees=(Attendee(recipient.email, recipient.name), *others),
-            cadence=timedelta(seconds=int(calendar["cadence_seconds"])),
-            minutes=int(calendar.get("minutes", 60)),
-            sessions=slots([tuple(s) for s in calendar["sessions"]]),
             stamp=datetime.now(UTC),
         )
+        method = series.method
         mime_type = f"text/calendar; method={method.value}"
         return Attachment(INVITATION_FILE, mime_type, series_ics(series))
 

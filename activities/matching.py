@@ -104,4 +104,7 @@ class MatchingActivities:
             raise ApplicationError(
                 str(conflict), type="MatchingConflict", non_retryable=True
             ) from None
-        return proposal.model_copy(update={"unmatched": (*proposal.unmatched, *missing)})
+        availability = {p.id: p.availability for p in (*mentors, *mentees) if p.availability}
+        return proposal.model_copy(
+            update={"unmatched": (*proposal.unmatched, *missing), "availability": availability}
+        )

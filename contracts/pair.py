@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 # The pair's own model lives in the domain, with its rules (domain.pair_rules).
+from domain.meeting_rules import MeetingRules
 from domain.pair_state import TERMINAL, OpenTask, PairPhase, Session
 from domain.programme import Durations
 
@@ -36,6 +37,12 @@ class PairInput(BaseModel):
     day_seconds: int
     skills: tuple[str, ...]
     programme_workflow_id: str
+    # When sessions may take place and the programme's clock (domain.programme_clock); absent
+    # from pairs started before sessions were planned in working hours, which keep the old timing.
+    meetings: MeetingRules | None = None
+    starts_on: date | None = None
+    clock_origin: datetime | None = None
+    common_slots: tuple[str, ...] = ()  # the slots both gave, in the order of the week
 
 
 class PairOutcome(BaseModel):
@@ -76,5 +83,9 @@ class PairStatus(BaseModel):
     at_risk: bool
     paused_until: datetime | None
     open_tasks: list[OpenTask]
-    # Sessions not yet taken place, with their current dates (what a reschedule can move).
+    # Sessions not yet taken place, with their current dates in programme time (what a
+    # reschedule can move).
     upcoming_sessions: list[UpcomingSession] = []
+    # The weekly slot the sessions are planned at ("tue-pm"), and the ones the pair may choose.
+    slot: str | None = None
+    slot_options: list[str] = []

@@ -97,6 +97,11 @@ class ProgrammeState(BaseModel):
     round_load: dict[str, int] = Field(default_factory=dict)
     base_proposal: MatchingProposal | None = None  # the rounds approved, while a top-up is reviewed
     partners_repaired: int = 0
+    # When the programme began: its clock's origin (domain.programme_clock); None in runs that
+    # began before sessions were planned in programme time.
+    clock_origin: datetime | None = None
+    # Participant -> the weekly slots they gave, from every matching so far.
+    availability: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 
 
 class ProgrammeInput(BaseModel):

@@ -212,6 +212,7 @@ async def _run_stack(
                 secret=settings.secret.get_secret_value().encode(),
                 previous_secrets=settings.previous_secrets,
                 outbox_dir=home / "outbox",
+                outbox_recipient=None if simulate_everyone else _left_to_you(spec),
                 dashboard=dashboard,
             ),
             "127.0.0.1",
@@ -288,3 +289,8 @@ async def _stopped(web: Server, serving: asyncio.Task[None]) -> None:
 async def _until_done(stop: asyncio.Event, task: asyncio.Task[None]) -> None:
     stop.set()
     await task
+
+
+def _left_to_you(spec: ProgrammeSpec) -> str | None:
+    """The address of the mentee nobody simulates: the outbox opens on their e-mails."""
+    return next((p.email for p in spec.participants if p.role is Role.MENTEE), None)

@@ -7,12 +7,13 @@ months of programme time pass in seconds. Simulated participants act through wor
 from __future__ import annotations
 
 import tempfile
-import time
+import time as stopwatch
 import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from temporalio.client import WorkflowExecutionStatus
@@ -26,6 +27,7 @@ from control.launch import launch_programme
 from control.participants import SimulatedCohort, programme_finished, run_until
 from control.rehearsal_roster import RosterScript
 from control.rehearsal_roster import late_joiners as roster_late_joiners
+from devstack.eml_folder import eml_files
 from devstack.postgres import start_postgres
 from devstack.smtp_sink import SmtpSinkProcess
 from devstack.temporal import skip_time, start_time_skipping
@@ -64,9 +66,14 @@ class SimulationReport(BaseModel):
     late_joiners_paired: int = 0
     withdrawals: int = 0
     partners_repaired: int = 0
+    # With `--outbox DIR`: the folder the rehearsal's e-mails were written to, and how many.
+    outbox: str | None = None
+    emails_written: int | None = None
 
 
 SKIP_DEADLINE = timedelta(minutes=10)
+# When a rehearsal's programme begins on its first day: the morning, before working hours.
+_START_OF_DAY = time(8, 0)
 # The SDK runs a worker's workflow tasks and activities on one event loop: one process, one core.
 WORKER_PROCESSES = 2
 
@@ -111,20 +118,27 @@ async def simulate(
     keep_histories: Path | None = None,
     late_joiners: int = 0,
     withdrawals: int = 0,
+    outbox: Path | None = None,
 ) -> SimulationReport:
     """Run `spec` to its end; `keep_histories` saves a few workflow histories for replay tests.
 
     `late_joiners` people join once the first pairs run, and `withdrawals` participants of
-    running pairs leave a week later (control/rehearsal_roster.py).
+    running pairs leave a week later (control/rehearsal_roster.py). With `outbox`, every e-mail
+    sent is written there as an `.eml` file (created if missing).
     """
-    started = time.perf_counter()
+    started = stopwatch.perf_counter()
     knobs = knobs or Knobs()
-    with tempfile.TemporaryDirectory(prefix="tandem-sim-") as tmp, SmtpSinkProcess() as sink:
+    before = _written(outbox)
+    with (
+        tempfile.TemporaryDirectory(prefix="tandem-sim-") as tmp,
+        SmtpSinkProcess(folder=outbox) as sink,
+    ):
         _, pg = start_postgres(Path(tmp) / "pg", persistent=False)
         pool = await create_pool(pg.get_uri(), max_size=20)
         env = await start_time_skipping()
         try:
             await migrate(pool)
+            await _until_the_start(env, spec)
 
             mail = MailSettings(
                 smtp_url=sink.url,
@@ -206,16 +220,37 @@ async def simulate(
                 max_history_events=max(histories, summary.max_history_length),
                 programme_runs=summary.runs,
                 simulated_days=days,
-                wall_seconds=round(time.perf_counter() - started, 2),
+                wall_seconds=round(stopwatch.perf_counter() - started, 2),
                 late_joiners=len(summary.late_joiner_ids),
                 late_joiners_paired=summary.late_joiners_paired,
                 withdrawals=len(summary.withdrawn_ids),
                 partners_repaired=summary.partners_repaired,
+                # Every mail was accepted, so written, before its workflow moved on.
+                outbox=None if outbox is None else str(outbox),
+                emails_written=None if outbox is None else len(_written(outbox) - before),
             )
         finally:
             await env.shutdown()
             await pool.close()
             pg.cleanup()
+
+
+async def _until_the_start(env: WorkflowEnvironment, spec: ProgrammeSpec) -> None:
+    """A rehearsal lives the programme's own dates: its clock moves to the morning of
+    `starts_on` (when that is ahead), so its e-mails, deadlines and sessions fall on the days the
+    programme will have, public holidays included."""
+    start = datetime.combine(spec.starts_on, _START_OF_DAY, tzinfo=ZoneInfo(spec.timezone))
+    now = await env.get_current_time()
+    if start > now:
+        await skip_time(env, start - now, SKIP_DEADLINE)
+
+
+def _written(outbox: Path | None) -> set[Path]:
+    """The e-mails already in `outbox`, which is created if missing."""
+    if outbox is None:
+        return set()
+    outbox.mkdir(parents=True, exist_ok=True)
+    return set(eml_files(outbox))
 
 
 async def _largest_history(

@@ -151,14 +151,16 @@ class SmtpSink:
 
 
 class SmtpSinkProcess:
-    """A real SMTP peer in its own process, which accepts and discards every message.
+    """A real SMTP peer in its own process, which accepts and discards every message, or, given a
+    `folder`, writes each there as an `.eml` file (devstack/eml_folder.py).
 
     For load (simulations, benchmarks): the worker's process keeps its CPU for the worker.
     """
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", folder: Path | None = None) -> None:
         self.host = host
         self.port = free_port(host)
+        self.folder = folder
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -166,16 +168,22 @@ class SmtpSinkProcess:
         return f"smtp://{self.host}:{self.port}"
 
     def __enter__(self) -> SmtpSinkProcess:
+        handler = (
+            ["aiosmtpd.handlers.Sink"]
+            if self.folder is None
+            else ["devstack.eml_folder.EmlFolder", str(self.folder)]
+        )
         self._process = subprocess.Popen(
+            # The handler's arguments come last: aiosmtpd reads them after every option.
             [
                 sys.executable,
                 "-m",
                 "aiosmtpd",
                 "-n",
-                "-c",
-                "aiosmtpd.handlers.Sink",
                 "-l",
                 f"{self.host}:{self.port}",
+                "-c",
+                *handler,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

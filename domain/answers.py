@@ -13,6 +13,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from domain.meeting_rules import Slot
 from domain.next_steps import NextStep, NextStepParam
 from domain.tasks import TaskKind
 
@@ -79,6 +80,8 @@ class SelfAssessment(Action):
 class ChemistryAnswer(Action):
     go: bool
     reason: str = Field("", max_length=2000)
+    # The weekly slot the pair meets at ("tue-pm"): the proposed one kept, or another they share.
+    slot: Slot | None = None
 
     @model_validator(mode="after")
     def _no_go_needs_reason(self) -> ChemistryAnswer:
@@ -116,6 +119,8 @@ class SessionLog(Action):
 class Reschedule(Action):
     session_number: int = Field(ge=1)
     new_date: date
+    # At another of the pair's slots' time of day; none keeps the session's time.
+    slot: Slot | None = None
 
 
 class Pause(Action):

@@ -1,25 +1,33 @@
-"""Calendar invitations for a pair's sessions (RFC 5545 iCalendar, iTIP methods of RFC 5546).
+"""Calendar invitations for a pair's sessions (RFC 5545 iCalendar, iTIP methods of RFC 5546),
+written with the `icalendar` library.
 
-The sessions are one recurring series: a master event repeating at the cadence from the first
-planned session (a weekly rule when the cadence is whole weeks: "every 2 weeks"), with one
-override (RECURRENCE-ID) per session that has moved from its planned date (a reschedule, a pause).
-Each change is sent again with the same UID and a higher SEQUENCE, so calendars update the series
-in place instead of adding a second one; an early end sends METHOD:CANCEL for the whole series.
+The sessions are one series, one UID: a master event repeating at the cadence from the first
+planned session (a weekly rule when the cadence is whole weeks: "every 2 weeks"), and one event
+per session (RECURRENCE-ID: the occurrence the rule planned) giving where it takes place now and
+why, when it moved (a public holiday, a reschedule, a pause). Times carry the programme's TZID
+with its VTIMEZONE, so a session at 14:00 in Paris shows at 14:00 in Paris across a change of
+daylight saving, in whatever zone the reader's calendar is in. Each change is sent again with the
+same UID and a higher SEQUENCE, so calendars update the series in place instead of adding a second
+one; an early end sends METHOD:CANCEL for the whole series.
 
-Pure: the caller gives every date, the stamp included.
+Pure: the caller gives every date, the stamp included, and every word.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+import icalendar
 
 
 class CalendarMethod(StrEnum):
     REQUEST = "REQUEST"
     CANCEL = "CANCEL"
+    PUBLISH = "PUBLISH"  # a calendar feed: what is planned, with no invitation to answer
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,9 @@ class SessionSlot:
     number: int
     planned_at: datetime  # where the series' rule puts it
     at: datetime  # where it is now
+    moved_from: date | None = None  # the public holiday it moved from
+    summary: str = ""  # its own title ("Séance 3 sur 12 avec …"); the series' when empty
+    note: str = ""  # why it is not where the rule put it, in the reader's words
 
 
 @dataclass(frozen=True)
@@ -48,128 +59,131 @@ class SessionSeries:
     minutes: int
     sessions: tuple[SessionSlot, ...]
     stamp: datetime
-
-
-_LINE_OCTETS = 75
+    timezone: str | None = None  # the programme's (IANA); None gives the times in UTC
 
 
 def series_ics(series: SessionSeries) -> bytes:
     """The series as an iCalendar object (CRLF lines, folded at 75 octets, UTF-8)."""
+    calendar = _calendar(series.method)
+    _add_series(calendar, series)
+    _add_zones(calendar, [series])
+    return bytes(calendar.to_ical())
+
+
+def feed_ics(series: Sequence[SessionSeries], name: str) -> bytes:
+    """A calendar feed: every series given (METHOD:PUBLISH), named `name` in the reader's list of
+    calendars. Calendar applications fetch it again on their own, and show what it says now."""
+    calendar = _calendar(CalendarMethod.PUBLISH)
+    calendar.add("x-wr-calname", name)
+    calendar.add("name", name)
+    for one in series:
+        _add_series(calendar, one)
+    _add_zones(calendar, series)
+    return bytes(calendar.to_ical())
+
+
+def _calendar(method: CalendarMethod) -> icalendar.Calendar:
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Tandem//Reverse mentoring//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method.value)
+    return calendar
+
+
+def _add_series(calendar: icalendar.Calendar, series: SessionSeries) -> None:
     if not series.sessions:
         raise ValueError("a session series needs at least one session")
-    first = min(series.sessions, key=lambda s: s.number)
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Tandem//Reverse mentoring//EN",
-        "CALSCALE:GREGORIAN",
-        f"METHOD:{series.method.value}",
-        *_event(series, start=first.planned_at, rule=True),
-    ]
-    if series.method is CalendarMethod.REQUEST:
-        for slot in sorted(series.sessions, key=lambda s: s.number):
-            if slot.at != slot.planned_at:
-                lines += _event(series, start=slot.at, recurrence_id=slot.planned_at)
-    lines.append("END:VCALENDAR")
-    return "".join(_fold(line) + "\r\n" for line in lines).encode()
+    for slot in series.sessions:
+        for moment in (slot.planned_at, slot.at):
+            if moment.tzinfo is None:
+                raise ValueError("calendar times must be timezone-aware")
+    zone: tzinfo = ZoneInfo(series.timezone) if series.timezone else UTC
+    ordered = sorted(series.sessions, key=lambda s: s.number)
+    master = _event(series, ordered[0].planned_at.astimezone(zone))
+    master.add("rrule", _rule(series.cadence, len(ordered)))
+    calendar.add_component(master)
+    if series.method is not CalendarMethod.CANCEL:
+        for slot in ordered:
+            calendar.add_component(_occurrence(series, slot, zone))
 
 
-def _event(
-    series: SessionSeries,
-    *,
-    start: datetime,
-    rule: bool = False,
-    recurrence_id: datetime | None = None,
-) -> list[str]:
-    cancelled = series.method is CalendarMethod.CANCEL
-    lines = [
-        "BEGIN:VEVENT",
-        f"UID:{_text(series.uid)}",
-        f"SEQUENCE:{series.sequence}",
-        f"DTSTAMP:{_utc(series.stamp)}",
-        f"DTSTART:{_utc(start)}",
-        f"DTEND:{_utc(start + timedelta(minutes=series.minutes))}",
+def _add_zones(calendar: icalendar.Calendar, series: Sequence[SessionSeries]) -> None:
+    # The zones' rules over the series' years only: a calendar needs no more, and 1970-2038
+    # would be most of the file.
+    moments = [
+        m for one in series if one.timezone for s in one.sessions for m in (s.planned_at, s.at)
     ]
-    if recurrence_id is not None:
-        lines.append(f"RECURRENCE-ID:{_utc(recurrence_id)}")
-    if rule:
-        lines.append(f"RRULE:{_frequency(series.cadence)};COUNT={len(series.sessions)}")
-    lines += [
-        f"SUMMARY:{_text(series.summary)}",
-        f"DESCRIPTION:{_text(series.description)}",
-        f"ORGANIZER{_cn(series.organizer)}:mailto:{series.organizer.email}",
-    ]
-    for person in series.attendees:
-        lines.append(
-            f"ATTENDEE{_cn(person)};ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE"
-            f":mailto:{person.email}"
+    if moments:
+        calendar.add_missing_timezones(
+            first_date=date(min(moments).year, 1, 1), last_date=date(max(moments).year + 1, 1, 1)
         )
-    lines += [
-        f"STATUS:{'CANCELLED' if cancelled else 'CONFIRMED'}",
-        "TRANSP:OPAQUE",
-        "END:VEVENT",
-    ]
-    return lines
 
 
-def _frequency(cadence: timedelta) -> str:
+def _event(series: SessionSeries, start: datetime) -> icalendar.Event:
+    event = icalendar.Event()
+    event.add("uid", series.uid)
+    event.add("sequence", series.sequence)
+    event.add("dtstamp", series.stamp.astimezone(UTC))
+    event.add("dtstart", start)
+    event.add("dtend", start + timedelta(minutes=series.minutes))
+    event.add("summary", series.summary)
+    event.add("description", series.description)
+    event.add("organizer", _address(series.organizer))
+    # A published calendar lists no attendees: nobody is asked to answer it (RFC 5546 §3.2.1).
+    invited = () if series.method is CalendarMethod.PUBLISH else series.attendees
+    for person in invited:
+        attendee = _address(person)
+        attendee.params.update({"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION"})
+        attendee.params["RSVP"] = "FALSE"
+        event.add("attendee", attendee)
+    cancelled = series.method is CalendarMethod.CANCEL
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    return event
+
+
+def _occurrence(series: SessionSeries, slot: SessionSlot, zone: tzinfo) -> icalendar.Event:
+    event = _event(series, slot.at.astimezone(zone))
+    event.add("recurrence-id", slot.planned_at.astimezone(zone))
+    if slot.summary:
+        event["summary"] = icalendar.vText(slot.summary)
+    if slot.note:
+        event["description"] = icalendar.vText(f"{slot.note}\n\n{series.description}")
+    return event
+
+
+def _address(person: Attendee) -> icalendar.vCalAddress:
+    address = icalendar.vCalAddress(f"mailto:{person.email}")
+    if person.name:
+        # A parameter value may not contain a double quote (RFC 5545 §3.2).
+        address.params["CN"] = icalendar.vText(person.name.replace('"', ""))
+    return address
+
+
+def _rule(cadence: timedelta, count: int) -> dict[str, object]:
     # Whole days in production; a demo compresses days to seconds, and its invites follow.
     seconds = int(cadence.total_seconds())
     if seconds <= 0:
         raise ValueError("the cadence must be positive")
     if seconds % (7 * 86_400) == 0:  # fortnightly sessions read as "every 2 weeks"
-        return f"FREQ=WEEKLY;INTERVAL={seconds // (7 * 86_400)}"
+        return {"freq": "WEEKLY", "interval": seconds // (7 * 86_400), "count": count}
     if seconds % 86_400 == 0:
-        return f"FREQ=DAILY;INTERVAL={seconds // 86_400}"
+        return {"freq": "DAILY", "interval": seconds // 86_400, "count": count}
     if seconds % 60 == 0:
-        return f"FREQ=MINUTELY;INTERVAL={seconds // 60}"
-    return f"FREQ=SECONDLY;INTERVAL={seconds}"
+        return {"freq": "MINUTELY", "interval": seconds // 60, "count": count}
+    return {"freq": "SECONDLY", "interval": seconds, "count": count}
 
 
-def _utc(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        raise ValueError("calendar times must be timezone-aware")
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _text(value: str) -> str:
-    """TEXT escaping of RFC 5545 §3.3.11."""
-    return (
-        value.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-        .replace("\r", "\\n")
-    )
-
-
-def _cn(person: Attendee) -> str:
-    if not person.name:
-        return ""
-    # A parameter value with : ; , must be quoted, and may not contain a double quote.
-    return f';CN="{person.name.replace(chr(34), "")}"'
-
-
-def _fold(line: str) -> str:
-    """Fold at 75 octets without splitting a UTF-8 character (RFC 5545 §3.1)."""
-    raw = line.encode()
-    if len(raw) <= _LINE_OCTETS:
-        return line
-    parts: list[str] = []
-    start, limit = 0, _LINE_OCTETS
-    while start < len(raw):
-        end = min(start + limit, len(raw))
-        while end < len(raw) and (raw[end] & 0xC0) == 0x80:  # inside a character: step back
-            end -= 1
-        parts.append(raw[start:end].decode())
-        start, limit = end, _LINE_OCTETS - 1  # continuation lines start with a space
-    return "\r\n ".join(parts)
-
-
-def slots(sessions: Sequence[tuple[int, str, str]]) -> tuple[SessionSlot, ...]:
-    """Slots from the (number, planned ISO time, current ISO time) triples a workflow sends."""
+def slots(sessions: Sequence[Sequence[int | str]]) -> tuple[SessionSlot, ...]:
+    """Slots from the [number, planned ISO time, current ISO time, holiday moved from?] lists a
+    workflow sends."""
     return tuple(
-        SessionSlot(number, datetime.fromisoformat(planned), datetime.fromisoformat(at))
-        for number, planned, at in sessions
+        SessionSlot(
+            int(entry[0]),
+            datetime.fromisoformat(str(entry[1])),
+            datetime.fromisoformat(str(entry[2])),
+            date.fromisoformat(str(entry[3])) if len(entry) > 3 and entry[3] else None,
+        )
+        for entry in sessions
     )

@@ -158,6 +158,8 @@ class MatchingProposal(BaseModel):
     )  # mentee -> mentors, best first
     capacities: dict[str, int] = Field(default_factory=dict)  # mentor -> capacity
     total_score: float = 0.0
+    # Participant -> the weekly slots they gave ("tue-pm"): where their pair's sessions go.
+    availability: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 
 
 class MatchingConflict(ValueError):

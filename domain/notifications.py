@@ -132,9 +132,14 @@ class CalendarInvite(NotificationContext):
     sequence: NonNegativeInt
     method: Literal["REQUEST", "CANCEL"]
     cadence_seconds: NonNegativeInt
-    # [number, planned ISO moment, current ISO moment] per session.
+    # [number, planned ISO moment, current ISO moment] per session, and the ISO date of the
+    # public holiday it moved from when it did.
     sessions: list[list[int | str]] = Field(min_length=1)
     minutes: NonNegativeInt = 60
+    # The programme's time zone (IANA) the sessions are given in, and its holidays' region:
+    # absent from pairs planned before sessions kept to working hours.
+    timezone: str | None = None
+    holidays: str | None = None
 
 
 class GoalLine(NotificationContext):
@@ -177,6 +182,10 @@ class Unmatched(NotificationContext):
 class Chemistry(NotificationContext):
     partner_id: str
     due_date: IsoDate
+    # The weekly slot proposed for the sessions ("tue-pm"), and whether both partners gave it
+    # (otherwise it is a default, and they are asked to choose).
+    slot: str | None = None
+    slot_shared: bool = True
 
 
 class ChemistryReminder(Chemistry):
@@ -244,6 +253,8 @@ class SessionsScheduled(NotificationContext):
     first_session_date: IsoDate
     cadence_days: int
     calendar: CalendarInvite
+    slot: str | None = None  # the weekly slot the sessions are at
+    slot_shared: bool = True  # one both partners gave (else the default they kept, or chose)
 
 
 class SessionRescheduled(NotificationContext):
@@ -387,6 +398,8 @@ class MailValues(BaseModel):
     task_link: str | None
     concern_link: str | None
     partner_name: str | None = None
+    # The recipient's calendar feed (a webcal:// address), in e-mails that carry an invitation.
+    calendar_feed: str | None = None
 
 
 def context_errors(error: ValidationError) -> str:

@@ -30,6 +30,7 @@ from domain.answers import (
     Reschedule,
     SessionLog,
 )
+from domain.meeting_rules import at_slot, plan_sessions
 from domain.pair_state import TERMINAL, OpenTask, PairPhase, PairTerms, Session
 from domain.refusals import Refusal, Refused
 from domain.roster import ExtendTask, check_extension
@@ -212,6 +213,8 @@ class PairRules:
         self.nudged: dict[UUID, datetime] = {}  # task -> when the coordinator last nudged
         self.chemistry_due: datetime | None = None  # both chemistry answers' deadline
         self.withdrawn_by: str | None = None  # the participant who left the programme
+        # The weekly slot the sessions are planned at: proposed, then as the chemistry answers say.
+        self.slot = terms.proposed_slot
 
     # ---- tasks ----------------------------------------------------------------------------------
 
@@ -282,6 +285,21 @@ class PairRules:
 
     def schedule_sessions(self, start: datetime) -> list[Session]:
         t = self.terms
+        if t.meetings is not None and t.clock is not None:
+            clock = t.clock
+            planned = plan_sessions(
+                clock.programme_time(start), self.slot, t.sessions, t.cadence_days, t.meetings
+            )
+            self.sessions = [
+                Session(
+                    number=p.number,
+                    at=clock.run_time(p.at),
+                    planned=clock.run_time(p.planned),
+                    moved_from=p.moved_from,
+                )
+                for p in planned
+            ]
+            return self.sessions
         self.sessions = [
             Session(number=k, at=at, planned=at)
             for k in range(1, t.sessions + 1)
@@ -427,8 +445,13 @@ class PairRules:
             raise Refused(Refusal.NOT_YOUR_TASK)
         return task
 
+    def check_slot(self, slot: str | None) -> None:
+        if slot is not None and slot not in self.terms.slot_options:
+            raise Refused(Refusal.SLOT_NOT_OFFERED, slots=list(self.terms.slot_options))
+
     def check_chemistry(self, answer: ChemistryAnswer) -> None:
         self.require(answer, TaskKind.CHEMISTRY, {PairPhase.CHEMISTRY})
+        self.check_slot(answer.slot)
 
     def check_goals(self, proposal: GoalsProposal) -> None:
         # Goals sent back are proposed again while the sessions go on.
@@ -460,6 +483,13 @@ class PairRules:
         session = self.sessions[request.session_number - 1]
         if session.took_place:
             raise Refused(Refusal.SESSION_ALREADY_TOOK_PLACE)
+        self.check_slot(request.slot)
+        meetings = self.terms.meetings
+        if meetings is not None and self.terms.clock is not None:
+            if meetings.is_holiday(request.new_date):
+                raise Refused(Refusal.PUBLIC_HOLIDAY, date=request.new_date.isoformat())
+            if not meetings.is_working_day(request.new_date):
+                raise Refused(Refusal.NOT_A_WORKING_DAY)
         new_at = self._moved_at(request)
         if new_at <= now:
             raise Refused(Refusal.DATE_NOT_IN_FUTURE)
@@ -543,6 +573,9 @@ class PairRules:
 
     def record_chemistry(self, answer: ChemistryAnswer) -> None:
         self.chemistry[answer.participant_id] = answer
+        if answer.go and answer.slot is not None:
+            # The later answer wins: its form showed the earlier one's choice as the pair's slot.
+            self.slot = answer.slot
 
     def record_goals(self, proposal: GoalsProposal) -> None:
         self.goals = proposal
@@ -575,7 +608,14 @@ class PairRules:
     def reschedule(self, request: Reschedule) -> Session:
         """Move the session, and every later one with it: the cadence keeps its rhythm."""
         session = self.sessions[request.session_number - 1]
-        self._shift_from(session, self._moved_at(request) - session.at)
+        moved = self._moved_at(request)
+        clock = self.terms.clock
+        wall = (
+            _wall(clock.programme_time(moved)) - _wall(clock.programme_time(session.at))
+            if clock
+            else None
+        )
+        self._shift_from(session, moved - session.at, wall)
         return session
 
     def pause(self, request: Pause, now: datetime) -> datetime:
@@ -583,7 +623,7 @@ class PairRules:
         self.paused_until = until = now + self.terms.days(request.days)
         upcoming = self._upcoming()
         if upcoming is not None:
-            self._shift_from(upcoming, self.terms.days(request.days))
+            self._shift_from(upcoming, self.terms.days(request.days), timedelta(days=request.days))
         return until
 
     @staticmethod
@@ -649,10 +689,41 @@ class PairRules:
 
     def _moved_at(self, request: Reschedule) -> datetime:
         session = self.sessions[request.session_number - 1]
+        t = self.terms
+        if t.meetings is not None and t.clock is not None:
+            # The new day in programme time, at the slot's or the session's own local time.
+            kept = t.clock.programme_time(session.at)
+            return t.clock.run_time(at_slot(request.new_date, request.slot, kept, t.meetings))
         return datetime.combine(request.new_date, session.at.timetz())
 
-    def _shift_from(self, first: Session, delta: timedelta) -> None:
+    def _shift_from(self, first: Session, delta: timedelta, wall: timedelta | None = None) -> None:
+        """Move `first` and the sessions after it by `delta`; with the programme's meeting rules,
+        by `wall` of local time instead (a session at 14:00 stays at 14:00 across a change of
+        daylight saving), each later one on the next working day if it lands off one."""
+        t = self.terms
+        previous: datetime | None = None
         for s in self.sessions:
             if s.number >= first.number:
-                s.at = s.at + delta
+                if t.meetings is not None and t.clock is not None and wall is not None:
+                    s.at = self._shifted(s.at, wall, previous if s.number > first.number else None)
+                else:
+                    s.at = s.at + delta
                 s.reminded = False
+            previous = s.at
+
+    def _shifted(self, at: datetime, wall: timedelta, previous: datetime | None) -> datetime:
+        t = self.terms
+        assert t.meetings is not None and t.clock is not None
+        zone = t.meetings.zone
+        moved = _wall(t.clock.programme_time(at)) + wall
+        day = t.meetings.next_working_day(moved.date())
+        if previous is not None:
+            previous_day = t.clock.programme_date(previous)
+            if day <= previous_day:
+                day = t.meetings.next_working_day(previous_day + timedelta(days=1))
+        return t.clock.run_time(datetime.combine(day, moved.time(), tzinfo=zone))
+
+
+def _wall(moment: datetime) -> datetime:
+    """Local wall-clock time, for arithmetic that keeps the time of day."""
+    return moment.replace(tzinfo=None)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from uuid import UUID
 
 from pydantic import BaseModel
 
+from domain.meeting_rules import MeetingRules, proposed_slot, slot_options
 from domain.programme import Durations
+from domain.programme_clock import ProgrammeClock
 from domain.tasks import TaskKind
 
 _SESSION_TIME = time(9, 0)
@@ -33,6 +35,8 @@ class Session(BaseModel):
     number: int
     at: datetime
     planned: datetime  # where the series' calendar rule puts it (`at` moves, this does not)
+    # The public holiday the cadence put it on, before it moved to the next working day.
+    moved_from: date | None = None
     reminded: bool = False
     log_task: UUID | None = None
     # When its log is due; set once the session has taken place and its log was asked for.
@@ -70,6 +74,12 @@ class PairTerms:
     durations: Durations
     day_seconds: int  # a programme day (a compressed demo's is shorter)
     skills: tuple[str, ...]
+    # When sessions may take place, and the programme's clock; both None in runs started before
+    # sessions were planned in working hours (they keep the old timing).
+    meetings: MeetingRules | None = None
+    clock: ProgrammeClock | None = None
+    # The slots both partners gave in their self-assessment ("tue-pm"), in the order of the week.
+    common_slots: tuple[str, ...] = field(default=())
 
     def days(self, count: float) -> timedelta:
         return timedelta(seconds=count * self.day_seconds)
@@ -90,6 +100,14 @@ class PairTerms:
 
     def partner_of(self, participant_id: str) -> str:
         return self.mentee_id if participant_id == self.mentor_id else self.mentor_id
+
+    @property
+    def proposed_slot(self) -> str:
+        return proposed_slot(self.common_slots)
+
+    @property
+    def slot_options(self) -> tuple[str, ...]:
+        return slot_options(self.common_slots)
 
     def at_nine(self, moment: datetime) -> datetime:
         # Real programmes meet in office hours; a compressed demo keeps exact offsets instead.

@@ -15,7 +15,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
 
+from domain.holiday_calendar import holiday_dates
 from domain.matching import MatchingWeights
+from domain.meeting_rules import MeetingRules, WorkingHours
 from domain.org_chart import cohort_lines
 
 
@@ -107,6 +109,12 @@ class ProgrammeSpec(BaseModel):
     # people enrolled or not. Personal data of people outside the programme: it reaches workflows
     # only as each participant's `ParticipantRef.above`.
     organisation: dict[str, str] = Field(default_factory=dict)
+    # When sessions take place: the programme's time zone (IANA), its public holidays' region
+    # ("FR", "FR-57", "none"), a session's length and the working day.
+    timezone: str = "Europe/Paris"
+    holidays: str = "FR"
+    session_minutes: int = Field(60, gt=0)
+    working_hours: WorkingHours = WorkingHours()
 
     @field_validator("coordinators")
     @classmethod
@@ -137,6 +145,17 @@ class ProgrammeSpec(BaseModel):
             matching=self.matching,
             durations=self.durations,
             day_seconds=day_seconds,
+            meetings=self.meeting_rules(),
+        )
+
+    def meeting_rules(self) -> MeetingRules:
+        return MeetingRules(
+            timezone=self.timezone,
+            holidays=self.holidays,
+            # From the year before: a programme may be launched ahead of its start date.
+            holiday_dates=holiday_dates(self.holidays, self.starts_on.year - 1, years=4),
+            session_minutes=self.session_minutes,
+            working_hours=self.working_hours,
         )
 
 
@@ -172,6 +191,8 @@ class ProgrammePlan(BaseModel):
     durations: Durations = Durations()
     # Length of a programme "day" in seconds: 86,400 in production; a demo compresses it.
     day_seconds: int = Field(86_400, gt=0)
+    # When sessions take place; plans of runs started before these existed get the defaults.
+    meetings: MeetingRules = MeetingRules()
 
     def participant(self, participant_id: str) -> ParticipantRef:
         for p in self.participants:

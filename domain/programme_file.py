@@ -17,9 +17,10 @@ silently converted.
 from __future__ import annotations
 
 import re
+import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from typing import Annotated, Any, TypeVar, get_args
 
 import annotated_types
@@ -43,6 +44,8 @@ from domain.file_problems import (
     did_you_mean,
     refusal_message,
 )
+from domain.holiday_calendar import UnknownRegion, parse_region
+from domain.meeting_rules import WorkingHours
 from domain.organisation_file import organisation_managers, parse_organisation
 from domain.participants_file import looks_like_email, parse_locale, parse_participants
 from domain.programme import Durations, Locale, MatchingSettings, Participant, ProgrammeSpec, Skill
@@ -62,6 +65,8 @@ __all__ = [
 _PROGRAMME_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 _SKILL_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_CLOCK = r"(\d{1,2})[:hH](\d{2})"
+_HOURS = re.compile(rf"^{_CLOCK}\s*(?:-|–|to|à)\s*{_CLOCK}$")
 
 
 @dataclass(frozen=True)
@@ -163,6 +168,52 @@ def _locale(value: object) -> Locale:
     return locale
 
 
+def _timezone(value: object) -> str:
+    name = _text(value)
+    if name not in _zones():
+        raise _refuse(
+            "timezone",
+            f"unknown time zone {name!r}{did_you_mean(name, _zones())}: "
+            "use an IANA name such as Europe/Paris or America/Montreal",
+        )
+    return name
+
+
+def _holidays(value: object) -> str:
+    text = _text(value)
+    try:
+        region = parse_region(text)
+    except UnknownRegion as exc:
+        if exc.what == "country":
+            use = (
+                "a country code such as FR, BE, CH, DE or GB, with an optional subdivision (FR-57)"
+            )
+        else:
+            use = "one of " + ", ".join(exc.known)
+        raise _refuse(
+            "holidays", f"unknown {exc.what} in {text!r}: use {use}, or none for no holidays"
+        ) from None
+    return region.code if region is not None else "none"
+
+
+def _working_hours(value: object) -> WorkingHours:
+    text = _text(value)
+    match = _HOURS.match(text)
+    if match is None:
+        raise _refuse("working_hours", "must be two times of day, e.g. 09:00-18:00")
+    numbers = [int(part) for part in match.groups()]
+    if numbers[0] > 23 or numbers[2] > 24 or numbers[1] > 59 or numbers[3] > 59:
+        raise _refuse("working_hours", f"impossible time of day in {text!r}")
+    end = time(23, 59) if numbers[2] == 24 else time(numbers[2], numbers[3])
+    if end <= time(numbers[0], numbers[1]):
+        raise _refuse("working_hours", "must end after they start")
+    return WorkingHours(start=time(numbers[0], numbers[1]), end=end)
+
+
+def _zones() -> frozenset[str]:
+    return _ZONES
+
+
 def _meant(value: object) -> object:
     """What a scalar means (`12` a number, `"12"` text), for the field's own type to check."""
     return value.value if isinstance(value, Scalar) else value
@@ -199,6 +250,7 @@ def _some(skills: tuple[_FileSkill, ...]) -> tuple[_FileSkill, ...]:
 
 
 _SHOWN = frozenset({"not_text", "not_mapping", "not_list", "date_format", "locale"})
+_ZONES = frozenset(zoneinfo.available_timezones())
 
 _Text = Annotated[str, BeforeValidator(_text)]
 _Id = Annotated[
@@ -296,6 +348,24 @@ class _ProgrammeFile(BaseModel):
     coordinators: Annotated[
         tuple[_Email, ...], _list_of("e-mail addresses, e.g. [rh@example.com]")
     ] = _as_in_spec("coordinators")
+    # When sessions take place (domain.meeting_rules).
+    timezone: Annotated[str, BeforeValidator(_timezone)] = _as_in_spec("timezone")
+    holidays: Annotated[str, BeforeValidator(_holidays)] = _as_in_spec("holidays")
+    session_minutes: _Count = _as_in_spec("session_minutes")
+    working_hours: Annotated[WorkingHours, BeforeValidator(_working_hours)] = _as_in_spec(
+        "working_hours"
+    )
+
+    @model_validator(mode="after")
+    def _sessions_fit_the_day(self) -> _ProgrammeFile:
+        if self.session_minutes > self.working_hours.minutes:
+            raise _refuse(
+                "session_too_long",
+                f"a session of {self.session_minutes} minutes does not fit in working hours of "
+                f"{self.working_hours.minutes} minutes",
+                key="session_minutes",
+            )
+        return self
 
 
 _T = TypeVar("_T")
@@ -451,6 +521,9 @@ def _report(error: ValidationError, root: MapNode, report: Report) -> None:
     for detail in error.errors():
         loc = tuple(detail["loc"])
         key, node, _ = entry_at(root, loc)
+        about = (detail.get("ctx") or {}).get("key")
+        if not loc and about:  # a check of the whole file, about one setting: at its line
+            key, node, _ = entry_at(root, (about,))
         if detail["type"] == "missing":
             line = 0 if len(loc) == 1 else node.line  # the mapping that lacks it, if nested
         elif detail["type"] == "extra_forbidden" and key is not None:

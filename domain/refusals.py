@@ -57,6 +57,9 @@ class Refusal(StrEnum):
     DATE_NOT_IN_FUTURE = "date_not_in_future"
     SESSION_MUST_FOLLOW_PREVIOUS = "session_must_follow_previous"
     MOVE_BEYOND_CADENCE = "move_beyond_cadence"
+    NOT_A_WORKING_DAY = "not_a_working_day"
+    PUBLIC_HOLIDAY = "public_holiday"
+    SLOT_NOT_OFFERED = "slot_not_offered"
     ALREADY_PAUSED = "already_paused"
     PAUSE_TOO_LONG = "pause_too_long"
     PAIR_ALREADY_ENDING = "pair_already_ending"
@@ -119,6 +122,9 @@ CATEGORIES: dict[Refusal, Category] = {
     R.DATE_NOT_IN_FUTURE: C.INVALID,
     R.SESSION_MUST_FOLLOW_PREVIOUS: C.INVALID,
     R.MOVE_BEYOND_CADENCE: C.INVALID,
+    R.NOT_A_WORKING_DAY: C.INVALID,
+    R.PUBLIC_HOLIDAY: C.INVALID,
+    R.SLOT_NOT_OFFERED: C.INVALID,
     R.ALREADY_PAUSED: C.WRONG_PHASE,
     R.PAUSE_TOO_LONG: C.INVALID,
     R.PAIR_ALREADY_ENDING: C.WRONG_PHASE,
@@ -157,6 +163,8 @@ PARAMS: dict[Refusal, dict[str, type]] = {
     R.LINK_FOR_OTHER_SESSION: {"session": int, "asked": int},  # the link's, the answer's
     R.SESSION_MUST_FOLLOW_PREVIOUS: {"session": int, "previous": int, "previous_date": str},
     R.PAUSE_TOO_LONG: {"max_days": int},
+    R.PUBLIC_HOLIDAY: {"date": str},  # the holiday, an IsoDate
+    R.SLOT_NOT_OFFERED: {"slots": list},  # the slots the pair may choose ("tue-pm")
     R.APPROVAL_OUTSIDE_REVIEW: {"phase": str},  # a ProgrammePhase value
     R.CHANGE_OUTSIDE_REVIEW: {"phase": str},
     R.NOT_PARTICIPANT: {"person": str},  # a participant id

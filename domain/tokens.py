@@ -16,6 +16,14 @@ a link mailed to a former address names an older generation, so the page can ref
 links sent to the current address work. Version 1 tokens (mailed before generations existed) read
 as generation 0, which every participant starts with.
 
+A calendar feed token names a participant, not a task: their calendar application fetches it for
+as long as the programme runs, so it carries no expiry, only the link generation (a corrected
+address revokes the feeds given to the former one). It is signed under its own context, so a task
+link never opens a feed nor the reverse:
+
+    version (1) | link generation, unsigned big-endian (2) | participant id (UTF-8, the rest)
+    | HMAC-SHA256 truncated to 16 bytes
+
 This module is pure: the caller passes the clock (`now`) and the secret.
 """
 
@@ -36,6 +44,8 @@ _VERSION_1 = 1
 _VERSION_2 = 2
 # Domain separation: a MAC made for something else under the same secret never verifies here.
 _CONTEXT = b"tandem-task-link\x00"
+_FEED_CONTEXT = b"tandem-calendar-feed\x00"
+_FEED_VERSION = 1
 _MAC_BYTES = 16  # 128 bits: far beyond any online guessing.
 _HEAD = struct.Struct(">B16sq")
 _GENERATION = struct.Struct(">H")
@@ -131,8 +141,45 @@ def verify_task_token(
     return claims
 
 
-def _mac(payload: bytes, secret: bytes) -> bytes:
-    return hmac.new(secret, _CONTEXT + payload, hashlib.sha256).digest()[:_MAC_BYTES]
+@dataclass(frozen=True)
+class FeedClaims:
+    participant_id: str
+    generation: int = 0
+
+
+def sign_feed_token(participant_id: str, secret: bytes, generation: int = 0) -> str:
+    """A URL-safe token for `participant_id`'s calendar feed, under link generation `generation`."""
+    if not participant_id:
+        raise ValueError("participant_id must not be empty")
+    if not secret:
+        raise ValueError("secret must not be empty")
+    if not 0 <= generation <= MAX_GENERATION:
+        raise ValueError(f"generation must be between 0 and {MAX_GENERATION}")
+    payload = bytes([_FEED_VERSION]) + _GENERATION.pack(generation) + participant_id.encode()
+    return _b64encode(payload + _mac(payload, secret, _FEED_CONTEXT))
+
+
+def verify_feed_token(token: str, secret: bytes, *, previous: Sequence[bytes] = ()) -> FeedClaims:
+    """The claims of a genuine feed token; otherwise `TokenInvalid`, never another exception."""
+    raw = _b64decode(token)
+    if raw is None or len(raw) < 1 + _GENERATION.size + 1 + _MAC_BYTES:
+        raise TokenInvalid("malformed token")
+    payload, mac = raw[:-_MAC_BYTES], raw[-_MAC_BYTES:]
+    keys = (secret, *previous)
+    if not any(hmac.compare_digest(mac, _mac(payload, key, _FEED_CONTEXT)) for key in keys):
+        raise TokenInvalid("bad signature")
+    if payload[0] != _FEED_VERSION:
+        raise TokenInvalid(f"unsupported token version {payload[0]}")
+    (generation,) = _GENERATION.unpack_from(payload, 1)
+    try:
+        participant_id = payload[1 + _GENERATION.size :].decode()
+    except UnicodeDecodeError as exc:
+        raise TokenInvalid("malformed token") from exc
+    return FeedClaims(participant_id, generation)
+
+
+def _mac(payload: bytes, secret: bytes, context: bytes = _CONTEXT) -> bytes:
+    return hmac.new(secret, context + payload, hashlib.sha256).digest()[:_MAC_BYTES]
 
 
 def _epoch(moment: datetime) -> int:

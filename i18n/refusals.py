@@ -14,7 +14,7 @@ from i18n.translator import Translator
 
 UNKNOWN = "refusal.unknown"  # an error that is not a declared refusal (an outage, a bug)
 _PEOPLE = ("person", "mentee")
-_DATES = ("previous_date",)
+_DATES = ("previous_date", "date")
 
 
 def refusal_words(
@@ -47,6 +47,8 @@ def _value(
     people: Mapping[str, str],
 ) -> str:
     if isinstance(value, list):
+        if name == "slots":
+            return t.list(t(f"slot.{item}") for item in value)
         known = skills if name == "skills" else people
         return t.list(known.get(item, item) for item in value)
     if isinstance(value, int):

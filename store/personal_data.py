@@ -103,6 +103,11 @@ async def erase(pool: asyncpg.Pool, email: str) -> Erasure | None:
             "UPDATE participants SET manager_email = NULL WHERE lower(manager_email) = lower($1)",
             email.strip(),
         )
+        # Their calendar feed, and their name on their partners' (the partner's feed keeps the
+        # sessions, with the name the mailer knows now: none).
+        await conn.execute(
+            "DELETE FROM calendar_series WHERE participant_id = ANY($1::text[])", ids
+        )
         await conn.execute("DELETE FROM participants WHERE id = ANY($1::text[])", ids)
     await _record(pool, ids, EventType.PERSONAL_DATA_ERASED)
     return Erasure(

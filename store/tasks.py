@@ -119,6 +119,13 @@ class TaskStore:
         row = await self._pool.fetchrow(f"SELECT {_COLUMNS} FROM tasks WHERE task_id = $1", task_id)
         return _to_record(row) if row else None
 
+    async def kinds(self, task_ids: Sequence[UUID]) -> dict[UUID, str]:
+        """The kind of each of these tasks the store has (a task's kind never changes)."""
+        rows = await self._pool.fetch(
+            "SELECT task_id, kind FROM tasks WHERE task_id = ANY($1::uuid[])", list(task_ids)
+        )
+        return {UUID(int=r["task_id"].int): str(r["kind"]) for r in rows}
+
     async def list_open(self, programme_id: str) -> list[TaskRecord]:
         rows = await self._pool.fetch(
             f"""

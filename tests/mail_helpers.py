@@ -16,12 +16,28 @@ RECIPIENT = "Claire Dubois"
 PARTNER = "Jean Dupont"
 TASK_LINK = f"{BASE_URL}/t/TASK"
 CONCERN_LINK = f"{BASE_URL}/t/CONCERN"
+FEED_LINK = "webcal://127.0.0.1:8000/calendar/FEED.ics"
 
 GOALS = [
     {"objective": "Animer une visioconférence", "kpi": "3 réunions", "target_date": "2027-03-01"},
     {"objective": "Partager un document", "kpi": "1 dossier partagé", "target_date": "2027-04-02"},
 ]
 CALENDAR = {
+    "uid": "pair:tandem-printemps:0003@tandem",
+    "sequence": 1,
+    "method": "REQUEST",
+    "cadence_seconds": 14 * 86_400,
+    "sessions": [
+        [1, "2027-03-16T14:00:00+01:00", "2027-03-16T14:00:00+01:00"],
+        # Planned on Easter Monday, moved to the next working day.
+        [2, "2027-03-29T14:00:00+02:00", "2027-03-30T14:00:00+02:00", "2027-03-29"],
+    ],
+    "minutes": 60,
+    "timezone": "Europe/Paris",
+    "holidays": "FR",
+}
+# An invitation from before sessions kept to the programme's zone and holidays.
+UTC_CALENDAR = {
     "uid": "pair:tandem-printemps:0003@tandem",
     "sequence": 1,
     "method": "REQUEST",
@@ -68,6 +84,8 @@ SAMPLES: dict[str, Any] = {
     "last_round": True,
     "why": "goals_declined",
     "has_goals": True,
+    "slot": "tue-pm",
+    "slot_shared": True,
 }
 # Other values worth reading, one field changed at a time.
 VARIANTS: dict[str, list[Any]] = {
@@ -97,6 +115,9 @@ VARIANTS: dict[str, list[Any]] = {
     "comment": [""],
     "previous_goals": [[]],
     "last_round": [False],
+    "slot": [None, "mon-am"],
+    "slot_shared": [False],
+    "calendar": [UTC_CALENDAR],
     "why": ["goals_missing"],
     "has_goals": [False],
 }
@@ -168,4 +189,7 @@ def mail_values(
         task_link=TASK_LINK if link else None,
         concern_link=None if coordinator else CONCERN_LINK,
         partner_name=PARTNER if has_partner else None,
+        calendar_feed=FEED_LINK
+        if "calendar" in (context if context is not None else sample_context(template))
+        else None,
     )

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import icalendar
 import pytest
 
 from credentials.passwords import check_password
@@ -188,6 +192,43 @@ def test_simulate_json_is_one_object_on_stdout() -> None:
     assert report["sessions_held"] <= report["sessions_planned"]
     assert 0 < report["max_history_events"] < 2_000
     assert report["emails_sent"] > report["participants"]
+
+
+def test_simulate_writes_every_e_mail_of_the_rehearsal_to_its_outbox(tmp_path: Path) -> None:
+    assert "--outbox" in tandem("simulate", "--help").stdout
+    folder = tmp_path / "out"  # created by the rehearsal
+    result = tandem(
+        "simulate", "--participants", "4", "--seed", "3", "--outbox", str(folder), "--json"
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout)
+    files = sorted(folder.iterdir())
+    assert report["outbox"] == str(folder)
+    assert report["emails_written"] == report["emails_sent"] == len(files) > 0
+    assert [f.name[:6] for f in files] == [f"{n:06d}" for n in range(1, len(files) + 1)]
+    messages = [
+        email.message_from_bytes(f.read_bytes(), policy=email.policy.default) for f in files
+    ]
+    for file, message in zip(files, messages, strict=True):
+        address = str(message["To"]).rsplit("<", 1)[-1].rstrip(">")
+        assert file.name.endswith(re.sub(r"[^a-z0-9]+", "-", address.lower()) + ".eml")
+        assert message["Subject"] and message.get_body(preferencelist=("plain",)) is not None
+    invitations = [
+        part for m in messages for part in m.walk() if part.get_content_type() == "text/calendar"
+    ]
+    assert invitations, "the pairs' sessions go out as calendar invitations"
+    calendar = icalendar.Calendar.from_ical(bytes(invitations[0].get_payload(decode=True)))
+    assert calendar.walk("VEVENT")
+
+
+def test_simulate_refuses_an_outbox_that_is_a_file(tmp_path: Path) -> None:
+    taken = tmp_path / "mail.txt"
+    taken.write_text("not a folder")
+    result = tandem("simulate", "--participants", "2", "--outbox", str(taken))
+    assert result.returncode == 1
+    assert "it is a file, not a folder; nothing was started" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert taken.read_text() == "not a folder"
 
 
 @pytest.mark.parametrize(("command", "option"), [(("demo",), "--web-port"), (("web",), "--port")])

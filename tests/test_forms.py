@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from domain.answers import AnswerFault
+from domain.answers import AnswerFault, ChemistryAnswer, Reschedule
 from domain.tasks import TaskKind, TaskStatus
 from store.tasks import TaskRecord
 from web.form_spec import FieldFault, FormRejected, FormSpec, Words, wording, words
@@ -49,6 +49,8 @@ def context(role: str) -> TaskContext:
         skills=(SkillChoice("linkedin", "LinkedIn"), SkillChoice("automation", "Automatisation")),
         goals=GOALS,
         upcoming=((2, datetime(2027, 3, 4, 10, tzinfo=UTC)),),
+        slots=("tue-pm", "thu-am"),
+        slot="tue-pm",
     )
 
 
@@ -130,3 +132,34 @@ def test_a_pair_action_reads_only_its_own_form() -> None:
     assert submission.update_id.endswith(":pause:" + "b" * 32)
     unknown = rejected(TaskKind.PAIR_MANAGE, "mentee", {**posted, "action": ["delete"]})
     assert unknown == {"": words(FieldFault.OPTION)}
+
+
+def test_the_chemistry_form_offers_the_pairs_slots_with_the_planned_one_chosen() -> None:
+    (form,) = build_forms(task(TaskKind.CHEMISTRY), context("mentee"), "fr", {})
+    slot = form.fields()["slot"]
+    assert [value for value, _ in slot.options] == ["tue-pm", "thu-am"]
+    assert slot.initial == ("tue-pm",)
+    assert wording(Translator("fr"), slot.options[1][1]) == "Jeudi matin"
+    kept = parse_answer(task(TaskKind.CHEMISTRY), context("mentee"), "fr", {"go": ["true"]})
+    assert isinstance(kept.answer, ChemistryAnswer)
+    assert kept.answer.slot is None  # nothing chosen: the planned slot stays
+    changed = {"go": ["true"], "slot": ["thu-am"]}
+    chosen = parse_answer(task(TaskKind.CHEMISTRY), context("mentee"), "fr", changed).answer
+    assert isinstance(chosen, ChemistryAnswer) and chosen.slot == "thu-am"
+    off_list = rejected(TaskKind.CHEMISTRY, "mentee", {"go": ["true"], "slot": ["sat-am"]})
+    assert off_list == {"slot": words(FieldFault.OPTION)}
+
+
+def test_a_reschedule_may_move_to_another_of_the_pairs_slots_or_keep_its_time() -> None:
+    posted = {
+        "action": ["reschedule"],
+        "submission": ["c" * 32],
+        "reschedule-session_number": ["2"],
+        "reschedule-new_date": ["2027-03-11"],
+    }
+    kept = parse_answer(task(TaskKind.PAIR_MANAGE), context("mentor"), "fr", posted).answer
+    assert isinstance(kept, Reschedule) and kept.slot is None
+    moved = {**posted, "reschedule-slot": ["thu-am"]}
+    answer = parse_answer(task(TaskKind.PAIR_MANAGE), context("mentor"), "fr", moved).answer
+    assert isinstance(answer, Reschedule)
+    assert (answer.new_date.isoformat(), answer.slot) == ("2027-03-11", "thu-am")

@@ -10,19 +10,24 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from datetime import date as Date
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import get_timezone_location
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 from activities.mail_rendering import TEMPLATES, render, words
+from domain.holiday_calendar import holiday_name
 from i18n.catalogues import LOCALES_DIR
 from i18n.translator import Translator
 from tests.mail_helpers import (
     CONCERN_LINK,
+    FEED_LINK,
     PARTNER,
     PROGRAMME_ID,
     PROGRAMME_NAME,
@@ -92,11 +97,20 @@ def _iso_dates(value: Any) -> Iterator[str]:
 
 def _data(context: dict[str, Any], directory: Path) -> list[str]:
     """Everything an e-mail may show that comes from the programme, not from the catalogue."""
-    shown = [RECIPIENT, PARTNER, PROGRAMME_NAME, TASK_LINK, CONCERN_LINK, *_COMMANDS, *_CODES]
+    shown = [RECIPIENT, PARTNER, PROGRAMME_NAME, TASK_LINK, CONCERN_LINK, FEED_LINK]
+    shown += [*_COMMANDS, *_CODES]
     shown += [str(context.get("pair_id") or "")]
     goals = [*context.get("goals", []), *context.get("previous_goals", [])]
     shown += [str(g[k]) for g in goals for k in ("objective", "kpi")]
     shown += [str(context.get("comment") or "")]  # the mentor's own words
+    calendar = context.get("calendar") or {}
+    if calendar.get("timezone"):  # the zone's city and the holidays' names are CLDR's and the
+        zone = ZoneInfo(calendar["timezone"])  # holidays library's, not the catalogue's
+        shown += [get_timezone_location(zone, locale="fr_FR", return_city=True)]
+    for session in calendar.get("sessions", []):
+        if len(session) > 3:
+            holiday = holiday_name(calendar["holidays"], Date.fromisoformat(session[3]), "qps")
+            shown += [holiday or ""]
     # Dates are Babel's (CLDR's): for a locale it has no data for, the default one's.
     date = Translator("qps", directory).date
     shown += [date(value) for value in _iso_dates(context)]

@@ -20,6 +20,7 @@ from activities.mail_rendering import (
     render,
     words,
 )
+from domain.meeting_rules import SLOTS
 from domain.notifications import CONTEXTS, TASK_TEMPLATES, MailTemplate, TemplateFailure
 from domain.programme import Role
 from domain.tasks import TaskKind
@@ -353,8 +354,18 @@ def _keys_from_code() -> set[str]:
     unnamed = {TaskKind.MATCHING_REVIEW, TaskKind.CONCERN, TaskKind.PAIR_MANAGE}
     kinds = {f"mail.task_nudge.task.{kind}" for kind in set(TaskKind) - unnamed}
     kinds.add("mail.task_nudge.task.other")
-    mailer = {"mail.unknown_partner", "mail.invitation.summary", "mail.invitation.description"}
-    return roles | reasons | kinds | mailer
+    mailer = {
+        "mail.unknown_partner",
+        "mail.invitation.summary",
+        "mail.invitation.description",
+        "mail.invitation.session_summary",
+        "mail.invitation.moved",
+        "mail.invitation.moved_from_holiday",
+        "mail.holiday.unnamed",
+        "mail.calendar_feed.name",  # the feed's name in the reader's list of calendars
+    }
+    slots = {f"mail.slot.{slot}" for slot in SLOTS}
+    return roles | reasons | kinds | mailer | slots
 
 
 def test_every_key_is_worded_in_every_catalogue_and_none_is_left_over() -> None:

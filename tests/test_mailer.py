@@ -356,7 +356,7 @@ async def test_a_calendar_context_becomes_an_invitation_for_both_partners(
     pool: asyncpg.Pool, mailer: Mailer, smtp_sink: SmtpSink
 ) -> None:
     await _seed(pool)
-    first = "2027-02-01T09:00:00+00:00"
+    first = "2027-03-15T14:00:00+01:00"
     calendar = {
         "uid": "pair:p:0001@tandem",
         "sequence": 0,
@@ -364,8 +364,12 @@ async def test_a_calendar_context_becomes_an_invitation_for_both_partners(
         "cadence_seconds": 14 * 86_400,
         "sessions": [
             [1, first, first],
-            [2, "2027-02-15T09:00:00+00:00", "2027-02-15T09:00:00+00:00"],
+            # Easter Monday: on Tuesday instead.
+            [2, "2027-03-29T14:00:00+02:00", "2027-03-30T14:00:00+02:00", "2027-03-29"],
         ],
+        "minutes": 60,
+        "timezone": "Europe/Paris",
+        "holidays": "FR",
     }
     for me, partner in ((BOB, ALICE), (ALICE, BOB)):
         n = _notification(
@@ -376,22 +380,45 @@ async def test_a_calendar_context_becomes_an_invitation_for_both_partners(
             first_session_date=first,
             cadence_days=14,
             calendar=calendar,
+            slot="mon-pm",
         )
         assert await mailer.deliver(n)
 
     to_bob, to_alice = smtp_sink.messages
-    for mail, summary in (
-        (to_bob, "Reverse mentoring: session with Alice Martin"),
-        (to_alice, f"Mentorat inversé{NBSP}: séance avec Bob Smith"),
+    for mail, summary, second, moved in (
+        (
+            to_bob,
+            "Reverse mentoring: session with Alice Martin",
+            "Reverse mentoring: session 2 of 2 with Alice Martin",
+            "Moved to the next working day: Monday 29 March 2027 is a public holiday "
+            "(Easter Monday).",
+        ),
+        (
+            to_alice,
+            f"Mentorat inversé{NBSP}: séance avec Bob Smith",
+            f"Mentorat inversé{NBSP}: séance 2 sur 2 avec Bob Smith",
+            f"Déplacée au jour ouvré suivant{NBSP}: le lundi 29 mars 2027 est férié "
+            "(Lundi de Pâques).",
+        ),
     ):
-        (series,) = events(invitation(mail))
+        series, *sessions = events(invitation(mail))
         assert str(series["SUMMARY"]) == summary  # in the reader's language
+        assert str(sessions[1]["SUMMARY"]) == second
+        assert str(sessions[1]["DESCRIPTION"]).startswith(moved)
+        assert sessions[1].decoded("DTSTART") == datetime.fromisoformat("2027-03-30T14:00:00+02:00")
+        assert sessions[1]["DTSTART"].params["TZID"] == "Europe/Paris"
         assert sorted(str(a) for a in series["ATTENDEE"]) == [
             "mailto:alice@example.org",
             "mailto:bob@example.org",
         ]
-        assert str(series["UID"]) == "pair:p:0001@tandem"
+        assert {str(e["UID"]) for e in (series, *sessions)} == {"pair:p:0001@tandem"}
     assert "every 14 days" in to_bob.text() and "tous les 14 jours" in to_alice.text()
+    # The slot, its time in the programme's zone, and the session a holiday moved.
+    assert "on Monday afternoons at 14:00 (Paris time)" in to_bob.text()
+    assert "Session 2 moves to Tuesday 30 March 2027: Monday 29 March 2027 is a public " in (
+        " ".join(to_bob.text().split())
+    )
+    assert "le lundi après-midi à 14:00 (heure de Paris)" in to_alice.text()
 
 
 # -- what the SMTP peer receives, in both languages ---------------------------------------------

@@ -12,9 +12,12 @@ import json
 from collections import Counter
 from datetime import datetime, timedelta
 from uuid import uuid4
+from zoneinfo import ZoneInfo
 
 import asyncpg
+import holidays
 import pytest
+import recurring_ical_events
 from temporalio import activity
 from temporalio.api.enums.v1 import EventType as EventTypeProto
 from temporalio.client import WorkflowUpdateFailedError
@@ -45,6 +48,7 @@ from domain.events import (
     participant_stream,
     programme_stream,
 )
+from domain.meeting_rules import SLOTS
 from domain.next_steps import NextStep
 from domain.programme import Locale, Role
 from domain.refusals import Refusal
@@ -80,9 +84,13 @@ def _is(kind: TaskKind) -> TaskFilter:
     return lambda task: task.kind is kind
 
 
-async def _pair_in_sessions(stack: Stack, sessions: int = 4) -> Run:
+PARIS = ZoneInfo("Europe/Paris")
+
+
+async def _pair_in_sessions(stack: Stack, sessions: int = 4, holidays: str = "FR") -> Run:
     """One mentee and one mentor, matched, chemistry and goals agreed: session 1 is ahead."""
-    run = await stack.launch(small_cohort(2, sessions=sessions))
+    spec = small_cohort(2, sessions=sessions).model_copy(update={"holidays": holidays})
+    run = await stack.launch(spec)
     await run.until_pair_phase(1, PairPhase.SESSIONS.value, max_days=30)
     return run
 
@@ -314,7 +322,8 @@ async def test_two_missed_sessions_in_a_row_put_the_pair_at_risk(stack: Stack) -
 
 
 async def test_reschedule_and_pause_shift_the_cadence(stack: Stack) -> None:
-    run = await _pair_in_sessions(stack)
+    # No public holiday here: the sessions move by whole days and stay on their weekday.
+    run = await _pair_in_sessions(stack, holidays="none")
     mentor, mentee = run.ids(Role.MENTOR)[0], run.ids(Role.MENTEE)[0]
     pair_wf = run.pair_id_for(1)
     stream = await run.pair_stream(1)
@@ -325,9 +334,22 @@ async def test_reschedule_and_pause_shift_the_cadence(stack: Stack) -> None:
     }
     assert sorted(planned) == [1, 2, 3, 4]
     assert planned[2] - planned[1] == timedelta(days=14)
+    # Later the same week: a working day, as every session is (Monday to Friday).
+    late = next(d for d in (3, 2, 1) if (planned[1] + timedelta(days=d)).weekday() < 5)
 
     manage = await run.task(TaskKind.PAIR_MANAGE, mentor, pair_wf)
-    moved_to = (planned[1] + timedelta(days=3)).date()
+    saturday = planned[1].date() + timedelta(days=(5 - planned[1].weekday()) % 7)
+    with pytest.raises(WorkflowUpdateFailedError) as failure:
+        await run.send(
+            manage,
+            Reschedule(
+                task_id=manage.task_id, participant_id=mentor, session_number=1, new_date=saturday
+            ),
+            update="reschedule",
+            update_id=str(uuid4()),
+        )
+    assert refusal_of(failure.value) == RefusalInfo(Refusal.NOT_A_WORKING_DAY, {})
+    moved_to = (planned[1] + timedelta(days=late)).date()
     ack = await run.send(
         manage,
         Reschedule(
@@ -359,28 +381,37 @@ async def test_reschedule_and_pause_shift_the_cadence(stack: Stack) -> None:
     async def rescheduled() -> list[RecordedEvent]:
         return [e for e in await run.events(stream) if e.type == EventType.SESSION_RESCHEDULED]
 
+    def moved(k: int) -> datetime:
+        """Session k after the reschedule: `late` days later, then the next working day."""
+        local = planned[k].astimezone(PARIS).replace(tzinfo=None) + timedelta(days=late)
+        while local.weekday() >= 5:
+            local += timedelta(days=1)
+        return local.replace(tzinfo=PARIS)
+
     (event,) = await eventually(rescheduled, "SessionRescheduled recorded")
     assert event.data["session_number"] == 1
-    assert datetime.fromisoformat(event.data["at"]) == planned[1] + timedelta(days=3)
+    assert datetime.fromisoformat(event.data["at"]) == planned[1] + timedelta(days=late)
     for person in (mentor, mentee):
         # The step writes its events before it sends its e-mails: wait for the mail itself.
         await stack.wait_for_mails("session_rescheduled", run.email(person))
         assert len(stack.mails("session_rescheduled", run.email(person))) == 1
         # The calendar had the series; the update moves session 1 and, with it, the rest.
         (scheduled,) = stack.mails("sessions_scheduled", run.email(person))
-        (series,) = events(invitation(scheduled))
+        series, *sessions = events(invitation(scheduled))
         assert series.decoded("DTSTART") == planned[1]
+        assert series["DTSTART"].params["TZID"] == "Europe/Paris"
         rule = series["RRULE"]
         assert (rule["FREQ"], rule["INTERVAL"], rule["COUNT"]) == (["WEEKLY"], [2], [4])
-        (moved,) = stack.mails("session_rescheduled", run.email(person))
+        assert [s.decoded("DTSTART") for s in sessions] == [planned[k] for k in sorted(planned)]
+        (update,) = stack.mails("session_rescheduled", run.email(person))
         # Its link is the person's own pair-management page (reschedule, pause, end).
         own = await run.task(TaskKind.PAIR_MANAGE, person, pair_wf)
-        assert moved.message["X-Tandem-Task"] == scheduled.message["X-Tandem-Task"]
-        assert moved.message["X-Tandem-Task"] == str(own.task_id)
-        master, *overrides = events(invitation(moved))
+        assert update.message["X-Tandem-Task"] == scheduled.message["X-Tandem-Task"]
+        assert update.message["X-Tandem-Task"] == str(own.task_id)
+        master, *overrides = events(invitation(update))
         assert str(master["UID"]) == str(series["UID"]) and master["SEQUENCE"] == 1
         assert {o.decoded("RECURRENCE-ID"): o.decoded("DTSTART") for o in overrides} == {
-            planned[k]: planned[k] + timedelta(days=3) for k in planned
+            planned[k]: moved(k) for k in planned
         }
 
     async def logged(number: int) -> bool:
@@ -389,11 +420,11 @@ async def test_reschedule_and_pause_shift_the_cadence(stack: Stack) -> None:
 
     await run.run_until(lambda: logged(1), "session 1 logged", 25)
     first_log = (await run.tasks_ever(TaskKind.SESSION_LOG, pair_wf))[0]
-    # Session 1 took place three days late: its log task was issued then, not on the old date.
-    assert _near(first_log.issued_at, planned[1] + timedelta(days=3))
-    assert _near(first_log.due_at, planned[1] + timedelta(days=3 + 7))
+    # Session 1 took place later: its log task was issued then, not on the old date.
+    assert _near(first_log.issued_at, moved(1))
+    assert _near(first_log.due_at, moved(1) + timedelta(days=7))
 
-    # A 14-day pause moves session 2 (already 3 days later) by another 14 days.
+    # A 14-day pause moves session 2 (already moved with session 1) by another 14 days.
     manage = await run.task(TaskKind.PAIR_MANAGE, mentee, pair_wf)
     paused_at = await stack.now()
     await run.send(
@@ -408,10 +439,10 @@ async def test_reschedule_and_pause_shift_the_cadence(stack: Stack) -> None:
 
     await run.run_until(lambda: logged(2), "session 2 logged", 40)
     second_log = (await run.tasks_ever(TaskKind.SESSION_LOG, pair_wf))[1]
-    assert _near(second_log.issued_at, planned[2] + timedelta(days=3 + 14))
+    assert _near(second_log.issued_at, moved(2) + timedelta(days=14))
     await run.run_until(lambda: logged(3), "session 3 logged", 20)
     third_log = (await run.tasks_ever(TaskKind.SESSION_LOG, pair_wf))[2]
-    assert _near(third_log.issued_at, planned[3] + timedelta(days=3 + 14))
+    assert _near(third_log.issued_at, moved(3) + timedelta(days=14))
 
     types = await run.event_types(stream)
     assert types.count(EventType.PAIR_PAUSED) == 1
@@ -423,10 +454,75 @@ async def test_reschedule_and_pause_shift_the_cadence(stack: Stack) -> None:
         master, *overrides = events(invitation(paused))
         assert master["SEQUENCE"] == 2
         assert {o.decoded("RECURRENCE-ID"): o.decoded("DTSTART") for o in overrides} == {
-            planned[k]: planned[k] + timedelta(days=3 if k == 1 else 3 + 14) for k in planned
+            planned[k]: moved(k) + timedelta(days=0 if k == 1 else 14) for k in planned
         }
+        for o in overrides:  # the same local time, whatever daylight saving did meanwhile
+            start = o.decoded("DTSTART").astimezone(PARIS)
+            assert (start.hour, start.minute) == (
+                planned[1].astimezone(PARIS).hour,
+                planned[1].astimezone(PARIS).minute,
+            )
     assert (await run.pair_status(1)).paused_until is None
     assert run.refused == []
+
+
+async def test_the_pair_meets_at_the_slot_it_chose_on_working_days_in_programme_hours(
+    stack: Stack,
+) -> None:
+    run = await stack.launch(small_cohort(2, sessions=6))
+    (mentee,), (mentor,) = run.ids(Role.MENTEE), run.ids(Role.MENTOR)
+    chemistry = _is(TaskKind.CHEMISTRY)
+
+    async def chemistry_open() -> bool:
+        return len(await run.open_tasks(TaskKind.CHEMISTRY)) == 2
+
+    await run.run_until(chemistry_open, "chemistry tasks", 20, skip=chemistry)
+    asked = await run.task(TaskKind.CHEMISTRY, mentee)
+    options, proposed = asked.context["slots"], asked.context["proposed_slot"]
+
+    async def gave(person: str) -> set[str]:
+        (answer,) = [
+            e
+            for e in await run.events(participant_stream(person))
+            if e.type == EventType.SELF_ASSESSMENT_SUBMITTED
+        ]
+        return set(answer.data["availability"])
+
+    shared = (await gave(mentee)) & (await gave(mentor))
+    # Offered: the slots both gave in their self-assessments, in the order of the week.
+    assert options == [s for s in SLOTS if s in shared] and proposed == options[0]
+    (offer,) = stack.mails("chemistry", run.email(mentee))
+    assert "Pour vos séances, nous vous proposons" in offer.text() or "Vous n’avez indiqué" in (
+        offer.text()
+    )
+    # A slot outside the pair's is refused, with the ones it may choose.
+    outside = next(s for s in SLOTS if s not in options)  # they share some, not all
+    with pytest.raises(WorkflowUpdateFailedError) as failure:
+        await run.answer(asked, go=True, slot=outside)
+    assert refusal_of(failure.value) == RefusalInfo(Refusal.SLOT_NOT_OFFERED, {"slots": options})
+    chosen = options[-1]
+    await run.answer(asked, go=True, slot=chosen)
+    assert (await run.pair_status(1)).slot == chosen  # the mentor's form now shows it
+    await run.answer(await run.task(TaskKind.CHEMISTRY, mentor), go=True)
+    await run.until_pair_phase(1, PairPhase.SESSIONS.value, max_days=30)
+
+    day, half = chosen.split("-")
+    weekday = ("mon", "tue", "wed", "thu", "fri").index(day)
+    french = holidays.country_holidays("FR", years=range(2026, 2029))
+    for person in (mentor, mentee):
+        (scheduled,) = stack.mails("sessions_scheduled", run.email(person))
+        shown = list(
+            recurring_ical_events.of(invitation(scheduled)).between(
+                datetime(2026, 1, 1), datetime(2029, 1, 1)
+            )
+        )
+        assert len(shown) == 6
+        for session in shown:
+            local = session.decoded("DTSTART").astimezone(PARIS)
+            assert local.weekday() < 5 and local.date() not in french
+            assert (local.hour, local.minute) == ((9, 0) if half == "am" else (14, 0))
+            if "férié" not in str(session["DESCRIPTION"]):
+                assert local.weekday() == weekday  # the slot's day, unless a holiday moved it
 
 
 # ---- d. an early end --------------------------------------------------------------------------

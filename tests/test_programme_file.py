@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import pickle
 import unicodedata
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 
 import pytest
@@ -880,3 +880,56 @@ def test_each_wrong_setting_is_told_in_our_words(
     assert found == [f"{tmp_path / 'programme.yaml'}:{expected}"]
     for pydantic_words in ("Input should", "Value error", "validation error", "type="):
         assert pydantic_words not in found[0]
+
+
+# ---- when sessions take place ------------------------------------------------------------------
+
+
+def test_meeting_settings_default_to_paris_french_holidays_an_hour_in_office_hours(
+    tmp_path: Path,
+) -> None:
+    spec = load_programme(write(tmp_path))
+    rules = spec.meeting_rules()
+    assert (spec.timezone, spec.holidays, spec.session_minutes) == ("Europe/Paris", "FR", 60)
+    assert (rules.working_hours.start, rules.working_hours.end) == (time(9, 0), time(18, 0))
+    assert date(2027, 3, 29) in rules.holiday_dates  # Easter Monday
+    assert date(2026, 12, 25) in rules.holiday_dates  # launched ahead of its start
+
+
+def test_meeting_settings_are_read_from_the_file(tmp_path: Path) -> None:
+    programme = PROGRAMME + (
+        "timezone: America/Montreal\n"
+        "holidays: ca-qc\n"
+        "session_minutes: 45\n"
+        'working_hours: "8h30-16:00"\n'
+    )
+    spec = load_programme(write(tmp_path, programme))
+    assert (spec.timezone, spec.holidays, spec.session_minutes) == ("America/Montreal", "CA-QC", 45)
+    assert (spec.working_hours.start, spec.working_hours.end) == (time(8, 30), time(16, 0))
+    assert date(2027, 6, 24) in spec.meeting_rules().holiday_dates  # Quebec's national holiday
+    none = load_programme(write(tmp_path, PROGRAMME + "holidays: none\n"))
+    assert none.meeting_rules().holiday_dates == ()
+
+
+def test_bad_meeting_settings_name_their_line_and_what_to_write(tmp_path: Path) -> None:
+    programme = PROGRAMME + (
+        'timezone: Europe/Pari\nholidays: XX\nsession_minutes: 0\nworking_hours: "18:00-09:00"\n'
+    )
+    found = [p.removeprefix(f"{tmp_path}/") for p in problems(write(tmp_path, programme))]
+    assert found == [
+        "programme.yaml:6: timezone: unknown time zone 'Europe/Pari' (did you mean "
+        "'Europe/Paris'?): use an IANA name such as Europe/Paris or America/Montreal",
+        "programme.yaml:7: holidays: unknown country in 'XX': use a country code such as FR, BE, "
+        "CH, DE or GB, with an optional subdivision (FR-57), or none for no holidays",
+        "programme.yaml:8: session_minutes: must be a positive whole number, got 0",
+        "programme.yaml:9: working_hours: must end after they start",
+    ]
+    subdivision = write(tmp_path, PROGRAMME + "holidays: FR-99\n")
+    one_problem(subdivision, "programme.yaml:6: holidays:", "unknown subdivision", "57")
+    garbled = write(tmp_path, PROGRAMME + "working_hours: office hours\n")
+    one_problem(garbled, "programme.yaml:6: working_hours:", "e.g. 09:00-18:00")
+
+
+def test_a_session_longer_than_the_working_day_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, PROGRAMME + 'session_minutes: 240\nworking_hours: "09:00-12:00"\n')
+    one_problem(path, "programme.yaml:6: session_minutes:", "240 minutes", "180 minutes")

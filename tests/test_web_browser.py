@@ -10,7 +10,8 @@ import asyncio
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from starlette.types import ASGIApp
@@ -163,3 +164,72 @@ async def test_an_invalid_submission_shows_the_error_summary_and_keeps_the_value
         outline = await page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
         assert outline != "none"
     assert not await answered(stack, run, mentee)
+
+
+# ---- the demo's outbox ------------------------------------------------------------------------
+
+
+async def test_the_outbox_opens_on_the_demo_participant_and_names_each_link(
+    stack: Stack, browser: Any, tmp_path: Path
+) -> None:
+    run = await launch(stack)
+    mentee, mentor = run.ids(Role.MENTEE)[0], run.ids(Role.MENTOR)[0]
+    you, other = run.email(mentee), run.email(mentor)
+    await stack.wait_for_mails("self_assessment", count=2)
+    await stack.sleep(timedelta(days=3, hours=1))  # nobody answers: each is reminded once
+    await stack.wait_for_mails("self_assessment_reminder", count=2)
+    for n, mail in enumerate(stack.mails(), start=1):
+        (tmp_path / f"{n:07d}.eml").write_bytes(mail.message.as_bytes())
+    app = create_app(
+        client=stack.client,
+        pool=stack.pool,
+        secret=SECRET,
+        outbox_dir=tmp_path,
+        outbox_recipient=you,
+    )
+    concern = "Signaler une difficulté en toute confidentialité"
+    async with serving(app) as base:
+        context = await browser.new_context()
+        try:
+            page = await context.new_page()
+            await page.goto(f"{base}/outbox")
+            # In French, as the e-mails, and on the e-mails of the one participant left to you.
+            assert await page.get_attribute("html", "lang") == "fr"
+            heading = page.get_by_role("heading", level=1)
+            assert await heading.inner_text() == "Boîte d’envoi (démo)"
+            recipient = page.get_by_label("Afficher les e-mails de")
+            assert await recipient.input_value() == you
+            mails = page.get_by_role("table").get_by_role("row")
+            assert await mails.count() == 1 + 2  # the header, the request and its reminder
+            table = await page.get_by_role("table").inner_text()
+            assert other not in table and "Votre auto-évaluation" in table
+            assert await page.get_by_role("link", name="Auto-évaluation", exact=True).count() == 2
+            # The confidential link every e-mail carries, once, in the outbox's footer.
+            assert await page.get_by_role("link", name=concern).count() == 1
+            footer = page.get_by_role("region", name="Lien confidentiel")
+            assert await footer.get_by_role("link", name=concern).count() == 1
+
+            await recipient.select_option(label="Tous les destinataires")
+            await page.get_by_role("button", name="Afficher").click()
+            await page.get_by_role("heading", name="Tous les e-mails").wait_for()
+            assert await mails.count() == 1 + 4
+            table = await page.get_by_role("table").inner_text()
+            assert you in table and other in table
+            assert await page.get_by_role("link", name=concern).count() == 2  # one each
+
+            await recipient.select_option(value=other)
+            await page.get_by_role("button", name="Afficher").click()
+            await page.get_by_role("heading", name=re.compile("E-mails reçus par")).wait_for()
+            assert await mails.count() == 1 + 2
+            assert you not in await page.get_by_role("table").inner_text()
+
+            # The English version keeps the recipient chosen.
+            await page.get_by_role("link", name="English version").click()
+            await page.get_by_role("heading", name="Outbox (demo)").wait_for()
+            assert await page.get_by_label("Show the e-mails of").input_value() == other
+            assert await page.get_by_role("link", name="Self-assessment", exact=True).count() == 2
+            assert (
+                await page.get_by_role("link", name="Raise a concern confidentially").count() == 1
+            )
+        finally:
+            await context.close()

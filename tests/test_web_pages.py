@@ -737,6 +737,9 @@ async def test_the_outbox_lists_the_demo_mails_with_their_links(
         assert "notes.txt" not in listing.text
         one = await web.get("/outbox/0000001.eml")
         assert one.status_code == 200
+        # In French, as the e-mail, its links named by the task they open.
+        assert '<html lang="fr">' in one.text and ">Auto-évaluation</a>" in one.text
+        assert ">Signaler une difficulté en toute confidentialité</a>" in one.text
         assert "<iframe" in one.text and 'sandbox="' in one.text and "srcdoc=" in one.text
         assert "&lt;html" in one.text or "&lt;!DOCTYPE" in one.text  # the HTML, escaped
         for bad in ("../secret.eml", "notes.txt", "0009999.eml", "..%2Fx.eml"):
@@ -963,9 +966,19 @@ async def test_a_pair_agrees_and_pauses_through_the_pages(
     assert "Expliquez en quelques mots" in no_reason.text
     assert 'id="go--false" name="go" value="false" checked' in no_reason.text
     assert EventType.CHEMISTRY_ANSWERED not in await run.event_types(stream)
-    for path in (mentor_chemistry, mentee_chemistry):
-        went = await _post(web, path, {"go": "true"})
-        assert went.status_code == 200 and "votre mentoré(e) proposera" in went.text
+    # The form offers the pair's slots, the planned one chosen; the mentee picks another, and
+    # the mentor's form then shows that one.
+    mentee_page = (await web.get(mentee_chemistry)).text
+    offered = re.findall(r'name="slot" value="([a-z]{3}-[ap]m)"', mentee_page)
+    planned = re.search(r'name="slot" value="([a-z]{3}-[ap]m)" checked', mentee_page)
+    assert offered and planned is not None and planned[1] == offered[0]
+    assert "Votre créneau de séance" in mentee_page
+    went = await _post(web, mentee_chemistry, {"go": "true", "slot": offered[-1]})
+    assert went.status_code == 200 and "votre mentoré(e) proposera" in went.text
+    mentor_page = (await web.get(mentor_chemistry)).text
+    assert f'name="slot" value="{offered[-1]}" checked' in mentor_page
+    went = await _post(web, mentor_chemistry, {"go": "true", "slot": offered[-1]})
+    assert went.status_code == 200 and "votre mentoré(e) proposera" in went.text
 
     # Goals: the mentee proposes two (the first and third rows), the mentor sees them.
     goals_path = await _link_in_mail(stack, "goals_propose", run.email(mentee))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pathlib
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
 
 import asyncpg
 from fastapi import FastAPI
@@ -16,11 +18,14 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from temporalio.client import Client
 
 from store.projections import Projector
+from store.tasks import TaskStore
+from web.calendar_feed import add_calendar_feed
 from web.dashboard import DashboardSettings, add_dashboard
 from web.errors import RefuseNulPaths, UnhandledErrors, http_error, message_page
 from web.i18n import TANDEM_LANGUAGES, Languages, Translator, languages_of
 from web.metrics import MetricsMiddleware, WebMetrics
-from web.outbox import find_message, list_messages
+from web.outbox import MAX_LISTED, OutboxFolder, find_message
+from web.outbox_view import LinkKinds, MailLink, outbox_view
 from web.rendering import STATIC_DIR, render_page
 from web.task_pages import TaskPages
 
@@ -39,13 +44,17 @@ def create_app(
     secret: bytes,
     previous_secrets: Sequence[bytes] = (),
     outbox_dir: pathlib.Path | None = None,
+    outbox_recipient: str | None = None,
     dashboard: DashboardSettings | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     metrics: WebMetrics | None = None,
     languages: Languages = TANDEM_LANGUAGES,
 ) -> FastAPI:
     """The participants' app. It counts its requests into `metrics` (`app.state.metrics`), which
-    it never serves itself: `web.metrics.metrics_app` does, on a port of its own."""
+    it never serves itself: `web.metrics.metrics_app` does, on a port of its own.
+
+    `outbox_dir` adds the demo's outbox, which opens on `outbox_recipient`'s e-mails (the demo's
+    own participant) when one is given, on everyone's otherwise."""
     if not secret:
         raise ValueError("the link secret must not be empty")
     # No interactive API docs: this app serves participants, not API clients.
@@ -69,6 +78,8 @@ def create_app(
     @app.get("/favicon.ico", include_in_schema=False)
     async def favicon() -> Response:
         return Response(status_code=204)  # browsers ask for one; a 404 would only be noise
+
+    add_calendar_feed(app, pool=pool, secret=secret, previous_secrets=previous_secrets, now=now)
 
     @app.get("/t/{token}", include_in_schema=False)
     async def task_page(request: Request, token: str) -> Response:
@@ -100,15 +111,39 @@ def create_app(
             )
 
     if outbox_dir is not None:
-        _add_outbox(app, outbox_dir)
+        kinds = LinkKinds((secret, *previous_secrets), TaskStore(pool).kinds, now)
+        _add_outbox(app, OutboxFolder(outbox_dir), kinds, outbox_recipient)
     return app
 
 
-def _add_outbox(app: FastAPI, folder: pathlib.Path) -> None:
+def _add_outbox(
+    app: FastAPI, folder: OutboxFolder, kinds: LinkKinds, participant: str | None
+) -> None:
     headers = {"Content-Security-Policy": _OUTBOX_POLICY}
 
     def translator(request: Request) -> Translator:
-        return languages_of(request.app).translator(request.query_params.get("lang"), "en")
+        # In French unless asked otherwise, as the e-mails it shows.
+        return languages_of(request.app).translator(request.query_params.get("lang"))
+
+    def kept(request: Request, **changed: str) -> str:
+        """The query keeping the reader's language and recipient, with `changed` instead."""
+        wanted = {k: request.query_params[k] for k in ("to", "lang") if k in request.query_params}
+        return "?" + urlencode({**wanted, **changed}) if wanted or changed else ""
+
+    def page(template: str, request: Request, t: Translator, **context: Any) -> Response:
+        languages = languages_of(request.app)
+        other = languages.other(t.locale)
+        asked = request.query_params.get("lang", "")
+        return render_page(
+            template,
+            t,
+            headers=headers,
+            other_locale=other,
+            switch_query=kept(request, lang=other),
+            state_query=kept(request),
+            lang=asked if asked in languages.locales else "",  # the filter keeps it
+            **context,
+        )
 
     @app.get("/", include_in_schema=False)
     async def home() -> Response:
@@ -118,17 +153,31 @@ def _add_outbox(app: FastAPI, folder: pathlib.Path) -> None:
     @app.get("/outbox", include_in_schema=False)
     async def outbox(request: Request) -> Response:
         t = translator(request)
-        messages = await run_in_threadpool(list_messages, folder)
-        return render_page(
-            "outbox.html", t, headers=headers, title=t("outbox.title"), messages=messages
+        messages = await run_in_threadpool(folder.messages)
+        view = await outbox_view(
+            messages,
+            kinds,
+            to=request.query_params.get("to"),
+            participant=participant,
+            limit=MAX_LISTED,
+        )
+        return page(
+            "outbox.html",
+            request,
+            t,
+            title=t("outbox.title"),
+            view=view,
+            participant=(participant or "").lower(),
         )
 
     @app.get("/outbox/{name}", include_in_schema=False)
     async def outbox_message(request: Request, name: str) -> Response:
         t = translator(request)
-        message = await run_in_threadpool(find_message, folder, name)
+        message = await run_in_threadpool(find_message, folder.folder, name)
         if message is None:
             return message_page(t, 404, "page.not_found")
-        return render_page(
-            "outbox_message.html", t, headers=headers, title=message.subject, message=message
+        kind_of = await kinds.of(message.links)
+        links = [MailLink(url, kind_of.get(url)) for url in message.links]
+        return page(
+            "outbox_message.html", request, t, title=message.subject, message=message, links=links
         )

@@ -88,6 +88,10 @@ class TaskContext:
     max_pause_days: int = 28
     # (number, date) of the sessions still ahead, from the pair's workflow; empty when unknown.
     upcoming: tuple[tuple[int, datetime], ...] = ()
+    # The weekly slots the pair may meet at ("tue-pm"), and the one planned: empty in pairs
+    # planned before sessions kept to the partners' slots.
+    slots: tuple[str, ...] = ()
+    slot: str = ""
 
 
 @dataclass(frozen=True)
@@ -257,9 +261,21 @@ def _chemistry(task: TaskRecord, ctx: TaskContext, locale: str, _: Values) -> Fo
         hint=words("hint.reason.no_go"),
         max_length=2000,
     )
+    fields: tuple[Field, ...] = (go, reason)
+    if ctx.slots:
+        slot = Field(
+            ("slot",),
+            "radios",
+            words("field.slot"),
+            _each("slot", ctx.slots),
+            hint=words("hint.slot"),
+            reading="optional",
+            initial=(ctx.slot,) if ctx.slot in ctx.slots else (),
+        )
+        fields = (go, slot, reason)
     return FormSpec(
         ANSWER_MODELS[task.kind],
-        (Section(words("kind.chemistry"), (go, reason)),),
+        (Section(words("kind.chemistry"), fields),),
         words("form.submit"),
         answer_errors_at="reason",  # a no-go needs a reason
     )
@@ -479,6 +495,20 @@ def _reschedule(ctx: TaskContext, submission: str) -> FormSpec:
             ("session_number",), "select", words("field.session_number"), sessions, required=True
         ),
         Field(("new_date",), "date", words("field.new_date"), required=True),
+        *(
+            (
+                Field(
+                    ("slot",),
+                    "select",
+                    words("field.new_slot"),
+                    (("", words("option.same_time")), *_each("slot", ctx.slots)),
+                    hint=words("hint.new_slot"),
+                    reading="optional",
+                ),
+            )
+            if ctx.slots
+            else ()
+        ),
     )
 
 

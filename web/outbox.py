@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import parsedate_to_datetime
+from email.utils import parseaddr, parsedate_to_datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
-MAX_LISTED = 200
+MAX_LISTED = 200  # e-mails on one page, the newest
 _NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}\.eml")
 _URL = re.compile(r"https?://[^\s<>\"'()]+")
 
@@ -26,20 +26,39 @@ _URL = re.compile(r"https?://[^\s<>\"'()]+")
 class OutboxMessage:
     name: str
     date: datetime | None
-    recipient: str
+    recipient: str  # the To header as written, e.g. `Sophie Lefebvre <sophie@example.com>`
+    address: str  # its address alone, lower-cased: what the outbox filters on
     subject: str
     links: tuple[str, ...]
     html: str  # the HTML part, shown in a sandboxed frame (empty when there is none)
     text: str
 
 
-def list_messages(folder: Path, limit: int = MAX_LISTED) -> list[OutboxMessage]:
-    """The newest messages first (by file time, then name: the sink numbers them in order)."""
+class OutboxFolder:
+    """Every message of the folder, newest first, each file read once: the sink never rewrites
+    one, and a filter by recipient needs them all, not only the newest."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._read: dict[tuple[str, int, int], OutboxMessage] = {}
+
+    def messages(self) -> list[OutboxMessage]:
+        found: dict[tuple[str, int, int], OutboxMessage] = {}
+        for path in _newest_first(self.folder):
+            stat = path.stat()
+            key = (path.name, stat.st_mtime_ns, stat.st_size)
+            found[key] = self._read.get(key) or read_message(path)
+        self._read = found  # a file gone (a new demo) is forgotten
+        return list(found.values())
+
+
+def _newest_first(folder: Path) -> list[Path]:
+    """By file time, then name: the sink numbers them in order."""
     if not folder.is_dir():
         return []
     files = [p for p in folder.iterdir() if p.is_file() and _NAME.fullmatch(p.name)]
     files.sort(key=lambda p: (p.stat().st_mtime, p.name), reverse=True)
-    return [read_message(p) for p in files[:limit]]
+    return files
 
 
 def find_message(folder: Path, name: str) -> OutboxMessage | None:
@@ -57,10 +76,12 @@ def read_message(path: Path) -> OutboxMessage:
     assert isinstance(message, EmailMessage)
     text = _body(message, "plain")
     html = _body(message, "html")
+    recipient = str(message.get("To", ""))
     return OutboxMessage(
         name=path.name,
         date=_date(message),
-        recipient=str(message.get("To", "")),
+        recipient=recipient,
+        address=parseaddr(recipient)[1].lower(),
         subject=str(message.get("Subject", "")),
         links=_links(text, html),
         html=html,

@@ -21,6 +21,8 @@ from store.web_queries import proposed_goals
 from web.forms import SkillChoice, TaskContext
 
 _NEEDS_GOALS = (TaskKind.GOALS_CONFIRM, TaskKind.FINAL_EVALUATION)
+# Forms that show the pair's sessions or slots as its workflow has them now.
+_ASKS_THE_PAIR = (TaskKind.PAIR_MANAGE, TaskKind.CHEMISTRY)
 
 
 def skill_labels(programme: ProgrammeRecord | None, locale: str) -> dict[str, str]:
@@ -33,14 +35,19 @@ def skill_labels(programme: ProgrammeRecord | None, locale: str) -> dict[str, st
     return labels
 
 
-async def upcoming_sessions(client: Client, task: TaskRecord) -> tuple[tuple[int, datetime], ...]:
-    """The pair's sessions still ahead, asked of its workflow; empty if it cannot answer now."""
+async def pair_status(client: Client, task: TaskRecord) -> dict[str, Any]:
+    """The pair's status, asked of its workflow; empty if it cannot answer now."""
     try:
         status: dict[str, Any] = await client.get_workflow_handle(task.workflow_id).query(
             "status", rpc_timeout=timedelta(seconds=2)
         )
     except (RPCError, WorkflowQueryFailedError):
-        return ()
+        return {}
+    return status
+
+
+def upcoming_sessions(status: dict[str, Any]) -> tuple[tuple[int, datetime], ...]:
+    """The pair's sessions still ahead."""
     return tuple(
         (int(s["number"]), datetime.fromisoformat(str(s["at"])))
         for s in status.get("upcoming_sessions") or ()
@@ -70,6 +77,7 @@ async def load_task_context(
             if isinstance(context_goals, list)
             else await proposed_goals(pool, task.workflow_id)
         )
+    status = await pair_status(client, task) if task.kind in _ASKS_THE_PAIR else {}
     try:
         durations = Durations.model_validate(spec.get("durations") or {})
     except ValidationError:  # a programme filed by a newer version: its limits are not ours
@@ -80,5 +88,8 @@ async def load_task_context(
         goals=tuple(goals),
         sessions=int(spec.get("sessions") or 12),
         max_pause_days=durations.max_pause_days,
-        upcoming=await upcoming_sessions(client, task) if task.kind is TaskKind.PAIR_MANAGE else (),
+        upcoming=upcoming_sessions(status),
+        # The pair's slot now: a partner who answered first may have chosen another one.
+        slots=tuple(str(s) for s in status.get("slot_options") or task.context.get("slots") or ()),
+        slot=str(status.get("slot") or task.context.get("proposed_slot") or ""),
     )

@@ -61,6 +61,7 @@ with workflow.unsafe.imports_passed_through():
         WaitKind,
     )
     from domain.pair_state import PairTerms
+    from domain.programme_clock import ProgrammeClock
     from domain.roster import ExtendTask
     from domain.tasks import TaskKind, TaskStatus
 
@@ -91,6 +92,9 @@ class PairWorkflow:
                 durations=inp.durations,
                 day_seconds=inp.day_seconds,
                 skills=inp.skills,
+                meetings=inp.meetings,
+                clock=_clock(inp),
+                common_slots=inp.common_slots,
             )
         )
         self._sides = self._pair.terms.sides
@@ -118,10 +122,18 @@ class PairWorkflow:
             mentee_id=inp.mentee_id,
             chemistry_due=due.deadline.isoformat(),
         )
+        slots = self._slot_context()
         for me, partner in self._sides:
-            self._open(me, TaskKind.PAIR_MANAGE, "end_pair", due.manage_due)
-            task = self._open(me, TaskKind.CHEMISTRY, "chemistry", due.deadline)
-            j.notify(me, "chemistry", task, partner_id=partner, due_date=iso_date(due.deadline))
+            self._open(me, TaskKind.PAIR_MANAGE, "end_pair", due.manage_due, **slots)
+            task = self._open(me, TaskKind.CHEMISTRY, "chemistry", due.deadline, **slots)
+            j.notify(
+                me,
+                "chemistry",
+                task,
+                partner_id=partner,
+                due_date=iso_date(due.deadline),
+                **({"slot": pair.slot, "slot_shared": bool(inp.common_slots)} if slots else {}),
+            )
         await j.flush("pair formed: chemistry meeting tasks")
 
         def both() -> bool:
@@ -178,9 +190,14 @@ class PairWorkflow:
                     pair.task_of(me, TaskKind.PAIR_MANAGE),
                     partner_id=partner,
                     sessions_total=inp.sessions,
-                    first_session_date=sessions[0].at.isoformat(),
+                    first_session_date=self._shown(sessions[0].at).isoformat(),
                     cadence_days=inp.cadence_days,
                     calendar=invite,
+                    **(
+                        {"slot": pair.slot, "slot_shared": pair.slot in inp.common_slots}
+                        if self._slot_context()
+                        else {}
+                    ),
                 )
         propose_due = pair.goals_due(start)
         task = self._open(inp.mentee_id, TaskKind.GOALS_PROPOSE, "propose_goals", propose_due)
@@ -754,8 +771,11 @@ class PairWorkflow:
             paused_until=pair.paused_until,
             open_tasks=list(pair.tasks.values()),
             upcoming_sessions=[
-                UpcomingSession(number=s.number, at=s.at) for s in pair.upcoming_sessions()
+                UpcomingSession(number=s.number, at=self._shown(s.at))
+                for s in pair.upcoming_sessions()
             ],
+            slot=pair.slot if self._slot_context() else None,
+            slot_options=list(pair.terms.slot_options) if self._slot_context() else [],
         )
 
     # ---- helpers ------------------------------------------------------------------------------
@@ -802,15 +822,50 @@ class PairWorkflow:
         update the series instead of adding another.
         """
         self._calendar_sequence += 1
-        return {
+        terms = self._pair.terms
+        invite: dict[str, Any] = {
             "uid": f"{workflow.info().workflow_id}@tandem",
             "sequence": self._calendar_sequence,
             "method": method,
-            "cadence_seconds": int(self._pair.terms.cadence.total_seconds()),
+            # In programme time, as the sessions are given: a demo's calendar shows programme days.
+            "cadence_seconds": terms.cadence_days * 86_400
+            if terms.clock is not None
+            else int(terms.cadence.total_seconds()),
             "sessions": [
-                [s.number, s.planned.isoformat(), s.at.isoformat()] for s in self._pair.sessions
+                [s.number, self._shown(s.planned).isoformat(), self._shown(s.at).isoformat()]
+                + ([s.moved_from.isoformat()] if s.moved_from else [])
+                for s in self._pair.sessions
             ],
         }
+        if terms.meetings is not None:
+            invite["timezone"] = terms.meetings.timezone
+            invite["minutes"] = terms.meetings.session_minutes
+            invite["holidays"] = terms.meetings.holidays
+        return invite
+
+    def _shown(self, moment: datetime) -> datetime:
+        """`moment` as the pair's people live it: programme time (a demo's is compressed)."""
+        clock = self._pair.terms.clock
+        return clock.programme_time(moment) if clock is not None else moment
+
+    def _slot_context(self) -> dict[str, Any]:
+        """What the chemistry and pair-management forms offer: the pair's slots, the proposed
+        one."""
+        terms = self._pair.terms
+        if terms.meetings is None or terms.clock is None:
+            return {}
+        return {"slots": list(terms.slot_options), "proposed_slot": self._pair.slot}
+
+
+def _clock(inp: PairInput) -> ProgrammeClock | None:
+    if inp.meetings is None or inp.clock_origin is None or inp.starts_on is None:
+        return None
+    return ProgrammeClock(
+        origin=inp.clock_origin,
+        starts_on=inp.starts_on,
+        timezone=inp.meetings.timezone,
+        day_seconds=inp.day_seconds,
+    )
 
 
 def _describe(waiting: Waiting) -> str:

@@ -57,6 +57,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.events import EventType, participant_stream, programme_stream
     from domain.launches import LaunchBatch, LaunchResult, WorkflowLaunch
     from domain.matching import MatchingProposal
+    from domain.meeting_rules import common_slots
     from domain.next_steps import NextStep
     from domain.programme import ParticipantRef, ProgrammePlan, Role
     from domain.programme_rules import (
@@ -173,6 +174,7 @@ class ProgrammeWorkflow:
     async def _launch(self) -> None:
         plan, s, j = self._plan, self._s, self._journal
         if s.enrolled == 0:
+            s.clock_origin = workflow.now()
             j.event(
                 self._stream,
                 EventType.PROGRAMME_LAUNCHED,
@@ -288,6 +290,7 @@ class ProgrammeWorkflow:
             if not self._proposes_withdrawn(proposal):
                 break
         s.proposal = proposal
+        s.availability.update(proposal.availability)
         extra = {"round": s.matching_round} if s.matching_round > 1 else {}
         j.event(
             self._stream,
@@ -448,6 +451,13 @@ class ProgrammeWorkflow:
             day_seconds=plan.day_seconds,
             skills=tuple(k.id for k in plan.skills),
             programme_workflow_id=workflow.info().workflow_id,
+            meetings=plan.meetings if self._s.clock_origin is not None else None,
+            starts_on=plan.starts_on,
+            clock_origin=self._s.clock_origin,
+            common_slots=common_slots(
+                self._s.availability.get(record.mentor_id, ()),
+                self._s.availability.get(record.mentee_id, ()),
+            ),
         )
 
     @staticmethod
@@ -942,6 +952,7 @@ class ProgrammeWorkflow:
                 self._revising -= 1
             before = s.proposal
             s.banned, s.forced, s.proposal = list(banned), list(forced), proposal
+            s.availability.update(proposal.availability)
             s.handled_commands.append(command.command_id)
             changed = changed_pairs(before, proposal)
             self._journal.event(
