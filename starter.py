@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import signal
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from rich.table import Table
 from control.cli import JsonOpt, err, out, run
 from control.coordinator_cli import audit, coordinator_app
 from control.files import load_programme
+from control.help_format import use_whole_word_help
 from control.matching_cli import IdOpt, match, matching_app
 from control.participant_cli import participant_app
 from control.projections_cli import projections_app
@@ -40,6 +42,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+# Help shows each option's names and default whole, at 80 columns too.
+use_whole_word_help(app)
 programme_app = typer.Typer(help="Validate, start and follow a programme.", no_args_is_help=True)
 app.add_typer(programme_app, name="programme")
 app.add_typer(matching_app, name="matching")
@@ -361,6 +365,12 @@ def demo(
     temporal_port: Annotated[int, typer.Option(help="Port of the Temporal server.")] = 7233,
     ui_port: Annotated[int, typer.Option(help="Port of the Temporal UI.")] = 8233,
     smtp_port: Annotated[int, typer.Option(help="Port of the SMTP sink.")] = 1025,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", help="Show the servers' log lines here too, not only in TANDEM_HOME/logs/."
+        ),
+    ] = False,
 ) -> None:
     """Run the sample programme offline: web pages, outbox, worker and Temporal UI."""
     from control.demo import DemoPorts, run_demo
@@ -375,6 +385,7 @@ def demo(
                 ports=ports,
                 simulate_everyone=simulate_everyone,
                 exit_when_done=exit_when_done,
+                verbose=verbose,
             )
         )
     )
@@ -409,11 +420,30 @@ async def _until_stopped(coro: Coroutine[Any, Any, None]) -> None:
     """Run until done, Ctrl-C or SIGTERM; either way the servers it started are stopped."""
     task = asyncio.ensure_future(coro)
     loop = asyncio.get_running_loop()
+    stopping = False
+
+    def stop() -> None:
+        # Once: a second Ctrl-C while the servers stop would cancel their stopping halfway and
+        # leave a PostgreSQL running.
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            err.print("stopping: the embedded servers are being shut down…")
+            task.cancel()
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, task.cancel)
+        loop.add_signal_handler(signum, stop)
     try:
         await task
     except asyncio.CancelledError:
+        pass
+    except Exception:
+        if not stopping:
+            raise
+        # Cancelled work may end in an error of its own rather than CancelledError (a Temporal
+        # update in flight ends in WorkflowUpdateRPCTimeoutOrCancelledError): a stop, not a bug.
+        logging.getLogger(__name__).info("stopped while busy", exc_info=True)
+    if stopping:
         err.print("stopped: the embedded servers are shut down")
 
 

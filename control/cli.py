@@ -15,6 +15,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from client.connection import TemporalUnreachable
+from i18n.translator import Translator
+from settings import Settings
+
 T = TypeVar("T")
 
 out = Console()
@@ -44,6 +48,16 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run(coro)
     except Refused as error:
         refuse(str(error))
+    except TemporalUnreachable as error:
+        err.print(f"[red]error:[/red] {escape(unreachable_words(error.address))}")
+        raise typer.Exit(2) from None
     except (OSError, ConnectionError, RuntimeError, asyncpg.PostgresError) as error:
         err.print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(2) from None
+
+
+def unreachable_words(address: str) -> str:
+    """One sentence naming the address and the setting that changes it."""
+    t = Translator(CLI_LOCALE)
+    variable = Settings.model_fields["temporal_address"].validation_alias
+    return t("cli.temporal_unreachable", address=address, variable=str(variable))

@@ -18,13 +18,7 @@ from store.db import create_pool, migrate
 async def connected() -> AsyncIterator[tuple[Client, asyncpg.Pool, Settings]]:
     settings = get_settings()
     services = await resolve_services(settings)
-    try:
-        client = await connect_client(services.temporal_address, settings.namespace)
-    except RuntimeError as error:
-        raise RuntimeError(
-            f"cannot reach Temporal at {services.temporal_address} (is `make demo` running, or "
-            f"TEMPORAL_ADDRESS set?): {error}"
-        ) from None
+    client = await connect_client(services.temporal_address, settings.namespace)
     pool = await create_pool(services.database_url)
     try:
         await migrate(pool)

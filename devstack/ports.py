@@ -18,6 +18,9 @@ def ensure_free(host: str, port: int, what: str) -> None:
     traceback instead of a sentence.
     """
     with socket.socket() as s:
+        # As the servers bind: a port whose last connections linger in TIME_WAIT (a demo just
+        # stopped) is free for them, and must be for this check too; one listened on is not.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError:

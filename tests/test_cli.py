@@ -16,6 +16,7 @@ import icalendar
 import pytest
 
 from credentials.passwords import check_password
+from devstack.ports import free_port
 from settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,6 +83,59 @@ def test_validate_never_shows_a_traceback(tmp_path: Path, content: bytes) -> Non
     assert f"{bad}:" in result.stderr
 
 
+def test_a_missing_file_is_named_with_what_is_wrong(tmp_path: Path) -> None:
+    result = tandem("programme", "validate", "nope.yaml")
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "nope.yaml: file not found",
+        "1 problem(s); nothing was started.",
+    ]
+    result = tandem("programme", "validate", str(tmp_path))
+    assert result.stderr.splitlines()[0] == f"{tmp_path}: is a directory, not a file"
+
+
+@pytest.mark.parametrize(
+    ("command", "shown"),
+    [
+        (
+            ("demo",),
+            [
+                "--day-seconds <int range>",
+                "[default: 30; x>=1]",
+                "--file <path>",
+                "[default: examples/pilote-2027/programme.yaml]",
+                "--simulate-everyone / --no-simulate-everyone",
+                "[default: no-simulate-everyone]",
+                "--exit-when-done / --no-exit-when-done",
+                "[default: no-exit-when-done]",
+                "--web-port <int>",
+                "[default: 8000]",
+                "--temporal-port <int>",
+                "[default: 7233]",
+                "--ui-port <int>",
+                "[default: 8233]",
+                "--smtp-port <int>",
+                "[default: 1025]",
+                "--verbose",
+            ],
+        ),
+        (("simulate",), ["--participants <int range>", "[default: 20; x>=2]", "--late-joiners"]),
+        (("web",), ["--host <str>", "[default: 127.0.0.1]", "--port <int>", "[default: 8000]"]),
+    ],
+    ids=["demo", "simulate", "web"],
+)
+def test_help_shows_options_and_defaults_whole_at_80_columns(
+    command: tuple[str, ...], shown: list[str]
+) -> None:
+    result = tandem(*command, "--help", env={"COLUMNS": "80"})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "…" not in result.stdout
+    for words in shown:
+        assert any(words in line for line in lines), (words, result.stdout)
+
+
 def test_start_refuses_a_bad_file_before_contacting_anything() -> None:
     result = tandem("programme", "start", str(BROKEN), env={"TEMPORAL_ADDRESS": "127.0.0.1:9"})
     assert result.returncode == 1
@@ -96,8 +150,24 @@ def test_status_without_a_server_says_what_to_do(tmp_path: Path, pg_uri: str) ->
         env={"TEMPORAL_ADDRESS": "127.0.0.1:9", "DATABASE_URL": pg_uri},
     )
     assert result.returncode == 2
-    assert "cannot reach Temporal at 127.0.0.1:9" in result.stderr
-    assert "Traceback" not in result.stderr
+    # One sentence naming the address and the setting, not the transport's error dump.
+    unreachable = [
+        "error: cannot reach Temporal at 127.0.0.1:9: start it (`make demo` runs one) or set "
+        "TEMPORAL_ADDRESS to the address of a running Temporal server"
+    ]
+    assert result.stderr.splitlines() == unreachable
+    web = tandem(
+        "web",
+        "--port",
+        str(free_port()),
+        env={
+            "TEMPORAL_ADDRESS": "127.0.0.1:9",
+            "DATABASE_URL": pg_uri,
+            "TANDEM_LOG_LEVEL": "ERROR",
+        },
+    )
+    assert web.returncode == 2
+    assert web.stderr.splitlines() == unreachable
 
 
 def test_simulate_json_is_one_object_on_stdout() -> None:

@@ -26,7 +26,10 @@ from tests.test_web_browser import fill_levels
 
 ROOT = Path(__file__).resolve().parent.parent
 YOU = "sophie.lefebvre@example.com"  # the sample programme's first mentee
-_ADDRESS = re.compile(r"^(Outbox|Web app|Temporal UI): +(http://127\.0\.0\.1:\d+/\S*)$")
+# A row of the panel of addresses: │ Outbox       http://127.0.0.1:8000/outbox │
+_ADDRESS = re.compile(
+    r"^│ (Outbox|Web app|Dashboard|Temporal UI) +(http://127\.0\.0\.1:\d+/\S*) +│$"
+)
 
 pytestmark = needs_browser
 
@@ -117,8 +120,8 @@ async def temporal(demo: Demo) -> AsyncIterator[Client]:
     yield await connect_client(f"127.0.0.1:{demo.temporal_port}")
 
 
-def test_the_demo_prints_its_three_addresses(demo: Demo) -> None:
-    assert set(demo.addresses) == {"Outbox", "Web app", "Temporal UI"}
+def test_the_demo_shows_its_addresses(demo: Demo) -> None:
+    assert set(demo.addresses) == {"Outbox", "Web app", "Dashboard", "Temporal UI"}
     assert demo.addresses["Outbox"].endswith("/outbox")
     assert any(YOU in line for line in demo.lines)
 
