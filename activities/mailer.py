@@ -39,8 +39,13 @@ from activities.mail_rendering import (
 from activities.mime import Attachment, compose
 from domain.calendar import Attendee, series_ics
 from domain.delivery import DeliveryFailure
-from domain.feed_links import calendar_feed_url
-from domain.notifications import MailValues, TemplateFailure, context_errors
+from domain.feed_links import calendar_feed_url, calendar_feed_web_url
+from domain.notifications import (
+    SESSION_TEMPLATES,
+    MailValues,
+    TemplateFailure,
+    context_errors,
+)
 from domain.tasks import Notification, TaskKind
 from domain.tokens import sign_feed_token, sign_task_token
 from i18n.catalogues import LOCALES, LOCALES_DIR
@@ -209,6 +214,16 @@ class Mailer:
         bound = log.bind(notification_id=str(n.notification_id), template=n.template)
         if n.template not in TEMPLATES:
             raise self._failed(n, RenderFailed(TemplateFailure.UNKNOWN_TEMPLATE, n.template))
+        if n.context.get("calendar") and n.participant_id is not None:
+            # Before the send and whatever becomes of it: a retry after a crash between the
+            # send and this write would otherwise skip it for good (the newest SEQUENCE wins).
+            partner_id = n.context.get("partner_id")
+            await self._feeds.record(
+                n.participant_id,
+                n.programme_id,
+                str(partner_id) if partner_id else None,
+                n.context["calendar"],
+            )
         if await self._sent.was_sent(n.notification_id):
             bound.info("mail.skipped_duplicate")
             return False
@@ -229,13 +244,14 @@ class Mailer:
 
         task_link = await self._task_link(n.task_id, recipient)
         concern_link = await self._concern_link(recipient)
-        feed_link = self._feed_link(recipient) if n.context.get("calendar") else None
+        about_sessions = n.context.get("calendar") or n.template in SESSION_TEMPLATES
+        feed_links = self._feed_links(recipient) if about_sessions else None
         partner = None
         if n.context.get("partner_id"):
             partner = await self._participants.get(str(n.context["partner_id"]))
         try:
             mail = self._render(
-                n, recipient, programme, partner, task_link, concern_link, feed_link
+                n, recipient, programme, partner, task_link, concern_link, feed_links
             )
             if n.context.get("calendar"):
                 others = () if partner is None else (Attendee(partner.email, partner.name),)
@@ -267,14 +283,6 @@ class Mailer:
             n.template,
             composed.message_id,
         )
-        if n.context.get("calendar") and n.participant_id is not None:
-            partner_id = n.context.get("partner_id")
-            await self._feeds.record(
-                n.participant_id,
-                n.programme_id,
-                str(partner_id) if partner_id else None,
-                n.context["calendar"],
-            )
         bound.info("mail.sent", participant_id=n.participant_id, locale=recipient.locale)
         return True
 
@@ -286,7 +294,7 @@ class Mailer:
         partner: ParticipantRecord | None,
         task_link: str | None,
         concern_link: str | None,
-        feed_link: str | None = None,
+        feed_links: tuple[str, str] | None = None,
     ) -> _Mail:
         catalogues = self._settings.catalogues
         partner_name = None
@@ -306,7 +314,8 @@ class Mailer:
                 task_link=task_link,
                 concern_link=concern_link,
                 partner_name=partner_name,
-                calendar_feed=feed_link,
+                calendar_feed=feed_links[0] if feed_links else None,
+                calendar_feed_web=feed_links[1] if feed_links else None,
             )
         except ValidationError as e:
             raise RenderFailed(TemplateFailure.INVALID_CONTEXT, context_errors(e)) from None
@@ -410,14 +419,16 @@ class Mailer:
         holder = await self._participants.get(task.participant_id)
         return holder.link_generation if holder is not None else 0
 
-    def _feed_link(self, recipient: _Recipient) -> str | None:
-        """The recipient's calendar feed, as calendar applications subscribe to it (webcal)."""
+    def _feed_links(self, recipient: _Recipient) -> tuple[str, str] | None:
+        """The recipient's calendar feed, as calendar applications subscribe to it (webcal),
+        and at its web address for online calendars."""
         if recipient.participant_id is None:
             return None
         token = sign_feed_token(
             recipient.participant_id, self._settings.secret, generation=recipient.link_generation
         )
-        return calendar_feed_url(self._settings.public_base_url, token)
+        base = self._settings.public_base_url
+        return calendar_feed_url(base, token), calendar_feed_web_url(base, token)
 
     def _link(self, task: TaskRecord, generation: int) -> str:
         token = sign_task_token(

@@ -70,15 +70,23 @@ def series_ics(series: SessionSeries) -> bytes:
     return bytes(calendar.to_ical())
 
 
-def feed_ics(series: Sequence[SessionSeries], name: str) -> bytes:
+def feed_ics(
+    series: Sequence[SessionSeries], name: str, timezone: str, refresh: timedelta
+) -> bytes:
     """A calendar feed: every series given (METHOD:PUBLISH), named `name` in the reader's list of
-    calendars. Calendar applications fetch it again on their own, and show what it says now."""
+    calendars, to be fetched again every `refresh` (RFC 7986 REFRESH-INTERVAL, and the older
+    X-PUBLISHED-TTL some applications read instead). With no series it still holds the
+    programme's `timezone`: a calendar object holds at least one component (RFC 5545)."""
     calendar = _calendar(CalendarMethod.PUBLISH)
     calendar.add("x-wr-calname", name)
     calendar.add("name", name)
+    calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", refresh)
     for one in series:
         _add_series(calendar, one)
     _add_zones(calendar, series)
+    if not calendar.walk("VTIMEZONE"):
+        calendar.add_component(icalendar.Timezone.from_tzid(timezone))
     return bytes(calendar.to_ical())
 
 

@@ -13,3 +13,8 @@ def calendar_feed_url(public_base_url: str, token: str) -> str:
     parts = urlsplit(public_base_url.rstrip("/"))
     path = parts.path + FEED_PATH.format(token=token)
     return urlunsplit(("webcal", parts.netloc, path, "", ""))
+
+
+def calendar_feed_web_url(public_base_url: str, token: str) -> str:
+    """The same feed at its web address, for online calendars that add one "from a URL"."""
+    return public_base_url.rstrip("/") + FEED_PATH.format(token=token)

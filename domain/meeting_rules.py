@@ -16,9 +16,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal, get_args
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 DAYS = ("mon", "tue", "wed", "thu", "fri")
 # A weekly slot: a working day's morning or afternoon.
@@ -70,6 +70,15 @@ class MeetingRules(BaseModel):
     holiday_dates: tuple[date, ...] = ()
     session_minutes: int = Field(60, gt=0)
     working_hours: WorkingHours = WorkingHours()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {name!r}") from None
+        return name
 
     @property
     def zone(self) -> ZoneInfo:
@@ -145,7 +154,7 @@ def plan_sessions(
     `after` is a moment of programme time; each session is on a working day at the slot's time.
     """
     zone = rules.zone
-    weekday = DAYS.index(_day(slot))
+    weekday = slot_weekday(slot)
     start = rules.slot_time(slot)
     first = after.astimezone(zone).date() + timedelta(days=cadence_days)
     first += timedelta(days=(weekday - first.weekday()) % 7)
@@ -176,16 +185,24 @@ def at_slot(day: date, slot: str | None, keep: datetime, rules: MeetingRules) ->
     return datetime.combine(day, start, tzinfo=zone)
 
 
+def slot_weekday(slot: str) -> int:
+    """The slot's day of the week (Monday 0)."""
+    return DAYS.index(_day(slot))
+
+
 def _day(slot: str) -> str:
-    if slot not in SLOTS:
-        raise ValueError(f"not a slot: {slot!r}")
-    return slot.split("-", 1)[0]
+    return _parts(slot)[0]
 
 
 def _half(slot: str) -> str:
+    return _parts(slot)[1]
+
+
+def _parts(slot: str) -> tuple[str, str]:
     if slot not in SLOTS:
         raise ValueError(f"not a slot: {slot!r}")
-    return slot.split("-", 1)[1]
+    day, half = slot.split("-", 1)
+    return day, half
 
 
 def _minutes(moment: time) -> int:

@@ -383,6 +383,20 @@ CONTEXTS: Mapping[str, type[NotificationContext]] = {
 }
 
 
+# E-mails about a pair's sessions: each gives its reader's calendar feed.
+SESSION_TEMPLATES = frozenset(
+    {
+        MailTemplate.SESSIONS_SCHEDULED,
+        MailTemplate.SESSION_REMINDER,
+        MailTemplate.SESSION_LOG,
+        MailTemplate.SESSION_MISSED,
+        MailTemplate.SESSION_RESCHEDULED,
+        MailTemplate.PAIR_PAUSED,
+        MailTemplate.PAIR_RESUMED,
+    }
+)
+
+
 class MailValues(BaseModel):
     """What the mailer adds to a notification's context when it sends it: looked up, not recorded.
 
@@ -400,6 +414,7 @@ class MailValues(BaseModel):
     partner_name: str | None = None
     # The recipient's calendar feed (a webcal:// address), in e-mails that carry an invitation.
     calendar_feed: str | None = None
+    calendar_feed_web: str | None = None  # the same feed at its http(s) address
 
 
 def context_errors(error: ValidationError) -> str:

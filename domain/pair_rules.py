@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
@@ -30,8 +30,9 @@ from domain.answers import (
     Reschedule,
     SessionLog,
 )
-from domain.meeting_rules import at_slot, plan_sessions
+from domain.meeting_rules import MeetingRules, at_slot, plan_sessions, slot_weekday
 from domain.pair_state import TERMINAL, OpenTask, PairPhase, PairTerms, Session
+from domain.programme_clock import ProgrammeClock
 from domain.refusals import Refusal, Refused
 from domain.roster import ExtendTask, check_extension
 from domain.tasks import TaskKind
@@ -285,10 +286,10 @@ class PairRules:
 
     def schedule_sessions(self, start: datetime) -> list[Session]:
         t = self.terms
-        if t.meetings is not None and t.clock is not None:
-            clock = t.clock
+        if t.planning is not None:
+            meetings, clock = t.planning
             planned = plan_sessions(
-                clock.programme_time(start), self.slot, t.sessions, t.cadence_days, t.meetings
+                clock.programme_time(start), self.slot, t.sessions, t.cadence_days, meetings
             )
             self.sessions = [
                 Session(
@@ -484,12 +485,16 @@ class PairRules:
         if session.took_place:
             raise Refused(Refusal.SESSION_ALREADY_TOOK_PLACE)
         self.check_slot(request.slot)
-        meetings = self.terms.meetings
-        if meetings is not None and self.terms.clock is not None:
+        if self.terms.planning is not None:
+            meetings, _ = self.terms.planning
             if meetings.is_holiday(request.new_date):
                 raise Refused(Refusal.PUBLIC_HOLIDAY, date=request.new_date.isoformat())
             if not meetings.is_working_day(request.new_date):
                 raise Refused(Refusal.NOT_A_WORKING_DAY)
+            if request.slot is not None and request.new_date.weekday() != slot_weekday(
+                request.slot
+            ):
+                raise Refused(Refusal.DATE_NOT_ON_SLOT_DAY, slots=[request.slot])
         new_at = self._moved_at(request)
         if new_at <= now:
             raise Refused(Refusal.DATE_NOT_IN_FUTURE)
@@ -500,7 +505,7 @@ class PairRules:
                     Refusal.SESSION_MUST_FOLLOW_PREVIOUS,
                     session=request.session_number,
                     previous=previous.number,
-                    previous_date=previous.at.date().isoformat(),
+                    previous_date=self._date(previous.at).isoformat(),
                 )
         if new_at - session.at > self.terms.cadence:
             raise Refused(Refusal.MOVE_BEYOND_CADENCE)
@@ -609,13 +614,17 @@ class PairRules:
         """Move the session, and every later one with it: the cadence keeps its rhythm."""
         session = self.sessions[request.session_number - 1]
         moved = self._moved_at(request)
-        clock = self.terms.clock
-        wall = (
-            _wall(clock.programme_time(moved)) - _wall(clock.programme_time(session.at))
-            if clock
-            else None
-        )
+        if self.terms.planning is None:
+            self._shift_from(session, moved - session.at)
+            return session
+        _, clock = self.terms.planning
+        # From the session's place in the rhythm (before any holiday moved it), so the later
+        # ones keep the rhythm the move gives them.
+        wall = _wall(clock.programme_time(moved)) - self._rhythm_time(session)
+        if request.slot is not None:
+            self.slot = request.slot  # the pair now meets at that slot
         self._shift_from(session, moved - session.at, wall)
+        session.at, session.moved_from = moved, None  # exactly where it was asked to be
         return session
 
     def pause(self, request: Pause, now: datetime) -> datetime:
@@ -623,7 +632,9 @@ class PairRules:
         self.paused_until = until = now + self.terms.days(request.days)
         upcoming = self._upcoming()
         if upcoming is not None:
-            self._shift_from(upcoming, self.terms.days(request.days), timedelta(days=request.days))
+            # Whole weeks with the programme's meeting rules: the sessions stay on their slot.
+            weeks = timedelta(weeks=math.ceil(request.days / 7))
+            self._shift_from(upcoming, self.terms.days(request.days), weeks)
         return until
 
     @staticmethod
@@ -684,44 +695,65 @@ class PairRules:
             self.at_risk_episodes += 1
         return Miss(number, self.missed_in_a_row, crossed)
 
+    def _date(self, moment: datetime) -> date:
+        """The date people read for `moment`: on the programme's clock when it has one."""
+        clock = self.terms.clock
+        return moment.date() if clock is None else clock.programme_date(moment)
+
     def _upcoming(self) -> Session | None:
         return next((s for s in self.sessions if not s.took_place), None)
 
     def _moved_at(self, request: Reschedule) -> datetime:
         session = self.sessions[request.session_number - 1]
-        t = self.terms
-        if t.meetings is not None and t.clock is not None:
+        if self.terms.planning is not None:
+            meetings, clock = self.terms.planning
             # The new day in programme time, at the slot's or the session's own local time.
-            kept = t.clock.programme_time(session.at)
-            return t.clock.run_time(at_slot(request.new_date, request.slot, kept, t.meetings))
+            kept = clock.programme_time(session.at)
+            return clock.run_time(at_slot(request.new_date, request.slot, kept, meetings))
         return datetime.combine(request.new_date, session.at.timetz())
 
     def _shift_from(self, first: Session, delta: timedelta, wall: timedelta | None = None) -> None:
         """Move `first` and the sessions after it by `delta`; with the programme's meeting rules,
-        by `wall` of local time instead (a session at 14:00 stays at 14:00 across a change of
-        daylight saving), each later one on the next working day if it lands off one."""
-        t = self.terms
-        previous: datetime | None = None
+        by `wall` of local time from each one's place in the rhythm instead (a session at 14:00
+        stays at 14:00 across a change of daylight saving), each on the next working day if it
+        lands on a public holiday, and saying which."""
+        planning = self.terms.planning
+        previous: Session | None = None
         for s in self.sessions:
             if s.number >= first.number:
-                if t.meetings is not None and t.clock is not None and wall is not None:
-                    s.at = self._shifted(s.at, wall, previous if s.number > first.number else None)
+                if planning is not None and wall is not None:
+                    s.at, s.moved_from = self._shifted(s, wall, previous, *planning)
                 else:
                     s.at = s.at + delta
                 s.reminded = False
-            previous = s.at
+            previous = s
 
-    def _shifted(self, at: datetime, wall: timedelta, previous: datetime | None) -> datetime:
-        t = self.terms
-        assert t.meetings is not None and t.clock is not None
-        zone = t.meetings.zone
-        moved = _wall(t.clock.programme_time(at)) + wall
-        day = t.meetings.next_working_day(moved.date())
+    def _shifted(
+        self,
+        session: Session,
+        wall: timedelta,
+        previous: Session | None,
+        meetings: MeetingRules,
+        clock: ProgrammeClock,
+    ) -> tuple[datetime, date | None]:
+        moved = self._rhythm_time(session) + wall
+        rhythm_day = moved.date()
+        day = meetings.next_working_day(rhythm_day)
         if previous is not None:
-            previous_day = t.clock.programme_date(previous)
+            previous_day = clock.programme_date(previous.at)
             if day <= previous_day:
-                day = t.meetings.next_working_day(previous_day + timedelta(days=1))
-        return t.clock.run_time(datetime.combine(day, moved.time(), tzinfo=zone))
+                day = meetings.next_working_day(previous_day + timedelta(days=1))
+        at = clock.run_time(datetime.combine(day, moved.time(), tzinfo=meetings.zone))
+        return at, rhythm_day if meetings.is_holiday(rhythm_day) else None
+
+    def _rhythm_time(self, session: Session) -> datetime:
+        """Where the session's rhythm puts it, in local wall-clock time: where it is, or the
+        public holiday it was moved off."""
+        assert self.terms.clock is not None
+        local = _wall(self.terms.clock.programme_time(session.at))
+        if session.moved_from is None:
+            return local
+        return datetime.combine(session.moved_from, local.time())
 
 
 def _wall(moment: datetime) -> datetime:

@@ -102,6 +102,14 @@ class PairTerms:
         return self.mentee_id if participant_id == self.mentor_id else self.mentor_id
 
     @property
+    def planning(self) -> tuple[MeetingRules, ProgrammeClock] | None:
+        """The rules and clock sessions are planned with in programme time; None in pairs
+        started before, which keep the old timing."""
+        if self.meetings is None or self.clock is None:
+            return None
+        return self.meetings, self.clock
+
+    @property
     def proposed_slot(self) -> str:
         return proposed_slot(self.common_slots)
 

@@ -66,7 +66,9 @@ class ProgrammeClock:
         """The moment the run reaches programme time `moment` (the inverse of `programme_time`)."""
         if not self.compressed:
             return moment.astimezone(UTC)
-        elapsed = (moment - self._programme_origin) / self._speed
+        # In UTC: two times of one zone subtract as wall-clock times, which a daylight-saving
+        # change between them would put an hour out.
+        elapsed = (moment.astimezone(UTC) - self._programme_origin.astimezone(UTC)) / self._speed
         return (self.origin + elapsed).astimezone(UTC)
 
     def programme_days(self, span: timedelta) -> float:

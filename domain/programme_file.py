@@ -357,6 +357,17 @@ class _ProgrammeFile(BaseModel):
     )
 
     @model_validator(mode="after")
+    def _whole_weeks(self) -> _ProgrammeFile:
+        if self.cadence_days % 7:
+            raise _refuse(
+                "cadence_not_weeks",
+                f"must be a whole number of weeks (7, 14, 21, 28…), got {self.cadence_days}: "
+                "each pair meets on its weekly slot",
+                key="cadence_days",
+            )
+        return self
+
+    @model_validator(mode="after")
     def _sessions_fit_the_day(self) -> _ProgrammeFile:
         if self.session_minutes > self.working_hours.minutes:
             raise _refuse(

@@ -60,6 +60,7 @@ class Refusal(StrEnum):
     NOT_A_WORKING_DAY = "not_a_working_day"
     PUBLIC_HOLIDAY = "public_holiday"
     SLOT_NOT_OFFERED = "slot_not_offered"
+    DATE_NOT_ON_SLOT_DAY = "date_not_on_slot_day"
     ALREADY_PAUSED = "already_paused"
     PAUSE_TOO_LONG = "pause_too_long"
     PAIR_ALREADY_ENDING = "pair_already_ending"
@@ -125,6 +126,7 @@ CATEGORIES: dict[Refusal, Category] = {
     R.NOT_A_WORKING_DAY: C.INVALID,
     R.PUBLIC_HOLIDAY: C.INVALID,
     R.SLOT_NOT_OFFERED: C.INVALID,
+    R.DATE_NOT_ON_SLOT_DAY: C.INVALID,
     R.ALREADY_PAUSED: C.WRONG_PHASE,
     R.PAUSE_TOO_LONG: C.INVALID,
     R.PAIR_ALREADY_ENDING: C.WRONG_PHASE,
@@ -165,6 +167,7 @@ PARAMS: dict[Refusal, dict[str, type]] = {
     R.PAUSE_TOO_LONG: {"max_days": int},
     R.PUBLIC_HOLIDAY: {"date": str},  # the holiday, an IsoDate
     R.SLOT_NOT_OFFERED: {"slots": list},  # the slots the pair may choose ("tue-pm")
+    R.DATE_NOT_ON_SLOT_DAY: {"slots": list},  # the slot chosen, whose day the date is not
     R.APPROVAL_OUTSIDE_REVIEW: {"phase": str},  # a ProgrammePhase value
     R.CHANGE_OUTSIDE_REVIEW: {"phase": str},
     R.NOT_PARTICIPANT: {"person": str},  # a participant id

@@ -6,7 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from domain.notifications import CONTEXTS, TASK_TEMPLATES, MailTemplate, MailValues
+from domain.notifications import (
+    CONTEXTS,
+    SESSION_TEMPLATES,
+    TASK_TEMPLATES,
+    MailTemplate,
+    MailValues,
+)
 from domain.tasks import TaskKind
 
 BASE_URL = "https://tandem.example"
@@ -17,6 +23,7 @@ PARTNER = "Jean Dupont"
 TASK_LINK = f"{BASE_URL}/t/TASK"
 CONCERN_LINK = f"{BASE_URL}/t/CONCERN"
 FEED_LINK = "webcal://127.0.0.1:8000/calendar/FEED.ics"
+FEED_WEB_LINK = f"{BASE_URL}/calendar/FEED.ics"
 
 GOALS = [
     {"objective": "Animer une visioconférence", "kpi": "3 réunions", "target_date": "2027-03-01"},
@@ -180,7 +187,9 @@ def mail_values(
         or template in MANAGE_TEMPLATES
         or template == MailTemplate.MATCHING_REVIEW
     )
-    has_partner = "partner_id" in (context if context is not None else sample_context(template))
+    given = context if context is not None else sample_context(template)
+    has_partner = "partner_id" in given
+    about_sessions = "calendar" in given or template in SESSION_TEMPLATES
     return MailValues(
         programme_name=PROGRAMME_NAME,
         programme_id=PROGRAMME_ID,
@@ -189,7 +198,6 @@ def mail_values(
         task_link=TASK_LINK if link else None,
         concern_link=None if coordinator else CONCERN_LINK,
         partner_name=PARTNER if has_partner else None,
-        calendar_feed=FEED_LINK
-        if "calendar" in (context if context is not None else sample_context(template))
-        else None,
+        calendar_feed=FEED_LINK if about_sessions else None,
+        calendar_feed_web=FEED_WEB_LINK if about_sessions else None,
     )

@@ -49,6 +49,8 @@ def _feed_path(stack: Stack, run: Run, who: str) -> str:
     found = _FEED.search(scheduled.text())
     assert found, "the sessions e-mail has no calendar feed link"
     assert found[1] in scheduled.html()  # the HTML part links it too
+    # Its web address too, for online calendars that take no webcal:// link.
+    assert f"http://127.0.0.1:8000{found[1]}" in scheduled.text()
     return found[1]
 
 
@@ -59,6 +61,8 @@ async def _shown(web: httpx.AsyncClient, path: str) -> list[Any]:
     assert "private" in answer.headers["cache-control"]
     calendar = icalendar.Calendar.from_ical(answer.content)
     assert str(calendar["METHOD"]) == "PUBLISH"
+    assert str(calendar["REFRESH-INTERVAL"].to_ical().decode()) == "PT1H"
+    assert calendar.walk("VTIMEZONE"), "a feed always holds a component, its time zone at least"
     return list(
         recurring_ical_events.of(calendar).between(datetime(2026, 1, 1), datetime(2029, 1, 1))
     )
@@ -91,7 +95,9 @@ async def test_the_feed_shows_the_pairs_sessions_as_they_are_now(
         update="reschedule",
         update_id=f"{manage.task_id}:reschedule",
     )
-    await stack.wait_for_mails("session_rescheduled", run.email(mentee))
+    (moved,) = await stack.wait_for_mails("session_rescheduled", run.email(mentee))
+    assert _FEED.search(moved.text()), "every session e-mail gives the feed"
+    assert "(heure de Paris)" in moved.text()  # the new time, in the programme's zone
     for who in (mentee, mentor):
         after = await _shown(web, _feed_path(stack, run, who))
         assert after[0].decoded("DTSTART").astimezone(PARIS) == first + timedelta(days=late)

@@ -28,6 +28,7 @@ from i18n.translator import Translator
 from tests.mail_helpers import (
     CONCERN_LINK,
     FEED_LINK,
+    FEED_WEB_LINK,
     PARTNER,
     PROGRAMME_ID,
     PROGRAMME_NAME,
@@ -97,7 +98,7 @@ def _iso_dates(value: Any) -> Iterator[str]:
 
 def _data(context: dict[str, Any], directory: Path) -> list[str]:
     """Everything an e-mail may show that comes from the programme, not from the catalogue."""
-    shown = [RECIPIENT, PARTNER, PROGRAMME_NAME, TASK_LINK, CONCERN_LINK, FEED_LINK]
+    shown = [RECIPIENT, PARTNER, PROGRAMME_NAME, TASK_LINK, CONCERN_LINK, FEED_LINK, FEED_WEB_LINK]
     shown += [*_COMMANDS, *_CODES]
     shown += [str(context.get("pair_id") or "")]
     goals = [*context.get("goals", []), *context.get("previous_goals", [])]

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -31,6 +33,8 @@ from domain.answers import (
     Reschedule,
     SessionLog,
 )
+from domain.holiday_calendar import holiday_dates
+from domain.meeting_rules import MeetingRules
 from domain.pair_rules import (
     AskSessionLog,
     Due,
@@ -49,6 +53,7 @@ from domain.pair_rules import (
 )
 from domain.pair_state import TERMINAL, OpenTask, PairPhase, PairTerms
 from domain.programme import Durations
+from domain.programme_clock import ProgrammeClock
 from domain.refusals import Refusal, Refused
 from domain.tasks import TaskKind
 
@@ -58,23 +63,24 @@ START = datetime(2027, 1, 4, 8, 30, tzinfo=UTC)  # a Monday
 GONE = UUID(int=0)  # a task that is not open (any more)
 
 
-def _terms(sessions: int = 4) -> PairTerms:
+def _terms(sessions: int = 4, **planning: Any) -> PairTerms:
     return PairTerms(
         mentor_id=MENTOR,
         mentee_id=MENTEE,
         sessions=sessions,
         cadence_days=14,
         durations=Durations(),
-        day_seconds=86_400,
+        day_seconds=planning.pop("day_seconds", 86_400),
         skills=SKILLS,
+        **planning,
     )
 
 
 class Shell:
     """The workflow's side of the rules: tasks opened and closed, time moving on."""
 
-    def __init__(self, sessions: int = 4) -> None:
-        self.pair = PairRules(_terms(sessions))
+    def __init__(self, sessions: int = 4, **planning: Any) -> None:
+        self.pair = PairRules(_terms(sessions, **planning))
         self.now = START
         self.over = False
 
@@ -729,3 +735,107 @@ def test_no_goals_by_the_deadline_is_told_to_the_coordinator() -> None:
 def _goals_state(pair: PairRules) -> GoalsState:
     # Read afresh: the state moves with each answer (mypy would keep the first one read).
     return pair.goals_state
+
+
+# ---- sessions in programme time: the pair's slot, working days, public holidays ---------------
+
+PARIS = ZoneInfo("Europe/Paris")
+FRANCE = MeetingRules(holiday_dates=holiday_dates("FR", 2026, years=4))
+
+
+def _planned_shell(
+    slot_start: datetime, slots: tuple[str, ...], sessions: int = 8, **clock: Any
+) -> Shell:
+    day_seconds = clock.get("day_seconds", 86_400)
+    origin = clock.get("origin", slot_start)
+    shell = Shell(
+        sessions,
+        meetings=FRANCE,
+        clock=ProgrammeClock(
+            origin=origin, starts_on=clock.get("starts_on", START.date()), day_seconds=day_seconds
+        ),
+        common_slots=slots,
+        day_seconds=day_seconds,
+    )
+    shell.now = origin
+    shell.into_sessions()
+    return shell
+
+
+def _local(moment: datetime, clock: ProgrammeClock | None) -> datetime:
+    assert clock is not None
+    return clock.programme_time(moment)
+
+
+def test_a_compressed_demo_keeps_local_time_across_summer_time() -> None:
+    # A 5-second day from 8 March 2027: the sessions after 28 March stay at 14:00 in Paris.
+    origin = datetime(2026, 12, 2, 18, 0, tzinfo=UTC)
+    shell = _planned_shell(
+        origin, ("tue-pm",), day_seconds=5, origin=origin, starts_on=date(2027, 3, 8)
+    )
+    clock = shell.pair.terms.clock
+    local = [_local(s.at, clock) for s in shell.pair.sessions]
+    assert {(t.hour, t.minute, t.weekday()) for t in local} == {(14, 0, 1)}
+    assert local[0].utcoffset() != local[-1].utcoffset()  # winter, then summer time
+    for s in shell.pair.sessions:
+        assert clock is not None and clock.run_time(clock.programme_time(s.at)) == s.at
+
+
+def test_a_pause_keeps_the_sessions_on_their_slot_and_off_holidays() -> None:
+    shell = _planned_shell(datetime(2027, 1, 7, 9, tzinfo=PARIS), ("thu-am",))
+    clock = shell.pair.terms.clock
+    request = Pause(
+        task_id=shell.task(MENTEE, TaskKind.PAIR_MANAGE), participant_id=MENTEE, days=10
+    )
+    shell.pair.check_pause(request)
+    shell.pair.pause(request, shell.now)
+    local = [_local(s.at, clock) for s in shell.pair.sessions]
+    for t, s in zip(local, shell.pair.sessions, strict=True):
+        assert FRANCE.is_working_day(t.date()) and (t.hour, t.minute) == (9, 0)
+        if s.moved_from is None:
+            assert t.weekday() == 3  # Thursday, the slot's day: the pause counted whole weeks
+        else:
+            assert FRANCE.is_holiday(s.moved_from) and t.date() > s.moved_from
+
+
+def test_a_reschedule_to_another_slot_moves_the_pair_there_and_a_holiday_says_its_own_name() -> (
+    None
+):
+    # Mondays from January: the fortnightly series meets Easter Monday (29 March 2027).
+    shell = _planned_shell(datetime(2027, 1, 4, 9, tzinfo=PARIS), ("mon-am", "thu-pm"), 12)
+    pair, clock = shell.pair, shell.pair.terms.clock
+    easter = next(s for s in pair.sessions if s.moved_from is not None)
+    assert easter.moved_from == date(2027, 3, 29)
+    assert _local(easter.at, clock).date() == date(2027, 3, 30)
+    manage = shell.task(MENTOR, TaskKind.PAIR_MANAGE)
+
+    def move(to: date, slot: str | None) -> Reschedule:
+        return Reschedule(
+            task_id=manage, participant_id=MENTOR, session_number=2, new_date=to, slot=slot
+        )
+
+    second = _local(pair.sessions[1].at, clock).date()  # a Monday
+    assert _refusal(
+        pair.check_reschedule, move(second + timedelta(days=2), "thu-pm"), shell.now
+    ) == (
+        Refusal.DATE_NOT_ON_SLOT_DAY,
+        {"slots": ["thu-pm"]},
+    )
+    assert _refusal(pair.check_reschedule, move(second + timedelta(days=5), None), shell.now) == (
+        Refusal.NOT_A_WORKING_DAY,
+        {},
+    )
+    request = move(second + timedelta(days=3), "thu-pm")
+    pair.check_reschedule(request, shell.now)
+    pair.reschedule(request)
+    assert pair.slot == "thu-pm"
+    later = [_local(s.at, clock) for s in pair.sessions[1:]]
+    assert all((t.hour, t.minute) == (14, 0) for t in later)
+    for t, s in zip(later, pair.sessions[1:], strict=True):
+        assert FRANCE.is_working_day(t.date())
+        if s.moved_from is None:
+            assert t.weekday() == 3
+        else:  # the holiday it moved off is the one its Thursday fell on
+            assert FRANCE.is_holiday(s.moved_from) and s.moved_from.weekday() == 3
+    # The session that was moved off Easter Monday is on its Thursday now, with no stale note.
+    assert easter.moved_from != date(2027, 3, 29)

@@ -933,3 +933,8 @@ def test_bad_meeting_settings_name_their_line_and_what_to_write(tmp_path: Path) 
 def test_a_session_longer_than_the_working_day_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, PROGRAMME + 'session_minutes: 240\nworking_hours: "09:00-12:00"\n')
     one_problem(path, "programme.yaml:6: session_minutes:", "240 minutes", "180 minutes")
+
+
+def test_sessions_fall_every_whole_number_of_weeks(tmp_path: Path) -> None:
+    path = write(tmp_path, PROGRAMME + "cadence_days: 10\n")
+    one_problem(path, "programme.yaml:6: cadence_days:", "whole number of weeks", "got 10")

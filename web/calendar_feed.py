@@ -8,7 +8,7 @@ answer without a calendar, and nothing about the participant.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg
 import structlog
@@ -18,6 +18,7 @@ from starlette.responses import PlainTextResponse, Response
 from activities.invitation_words import session_series
 from activities.mail_rendering import words
 from domain.calendar import Attendee, CalendarMethod, SessionSeries, feed_ics
+from domain.programme_clock import DEFAULT_TIMEZONE
 from domain.tokens import TokenError, verify_feed_token
 from store.calendar_feeds import CalendarFeedStore
 from store.participants import ParticipantRecord, ParticipantStore
@@ -25,6 +26,8 @@ from store.programmes import ProgrammeStore
 
 log = structlog.get_logger(__name__)
 # Calendar applications poll; a feed is personal, so no shared cache may keep it.
+# How often calendar applications are asked to fetch it again: a moved session shows within it.
+_REFRESH = timedelta(hours=1)
 _HEADERS = {"Cache-Control": "private, max-age=300", "X-Content-Type-Options": "nosniff"}
 
 
@@ -72,7 +75,8 @@ def add_calendar_feed(
                 )
             )
         name = word("mail.calendar_feed.name")
-        body = feed_ics(series, name)
+        zone = next((s.timezone for s in series if s.timezone), DEFAULT_TIMEZONE)
+        body = feed_ics(series, name, zone, _REFRESH)
         return Response(body, media_type="text/calendar; charset=utf-8", headers=_HEADERS)
 
 

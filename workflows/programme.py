@@ -118,6 +118,10 @@ START_BATCH = 50
 WINDOW_MARGIN_DAYS = 0.02
 
 
+# Patch: the programme records its clock's origin at launch (domain.programme_clock).
+PROGRAMME_CLOCK = "programme-clock"
+
+
 @workflow.defn
 class ProgrammeWorkflow:
     @workflow.init
@@ -175,7 +179,10 @@ class ProgrammeWorkflow:
     async def _launch(self) -> None:
         plan, s, j = self._plan, self._s, self._journal
         if s.enrolled == 0:
-            s.clock_origin = workflow.now()
+            # Patched: a run launched before the clock, replayed, must not gain one (its pairs
+            # would switch to planning in programme time halfway through).
+            if workflow.patched(PROGRAMME_CLOCK):
+                s.clock_origin = workflow.now()
             j.event(
                 self._stream,
                 EventType.PROGRAMME_LAUNCHED,
@@ -187,7 +194,7 @@ class ProgrammeWorkflow:
                 participants=len(plan.participants),
                 day_seconds=plan.day_seconds,
                 timezone=_timezone(plan),
-                clock_origin=s.clock_origin.isoformat(),
+                clock_origin=s.clock_origin.isoformat() if s.clock_origin else None,
             )
         while s.enrolled < len(plan.participants):
             batch = plan.participants[s.enrolled : s.enrolled + 500]

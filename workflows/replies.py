@@ -42,6 +42,7 @@ _REFUSAL_LOG: dict[Refusal, str] = {
     R.NOT_A_WORKING_DAY: "sessions take place on working days (Monday to Friday)",
     R.PUBLIC_HOLIDAY: "{date} is a public holiday: choose another day",
     R.SLOT_NOT_OFFERED: "choose one of the pair's slots: {slots}",
+    R.DATE_NOT_ON_SLOT_DAY: "the new date must fall on the slot's day ({slots})",
     R.ALREADY_PAUSED: "the pair is already paused",
     R.PAUSE_TOO_LONG: "a pause lasts at most {max_days} days",
     R.PAIR_ALREADY_ENDING: "the pair is already ending",
