@@ -61,7 +61,7 @@ async def _shown(web: httpx.AsyncClient, path: str) -> list[Any]:
     assert "private" in answer.headers["cache-control"]
     calendar = icalendar.Calendar.from_ical(answer.content)
     assert str(calendar["METHOD"]) == "PUBLISH"
-    assert str(calendar["REFRESH-INTERVAL"].to_ical().decode()) == "PT1H"
+    assert calendar.decoded("REFRESH-INTERVAL") == timedelta(hours=1)
     assert calendar.walk("VTIMEZONE"), "a feed always holds a component, its time zone at least"
     return list(
         recurring_ical_events.of(calendar).between(datetime(2026, 1, 1), datetime(2029, 1, 1))
