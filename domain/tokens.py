@@ -89,12 +89,7 @@ def sign_task_token(
 ) -> str:
     """A URL-safe token letting `participant_id` act on `task_id` until `expires_at` (seconds),
     for as long as their link generation is `generation`."""
-    if not participant_id:
-        raise ValueError("participant_id must not be empty")
-    if not secret:
-        raise ValueError("secret must not be empty")
-    if not 0 <= generation <= MAX_GENERATION:
-        raise ValueError(f"generation must be between 0 and {MAX_GENERATION}")
+    _check_signing(participant_id, secret, generation)
     payload = (
         _HEAD.pack(_VERSION_2, task_id.bytes, _epoch(expires_at))
         + _GENERATION.pack(generation)
@@ -149,12 +144,7 @@ class FeedClaims:
 
 def sign_feed_token(participant_id: str, secret: bytes, generation: int = 0) -> str:
     """A URL-safe token for `participant_id`'s calendar feed, under link generation `generation`."""
-    if not participant_id:
-        raise ValueError("participant_id must not be empty")
-    if not secret:
-        raise ValueError("secret must not be empty")
-    if not 0 <= generation <= MAX_GENERATION:
-        raise ValueError(f"generation must be between 0 and {MAX_GENERATION}")
+    _check_signing(participant_id, secret, generation)
     payload = bytes([_FEED_VERSION]) + _GENERATION.pack(generation) + participant_id.encode()
     return _b64encode(payload + _mac(payload, secret, _FEED_CONTEXT))
 
@@ -176,6 +166,15 @@ def verify_feed_token(token: str, secret: bytes, *, previous: Sequence[bytes] = 
     except UnicodeDecodeError as exc:
         raise TokenInvalid("malformed token") from exc
     return FeedClaims(participant_id, generation)
+
+
+def _check_signing(participant_id: str, secret: bytes, generation: int) -> None:
+    if not participant_id:
+        raise ValueError("participant_id must not be empty")
+    if not secret:
+        raise ValueError("secret must not be empty")
+    if not 0 <= generation <= MAX_GENERATION:
+        raise ValueError(f"generation must be between 0 and {MAX_GENERATION}")
 
 
 def _mac(payload: bytes, secret: bytes, context: bytes = _CONTEXT) -> bytes:

@@ -10,7 +10,6 @@ import asyncio
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -22,6 +21,7 @@ import pytest
 from temporalio.client import Client
 
 from tests.browser_helpers import needs_browser
+from tests.port_helpers import free_ports
 from tests.test_web_browser import fill_levels
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,17 +32,6 @@ _ADDRESS = re.compile(
 )
 
 pytestmark = needs_browser
-
-
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [int(s.getsockname()[1]) for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 class Demo:
@@ -66,7 +55,7 @@ class Demo:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    web, temporal, ui, smtp = _free_ports(4)
+    web, temporal, ui, smtp = free_ports(4)
     home = tmp_path_factory.mktemp("demo-home")
     process = subprocess.Popen(
         [

@@ -11,7 +11,6 @@ import contextlib
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,25 +20,16 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.port_helpers import free_ports
+
 ROOT = Path(__file__).resolve().parent.parent
 _ROW = re.compile(r"(Web app|Outbox|Dashboard|Temporal UI|SMTP) +(\S+)")
-
-
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [int(s.getsockname()[1]) for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 class Demo:
     def __init__(self, home: Path, folder: Path, *extra: str) -> None:
         self.home = home
-        web, temporal, ui, smtp = _free_ports(4)
+        web, temporal, ui, smtp = free_ports(4)
         self.ports = (web, temporal, ui, smtp)
         self.out = folder / f"out-{web}.txt"
         self.err = folder / f"err-{web}.txt"
@@ -181,7 +171,7 @@ def test_a_second_demo_is_refused_and_the_first_runs_on(tmp_path: Path, demos: l
     first.wait_ready()
     mail = outbox(home)
 
-    web, temporal, ui, smtp = _free_ports(4)
+    web, temporal, ui, smtp = free_ports(4)
     second = subprocess.run(
         demo_command(web, temporal, ui, smtp),
         cwd=ROOT,
