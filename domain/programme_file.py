@@ -243,6 +243,17 @@ def _list_of(what: str) -> BeforeValidator:
     return BeforeValidator(check)
 
 
+def _whole_weeks(days: int) -> int:
+    # Checked on its own, so that it is reported with every other problem of the file.
+    if days % 7:
+        raise _refuse(
+            "cadence_not_weeks",
+            f"must be a whole number of weeks (7, 14, 21, 28…), got {days}: "
+            "each pair meets on its weekly slot",
+        )
+    return days
+
+
 def _some(skills: tuple[_FileSkill, ...]) -> tuple[_FileSkill, ...]:
     if not skills:
         raise _refuse("no_skill", "must list at least one skill")
@@ -334,7 +345,7 @@ class _ProgrammeFile(BaseModel):
     starts_on: Annotated[date, BeforeValidator(_date)]
     locale: _FileLocale = _as_in_spec("locale")
     sessions: _Count = _as_in_spec("sessions")
-    cadence_days: _Count = _as_in_spec("cadence_days")
+    cadence_days: Annotated[_Count, AfterValidator(_whole_weeks)] = _as_in_spec("cadence_days")
     skills: Annotated[
         tuple[_FileSkill, ...],
         _list_of("skill ids, e.g. [linkedin, generative-ai]"),
@@ -355,17 +366,6 @@ class _ProgrammeFile(BaseModel):
     working_hours: Annotated[WorkingHours, BeforeValidator(_working_hours)] = _as_in_spec(
         "working_hours"
     )
-
-    @model_validator(mode="after")
-    def _whole_weeks(self) -> _ProgrammeFile:
-        if self.cadence_days % 7:
-            raise _refuse(
-                "cadence_not_weeks",
-                f"must be a whole number of weeks (7, 14, 21, 28…), got {self.cadence_days}: "
-                "each pair meets on its weekly slot",
-                key="cadence_days",
-            )
-        return self
 
     @model_validator(mode="after")
     def _sessions_fit_the_day(self) -> _ProgrammeFile:

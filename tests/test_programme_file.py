@@ -938,3 +938,6 @@ def test_a_session_longer_than_the_working_day_is_refused(tmp_path: Path) -> Non
 def test_sessions_fall_every_whole_number_of_weeks(tmp_path: Path) -> None:
     path = write(tmp_path, PROGRAMME + "cadence_days: 10\n")
     one_problem(path, "programme.yaml:6: cadence_days:", "whole number of weeks", "got 10")
+    # Reported with the file's other problems, not after they are fixed.
+    both = write(tmp_path, PROGRAMME + "cadence_days: 10\ntimezone: Mars/Olympus\n")
+    assert [p.split(": ")[1] for p in problems(both)] == ["cadence_days", "timezone"]
