@@ -11,7 +11,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ import pytest
 from temporalio.client import Client
 
 from tests.browser_helpers import needs_browser
-from tests.port_helpers import free_ports
+from tests.demo_helpers import demo_command, free_ports
 from tests.test_web_browser import fill_levels
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,22 +57,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     web, temporal, ui, smtp = free_ports(4)
     home = tmp_path_factory.mktemp("demo-home")
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "starter",
-            "demo",
-            "--day-seconds",
-            "60",  # the self-assessment window (7 days) outlasts the test
-            "--web-port",
-            str(web),
-            "--temporal-port",
-            str(temporal),
-            "--ui-port",
-            str(ui),
-            "--smtp-port",
-            str(smtp),
-        ],
+        # A 60-second day: the self-assessment window (7 days) outlasts the test.
+        demo_command(web, temporal, ui, smtp, day_seconds=60),
         cwd=ROOT,
         env={**os.environ, "TANDEM_HOME": str(home), "TANDEM_LOG_LEVEL": "WARNING"},
         stdout=subprocess.PIPE,

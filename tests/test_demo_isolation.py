@@ -12,15 +12,13 @@ import os
 import re
 import signal
 import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.port_helpers import free_ports
+from tests.demo_helpers import demo_command, free_ports, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 _ROW = re.compile(r"(Web app|Outbox|Dashboard|Temporal UI|SMTP) +(\S+)")
@@ -90,34 +88,6 @@ class Demo:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
-
-
-def demo_command(web: int, temporal: int, ui: int, smtp: int, *extra: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "starter",
-        "demo",
-        "--day-seconds",
-        "2",
-        "--web-port",
-        str(web),
-        "--temporal-port",
-        str(temporal),
-        "--ui-port",
-        str(ui),
-        "--smtp-port",
-        str(smtp),
-        *extra,
-    ]
-
-
-def wait_for(condition: Callable[[], bool], within: float, what: str) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"waited {within:.0f} s for {what}")
-        time.sleep(0.2)
 
 
 def answers(url: str) -> bool:
