@@ -14,15 +14,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
+    from credentials.envelope import MasterKey
     from credentials.oidc import OidcSettings
 
 _OIDC_VARIABLES = ("TANDEM_OIDC_ISSUER", "TANDEM_OIDC_CLIENT_ID", "TANDEM_OIDC_CLIENT_SECRET")
 # Public (it is in this file): signing links with it in production would let anyone forge them.
 DEVELOPMENT_SECRET = "dev-only-secret-change-me"
+# Public too: the texts sealed under it are readable by anyone with the database.
+DEVELOPMENT_MASTER_KEY = "ZGV2LW9ubHktbWFzdGVyLWtleS1jaGFuZ2UtbWUhISE"
 
 
 class Settings(BaseSettings):
@@ -41,6 +51,17 @@ class Settings(BaseSettings):
     # While rotating TANDEM_SECRET: the one before, still accepted (never used to sign) until the
     # links and sessions made under it have expired (docs/operations.md).
     previous_secret: SecretStr | None = Field(None, validation_alias="TANDEM_PREVIOUS_SECRET")
+
+    # Wraps the data keys typed texts are sealed with (credentials/envelope.py); make one with
+    # `tandem keys generate`. While rotating it, the one before (`tandem keys rotate`).
+    master_key: SecretStr = Field(
+        SecretStr(DEVELOPMENT_MASTER_KEY), validation_alias="TANDEM_MASTER_KEY"
+    )
+    previous_master_key: SecretStr | None = Field(
+        None, validation_alias="TANDEM_PREVIOUS_MASTER_KEY"
+    )
+    # False seals nothing: only a benchmark's baseline measures a deployment without it.
+    seal_texts: bool = True
 
     namespace: str = "default"
     task_queue: str = "tandem"
@@ -88,6 +109,18 @@ class Settings(BaseSettings):
                 "not the password itself"
             )
         return value
+
+    @field_validator("master_key", "previous_master_key", mode="before")
+    @classmethod
+    def _a_master_key(cls, value: object, info: ValidationInfo) -> object:
+        from credentials.envelope import parse_master_key
+
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if not isinstance(text, str) or not text.strip():
+            # Compose passes an unset variable as "": the default (refused in production), or none
+            return DEVELOPMENT_MASTER_KEY if info.field_name == "master_key" else None
+        parse_master_key(text)
+        return text.strip()
 
     @field_validator("previous_secret", "metrics_token")
     @classmethod
@@ -169,6 +202,11 @@ class Settings(BaseSettings):
                 "TANDEM_SECRET: must be set to a secret of your own when TANDEM_ENV=production "
                 "(the development default is public)"
             )
+        if self.master_key.get_secret_value() == DEVELOPMENT_MASTER_KEY:
+            problems.append(
+                "TANDEM_MASTER_KEY: must be set to a key of your own when TANDEM_ENV=production "
+                "(the development default is public; `tandem keys generate` makes one)"
+            )
         if problems:
             raise ValueError("\n".join(problems))
         return self
@@ -185,6 +223,19 @@ class Settings(BaseSettings):
             client_id=self.oidc_client_id,
             client_secret=self.oidc_client_secret.get_secret_value(),
         )
+
+    @property
+    def master(self) -> MasterKey:
+        from credentials.envelope import parse_master_key
+
+        return parse_master_key(self.master_key.get_secret_value())
+
+    @property
+    def previous_masters(self) -> tuple[MasterKey, ...]:
+        from credentials.envelope import parse_master_key
+
+        previous = self.previous_master_key
+        return () if previous is None else (parse_master_key(previous.get_secret_value()),)
 
     @property
     def previous_secrets(self) -> tuple[bytes, ...]:
@@ -222,7 +273,12 @@ def setting_errors(error: ValidationError) -> list[str]:
         field = str(problem["loc"][0])
         info = Settings.model_fields.get(field)
         alias = info.validation_alias if info is not None else None
-        variable = alias if isinstance(alias, str) else f"TANDEM_{field.upper()}"
+        if isinstance(alias, str):
+            variable = alias
+        elif info is None and field.isupper():  # reported under its alias already
+            variable = field
+        else:
+            variable = f"TANDEM_{field.upper()}"
         lines.append(f"{variable}: {message}")
     return lines
 

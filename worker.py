@@ -8,6 +8,8 @@ import sys
 from datetime import timedelta
 
 from client.connection import connect_client
+from credentials.keyring import MasterKeyMismatch
+from runtime.keys import checked_keyring
 from runtime.workers import build_worker, mail_settings
 from settings import Settings, settings_or_exit
 from worker_health import serve_health
@@ -29,6 +31,7 @@ async def serve(settings: Settings) -> None:
     client = await connect_client(services.temporal_address, settings.namespace)
     pool = await create_pool(services.database_url)
     await migrate(pool)
+    keyring = await checked_keyring(pool, settings)
     worker = build_worker(
         client,
         pool,
@@ -36,6 +39,7 @@ async def serve(settings: Settings) -> None:
         settings.task_queue,
         role=settings.worker_role,
         shutdown_grace=timedelta(seconds=settings.shutdown_grace_seconds),
+        keyring=keyring,
     )
     # SIGTERM (a deployment, `docker stop`) stops polling and lets in-flight activities finish.
     stop = asyncio.Event()
@@ -65,6 +69,9 @@ def main() -> None:
         asyncio.run(serve(settings_or_exit()))
     except EmbeddedMissing as missing:  # a service left unset, and no embedded one installed
         print(f"error: {missing}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except MasterKeyMismatch as wrong:
+        print(f"configuration error: {wrong}", file=sys.stderr)
         raise SystemExit(2) from None
 
 

@@ -37,6 +37,7 @@ from activities.mail_rendering import (
     words,
 )
 from activities.mime import Attachment, compose
+from activities.sealed_texts import TextOpener, UnopenedTexts
 from domain.calendar import Attendee, series_ics
 from domain.delivery import DeliveryFailure
 from domain.feed_links import calendar_feed_url, calendar_feed_web_url
@@ -147,8 +148,13 @@ class _Recipient:
 
 
 class Mailer:
-    def __init__(self, pool: asyncpg.Pool, settings: MailSettings) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, settings: MailSettings, texts: TextOpener | None = None
+    ) -> None:
         self._settings = settings
+        # Opens what the e-mail quotes (a partner's goals, a declined proposal's comment); without
+        # one a sealed text reads `[erased]`, never as its ciphertext.
+        self._texts = texts or UnopenedTexts()
         self._smtp = _parse_smtp_url(settings.smtp_url)
         self._participants = ParticipantStore(pool)
         self._programmes = ProgrammeStore(pool)
@@ -250,7 +256,9 @@ class Mailer:
         if n.context.get("partner_id"):
             partner = await self._participants.get(str(n.context["partner_id"]))
         try:
+            context = await self._texts.open_tree(n.context)
             mail = self._render(
+                context,
                 n, recipient, programme, partner, task_link, concern_link, feed_links
             )
             if n.context.get("calendar"):
@@ -288,6 +296,7 @@ class Mailer:
 
     def _render(
         self,
+        context: dict[str, Any],
         n: Notification,
         recipient: _Recipient,
         programme: ProgrammeRecord,
@@ -319,7 +328,7 @@ class Mailer:
             )
         except ValidationError as e:
             raise RenderFailed(TemplateFailure.INVALID_CONTEXT, context_errors(e)) from None
-        rendered = render(n.template, recipient.locale, n.context, values, catalogues)
+        rendered = render(n.template, recipient.locale, context, values, catalogues)
         return _Mail(values, rendered)
 
     def _failed(self, n: Notification, failure: RenderFailed) -> Undeliverable:

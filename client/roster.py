@@ -9,7 +9,7 @@ table: the workflows see participant ids.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -72,6 +72,10 @@ class Sent:
     task: TaskRecord | None = None
 
 
+# The command with its typed fields sealed.
+Sealer = Callable[[CoordinatorCommand], Awaitable[CoordinatorCommand]]
+
+
 def new_command_id(given: str | None, action: str) -> str:
     """The caller's id makes a retried command one effect; otherwise each call is a new one."""
     return given or f"{action}-{uuid.uuid4()}"
@@ -80,8 +84,16 @@ def new_command_id(given: str | None, action: str) -> str:
 class Roster:
     """One programme's roster, through the stores and its workflows."""
 
-    def __init__(self, client: Client, pool: asyncpg.Pool, programme_id: str) -> None:
+    def __init__(
+        self,
+        client: Client,
+        pool: asyncpg.Pool,
+        programme_id: str,
+        sealer: Sealer | None = None,
+    ) -> None:
         self._client = client
+        # Seals the coordinator's typed reasons before they are sent (credentials/sealing.py).
+        self._sealer = sealer
         self._pool = pool
         self.programme_id = programme_id
         self._people = ParticipantStore(pool)
@@ -196,6 +208,8 @@ class Roster:
         self, workflow_id: str, update: str, command: CoordinatorCommand, people: Mapping[str, str]
     ) -> Acknowledgement:
         handle = self._client.get_workflow_handle(workflow_id)
+        if self._sealer is not None:
+            command = await self._sealer(command)
         try:
             return await execute_update(
                 handle, update, command, id=command.command_id, result_type=Acknowledgement

@@ -21,10 +21,12 @@ from contracts.queries import MATCHING
 from control.cli import CLI_LOCALE, Refused
 from control.cli_audit import record_cli
 from control.connect import connected
+from credentials.sealing import sealed
 from domain.accounts import AuditAction, AuditDetail
 from domain.answers import Acknowledgement, CoordinatorCommand, PairCommand, SwapCommand
 from i18n.refusals import refusal_words
 from i18n.translator import Translator
+from runtime.keys import checked_keyring
 from store.participants import ParticipantRecord, ParticipantStore
 
 
@@ -68,9 +70,10 @@ async def send(
     programme_id: str, update: str, build: Callable[[Resolve], CoordinatorCommand]
 ) -> tuple[CoordinatorCommand, Acknowledgement]:
     """Send the command `build` makes (with e-mails resolved to participant ids)."""
-    async with connected() as (client, pool, _):
+    async with connected() as (client, pool, settings):
         people = await ParticipantStore(pool).list_for_programme(programme_id)
-        command = build(_resolver(programme_id, people))
+        keyring = await checked_keyring(pool, settings)
+        command = await sealed(keyring, build(_resolver(programme_id, people)), programme_id)
         handle = client.get_workflow_handle(programme_workflow_id(programme_id))
         action = _AUDITED[update]
         target = " ".join(_ids(command)) or None

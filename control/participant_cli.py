@@ -36,6 +36,8 @@ def export(
     from control.cli_audit import record_cli
     from control.connect import database
     from domain.accounts import AuditAction
+    from runtime.keys import checked_keyring
+    from settings import get_settings
     from store.personal_data import export as gather
     from store.personal_data import participant_ids
 
@@ -43,6 +45,9 @@ def export(
         async with database() as pool:
             ids = await participant_ids(pool, email)
             found = await gather(pool, email)
+            # Their words as they typed them, while their key exists; `[erased]` after.
+            keyring = await checked_keyring(pool, get_settings())
+            found = await keyring.open_tree(found)
             if found is not None:
                 for pid, programme_id in await _programmes(pool, ids):
                     await record_cli(pool, AuditAction.EXPORTED_PARTICIPANT, programme_id, pid)
@@ -89,7 +94,8 @@ def erase(
     done = run(go())
     out.print(
         f"[green]erased[/green] {len(done.participant_ids)} participant record(s): "
-        f"{done.events_redacted} event text(s) redacted, {done.tasks_cleared} task(s) cleared"
+        f"{done.events_redacted} event text(s) redacted, {done.tasks_cleared} task(s) cleared, "
+        f"{done.keys_shredded} data key(s) shredded"
     )
 
 

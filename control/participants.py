@@ -20,9 +20,12 @@ from temporalio.client import (
 from temporalio.service import RPCError
 
 from client.updates import execute_update
+from credentials.keyring import Keyring
+from credentials.sealing import sealed
 from domain.answers import ANSWER_MODELS, Acknowledgement
 from domain.programme import ProgrammeSpec, Role
 from domain.simulation import Decision, Knobs, decide
+from runtime.keys import development_keyring
 from store.participants import ParticipantStore
 from store.tasks import TaskRecord, TaskStore
 
@@ -61,10 +64,16 @@ class SimulatedCohort:
     day_seconds: int
     # People whose tasks are left alone: in the demo, someone clicking the e-mailed links.
     hands_off: frozenset[str] = frozenset()
+    # Seals what the simulated people "type", as the web pages do (None: the development key).
+    keyring: Keyring | None = None
     stats: ActingStats = field(default_factory=ActingStats)
     _decided: dict[UUID, tuple[datetime, Decision] | None] = field(default_factory=dict)
     _done: set[UUID] = field(default_factory=set)
     _roles: dict[str, Role] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.keyring is None:
+            self.keyring = development_keyring(self.pool)
 
     async def act(self, now: datetime) -> None:
         """Answer every open task whose simulated answer is due by `now`."""
@@ -123,6 +132,7 @@ class SimulatedCohort:
             {**decision.payload, "task_id": task.task_id, "participant_id": task.participant_id}
         )
         handle = self.client.get_workflow_handle(task.workflow_id)
+        payload = await sealed(self.keyring, payload, task.programme_id)
         try:
             await execute_update(
                 handle, task.update_name, payload, id=str(task.task_id), result_type=Acknowledgement

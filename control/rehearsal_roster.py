@@ -21,6 +21,7 @@ from contracts.programme import ProgrammePhase, ProgrammeSummary
 from contracts.queries import PROGRAMME_SUMMARY
 from contracts.roster import ADD_PARTICIPANTS, WITHDRAW_PARTICIPANT
 from control.participants import SimulatedCohort
+from credentials.sealing import sealed
 from domain.answers import Acknowledgement
 from domain.programme import (
     Locale,
@@ -139,7 +140,11 @@ class RosterScript:
         handle = self.client.get_workflow_handle(programme_workflow_id(self.spec.id))
         try:
             await execute_update(
-                handle, update, command, id=command.command_id, result_type=Acknowledgement
+                handle,
+                update,
+                await sealed(self.cohort.keyring, command, self.spec.id),
+                id=command.command_id,
+                result_type=Acknowledgement,
             )
         except WorkflowUpdateFailedError as error:
             self.refused.append(f"{update}: {error.cause or error}")

@@ -51,14 +51,22 @@ def _in_roster(
     from client.roster import Roster as RosterOf
     from control.cli_audit import record_cli
     from control.connect import connected
+    from credentials.sealing import sealed
     from domain.accounts import AuditDetail
+    from domain.answers import CoordinatorCommand
     from i18n.refusals import refusal_words
     from i18n.translator import Translator
+    from runtime.keys import checked_keyring
 
     async def go() -> T:
-        async with connected() as (client, pool, _):
+        async with connected() as (client, pool, settings):
+            keyring = await checked_keyring(pool, settings)
+
+            async def sealer(command: CoordinatorCommand) -> CoordinatorCommand:
+                return await sealed(keyring, command, programme_id)
+
             try:
-                done = await act(RosterOf(client, pool, programme_id))
+                done = await act(RosterOf(client, pool, programme_id, sealer))
             except NotDone as why:
                 raise Refused(str(why)) from None
             except Declined as refusal:

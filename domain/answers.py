@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -16,6 +17,7 @@ from pydantic_core import PydanticCustomError
 from domain.meeting_rules import Slot
 from domain.next_steps import NextStep, NextStepParam
 from domain.tasks import TaskKind
+from domain.typed_text import Typed
 
 Level = int  # 0 (none) .. 4 (expert)
 _LEVEL = Field(ge=0, le=4)
@@ -79,7 +81,7 @@ class SelfAssessment(Action):
 
 class ChemistryAnswer(Action):
     go: bool
-    reason: str = Field("", max_length=2000)
+    reason: Annotated[str, Typed(max_length=2000)] = ""
     # The weekly slot the pair meets at ("tue-pm"): the proposed one kept, or another they share.
     slot: Slot | None = None
 
@@ -93,8 +95,8 @@ class ChemistryAnswer(Action):
 class Goal(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    objective: str = Field(min_length=3, max_length=500)
-    kpi: str = Field(min_length=2, max_length=300)
+    objective: Annotated[str, Typed(max_length=500, min_length=3)]
+    kpi: Annotated[str, Typed(max_length=300, min_length=2)]
     target_date: date
 
 
@@ -104,7 +106,7 @@ class GoalsProposal(Action):
 
 class GoalsConfirmation(Action):
     confirmed: bool = True
-    comment: str = Field("", max_length=2000)
+    comment: Annotated[str, Typed(max_length=2000)] = ""
 
 
 class SessionLog(Action):
@@ -112,7 +114,7 @@ class SessionLog(Action):
     held: bool
     minutes: int | None = Field(None, ge=0, le=600)
     skills_covered: tuple[str, ...] = ()
-    notes: str = Field("", max_length=5000)
+    notes: Annotated[str, Typed(max_length=5000)] = ""
     progress_rating: int | None = Field(None, ge=1, le=5)
 
 
@@ -125,13 +127,13 @@ class Reschedule(Action):
 
 class Pause(Action):
     days: int = Field(ge=1)
-    reason: str = Field("", max_length=2000)
+    reason: Annotated[str, Typed(max_length=2000)] = ""
 
 
 class MidpointAnswer(Action):
     satisfaction: int = Field(ge=1, le=5)
     progress: int = Field(ge=1, le=5)
-    concerns: str = Field("", max_length=5000)
+    concerns: Annotated[str, Typed(max_length=5000)] = ""
     wants_to_continue: bool = True
 
 
@@ -141,7 +143,7 @@ class FinalEvaluation(Action):
     kpi_attainment: tuple[int, ...] = ()
     satisfaction: int = Field(ge=1, le=5)
     nps: int = Field(ge=0, le=10)
-    learned_back: str = Field("", max_length=5000)  # mentor: what they learned in return
+    learned_back: Annotated[str, Typed(max_length=5000)] = ""  # mentor: what they learned in return
 
     @field_validator("kpi_attainment")
     @classmethod
@@ -154,11 +156,11 @@ class FinalEvaluation(Action):
 
 
 class EndPair(Action):
-    reason: str = Field(min_length=3, max_length=2000)
+    reason: Annotated[str, Typed(max_length=2000, min_length=3)]
 
 
 class Concern(Action):
-    text: str = Field(min_length=3, max_length=5000)
+    text: Annotated[str, Typed(max_length=5000, min_length=3)]
     pair_id: str | None = None
 
 
@@ -168,7 +170,7 @@ class CoordinatorCommand(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     command_id: str = Field(min_length=1, max_length=200)
-    reason: str = ""
+    reason: Annotated[str, Typed(max_length=2000)] = ""
 
 
 class NudgeCommand(CoordinatorCommand):

@@ -14,6 +14,8 @@ from activities.launches import start_workflows
 from activities.mailer import Mailer, MailSettings
 from activities.matching import MatchingActivities
 from activities.steps import StepActivities
+from credentials.keyring import Keyring
+from runtime.keys import development_keyring
 from runtime.sandbox import workflow_runner
 from settings import Settings
 from store.events import EventStore
@@ -45,10 +47,12 @@ def build_worker(
     step_activities: StepActivities | None = None,
     role: WorkerRole = "all",
     shutdown_grace: timedelta = timedelta(seconds=50),
+    keyring: Keyring | None = None,
 ) -> Worker:
     events = EventStore(pool)
+    mailer = Mailer(pool, mail, keyring or development_keyring(pool))
     steps = step_activities or StepActivities(
-        events, TaskStore(pool), Mailer(pool, mail), ParticipantStore(pool)
+        events, TaskStore(pool), mailer, ParticipantStore(pool)
     )
     matching = MatchingActivities(events)
     return Worker(

@@ -3,7 +3,8 @@
 A person is named by e-mail and may take part in several programmes (one participant id each).
 Export gathers their participant rows, tasks and answers, e-mails sent, and the events of their
 own streams and of their pairs. Erasure deletes the participant rows, forgets them as someone's
-manager, clears their tasks' answers, and redacts the free texts of those events
+manager, clears their tasks' answers, shreds their data key (every text they typed since texts
+are sealed reads `[erased]` in every copy), and redacts the plain free texts older events hold
 (domain/personal_data.py). Counts, dates and scores stay, so reports keep working, anonymised.
 Both are recorded as events on the person's stream, without any personal data.
 """
@@ -18,6 +19,8 @@ import asyncpg
 
 from domain.events import EventType, NewEvent, participant_stream
 from domain.personal_data import redact
+from domain.sealed_text import participant_key
+from store import data_keys
 from store.events import EventStore
 
 _PAIR_EVENTS = """
@@ -39,6 +42,7 @@ class Erasure:
     participant_ids: list[str]
     events_redacted: int
     tasks_cleared: int
+    keys_shredded: int = 0
 
 
 async def participant_ids(pool: asyncpg.Pool, email: str) -> list[str]:
@@ -109,9 +113,15 @@ async def erase(pool: asyncpg.Pool, email: str) -> Erasure | None:
             "DELETE FROM calendar_series WHERE participant_id = ANY($1::text[])", ids
         )
         await conn.execute("DELETE FROM participants WHERE id = ANY($1::text[])", ids)
+        # What they typed, sealed with their key wherever it went (Temporal's histories, events,
+        # backups), reads `[erased]` from now on.
+        shredded = await data_keys.shred(conn, [participant_key(i) for i in ids])
     await _record(pool, ids, EventType.PERSONAL_DATA_ERASED)
     return Erasure(
-        participant_ids=ids, events_redacted=redacted, tasks_cleared=int(cleared.split()[-1])
+        participant_ids=ids,
+        events_redacted=redacted,
+        tasks_cleared=int(cleared.split()[-1]),
+        keys_shredded=shredded,
     )
 
 

@@ -17,6 +17,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from temporalio.client import Client
 
+from credentials.keyring import Keyring
+from runtime.keys import development_keyring
 from store.projections import Projector
 from store.tasks import TaskStore
 from web.calendar_feed import add_calendar_feed
@@ -49,6 +51,7 @@ def create_app(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     metrics: WebMetrics | None = None,
     languages: Languages = TANDEM_LANGUAGES,
+    keyring: Keyring | None = None,
 ) -> FastAPI:
     """The participants' app. It counts its requests into `metrics` (`app.state.metrics`), which
     it never serves itself: `web.metrics.metrics_app` does, on a port of its own.
@@ -67,8 +70,14 @@ def create_app(
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_exception_handler(HTTPException, http_error)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    keyring = keyring or development_keyring(pool)
     pages = TaskPages(
-        client=client, pool=pool, secret=secret, now=now, previous_secrets=previous_secrets
+        client=client,
+        pool=pool,
+        secret=secret,
+        now=now,
+        previous_secrets=previous_secrets,
+        keyring=keyring,
     )
 
     @app.get("/healthz", include_in_schema=False)
@@ -98,6 +107,7 @@ def create_app(
             settings=dashboard,
             now=now,
             previous_secrets=previous_secrets,
+            keyring=keyring,
         )
     else:
 

@@ -31,7 +31,9 @@ from contracts.ids import pair_workflow_id, programme_workflow_id
 from contracts.programme import MatchingView, ProgrammeSummary
 from contracts.queries import MATCHING, PROGRAMME_SUMMARY
 from contracts.roster import ADD_PARTICIPANTS, WITHDRAW_PARTICIPANT
+from credentials.keyring import Keyring
 from credentials.oidc import OidcSettings
+from credentials.sealing import sealed
 from domain.accounts import (
     SESSION_ABSOLUTE,
     Account,
@@ -122,8 +124,12 @@ def add_dashboard(
     settings: DashboardSettings,
     now: Callable[[], datetime],
     previous_secrets: Sequence[bytes] = (),
+    keyring: Keyring,
 ) -> CoordinatorAuth:
-    """The dashboard's routes on `app`; returns its sign-in service."""
+    """The dashboard's routes on `app`; returns its sign-in service.
+
+    What coordinators type is sealed before it is sent, and what people typed is opened only to
+    be shown (`keyring`)."""
     auth = CoordinatorAuth(
         pool,
         now,
@@ -397,7 +403,7 @@ def add_dashboard(
             overdue=_named(t, await q.open_tasks(pool, programme_id, due_before=now())),
             task_counts=await q.task_counts(pool, programme_id, now()),
             surveys=await q.survey_summary(pool, programme_id),
-            concerns=_named(t, await q.concerns(pool, programme_id)),
+            concerns=_named(t, await keyring.open_tree(await q.concerns(pool, programme_id))),
             undelivered=_named(t, await q.undelivered(pool, programme_id)),
             names=await q.names(pool, programme_id),
             people=await q.people(pool, programme_id),
@@ -472,7 +478,7 @@ def add_dashboard(
                 ack = await execute_update(
                     handle,
                     ADD_PARTICIPANTS,
-                    command,
+                    await sealed(keyring, command, programme_id),
                     id=command.command_id,
                     result_type=Acknowledgement,
                 )
@@ -548,7 +554,7 @@ def add_dashboard(
             ack = await execute_update(
                 handle,
                 WITHDRAW_PARTICIPANT,
-                command,
+                await sealed(keyring, command, programme_id),
                 id=command.command_id,
                 result_type=Acknowledgement,
             )
@@ -584,7 +590,7 @@ def add_dashboard(
         found = None if number is None else await q.concern(pool, programme_id, number)
         if found is None:
             return message_page(translator(request), 404, "page.not_found")
-        found = _named(translator(request), [found])[0]
+        found = _named(translator(request), [await keyring.open_tree(dict(found))])[0]
         await audited(account, AuditAction.OPENED_CONCERN, programme_id, position)
         log.info("dashboard.concern_opened", programme_id=programme_id, position=position)
         return page(
@@ -612,12 +618,15 @@ def add_dashboard(
             request,
             title=t("dash.pair.title", pair_id=pair_id),
             programme_id=programme_id,
-            pair=row,
+            pair=await keyring.open_tree(dict(row)),
             withdrawn=set(summary.withdrawn_ids) if summary else set(),
             names=await q.names(pool, programme_id),
             sessions=await q.sessions(pool, programme_id, pair_id),
             open_tasks=_named(t, await q.open_tasks(pool, programme_id, pair_id=pair_id)),
-            timeline=await EventStore(pool).read_stream(pair_stream(programme_id, pair_id)),
+            timeline=[
+                e.model_copy(update={"data": await keyring.open_tree(e.data)})
+                for e in await EventStore(pool).read_stream(pair_stream(programme_id, pair_id))
+            ],
             when=await _programme_times(pool, programme_id),
             notice=shown_notice(secret, request.query_params, previous_secrets),
             temporal_link=(
@@ -652,7 +661,11 @@ def add_dashboard(
             )
             try:
                 await execute_update(
-                    handle, update, command, id=command.command_id, result_type=Acknowledgement
+                    handle,
+                    update,
+                    await sealed(keyring, command, programme_id),
+                    id=command.command_id,
+                    result_type=Acknowledgement,
                 )
                 notice = t(done)
             except WorkflowUpdateFailedError as error:
@@ -803,7 +816,7 @@ def add_dashboard(
                 ack = await execute_update(
                     handle,
                     update,
-                    command,
+                    await sealed(keyring, command, programme_id),
                     id=command.command_id,
                     result_type=Acknowledgement,
                 )

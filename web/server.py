@@ -25,6 +25,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     from client.connection import connect_client
     from devstack.stack import resolve_services
     from logging_setup import configure_logging
+    from runtime.keys import checked_keyring
     from store.db import create_pool, migrate
     from web.app import create_app
 
@@ -40,6 +41,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     pool = await create_pool(services.database_url)
     try:
         await migrate(pool)  # safe alongside the worker's: migrations take an advisory lock
+        keyring = await checked_keyring(pool, settings)
         metrics = WebMetrics(lag=Projector(pool).lag)
         app = create_app(
             client=client,
@@ -50,6 +52,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
             outbox_dir=settings.home / "outbox" if settings.smtp_url is None else None,
             dashboard=dashboard_settings(settings),
             metrics=metrics,
+            keyring=keyring,
         )
         servers = [http_server(app, host, port)]
         if metrics_port is not None:

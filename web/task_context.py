@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
+from credentials.keyring import Keyring
 from domain.programme import Durations
 from domain.skills import CATALOGUE
 from domain.tasks import TaskKind
@@ -61,6 +62,7 @@ async def load_task_context(
     participant: ParticipantRecord | None,
     programme: ProgrammeRecord | None,
     locale: str,
+    keyring: Keyring,
 ) -> TaskContext:
     labels = skill_labels(programme, locale)
     spec: dict[str, Any] = programme.spec if programme else {}
@@ -77,6 +79,7 @@ async def load_task_context(
             if isinstance(context_goals, list)
             else await proposed_goals(pool, task.workflow_id)
         )
+        goals = await keyring.open_tree(goals)
     status = await pair_status(client, task) if task.kind in _ASKS_THE_PAIR else {}
     try:
         durations = Durations.model_validate(spec.get("durations") or {})

@@ -19,6 +19,8 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from client.refusals import refusal_of
 from client.updates import execute_update
+from credentials.keyring import Keyring
+from credentials.sealing import sealed
 from domain.answers import Acknowledgement
 from domain.tasks import TaskKind, TaskStatus
 from store.participants import ParticipantStore
@@ -62,8 +64,11 @@ class TaskPages:
         secret: bytes,
         now: Callable[[], datetime],
         previous_secrets: Sequence[bytes] = (),
+        keyring: Keyring,
     ) -> None:
         self._client = client
+        # Seals what people type before it is sent; opens what a page shows again.
+        self._keyring = keyring
         self._pool = pool
         self._secret = secret
         self._previous = tuple(previous_secrets)
@@ -85,7 +90,7 @@ class TaskPages:
         t = _translator(request, opened)
         if opened.task.status is TaskStatus.DONE:
             _log(opened.task, "already_answered" if again else "answer_shown")
-            return self._answer_page(t, opened, already=again)
+            return await self._answer_page(t, opened, already=again)
         return opened, t
 
     async def show(self, request: Request, token: str) -> Response:
@@ -139,11 +144,12 @@ class TaskPages:
             )
 
         handle = self._client.get_workflow_handle(task.workflow_id)
+        answer = await sealed(self._keyring, submission.answer, task.programme_id)
         try:
             ack = await execute_update(
                 handle,
                 submission.update_name,
-                submission.answer,
+                answer,
                 id=submission.update_id,
                 result_type=Acknowledgement,
             )
@@ -151,7 +157,7 @@ class TaskPages:
             reloaded = await self._links.reload(opened)
             if reloaded.task.status is TaskStatus.DONE:
                 _log(task, "already_answered")
-                return self._answer_page(t, reloaded, already=True)
+                return await self._answer_page(t, reloaded, already=True)
             refused = refusal_of(failure)
             kind = getattr(failure.cause, "type", None)
             _log(
@@ -178,7 +184,7 @@ class TaskPages:
             reloaded = await self._links.reload(opened)
             if reloaded.task.status is TaskStatus.DONE:
                 _log(task, "already_answered")
-                return self._answer_page(t, reloaded, already=True)
+                return await self._answer_page(t, reloaded, already=True)
             if reloaded.task.status is not TaskStatus.OPEN:
                 _log(task, "closed_meanwhile")
                 return message_page(t, 410, "page.closed", _coordinator(opened))
@@ -225,7 +231,13 @@ class TaskPages:
 
     async def _context(self, opened: OpenedLink, t: Translator) -> TaskContext:
         return await load_task_context(
-            self._client, self._pool, opened.task, opened.participant, opened.programme, t.locale
+            self._client,
+            self._pool,
+            opened.task,
+            opened.participant,
+            opened.programme,
+            t.locale,
+            self._keyring,
         )
 
     def _refused(self, request: Request, refused: RefusedLink) -> Response:
@@ -245,9 +257,9 @@ class TaskPages:
         )
         return message_page(t, problem.status, problem.page, coordinator)
 
-    def _answer_page(self, t: Translator, opened: OpenedLink, *, already: bool) -> Response:
+    async def _answer_page(self, t: Translator, opened: OpenedLink, *, already: bool) -> Response:
         task = opened.task
-        answer = getattr(task, "answer", None)  # older rows have none
+        answer = await self._keyring.open_tree(getattr(task, "answer", None))  # older: none
         labels = skill_labels(opened.programme, t.locale)
         return render_page(
             "answer.html",
