@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     web_metrics_port: int | None = Field(None, ge=1, le=65535)
     # When set, the web metrics port answers only `Authorization: Bearer <this token>`.
     metrics_token: SecretStr | None = None
+    # Engineers present it to the codec endpoint (`/codec`, web/codec_server.py) that opens the
+    # sealed texts of a run in the Temporal UI and CLI; unset, only admins' sessions may.
+    codec_token: SecretStr | None = None
     # On SIGTERM, how long activities in flight may run before they are cancelled (and retried by
     # another worker). Below Compose's 60 s stop_grace_period, so the worker exits on its own.
     shutdown_grace_seconds: float = Field(50, ge=0, le=3600)
@@ -122,7 +125,7 @@ class Settings(BaseSettings):
         parse_master_key(text)
         return text.strip()
 
-    @field_validator("previous_secret", "metrics_token")
+    @field_validator("previous_secret", "metrics_token", "codec_token")
     @classmethod
     def _empty_is_none(cls, value: SecretStr | None) -> SecretStr | None:
         # Compose passes an unset variable as "": that must not become a key anyone can sign

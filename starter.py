@@ -26,6 +26,7 @@ from control.cli import JsonOpt, err, out, run
 from control.coordinator_cli import audit, coordinator_app
 from control.files import load_programme
 from control.help_format import use_whole_word_help
+from control.keys_cli import keys_app
 from control.matching_cli import IdOpt, match, matching_app
 from control.participant_cli import participant_app
 from control.projections_cli import projections_app
@@ -50,6 +51,7 @@ app.add_typer(matching_app, name="matching")
 app.command("match")(match)
 app.add_typer(projections_app, name="projections")
 app.add_typer(participant_app, name="participant")
+app.add_typer(keys_app, name="keys")
 app.add_typer(roster_app, name="roster")
 app.add_typer(task_app, name="task")
 

@@ -258,8 +258,7 @@ class Mailer:
         try:
             context = await self._texts.open_tree(n.context)
             mail = self._render(
-                context,
-                n, recipient, programme, partner, task_link, concern_link, feed_links
+                context, n, recipient, programme, partner, task_link, concern_link, feed_links
             )
             if n.context.get("calendar"):
                 others = () if partner is None else (Attendee(partner.email, partner.name),)

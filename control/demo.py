@@ -40,11 +40,13 @@ from domain.programme import ProgrammeSpec, Role
 from domain.simulation import Knobs
 from i18n.translator import Translator
 from logging_setup import log_to_file
+from runtime.keys import checked_keyring
 from runtime.workers import build_worker, mail_settings
 from settings import Settings, get_settings
 from store.db import create_pool, migrate
 from store.projections import Projector
 from web.app import create_app
+from web.codec_server import CodecSettings
 from web.dashboard import DashboardSettings
 from web.server import http_server
 from workflows.programme import ProgrammeWorkflow
@@ -202,6 +204,7 @@ async def _run_stack(
             pool = await create_pool(database_url)
             stack.push_async_callback(pool.close)
             await migrate(pool)
+        keyring = await checked_keyring(pool, settings)
         # A password for this demo only, shown below: the dashboard is never open without one.
         password = secrets.token_urlsafe(9)
         dashboard = DashboardSettings(password_hash=hash_password(password), temporal_ui_url=ui_url)
@@ -214,6 +217,8 @@ async def _run_stack(
                 outbox_dir=home / "outbox",
                 outbox_recipient=None if simulate_everyone else _left_to_you(spec),
                 dashboard=dashboard,
+                keyring=keyring,
+                codec=CodecSettings(ui_url=ui_url),
             ),
             "127.0.0.1",
             ports.web,
@@ -225,7 +230,9 @@ async def _run_stack(
         projecting = asyncio.create_task(Projector(pool).run(stop_projecting, poll_seconds=1))
         stack.push_async_callback(_until_done, stop_projecting, projecting)
         queue = settings.task_queue
-        worker = build_worker(client, pool, mail_settings(settings, sink.url), queue)
+        worker = build_worker(
+            client, pool, mail_settings(settings, sink.url), queue, keyring=keyring
+        )
         await stack.enter_async_context(worker)
         launch = await launch_programme(client, pool, spec, queue, day_seconds)
         found = DemoAddresses(
@@ -254,6 +261,7 @@ async def _run_stack(
             knobs=Knobs(),
             day_seconds=day_seconds,
             hands_off=frozenset(() if you is None or simulate_everyone else {you.id}),
+            keyring=keyring,
         )
 
         async def finished() -> bool:

@@ -48,6 +48,7 @@ def build_worker(
     role: WorkerRole = "all",
     shutdown_grace: timedelta = timedelta(seconds=50),
     keyring: Keyring | None = None,
+    max_cached_workflows: int = 1000,
 ) -> Worker:
     events = EventStore(pool)
     mailer = Mailer(pool, mail, keyring or development_keyring(pool))
@@ -70,4 +71,6 @@ def build_worker(
         # The SDK's default (zero) cancels activities in flight the moment shutdown begins.
         graceful_shutdown_timeout=shutdown_grace,
         workflow_runner=workflow_runner(),
+        # 0: every workflow task replays its history (no sticky queue), as after a restart.
+        max_cached_workflows=max_cached_workflows,
     )

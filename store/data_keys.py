@@ -39,17 +39,13 @@ async def fetch(db: Executor, key_ids: Sequence[str]) -> dict[str, StoredKey]:
 async def create(db: Executor, key_id: str, wrapped: bytes, master_key: str) -> StoredKey:
     """The key stored under `key_id`: this one, or the one another process stored first (or its
     shredded row: a person erased stays erased)."""
+    # DO UPDATE (a no-op) rather than DO NOTHING: it waits for a concurrent first use and
+    # returns the row that won, which a separate SELECT in this snapshot could not see.
     row = await db.fetchrow(
         """
-        WITH added AS (
-            INSERT INTO data_keys (key_id, wrapped, master_key) VALUES ($1, $2, $3)
-            ON CONFLICT (key_id) DO NOTHING
-            RETURNING key_id, wrapped, master_key
-        )
-        SELECT * FROM added
-        UNION ALL
-        SELECT key_id, wrapped, master_key FROM data_keys WHERE key_id = $1
-        LIMIT 1
+        INSERT INTO data_keys (key_id, wrapped, master_key) VALUES ($1, $2, $3)
+        ON CONFLICT (key_id) DO UPDATE SET key_id = data_keys.key_id
+        RETURNING key_id, wrapped, master_key
         """,
         key_id,
         wrapped,

@@ -18,7 +18,7 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -442,3 +442,13 @@ async def tandem_cli(database_url: str, stack: Stack, *args: str) -> tuple[int, 
     out, err = await asyncio.wait_for(process.communicate(), timeout=120)
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
+
+
+T = TypeVar("T")
+
+
+async def opened(pool: asyncpg.Pool, tree: T) -> T:
+    """What people typed, as a coordinator's page shows it: the sealed texts of `tree` opened."""
+    from runtime.keys import development_keyring
+
+    return await development_keyring(pool).open_tree(tree)

@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from contracts.search_attributes import SEARCH_ATTRIBUTES
+from credentials.envelope import generate_master_key
 from settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,7 +69,7 @@ def test_app_services_are_configured_only_by_known_settings_and_no_secret_is_wri
     for name in APP:
         environment: dict[str, str] = SERVICES[name]["environment"]
         assert set(environment) <= known, f"{name}: {set(environment) - known}"
-        for variable in ("TANDEM_SECRET",):
+        for variable in ("TANDEM_SECRET", "TANDEM_MASTER_KEY"):
             assert _VARIABLE.fullmatch(environment[variable]), f"{name}: {variable} is written"
         # The database password is interpolated, never written.
         assert "${TANDEM_DB_PASSWORD" in environment["DATABASE_URL"]
@@ -162,6 +163,8 @@ def _interpolated(value: str) -> str:
     def fill(found: re.Match[str]) -> str:
         if found.group(2) == "-":
             return found.group(3)
+        if found.group(1) == "TANDEM_MASTER_KEY":  # its settings check its form
+            return generate_master_key()
         return f"given-{found.group(1).lower()}"
 
     return _INTERPOLATION.sub(fill, value)

@@ -29,13 +29,14 @@ from devstack.temporal import start_time_skipping
 from domain.events import EventType, participant_stream, programme_stream
 from domain.programme import Locale, Role
 from domain.roster import ChangeEmail, OpenLink
+from domain.sealed_text import is_sealed
 from domain.tasks import TaskKind, TaskSpec, TaskStatus
 from domain.tokens import sign_task_token, verify_task_token
 from i18n.formatting import long_date
 from store.db import create_pool
 from store.participants import ParticipantStore
 from store.tasks import TaskRecord, TaskStore
-from tests.lifecycle_helpers import Run, Stack, eventually, small_cohort
+from tests.lifecycle_helpers import Run, Stack, eventually, opened, small_cohort
 from web.app import create_app
 
 SECRET = b"lifecycle-tests"  # what `mail_settings` in lifecycle_helpers signs links with
@@ -761,7 +762,9 @@ async def test_a_concern_reaches_the_coordinator_once_per_form(
 
     async def concerns() -> list[str]:
         events = await run.events(programme_stream(run.spec.id))
-        return [e.data["text"] for e in events if e.type == EventType.CONCERN_RAISED]
+        stored = [e.data["text"] for e in events if e.type == EventType.CONCERN_RAISED]
+        assert all(is_sealed(text) for text in stored), "a concern is stored sealed"
+        return await opened(stack.pool, stored)
 
     form = await web.get(path)
     assert form.status_code == 200 and "uniquement à la coordination" in form.text

@@ -18,10 +18,13 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from temporalio.client import Client
 
 from credentials.keyring import Keyring
+from domain.accounts import Account
 from runtime.keys import development_keyring
 from store.projections import Projector
 from store.tasks import TaskStore
 from web.calendar_feed import add_calendar_feed
+from web.codec_server import CodecSettings, add_codec_server
+from web.coordinator_auth import COOKIE_NAME
 from web.dashboard import DashboardSettings, add_dashboard
 from web.errors import RefuseNulPaths, UnhandledErrors, http_error, message_page
 from web.i18n import TANDEM_LANGUAGES, Languages, Translator, languages_of
@@ -52,6 +55,7 @@ def create_app(
     metrics: WebMetrics | None = None,
     languages: Languages = TANDEM_LANGUAGES,
     keyring: Keyring | None = None,
+    codec: CodecSettings | None = None,
 ) -> FastAPI:
     """The participants' app. It counts its requests into `metrics` (`app.state.metrics`), which
     it never serves itself: `web.metrics.metrics_app` does, on a port of its own.
@@ -98,8 +102,9 @@ def create_app(
     async def task_submit(request: Request, token: str) -> Response:
         return await pages.submit(request, token)
 
+    coordinator_auth = None
     if dashboard is not None:
-        add_dashboard(
+        coordinator_auth = add_dashboard(
             app,
             client=client,
             pool=pool,
@@ -119,6 +124,14 @@ def create_app(
                 status_code=404,
                 headers={"Cache-Control": "no-store"},
             )
+
+    if codec is not None:
+        auth = coordinator_auth
+
+        async def coordinator(request: Request) -> Account | None:
+            return None if auth is None else await auth.current(request.cookies.get(COOKIE_NAME))
+
+        add_codec_server(app, keyring, codec, coordinator)
 
     if outbox_dir is not None:
         kinds = LinkKinds((secret, *previous_secrets), TaskStore(pool).kinds, now)

@@ -28,6 +28,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     from runtime.keys import checked_keyring
     from store.db import create_pool, migrate
     from web.app import create_app
+    from web.codec_server import CodecSettings
 
     configure_logging(settings.log_level, settings.log_format, secrets=settings.secret_values())
     ensure_free(host, port, "--port")
@@ -42,6 +43,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     try:
         await migrate(pool)  # safe alongside the worker's: migrations take an advisory lock
         keyring = await checked_keyring(pool, settings)
+        codec_token = settings.codec_token
         metrics = WebMetrics(lag=Projector(pool).lag)
         app = create_app(
             client=client,
@@ -53,6 +55,10 @@ async def serve(settings: Settings, host: str, port: int) -> None:
             dashboard=dashboard_settings(settings),
             metrics=metrics,
             keyring=keyring,
+            codec=CodecSettings(
+                token=None if codec_token is None else codec_token.get_secret_value(),
+                ui_url=settings.temporal_ui_url,
+            ),
         )
         servers = [http_server(app, host, port)]
         if metrics_port is not None:
