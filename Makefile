@@ -87,6 +87,7 @@ demo: install
 bench: install
 	$(BIN)/python -m bench.matching
 	$(BIN)/python -m bench.projections
+	$(BIN)/python -m bench.sealing
 	$(BIN)/python -m bench.simulate
 	$(BIN)/python -m bench.time_skipping
 	$(BIN)/python -m bench.web

@@ -199,6 +199,15 @@ def simulate(
             "attached), to read with any mail program; DIR is created if missing.",
         ),
     ] = None,
+    histories: Annotated[
+        Path | None,
+        typer.Option(
+            "--histories",
+            metavar="DIR",
+            help="Write every workflow's history to DIR, one JSON file a run, as "
+            "`temporal workflow show --output json` prints it (for replay tests and audits).",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Rehearse a whole programme with simulated participants on a private time-skipping stack."""
@@ -207,6 +216,8 @@ def simulate(
 
     if outbox is not None:
         _writable_folder(outbox, "--outbox")
+    if histories is not None:
+        _writable_folder(histories, "--histories")
     spec = _load(file) if file else synthetic_programme(participants, seed, date(2027, 1, 11))
     knobs = Knobs(
         no_show_rate=no_show_rate,
@@ -236,6 +247,7 @@ def simulate(
                 late_joiners=late_joiners,
                 withdrawals=withdrawals,
                 outbox=outbox,
+                histories_dir=histories,
             )
         )
     if as_json:
@@ -248,6 +260,9 @@ def simulate(
     out.print(table)
     if outbox is not None:
         out.print(f"{report.emails_written} e-mails written to {escape(str(outbox))}")
+    if histories is not None:
+        written = report.histories_written
+        out.print(f"{written} workflow histories written to {escape(str(histories))}")
 
 
 def _writable_folder(folder: Path, option: str) -> None:

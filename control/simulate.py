@@ -16,7 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
-from temporalio.client import WorkflowExecutionStatus
+from temporalio.client import WorkflowExecutionStatus, WorkflowHistory
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
@@ -27,6 +27,8 @@ from control.launch import launch_programme
 from control.participants import SimulatedCohort, programme_finished, run_until
 from control.rehearsal_roster import RosterScript
 from control.rehearsal_roster import late_joiners as roster_late_joiners
+from credentials.envelope import parse_master_key
+from credentials.keyring import Keyring
 from devstack.eml_folder import eml_files
 from devstack.postgres import start_postgres
 from devstack.smtp_sink import SmtpSinkProcess
@@ -34,6 +36,7 @@ from devstack.temporal import skip_time, start_time_skipping
 from devstack.worker_process import WorkerProcess
 from domain.programme import ProgrammeSpec
 from domain.simulation import Knobs
+from settings import DEVELOPMENT_MASTER_KEY
 from store.db import create_pool, migrate
 from store.events import EventStore
 from store.sent_mail import SentMailLog
@@ -69,6 +72,9 @@ class SimulationReport(BaseModel):
     # With `--outbox DIR`: the folder the rehearsal's e-mails were written to, and how many.
     outbox: str | None = None
     emails_written: int | None = None
+    # `--histories DIR`: where every workflow's history went, and how many files.
+    histories: str | None = None
+    histories_written: int | None = None
 
 
 SKIP_DEADLINE = timedelta(minutes=10)
@@ -119,16 +125,22 @@ async def simulate(
     late_joiners: int = 0,
     withdrawals: int = 0,
     outbox: Path | None = None,
+    histories_dir: Path | None = None,
+    seal_texts: bool = True,
 ) -> SimulationReport:
     """Run `spec` to its end; `keep_histories` saves a few workflow histories for replay tests.
 
     `late_joiners` people join once the first pairs run, and `withdrawals` participants of
     running pairs leave a week later (control/rehearsal_roster.py). With `outbox`, every e-mail
-    sent is written there as an `.eml` file (created if missing).
+    sent is written there as an `.eml` file (created if missing); with `histories_dir`, every
+    workflow's history as a JSON file. `seal_texts=False` seals nothing the simulated people
+    type (a benchmark's baseline only).
     """
     started = stopwatch.perf_counter()
     knobs = knobs or Knobs()
     before = _written(outbox)
+    if histories_dir is not None:
+        histories_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (once, before anything starts)
     with (
         tempfile.TemporaryDirectory(prefix="tandem-sim-") as tmp,
         SmtpSinkProcess(folder=outbox) as sink,
@@ -171,7 +183,10 @@ async def simulate(
                 everyone = spec.model_copy(update={"participants": (*spec.participants, *joiners)})
                 # The late joiners are not in the file: the cohort finds them in the store, as
                 # the demo's does when a coordinator adds someone.
-                cohort = SimulatedCohort(env.client, pool, spec, seed, knobs, 86_400)
+                keyring = Keyring(pool, parse_master_key(DEVELOPMENT_MASTER_KEY), seals=seal_texts)
+                cohort = SimulatedCohort(
+                    env.client, pool, spec, seed, knobs, 86_400, keyring=keyring
+                )
                 script = RosterScript(
                     env.client, pool, spec, joiners, withdrawals, seed, cohort=cohort
                 )
@@ -200,7 +215,9 @@ async def simulate(
                     ) from error
                 summary = await handle.result()
                 days = (await env.get_current_time() - begin).days
-                histories = await _largest_history(env, everyone, summary, keep_histories)
+                histories, histories_written = await _largest_history(
+                    env, everyone, summary, keep_histories, histories_dir
+                )
             return SimulationReport(
                 programme_id=spec.id,
                 seed=seed,
@@ -218,6 +235,8 @@ async def simulate(
                 answers_sent=cohort.stats.answered,
                 answers_refused=cohort.stats.rejected,
                 max_history_events=max(histories, summary.max_history_length),
+                histories=None if histories_dir is None else str(histories_dir),
+                histories_written=None if histories_dir is None else histories_written,
                 programme_runs=summary.runs,
                 simulated_days=days,
                 wall_seconds=round(stopwatch.perf_counter() - started, 2),
@@ -258,11 +277,14 @@ async def _largest_history(
     spec: ProgrammeSpec,
     summary: ProgrammeSummary,
     keep: Path | None,
-) -> int:
+    every: Path | None,
+) -> tuple[int, int]:
+    """The largest history's length, and how many were written to `every` (one file a run:
+    `<workflow id>.json` for the latest, `<workflow id>--<run id>.json` for earlier ones)."""
     ids = [programme_workflow_id(spec.id)]
     ids += [pair_workflow_id(spec.id, p.pair_id) for p in summary.pairs]
     ids += [assessment_workflow_id(spec.id, p.id) for p in spec.participants]
-    largest = 0
+    largest = written = 0
     for workflow_id in ids:
         history = await env.client.get_workflow_handle(workflow_id).fetch_history()
         largest = max(largest, len(history.events))
@@ -270,4 +292,23 @@ async def _largest_history(
             keep.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (a few small files, once)
             name = workflow_id.split(":", 1)[0] + "-" + workflow_id.rsplit(":", 1)[-1]
             (keep / f"{name}.json").write_text(history.to_json())
-    return largest
+        if every is not None:
+            written += await _write_runs(env, workflow_id, history, every)
+    return largest, written
+
+
+async def _write_runs(
+    env: WorkflowEnvironment, workflow_id: str, latest: WorkflowHistory, folder: Path
+) -> int:
+    """Write this workflow's latest run and every run it continued from, as the server keeps
+    them (`temporal workflow show --output json`)."""
+    history, name, written = latest, f"{workflow_id}.json", 0
+    while True:
+        (folder / name).write_text(history.to_json(), encoding="utf-8")
+        written += 1
+        started = history.events[0].workflow_execution_started_event_attributes
+        previous = started.continued_execution_run_id
+        if not previous:
+            return written
+        handle = env.client.get_workflow_handle(workflow_id, run_id=previous)
+        history, name = await handle.fetch_history(), f"{workflow_id}--{previous}.json"

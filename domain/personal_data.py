@@ -2,9 +2,11 @@
 
 Events name people by opaque participant ids only; their personal data (name, e-mail, department,
 manager, grade) lives in the participants table, which erasure deletes. What remains are the
-free texts people typed into their forms: goals, notes, reasons, concerns. Erasure replaces
-those with `REDACTED` in every event of the person's streams and pairs, and keeps every count,
-date and score, so reports go on working with the person anonymised.
+free texts people typed into their forms: goals, notes, reasons, concerns. Those are sealed with
+their author's key (domain/sealed_text.py), which erasure shreds; events recorded before texts
+were sealed hold them plain, and erasure replaces those with `REDACTED` in every event of the
+person's streams and pairs. Every count, date and score stays, so reports go on working with
+the person anonymised.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from domain.events import EventType
+from domain.sealed_text import ERASED, is_sealed
 
-REDACTED = "[erased]"
+REDACTED = ERASED
 
 E = EventType
 # Free-text fields by event type; "goals" holds a list of goals, each with its own texts.
@@ -33,8 +36,15 @@ FREE_TEXT: dict[str, tuple[str, ...]] = {
 _GOAL_TEXTS = ("objective", "kpi")
 
 
+def _plain(value: object) -> bool:
+    return bool(value) and not is_sealed(value)
+
+
 def redact(event_type: str, data: dict[str, Any]) -> dict[str, Any] | None:
-    """`data` with its free texts erased, or None when there is nothing to erase."""
+    """`data` with its plain free texts erased, or None when there is nothing to erase.
+
+    Sealed texts are left as they are: the author's shredded key erases theirs, and a partner's,
+    in the same pair's events, stays theirs."""
     fields = [f for f in FREE_TEXT.get(event_type, ()) if data.get(f)]
     if not fields:
         return None
@@ -42,10 +52,12 @@ def redact(event_type: str, data: dict[str, Any]) -> dict[str, Any] | None:
     for field in fields:
         if field == "goals" and isinstance(data[field], list):
             redacted[field] = [
-                {**g, **{k: REDACTED for k in _GOAL_TEXTS if k in g}} if isinstance(g, dict) else g
+                {**g, **{k: REDACTED for k in _GOAL_TEXTS if _plain(g.get(k))}}
+                if isinstance(g, dict)
+                else g
                 for g in data[field]
             ]
-        else:
+        elif _plain(data[field]):
             redacted[field] = REDACTED
     return redacted if redacted != data else None
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import icalendar
 import pytest
 
+from credentials.envelope import generate_master_key
 from credentials.passwords import check_password
 from devstack.ports import free_port
 from settings import Settings
@@ -353,7 +354,13 @@ def test_a_wrong_setting_is_named_without_a_traceback() -> None:
     assert "TANDEM_WORKER_ROLE: Input should be 'all', 'workflows' or 'activities'" in result.stderr
 
 
-_PRODUCTION_SERVICES = ("DATABASE_URL", "TEMPORAL_ADDRESS", "SMTP_URL", "TANDEM_SECRET")
+_PRODUCTION_SERVICES = (
+    "DATABASE_URL",
+    "TEMPORAL_ADDRESS",
+    "SMTP_URL",
+    "TANDEM_SECRET",
+    "TANDEM_MASTER_KEY",
+)
 
 
 def _production(**given: str) -> dict[str, str]:
@@ -396,6 +403,7 @@ def test_production_refuses_the_development_secret() -> None:
         "DATABASE_URL": "postgresql://tandem:pw@db:5432/tandem",
         "TEMPORAL_ADDRESS": "temporal:7233",
         "SMTP_URL": "smtp://mail:1025",
+        "TANDEM_MASTER_KEY": generate_master_key(),
     }
     result = subprocess.run(
         [sys.executable, "-m", "starter", "config", "--json"],

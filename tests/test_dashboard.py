@@ -16,12 +16,13 @@ from domain.events import EventType
 from domain.matcher import solve
 from domain.matching import Factor, FactorCode, ProposedPair, Unmatched
 from domain.programme import MatchingSettings, Role
+from domain.sealed_text import is_sealed
 from domain.tasks import TaskKind
 from i18n.catalogues import source_messages
 from store.projections import Projector
 from tests.browser_helpers import needs_browser
 from tests.dashboard_helpers import sign_in
-from tests.lifecycle_helpers import Stack, eventually, small_cohort
+from tests.lifecycle_helpers import Stack, eventually, opened, small_cohort
 from tests.test_web_browser import serving
 from web import csrf
 from web.app import create_app
@@ -191,7 +192,8 @@ async def test_a_coordinator_signs_in_reviews_and_approves(stack: Stack, browser
         notice = await page.get_by_role("status").inner_text()
         assert notice.startswith("C’est fait\u00a0: le binôme est dissous"), notice
         outcome = await run.pair(1).result()
-        assert (outcome.phase.value, outcome.reason) == ("dissolved", "Même service, en fait")
+        assert outcome.phase.value == "dissolved" and is_sealed(outcome.reason)
+        assert await opened(stack.pool, outcome.reason) == "Même service, en fait"
 
         # The programme report, from the dashboard.
         await page.get_by_role("link", name=spec.id).click()

@@ -31,7 +31,7 @@ from domain.programme import Role
 from domain.tasks import TaskKind
 from store.events import EventStore
 from store.projections import Projector
-from tests.lifecycle_helpers import Stack, eventually, small_cohort
+from tests.lifecycle_helpers import Stack, eventually, opened, small_cohort
 from tests.test_web_browser import serving
 from web import csrf
 from web.app import create_app
@@ -331,7 +331,9 @@ async def test_a_nul_in_what_was_typed_is_dropped_not_a_step_failing_forever(
         wanted = (EventType.CONCERN_RAISED, EventType.PAIR_DISSOLVED)
         return found if all(w in found for w in wanted) else None
 
-    found = await eventually(recorded, "the concern and the pair's dissolution recorded")
+    found = await opened(
+        stack.pool, await eventually(recorded, "the concern and the pair's dissolution recorded")
+    )
     assert found[EventType.CONCERN_RAISED]["text"] == "Mon binôme annule souvent."
     assert "Départ de l’entreprise" in json.dumps(
         found[EventType.PAIR_DISSOLVED], ensure_ascii=False

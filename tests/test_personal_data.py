@@ -14,6 +14,7 @@ from control.report import programme_report
 from domain.events import EventType, participant_stream
 from domain.personal_data import REDACTED, free_texts
 from domain.programme import Role
+from domain.sealed_text import ERASED, is_sealed, participant_key, sealed_key
 from store import audit
 from tests.lifecycle_helpers import (
     DAY,
@@ -21,6 +22,7 @@ from tests.lifecycle_helpers import (
     SkippingClock,
     Stack,
     eventually,
+    opened,
     small_cohort,
 )
 
@@ -56,6 +58,13 @@ async def test_export_then_erase_leaves_nothing_of_the_person(
     pair_events = await run.events(await run.pair_stream(int(pair.pair_id)))
     typed = [text for e in pair_events for text in free_texts(e.type, e.data)]
     assert typed, "the pair typed goals and notes"
+    # Stored sealed, each under its author's key; the coordinator's pages open them.
+    assert all(is_sealed(text) for text in typed)
+    theirs = [t for t in typed if sealed_key(t) == participant_key(person.id)]
+    partners = [t for t in typed if sealed_key(t) != participant_key(person.id)]
+    assert theirs and partners
+    their_words = await opened(stack.pool, theirs)
+    assert ERASED not in their_words
 
     # Export: everything held about them, with their own details.
     exported = _tandem(database_url, "participant", "export", person.email)
@@ -64,6 +73,8 @@ async def test_export_then_erase_leaves_nothing_of_the_person(
     assert [p["email"] for p in document["participants"]] == [person.email]
     assert {t["kind"] for t in document["tasks"]} >= {"self_assessment", "chemistry"}
     assert {e["type"] for e in document["events"]} >= {"SelfAssessmentSubmitted", "PairFormed"}
+    exported_texts = json.dumps(document["events"], ensure_ascii=False)
+    assert all(words in exported_texts for words in their_words), "their words, as typed"
     assert document["emails_sent"]
 
     # Erase: the logs of the command name nobody.
@@ -86,9 +97,11 @@ async def test_export_then_erase_leaves_nothing_of_the_person(
     # Their pair's texts are redacted; counts, dates and scores stay.
     after_events = await run.events(await run.pair_stream(int(pair.pair_id)))
     assert [e.type for e in after_events] == [e.type for e in pair_events]
-    assert not [text for e in after_events for text in free_texts(e.type, e.data)]
-    logged = [e for e in after_events if e.type == EventType.SESSION_LOGGED]
-    assert all(e.data["notes"] in (REDACTED, "") for e in logged)
+    # Their words read `[erased]` wherever a copy is; their partner's read as typed.
+    after_texts = [text for e in after_events for text in free_texts(e.type, e.data)]
+    assert sorted(after_texts) == sorted(typed), "nothing rewritten: the key is what is gone"
+    assert await opened(stack.pool, theirs) == [REDACTED] * len(theirs)
+    assert ERASED not in await opened(stack.pool, partners)
 
     # The report still works, with the person anonymised.
     after = await programme_report(stack.pool, spec.id)
