@@ -31,6 +31,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.mailer import Mailer, MailSettings
 from activities.steps import StepActivities
+from credentials.envelope import generate_master_key
 from credentials.passwords import hash_password
 from devstack.smtp_sink import SmtpSink
 from domain.steps import StepInput, StepResult
@@ -153,13 +154,18 @@ def test_credentials_are_masked_and_ordinary_ids_are_kept(logs: Captured) -> Non
         assert redact(ordinary) == ordinary
 
 
+MASTER_KEY = generate_master_key()
+
+
 def test_every_secret_setting_is_masked_in_both_formats() -> None:
     settings = Settings(
         DATABASE_URL="postgresql://tandem:pg%2Fpass-4711@app-db:5432/tandem",
         SMTP_URL="smtps://mailer:smtp-pass-0815@smtp.example.org:465",
         TANDEM_SECRET="the-current-secret",
         TANDEM_PREVIOUS_SECRET="the-previous-secret",
-        TANDEM_COORDINATOR_PASSWORD_HASH=PASSWORD_HASH,
+        TANDEM_MASTER_KEY=MASTER_KEY,
+        codec_token="the-codec-token",
+        coordinator_password_hash=PASSWORD_HASH,
         oidc_issuer="https://sso.example.org",
         oidc_client_id="tandem",
         oidc_client_secret="oidc-client-secret",
@@ -172,6 +178,8 @@ def test_every_secret_setting_is_masked_in_both_formats() -> None:
         "the-previous-secret",
         PASSWORD_HASH,
         "oidc-client-secret",
+        MASTER_KEY,
+        "the-codec-token",
     ]
     with capturing(settings.secret_values()) as logs:
         try:
@@ -183,6 +191,8 @@ def test_every_secret_setting_is_masked_in_both_formats() -> None:
                 keys={"current": "the-current-secret", "older": ["the-previous-secret"]},
                 oidc="oidc-client-secret",
                 hashed=PASSWORD_HASH,
+                master=MASTER_KEY,
+                codec="the-codec-token",
             )
     logs.assert_never_shown(*shown)
     line = logs.json_line("connect.failed")

@@ -18,13 +18,21 @@ from pathlib import Path
 import httpx
 from temporalio.testing import WorkflowEnvironment
 
+from credentials.envelope import generate_master_key
 from devstack.ports import free_port
 from devstack.smtp_sink import SmtpSink
 from tests.lifecycle_helpers import eventually
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "pilote-2027" / "programme.yaml"
-SERVICES = ("DATABASE_URL", "TEMPORAL_ADDRESS", "SMTP_URL", "TANDEM_SECRET", "TANDEM_ENV")
+SERVICES = (
+    "DATABASE_URL",
+    "TEMPORAL_ADDRESS",
+    "SMTP_URL",
+    "TANDEM_SECRET",
+    "TANDEM_MASTER_KEY",
+    "TANDEM_ENV",
+)
 # The extra's Python packages made unimportable, then the module run as `python -m` runs it.
 WITHOUT_EXTRA = (
     "import runpy, sys; "
@@ -154,6 +162,7 @@ async def test_web_worker_and_programme_commands_run_in_production_with_real_ser
         "TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
         "SMTP_URL": smtp_sink.url,
         "TANDEM_SECRET": "a-production-secret-of-its-own-0123456789",
+        "TANDEM_MASTER_KEY": generate_master_key(),
     }
     web_port, health_port = free_port(), free_port()
     worker = {**production, "TANDEM_HEALTH_PORT": str(health_port)}
