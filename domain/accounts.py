@@ -178,6 +178,8 @@ class AuditAction(StrEnum):
     ADDED_ACCOUNT = "added_account"
     REMOVED_ACCOUNT = "removed_account"
     SET_PASSWORD = "set_password"
+    # Typed texts opened through the codec endpoint (an engineer's token: actor `codec-token`).
+    DECODED_PAYLOADS = "decoded_payloads"
 
 
 class AuditOutcome(StrEnum):

@@ -11,9 +11,10 @@ import httpx
 from temporalio.testing import WorkflowEnvironment
 
 from credentials.passwords import hash_password
-from domain.accounts import Role
+from domain.accounts import AuditAction, Role
 from domain.sealed_text import ERASED, participant_key
 from runtime.keys import development_keyring
+from store import audit
 from store.accounts import AccountStore
 from tests.dashboard_helpers import sign_in
 from tests.test_web_browser import serving
@@ -102,3 +103,11 @@ async def test_admins_and_engineers_read_sealed_texts_and_nobody_else(
             assert _value(answer.json()["payloads"][0])["notes"] == "Mieux déléguer"
             bad = await cli.post("/codec/decode", content=b'{"payloads": 3}', headers=auth)
             assert bad.status_code == 400 and "Traceback" not in bad.text
+
+    # Each reading that opened texts is in the audit trail, as a concern read is.
+    readings = [
+        (e.actor, e.target)
+        for e in await audit.read(pool, None)
+        if e.action is AuditAction.DECODED_PAYLOADS
+    ]
+    assert sorted(readings) == [("admin@example.com", "2 texts"), ("codec-token", "2 texts")]

@@ -18,8 +18,9 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from temporalio.client import Client
 
 from credentials.keyring import Keyring
-from domain.accounts import Account
+from domain.accounts import Account, AuditAction, AuditEntry
 from runtime.keys import development_keyring
+from store import audit
 from store.projections import Projector
 from store.tasks import TaskStore
 from web.calendar_feed import add_calendar_feed
@@ -131,7 +132,11 @@ def create_app(
         async def coordinator(request: Request) -> Account | None:
             return None if auth is None else await auth.current(request.cookies.get(COOKIE_NAME))
 
-        add_codec_server(app, keyring, codec, coordinator)
+        async def audit_reading(actor: str, texts: int) -> None:
+            entry = AuditEntry(now(), actor, AuditAction.DECODED_PAYLOADS, target=f"{texts} texts")
+            await audit.record(pool, entry)
+
+        add_codec_server(app, keyring, codec, coordinator, audit_reading)
 
     if outbox_dir is not None:
         kinds = LinkKinds((secret, *previous_secrets), TaskStore(pool).kinds, now)

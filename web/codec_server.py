@@ -29,10 +29,12 @@ from starlette.responses import JSONResponse, Response
 
 from credentials.keyring import Keyring
 from domain.accounts import Account, Role
+from domain.sealed_text import sealed_in
 
 log = structlog.get_logger(__name__)
 
 PATHS = ("/codec", "/coordinator/codec")
+TOKEN_ACTOR = "codec-token"  # who the audit trail names for a reading with TANDEM_CODEC_TOKEN
 _JSON_ENCODINGS = {b"json/plain", b"json/protobuf"}
 _ALLOWED_HEADERS = "Content-Type, X-Namespace, Authorization"
 
@@ -53,7 +55,10 @@ def add_codec_server(
     keyring: Keyring,
     settings: CodecSettings,
     coordinator: Callable[[Request], Awaitable[Account | None]] | None,
+    audit_reading: Callable[[str, int], Awaitable[None]] | None = None,
 ) -> None:
+    """The codec routes on `app`; `audit_reading(actor, texts)` records each decode that opened
+    a sealed text (as the dashboard records each concern read)."""
     allowed_origin = _origin(settings.ui_url)
 
     def cors(request: Request) -> dict[str, str]:
@@ -69,16 +74,16 @@ def add_codec_server(
         }
 
     async def reader(request: Request) -> str | None:
-        """Who reads (for the log), or None when nobody may."""
+        """Who reads (the audit trail's actor), or None when nobody may."""
         given = request.headers.get("authorization", "")
         if settings.token and given.startswith("Bearer "):
             if hmac.compare_digest(given.removeprefix("Bearer ").encode(), settings.token.encode()):
-                return "engineer"
+                return TOKEN_ACTOR
             return None
         if coordinator is not None and request.url.path.startswith("/coordinator/"):
             account = await coordinator(request)
             if account is not None and account.role is Role.ADMIN:
-                return f"coordinator:{account.email}"
+                return account.email
         return None
 
     async def preflight(request: Request) -> Response:
@@ -99,13 +104,18 @@ def add_codec_server(
             payloads = _payloads(await request.body())
         except ValueError:
             return JSONResponse({"error": "malformed payloads"}, status_code=400, headers=headers)
+        texts = 0
         if opened:
+            texts = sum(len(list(sealed_in(_json_of(p)))) for p in payloads)
             payloads = [await _opened(keyring, p) for p in payloads]
+            if texts and audit_reading is not None:
+                await audit_reading(who, texts)
         log.info(
             "codec.request",
             action="decode" if opened else "encode",
             payloads=len(payloads),
-            reader=who.partition(":")[0],
+            texts=texts,
+            reader="engineer" if who == TOKEN_ACTOR else "coordinator",
             namespace=request.headers.get("x-namespace"),
         )
         return JSONResponse({"payloads": payloads}, headers=headers)
@@ -131,15 +141,22 @@ def _payloads(body: bytes) -> list[dict[str, Any]]:
     return payloads
 
 
-async def _opened(keyring: Keyring, payload: dict[str, Any]) -> dict[str, Any]:
-    """The payload with its sealed texts opened; anything not JSON is returned untouched."""
+def _json_of(payload: dict[str, Any]) -> Any:
+    """The payload's JSON value, or None when it is not JSON."""
     metadata = payload.get("metadata")
     try:
         encoding = base64.b64decode((metadata or {}).get("encoding", ""))
         if encoding not in _JSON_ENCODINGS:
-            return payload
-        value = json.loads(base64.b64decode(payload.get("data", "")))
+            return None
+        return json.loads(base64.b64decode(payload.get("data", "")))
     except (binascii.Error, ValueError, TypeError, AttributeError):
+        return None
+
+
+async def _opened(keyring: Keyring, payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload with its sealed texts opened; anything else is returned untouched."""
+    value = _json_of(payload)
+    if not any(True for _ in sealed_in(value)):
         return payload
     value = await keyring.open_tree(value)
     data = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
