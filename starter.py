@@ -85,6 +85,7 @@ def validate(file: Path, as_json: JsonOpt = False) -> None:
         "holidays": spec.holidays,
         "session_minutes": spec.session_minutes,
         "working_hours": f"{spec.working_hours.start:%H:%M}-{spec.working_hours.end:%H:%M}",
+        "retention_days": spec.retention_days,
     }
     if as_json:
         print(json.dumps({"valid": True, **summary}))
@@ -100,6 +101,7 @@ def validate(file: Path, as_json: JsonOpt = False) -> None:
         f"  sessions of {spec.session_minutes} min on working days, "
         f"{summary['working_hours']} {spec.timezone}, {holidays}"
     )
+    out.print(f"  personal data purged {spec.retention_days} days after the programme ends")
 
 
 @programme_app.command("start")
