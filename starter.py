@@ -29,6 +29,7 @@ from control.help_format import use_whole_word_help
 from control.matching_cli import IdOpt, match, matching_app
 from control.participant_cli import participant_app
 from control.projections_cli import projections_app
+from control.purge_cli import purge
 from control.roster_cli import roster_app, task_app
 from devstack.extra import EmbeddedMissing
 from domain.programme import Locale, ProgrammeSpec
@@ -170,6 +171,9 @@ def approve(programme_id: str, command_id: IdOpt = None, as_json: JsonOpt = Fals
     from control.matching_cli import approve as approve_matching
 
     approve_matching(programme_id, command_id, as_json)
+
+
+programme_app.command("purge")(purge)
 
 
 @app.command()
