@@ -33,6 +33,7 @@ from runtime.retention_schedule import (
     ensure_retention_schedule,
 )
 from runtime.workers import build_worker
+from store import audit
 from store.participants import ParticipantStore
 from store.programmes import ProgrammeStore
 from store.retention import due_for_purge, ended_at, purge_programme
@@ -166,6 +167,8 @@ async def test_purge_at_the_command_line(stack: Stack, database_url: str) -> Non
     done = json.loads(out)
     assert (done["programme_id"], done["participants"], done["recorded"]) == (spec.id, 2, True)
     assert await ParticipantStore(stack.pool).get_many([p.id for p in spec.participants]) == {}
+    trail = [(e.action, e.target) for e in await audit.read(stack.pool, spec.id)]
+    assert trail == [("purged_programme", None)]
     code, out, err = await tandem_cli(database_url, stack, *args)
     assert code == 0 and json.loads(out)["recorded"] is False
 
