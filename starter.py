@@ -30,6 +30,7 @@ from control.keys_cli import keys_app
 from control.matching_cli import IdOpt, match, matching_app
 from control.participant_cli import participant_app
 from control.projections_cli import projections_app
+from control.purge_cli import purge
 from control.roster_cli import roster_app, task_app
 from devstack.extra import EmbeddedMissing
 from domain.programme import Locale, ProgrammeSpec
@@ -87,6 +88,7 @@ def validate(file: Path, as_json: JsonOpt = False) -> None:
         "holidays": spec.holidays,
         "session_minutes": spec.session_minutes,
         "working_hours": f"{spec.working_hours.start:%H:%M}-{spec.working_hours.end:%H:%M}",
+        "retention_days": spec.retention_days,
     }
     if as_json:
         print(json.dumps({"valid": True, **summary}))
@@ -102,6 +104,7 @@ def validate(file: Path, as_json: JsonOpt = False) -> None:
         f"  sessions of {spec.session_minutes} min on working days, "
         f"{summary['working_hours']} {spec.timezone}, {holidays}"
     )
+    out.print(f"  personal data purged {spec.retention_days} days after the programme ends")
 
 
 @programme_app.command("start")
@@ -170,6 +173,9 @@ def approve(programme_id: str, command_id: IdOpt = None, as_json: JsonOpt = Fals
     from control.matching_cli import approve as approve_matching
 
     approve_matching(programme_id, command_id, as_json)
+
+
+programme_app.command("purge")(purge)
 
 
 @app.command()

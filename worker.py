@@ -10,6 +10,7 @@ from datetime import timedelta
 from client.connection import connect_client
 from credentials.keyring import MasterKeyMismatch
 from runtime.keys import checked_keyring
+from runtime.retention_schedule import ensure_retention_schedule
 from runtime.workers import build_worker, mail_settings
 from settings import Settings, settings_or_exit
 from worker_health import serve_health
@@ -55,6 +56,8 @@ async def serve(settings: Settings) -> None:
     try:
         async with worker:
             polling = True
+            # Once polling: the schedule's first run finds a worker for it.
+            await ensure_retention_schedule(client, settings.task_queue)
             await stop.wait()
     finally:
         if health is not None:

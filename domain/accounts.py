@@ -175,6 +175,7 @@ class AuditAction(StrEnum):
     EXPORTED_REPORT = "exported_report"
     EXPORTED_PARTICIPANT = "exported_participant"
     ERASED_PARTICIPANT = "erased_participant"
+    PURGED_PROGRAMME = "purged_programme"
     ADDED_ACCOUNT = "added_account"
     REMOVED_ACCOUNT = "removed_account"
     SET_PASSWORD = "set_password"

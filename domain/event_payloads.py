@@ -373,6 +373,19 @@ class PersonalDataErased(EventPayload):
     participant_id: str
 
 
+class ProgrammePurged(EventPayload):
+    """Everyone's personal data in a programme erased at once, on the programme's stream: what
+    was changed, in counts, never whose."""
+
+    event_type = EventType.PROGRAMME_PURGED
+
+    participants: StrictInt
+    events_redacted: StrictInt
+    tasks_cleared: StrictInt
+    calendar_series: StrictInt
+    keys_shredded: StrictInt
+
+
 class TaskOpened(EventPayload):
     event_type = EventType.TASK_OPENED
 
@@ -453,6 +466,7 @@ PAYLOADS: Mapping[EventType, type[EventPayload]] = {
         PairEndedEarly,
         PersonalDataExported,
         PersonalDataErased,
+        ProgrammePurged,
         TaskOpened,
         TaskClosed,
         CoordinatorActed,

@@ -46,6 +46,8 @@ class EventType(StrEnum):
     PROGRAMME_COMPLETED = "ProgrammeCompleted"
     PERSONAL_DATA_EXPORTED = "PersonalDataExported"
     PERSONAL_DATA_ERASED = "PersonalDataErased"
+    # A programme's personal data purged once its retention ran out (store/retention.py).
+    PROGRAMME_PURGED = "ProgrammePurged"
     TASK_OPENED = "TaskOpened"
     TASK_CLOSED = "TaskClosed"
     # The audit trail (domain/accounts.py): a coordinator's action, on an `audit-*` stream.

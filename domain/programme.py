@@ -115,6 +115,9 @@ class ProgrammeSpec(BaseModel):
     holidays: str = "FR"
     session_minutes: int = Field(60, gt=0)
     working_hours: WorkingHours = WorkingHours()
+    # How many days after the programme ends its personal data is kept before it is purged
+    # (store/retention.py): long enough for the final report, short enough to be defended.
+    retention_days: int = Field(365, gt=0)
 
     @field_validator("coordinators")
     @classmethod

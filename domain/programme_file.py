@@ -366,6 +366,8 @@ class _ProgrammeFile(BaseModel):
     working_hours: Annotated[WorkingHours, BeforeValidator(_working_hours)] = _as_in_spec(
         "working_hours"
     )
+    # Days its personal data is kept once the programme has ended.
+    retention_days: _Count = _as_in_spec("retention_days")
 
     @model_validator(mode="after")
     def _sessions_fit_the_day(self) -> _ProgrammeFile:

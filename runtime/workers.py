@@ -13,6 +13,7 @@ from temporalio.worker import Worker
 from activities.launches import start_workflows
 from activities.mailer import Mailer, MailSettings
 from activities.matching import MatchingActivities
+from activities.retention import RetentionActivities
 from activities.steps import StepActivities
 from credentials.keyring import Keyring
 from runtime.keys import development_keyring
@@ -24,8 +25,9 @@ from store.tasks import TaskStore
 from workflows.assessment import AssessmentWorkflow
 from workflows.pair import PairWorkflow
 from workflows.programme import ProgrammeWorkflow
+from workflows.retention import RetentionWorkflow
 
-WORKFLOWS: Sequence[type] = (ProgrammeWorkflow, AssessmentWorkflow, PairWorkflow)
+WORKFLOWS: Sequence[type] = (ProgrammeWorkflow, AssessmentWorkflow, PairWorkflow, RetentionWorkflow)
 WorkerRole = Literal["all", "workflows", "activities"]
 
 
@@ -56,13 +58,19 @@ def build_worker(
         events, TaskStore(pool), mailer, ParticipantStore(pool)
     )
     matching = MatchingActivities(events)
+    retention = RetentionActivities(pool)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=list(WORKFLOWS) if role != "activities" else [],
         # Every worker has the activities: a workflow's steps run as local activities, in the
         # worker running its workflow task; a "workflows" worker takes no others.
-        activities=[steps.record_step, matching.run_matching, start_workflows],
+        activities=[
+            steps.record_step,
+            matching.run_matching,
+            start_workflows,
+            retention.purge_due_programmes,
+        ],
         no_remote_activities=role == "workflows",
         max_concurrent_activities=32,
         # Activations share one interpreter: a hundred at once (the default) made each slower,

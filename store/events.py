@@ -72,7 +72,8 @@ def _like_prefix(prefix: str) -> str:
 
 
 class EventStore:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    # A connection, for an append inside the caller's transaction (a purge's).
+    def __init__(self, pool: asyncpg.Pool | asyncpg.Connection) -> None:
         self._pool = pool
 
     async def append(

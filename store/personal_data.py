@@ -12,6 +12,7 @@ Both are recorded as events on the person's stream, without any personal data.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,46 +83,84 @@ async def export(pool: asyncpg.Pool, email: str) -> dict[str, Any] | None:
     }
 
 
+@dataclass(frozen=True)
+class Forgotten:
+    """What `forget` changed, in counts."""
+
+    events_redacted: int
+    tasks_cleared: int
+    calendar_series: int
+    participants: int
+    keys_shredded: int
+
+
+async def forget(
+    conn: asyncpg.Connection, ids: list[str], streams: Sequence[str] = ()
+) -> Forgotten:
+    """Erase these participants, inside the caller's transaction: both a person's erasure and a
+    programme's purge (store/retention.py) go through here, so they never drift apart.
+
+    Redacts the free texts of their streams, their pairs' and their concerns (and of `streams`
+    besides), clears their tasks' answers, deletes their calendar feeds and rows, and shreds
+    their data keys. Counts, dates and scores stay.
+    """
+    await conn.execute("SET LOCAL tandem.erasure = 'on'")
+    redacted = 0
+    theirs = [*(participant_stream(i) for i in ids), *streams]
+    for row in await conn.fetch(_PAIR_EVENTS, theirs, ids):
+        data = redact(row["type"], row["data"])
+        if data is not None:
+            await conn.execute(
+                "UPDATE events SET data = $2 WHERE position = $1", row["position"], data
+            )
+            redacted += 1
+    cleared = await conn.execute(
+        "UPDATE tasks SET answer = NULL, context = context - 'goals' "
+        "WHERE (participant_id = ANY($1::text[]) OR workflow_id IN ("
+        "  SELECT workflow_id FROM tasks WHERE participant_id = ANY($1::text[])))"
+        "  AND (answer IS NOT NULL OR context ? 'goals')",
+        ids,
+    )
+    # Their calendar feed, and their name on their partners' (the partner's feed keeps the
+    # sessions, with the name the mailer knows now: none).
+    feeds = await conn.execute(
+        "DELETE FROM calendar_series WHERE participant_id = ANY($1::text[])", ids
+    )
+    people = await conn.execute("DELETE FROM participants WHERE id = ANY($1::text[])", ids)
+    # What they typed, sealed with their key wherever it went (Temporal's histories, events,
+    # backups), reads `[erased]` from now on.
+    shredded = await data_keys.shred(conn, [participant_key(i) for i in ids])
+    return Forgotten(
+        events_redacted=redacted,
+        tasks_cleared=_count(cleared),
+        calendar_series=_count(feeds),
+        participants=_count(people),
+        keys_shredded=shredded,
+    )
+
+
+def _count(status: str) -> int:
+    """The row count of a command's status ("UPDATE 3")."""
+    return int(status.split()[-1])
+
+
 async def erase(pool: asyncpg.Pool, email: str) -> Erasure | None:
     """Erase the person with this e-mail; None when nobody has it (nothing changes)."""
     ids = await participant_ids(pool, email)
     if not ids:
         return None
-    redacted = 0
     async with pool.acquire() as conn, conn.transaction():
-        await conn.execute("SET LOCAL tandem.erasure = 'on'")
-        for row in await conn.fetch(_PAIR_EVENTS, [participant_stream(i) for i in ids], ids):
-            data = redact(row["type"], row["data"])
-            if data is not None:
-                await conn.execute(
-                    "UPDATE events SET data = $2 WHERE position = $1", row["position"], data
-                )
-                redacted += 1
-        cleared = await conn.execute(
-            "UPDATE tasks SET answer = NULL, context = context - 'goals' "
-            "WHERE participant_id = ANY($1::text[]) OR workflow_id IN ("
-            "  SELECT workflow_id FROM tasks WHERE participant_id = ANY($1::text[]))",
-            ids,
-        )
         await conn.execute(
             "UPDATE participants SET manager_email = NULL WHERE lower(manager_email) = lower($1)",
             email.strip(),
         )
-        # Their calendar feed, and their name on their partners' (the partner's feed keeps the
-        # sessions, with the name the mailer knows now: none).
-        await conn.execute(
-            "DELETE FROM calendar_series WHERE participant_id = ANY($1::text[])", ids
-        )
-        await conn.execute("DELETE FROM participants WHERE id = ANY($1::text[])", ids)
-        # What they typed, sealed with their key wherever it went (Temporal's histories, events,
-        # backups), reads `[erased]` from now on.
-        shredded = await data_keys.shred(conn, [participant_key(i) for i in ids])
+        done = await forget(conn, ids)
     await _record(pool, ids, EventType.PERSONAL_DATA_ERASED)
     return Erasure(
         participant_ids=ids,
-        events_redacted=redacted,
-        tasks_cleared=int(cleared.split()[-1]),
-        keys_shredded=shredded,
+        events_redacted=done.events_redacted,
+        tasks_cleared=done.tasks_cleared,
+        keys_shredded=done.keys_shredded,
     )
 
 

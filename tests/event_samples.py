@@ -183,6 +183,13 @@ SAMPLES: dict[EventType, dict[str, Any]] = {
     E.PROGRAMME_COMPLETED: {"pairs_completed": 3, "pairs_ended_early": 1, "pairs_dissolved": 0},
     E.PERSONAL_DATA_EXPORTED: {"participant_id": "e1"},
     E.PERSONAL_DATA_ERASED: {"participant_id": "e1"},
+    E.PROGRAMME_PURGED: {
+        "participants": 24,
+        "events_redacted": 57,
+        "tasks_cleared": 140,
+        "calendar_series": 24,
+        "keys_shredded": 25,
+    },
     E.TASK_OPENED: {
         "participant_id": "m1",
         "kind": "chemistry",

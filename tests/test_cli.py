@@ -43,7 +43,7 @@ def test_help_lists_every_command() -> None:
     for command in ("programme", "matching", "match", "roster", "task", "simulate", "demo", "web"):
         assert command in result.stdout
     result = tandem("programme", "--help")
-    for command in ("validate", "start", "status", "approve"):
+    for command in ("validate", "start", "status", "approve", "purge"):
         assert command in result.stdout
     result = tandem("matching", "--help")
     for command in ("show", "approve", "ban", "force", "swap"):
@@ -57,6 +57,7 @@ def test_validate_accepts_the_sample() -> None:
     assert summary["valid"] is True
     assert (summary["participants"], summary["mentors"], summary["mentees"]) == (24, 12, 12)
     assert summary["coordinators"] == ["rh.mentorat@example.com"]
+    assert summary["retention_days"] == 365
 
 
 def test_validate_reports_every_problem_with_file_line_and_field() -> None:

@@ -930,6 +930,30 @@ def test_bad_meeting_settings_name_their_line_and_what_to_write(tmp_path: Path) 
     one_problem(garbled, "programme.yaml:6: working_hours:", "e.g. 09:00-18:00")
 
 
+def test_personal_data_is_kept_a_year_after_the_end_unless_the_file_says(tmp_path: Path) -> None:
+    assert load_programme(write(tmp_path)).retention_days == 365
+    assert load_programme(write(tmp_path, PROGRAMME + "retention_days: 30\n")).retention_days == 30
+
+
+@pytest.mark.parametrize(
+    ("written", "says"),
+    [
+        ("0", "must be a positive whole number, got 0"),
+        ("-30", "must be a positive whole number, got -30"),
+        ("thirty", "must be a whole number, got 'thirty'"),
+        ('"30"', "must be a whole number, got '30'"),
+        ("1.5", "must be a whole number, got '1.5'"),
+    ],
+)
+def test_a_wrong_retention_names_its_line_and_what_to_write(
+    tmp_path: Path, written: str, says: str
+) -> None:
+    path = write(tmp_path, PROGRAMME + f"retention_days: {written}\n")
+    assert one_problem(path, "programme.yaml:6: retention_days:").endswith(
+        f"retention_days: {says}"
+    )
+
+
 def test_a_session_longer_than_the_working_day_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, PROGRAMME + 'session_minutes: 240\nworking_hours: "09:00-12:00"\n')
     one_problem(path, "programme.yaml:6: session_minutes:", "240 minutes", "180 minutes")

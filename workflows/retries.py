@@ -89,3 +89,13 @@ REVISION_RETRY = RetryPolicy(
     maximum_attempts=5,
     non_retryable_error_types=["MatchingConflict"],
 )
+
+# The daily purge of programmes past their retention. Tomorrow's run tries again, so an outage
+# need not be waited through: an hour of retries, then this run gives up and says so.
+PURGE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=5),
+    maximum_interval=timedelta(minutes=5),
+    maximum_attempts=attempts_within(
+        timedelta(hours=1), timedelta(seconds=5), timedelta(minutes=5)
+    ),
+)
