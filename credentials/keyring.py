@@ -103,9 +103,9 @@ class Keyring:
     async def _key_to_seal(self, key_id: str) -> bytes | None:
         """The data key `key_id`'s texts are sealed with (made on first use); None if shredded."""
         cached = self._cache.get(key_id)
-        if cached is not None and time.monotonic() - cached[0] < self._cache_seconds:
-            if cached[1] is not None:
-                return cached[1]
+        recent = cached is not None and time.monotonic() - cached[0] < self._cache_seconds
+        if recent and cached is not None and cached[1] is not None:
+            return cached[1]
         stored = (await data_keys.fetch(self._pool, [key_id])).get(key_id)
         if stored is None:
             fresh = new_data_key()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 import asyncpg
 import httpx
@@ -34,7 +35,7 @@ def _payload(value: object, encoding: bytes = b"json/plain") -> dict[str, object
     }
 
 
-def _value(payload: dict[str, str]) -> object:
+def _value(payload: dict[str, str]) -> Any:
     return json.loads(base64.b64decode(payload["data"]))
 
 
