@@ -210,6 +210,11 @@ class Settings(BaseSettings):
                 "TANDEM_MASTER_KEY: must be set to a key of your own when TANDEM_ENV=production "
                 "(the development default is public; `tandem keys generate` makes one)"
             )
+        if not self.seal_texts:
+            problems.append(
+                "TANDEM_SEAL_TEXTS: must stay true when TANDEM_ENV=production (false leaves what "
+                "participants type readable in Temporal; only a benchmark's baseline turns it off)"
+            )
         if problems:
             raise ValueError("\n".join(problems))
         return self

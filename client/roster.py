@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import asyncpg
+from pydantic import ValidationError
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -36,6 +37,7 @@ from domain.roster import (
     joining,
 )
 from domain.tasks import TaskKind, TaskStatus
+from domain.typed_text import as_typed, long_enough, typed_fields
 from store.participants import EmailTaken, ParticipantRecord, ParticipantStore
 from store.programmes import ProgrammeStore
 from store.tasks import TaskRecord, TaskStore
@@ -140,11 +142,18 @@ class Roster:
 
     async def withdraw(self, email: str, reason: str, given_id: str | None = None) -> Sent:
         person = await self._by_email(email)
-        command = WithdrawParticipant(
-            command_id=new_command_id(given_id, "withdraw"),
-            participant_id=person.id,
-            reason=reason,
-        )
+        if not long_enough(reason):  # the workflow cannot count a sealed reason's letters
+            raise Declined(Refusal.REASON_NEEDED, people=_named(person))
+        try:
+            command = as_typed(
+                WithdrawParticipant,
+                command_id=new_command_id(given_id, "withdraw"),
+                participant_id=person.id,
+                reason=reason,
+            )
+        except ValidationError:
+            limit = typed_fields(WithdrawParticipant)["reason"].max_length
+            raise Declined(Refusal.REASON_TOO_LONG, {"max_length": limit}, _named(person)) from None
         ack = await self._send(
             programme_workflow_id(self.programme_id), WITHDRAW_PARTICIPANT, command, _named(person)
         )

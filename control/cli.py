@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from client.connection import TemporalUnreachable
+from credentials.keyring import MasterKeyMismatch
 from i18n.translator import Translator
 from settings import Settings
 
@@ -50,6 +51,9 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
         refuse(str(error))
     except TemporalUnreachable as error:
         err.print(f"[red]error:[/red] {escape(unreachable_words(error.address))}")
+        raise typer.Exit(2) from None
+    except MasterKeyMismatch as error:  # the settings' key, as the worker says it too
+        err.print(f"configuration error: {escape(str(error))}", highlight=False)
         raise typer.Exit(2) from None
     except (OSError, ConnectionError, RuntimeError, asyncpg.PostgresError) as error:
         err.print(f"[red]error:[/red] {escape(str(error))}")

@@ -41,6 +41,7 @@ from domain.simulation import Knobs
 from i18n.translator import Translator
 from logging_setup import log_to_file
 from runtime.keys import checked_keyring
+from runtime.retention_schedule import ensure_retention_schedule
 from runtime.workers import build_worker, mail_settings
 from settings import Settings, get_settings
 from store.db import create_pool, migrate
@@ -234,6 +235,8 @@ async def _run_stack(
             client, pool, mail_settings(settings, sink.url), queue, keyring=keyring
         )
         await stack.enter_async_context(worker)
+        # As a deployment's worker does: the UI shows it, and `tandem programme purge` beside it.
+        await ensure_retention_schedule(client, queue)
         launch = await launch_programme(client, pool, spec, queue, day_seconds)
         found = DemoAddresses(
             web=base_url,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -24,6 +24,8 @@ from control.connect import connected
 from credentials.sealing import sealed
 from domain.accounts import AuditAction, AuditDetail
 from domain.answers import Acknowledgement, CoordinatorCommand, PairCommand, SwapCommand
+from domain.refusals import Refusal
+from domain.typed_text import as_typed, typed_fields
 from i18n.refusals import refusal_words
 from i18n.translator import Translator
 from runtime.keys import checked_keyring
@@ -130,12 +132,21 @@ def approve(given_id: str | None = None) -> Callable[[Resolve], CoordinatorComma
 def pair_command(
     action: str, mentor: str, mentee: str, reason: str, given_id: str | None
 ) -> Callable[[Resolve], CoordinatorCommand]:
-    return lambda resolve: PairCommand(
-        command_id=command_id(given_id, action),
-        mentor_id=resolve(mentor),
-        mentee_id=resolve(mentee),
-        reason=reason,
-    )
+    def build(resolve: Resolve) -> CoordinatorCommand:
+        try:
+            return as_typed(
+                PairCommand,
+                command_id=command_id(given_id, action),
+                mentor_id=resolve(mentor),
+                mentee_id=resolve(mentee),
+                reason=reason,
+            )
+        except ValidationError:
+            limit = typed_fields(PairCommand)["reason"].max_length
+            code, params = Refusal.REASON_TOO_LONG, {"max_length": limit}
+            raise Refused(refusal_words(Translator(CLI_LOCALE), code, params)) from None
+
+    return build
 
 
 def swap_command(

@@ -83,12 +83,16 @@ def seal(data_key: bytes, key_id: str, text: str) -> str:
 
 
 def open_sealed(data_key: bytes, sealed: str) -> str:
-    key_id, blob = parse_sealed(sealed)
+    try:
+        key_id, blob = parse_sealed(sealed)
+    except ValueError as error:
+        raise KeyUnusable("a text that looks sealed but is not one") from error
     try:
         return (
             AESGCM(data_key)
             .decrypt(blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], key_id.encode())
             .decode()
         )
-    except (InvalidTag, UnicodeDecodeError) as error:
+    # ValueError: a blob too short to hold its nonce.
+    except (InvalidTag, UnicodeDecodeError, ValueError) as error:
         raise KeyUnusable(f"a text sealed under {key_id} that its key does not open") from error

@@ -3,8 +3,9 @@
 Every process that reads or writes what people typed holds one `Keyring`: the web service (its
 forms seal, its pages and the codec endpoint open), the worker (e-mails that quote a goal), the
 command line (export, erasure, rotation) and a rehearsal. Unwrapped keys are kept a few seconds so
-a page of fifty goals is one query; an erasure in another process is seen within that time, and at
-once in the process that erased.
+a page of fifty goals is one query; an erasure or a purge (store/personal_data.py,
+store/retention.py, which shred keys in their own transaction) is seen by every process within
+that time.
 """
 
 from __future__ import annotations
@@ -33,10 +34,17 @@ T = TypeVar("T")
 
 CACHE_SECONDS = 5.0
 _REWRAP_BATCH = 500
+_CACHE_SWEEP_SIZE = 256
 
 
 class MasterKeyMismatch(RuntimeError):
     """Data keys wrapped by a master key the settings do not hold: named by its variable."""
+
+
+class KeyUnavailable(RuntimeError):
+    """A data key that is stored but does not unwrap with the master keys this process holds (the
+    master key changed under a running service). Nothing is sealed with it, so nothing typed is
+    stored as `[erased]` by mistake: the form says it was not sent, to send again."""
 
 
 class Keyring:
@@ -68,8 +76,15 @@ class Keyring:
                 "rotating, set the old one as TANDEM_PREVIOUS_MASTER_KEY."
             )
 
+    def _forget_expired(self, now: float) -> None:
+        """Drop what is past its few seconds, so a long-lived process holds only the keys it
+        used lately (and no key of someone erased meanwhile)."""
+        if len(self._cache) > _CACHE_SWEEP_SIZE:
+            self._cache = {k: v for k, v in self._cache.items() if now - v[0] < self._cache_seconds}
+
     async def _keys(self, key_ids: Iterable[str]) -> dict[str, bytes | None]:
         now = time.monotonic()
+        self._forget_expired(now)
         wanted = set(key_ids)
         found: dict[str, bytes | None] = {}
         missing = []
@@ -101,7 +116,9 @@ class Keyring:
             return None
 
     async def _key_to_seal(self, key_id: str) -> bytes | None:
-        """The data key `key_id`'s texts are sealed with (made on first use); None if shredded."""
+        """The data key `key_id`'s texts are sealed with (made on first use); None if shredded,
+        `KeyUnavailable` if it is stored but does not unwrap."""
+        self._forget_expired(time.monotonic())
         cached = self._cache.get(key_id)
         recent = cached is not None and time.monotonic() - cached[0] < self._cache_seconds
         if recent and cached is not None and cached[1] is not None:
@@ -112,16 +129,12 @@ class Keyring:
             stored = await data_keys.create(
                 self._pool, key_id, wrap(self._master, key_id, fresh), self._master.fingerprint
             )
-        key = None if stored.wrapped is None else self._unwrap(stored)
+        if stored.wrapped is None:
+            key = None
+        elif (key := self._unwrap(stored)) is None:
+            raise KeyUnavailable(key_id)
         self._cache[key_id] = (time.monotonic(), key)
         return key
-
-    async def shred(self, key_ids: Sequence[str], db: data_keys.Executor | None = None) -> int:
-        """Forget these keys: what was sealed with them reads `[erased]` from now on."""
-        shredded = await data_keys.shred(db or self._pool, key_ids)
-        for key_id in key_ids:
-            self._cache[key_id] = (time.monotonic(), None)
-        return shredded
 
     async def rotate(self) -> int:
         """Rewrap every data key wrapped by a previous master key with the current one."""
@@ -160,16 +173,20 @@ class Keyring:
         sealed = list(sealed_in(tree))
         if not sealed:
             return tree
-        keys = await self._keys({sealed_key(s) for s in sealed})
+        keys = await self._keys({k for s in sealed if (k := sealed_key(s)) is not None})
 
         def opened(value: str) -> str:
-            key = keys.get(sealed_key(value))
+            key_id = sealed_key(value)
+            if key_id is None:
+                log.warning("keyring.text_not_sealed_properly")
+                return ERASED
+            key = keys.get(key_id)
             if key is None:
                 return ERASED
             try:
                 return open_sealed(key, value)
             except KeyUnusable:
-                log.error("keyring.text_does_not_open", key_id=sealed_key(value))
+                log.error("keyring.text_does_not_open", key_id=key_id)
                 return ERASED
 
         result: T = replace_sealed(tree, opened)

@@ -39,6 +39,11 @@ class MeetingFormat(StrEnum):
     HYBRID = "hybrid"
 
 
+# What a participant may offer or want back besides the skills; anything else they write goes in
+# `exchange_other`, a typed text, so matching only ever compares these.
+EXCHANGE_TOPICS = ("leadership", "strategy", "network", "negotiation", "public-speaking", "career")
+
+
 class Action(BaseModel):
     """Common to every participant action: which task, and who acts (from the signed link)."""
 
@@ -58,6 +63,7 @@ class SelfAssessment(Action):
     format: MeetingFormat = MeetingFormat.HYBRID
     languages: tuple[str, ...] = ("fr",)
     exchange: tuple[str, ...] = ()  # mentee: what they offer back; mentor: what they want to learn
+    exchange_other: Annotated[str, Typed(200)] = ""  # "another topic", for their partner to read
 
     @field_validator("levels", "targets")
     @classmethod

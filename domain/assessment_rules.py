@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from domain.answers import SelfAssessment
+from domain.answers import EXCHANGE_TOPICS, SelfAssessment
 from domain.programme import Role
 from domain.refusals import Refusal, Refused
 
@@ -33,6 +33,9 @@ class AssessmentWindow:
         unknown = sorted(set(answer.levels) - set(self.skills))
         if unknown:
             raise Refused(Refusal.UNKNOWN_SKILLS, skills=unknown)
+        if not set(answer.exchange) <= set(EXCHANGE_TOPICS):
+            # Matching compares these as given: a text of one's own goes in `exchange_other`.
+            raise Refused(Refusal.EXCHANGE_NOT_A_TOPIC)
         missing = sorted(set(self.skills) - set(answer.levels))
         if missing:
             raise Refused(Refusal.LEVEL_NEEDED, skills=missing)

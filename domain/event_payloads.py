@@ -135,6 +135,7 @@ class SelfAssessmentSubmitted(EventPayload):
     format: MeetingFormat
     languages: tuple[str, ...]
     exchange: tuple[str, ...]
+    exchange_other: str = ""  # sealed; absent from events recorded before it was its own field
     role: Role
 
 

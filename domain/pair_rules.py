@@ -36,6 +36,7 @@ from domain.programme_clock import ProgrammeClock
 from domain.refusals import Refusal, Refused
 from domain.roster import ExtendTask, check_extension
 from domain.tasks import TaskKind
+from domain.typed_text import long_enough
 
 # Missed sessions in a row that put a pair at risk (the coordinator is alerted).
 AT_RISK_AFTER_MISSED = 2
@@ -547,7 +548,7 @@ class PairRules:
             raise Refused(Refusal.PAIR_ENDED)
         if self.phase is PairPhase.FINAL:
             raise Refused(Refusal.PAIR_AT_FINAL_EVALUATION)
-        if len(command.reason.strip()) < 3:
+        if not long_enough(command.reason):
             raise Refused(Refusal.RE_PAIR_REASON_NEEDED)
 
     def check_extend(self, command: ExtendTask) -> None:

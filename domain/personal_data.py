@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.answers import EXCHANGE_TOPICS
 from domain.events import EventType
 from domain.sealed_text import ERASED, is_sealed
 
@@ -21,6 +22,7 @@ REDACTED = ERASED
 E = EventType
 # Free-text fields by event type; "goals" holds a list of goals, each with its own texts.
 FREE_TEXT: dict[str, tuple[str, ...]] = {
+    E.SELF_ASSESSMENT_SUBMITTED: ("exchange_other",),
     E.CHEMISTRY_ANSWERED: ("reason",),
     E.GOALS_PROPOSED: ("goals",),
     E.GOALS_CONFIRMED: ("comment",),
@@ -46,9 +48,12 @@ def redact(event_type: str, data: dict[str, Any]) -> dict[str, Any] | None:
     Sealed texts are left as they are: the author's shredded key erases theirs, and a partner's,
     in the same pair's events, stays theirs."""
     fields = [f for f in FREE_TEXT.get(event_type, ()) if data.get(f)]
-    if not fields:
+    own_topics = _own_topics(event_type, data)
+    if not fields and not own_topics:
         return None
     redacted = dict(data)
+    if own_topics:
+        redacted["exchange"] = [REDACTED if t in own_topics else t for t in data["exchange"]]
     for field in fields:
         if field == "goals" and isinstance(data[field], list):
             redacted[field] = [
@@ -60,6 +65,14 @@ def redact(event_type: str, data: dict[str, Any]) -> dict[str, Any] | None:
         elif _plain(data[field]):
             redacted[field] = REDACTED
     return redacted if redacted != data else None
+
+
+def _own_topics(event_type: str, data: dict[str, Any]) -> set[str]:
+    """The topics a self-assessment recorded before `exchange_other` existed holds in its
+    `exchange` list as typed: a text of the person's own, not one of the fixed topics."""
+    if event_type != E.SELF_ASSESSMENT_SUBMITTED or not isinstance(data.get("exchange"), list):
+        return set()
+    return {t for t in data["exchange"] if _plain(t) and t not in EXCHANGE_TOPICS and t != REDACTED}
 
 
 def free_texts(event_type: str, data: dict[str, Any]) -> list[str]:

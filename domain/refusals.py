@@ -44,6 +44,7 @@ class Refusal(StrEnum):
     TARGET_NEEDED_FOR_EVERY_SKILL = "target_needed_for_every_skill"
     TARGET_BELOW_LEVEL = "target_below_level"
     PRIORITIES_NOT_SKILLS = "priorities_not_skills"
+    EXCHANGE_NOT_A_TOPIC = "exchange_not_a_topic"
     # Any answer to a task.
     NOT_YOUR_TASK = "not_your_task"
     TASK_CLOSED = "task_closed"
@@ -93,6 +94,7 @@ class Refusal(StrEnum):
     TASK_ALREADY_DONE = "task_already_done"
     EXTENSION_TOO_LONG = "extension_too_long"
     REASON_NEEDED = "reason_needed"
+    REASON_TOO_LONG = "reason_too_long"
 
     @property
     def category(self) -> Category:
@@ -112,6 +114,7 @@ CATEGORIES: dict[Refusal, Category] = {
     R.TARGET_NEEDED_FOR_EVERY_SKILL: C.INVALID,
     R.TARGET_BELOW_LEVEL: C.INVALID,
     R.PRIORITIES_NOT_SKILLS: C.INVALID,
+    R.EXCHANGE_NOT_A_TOPIC: C.INVALID,
     R.NOT_YOUR_TASK: C.WRONG_TASK,
     R.TASK_CLOSED: C.WRONG_TASK,
     R.UNKNOWN_SKILLS: C.INVALID,
@@ -155,6 +158,7 @@ CATEGORIES: dict[Refusal, Category] = {
     R.TASK_ALREADY_DONE: C.WRONG_TASK,
     R.EXTENSION_TOO_LONG: C.INVALID,
     R.REASON_NEEDED: C.INVALID,
+    R.REASON_TOO_LONG: C.INVALID,
 }
 
 # Codes without an entry take no parameters. `list` is a list of str; an IsoDate is a str.
@@ -165,6 +169,7 @@ PARAMS: dict[Refusal, dict[str, type]] = {
     R.LINK_FOR_OTHER_SESSION: {"session": int, "asked": int},  # the link's, the answer's
     R.SESSION_MUST_FOLLOW_PREVIOUS: {"session": int, "previous": int, "previous_date": str},
     R.PAUSE_TOO_LONG: {"max_days": int},
+    R.REASON_TOO_LONG: {"max_length": int},
     R.PUBLIC_HOLIDAY: {"date": str},  # the holiday, an IsoDate
     R.SLOT_NOT_OFFERED: {"slots": list},  # the slots the pair may choose ("tue-pm")
     R.DATE_NOT_ON_SLOT_DAY: {"slots": list},  # the slot chosen, whose day the date is not

@@ -19,6 +19,7 @@ from domain.org_chart import cohort_lines
 from domain.programme import Participant, ParticipantRef, participant_ref
 from domain.refusals import Refusal, Refused
 from domain.tasks import TaskKind
+from domain.typed_text import long_enough
 
 # A deadline moves by at most this much at a time: a longer absence is a withdrawal.
 MAX_EXTENSION_DAYS = 60
@@ -103,7 +104,7 @@ class Roster:
 
     def check_withdraw(self, command: WithdrawParticipant) -> None:
         self.check_present(command.participant_id)
-        if len(command.reason.strip()) < 3:
+        if not long_enough(command.reason):
             raise Refused(Refusal.REASON_NEEDED)
 
     def check_extend(self, command: ExtendTask) -> None:

@@ -55,8 +55,13 @@ def parse_sealed(value: str) -> tuple[str, bytes]:
     return key_id, base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
 
 
-def sealed_key(value: str) -> str:
-    return parse_sealed(value)[0]
+def sealed_key(value: str) -> str | None:
+    """The key id a sealed text names, or None when it only looks sealed (a damaged copy, or
+    someone who typed the prefix): such a text reads as `ERASED`, never as an error."""
+    try:
+        return parse_sealed(value)[0]
+    except ValueError:  # binascii.Error included
+        return None
 
 
 def sealed_in(tree: Any) -> Iterator[str]:

@@ -13,11 +13,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from domain.answers import EXCHANGE_TOPICS
 from domain.programme import ProgrammeSpec, Role
 from domain.tasks import TaskKind
 
 SLOTS = ("mon-am", "mon-pm", "tue-am", "tue-pm", "wed-am", "wed-pm", "thu-am", "thu-pm", "fri-am")
-EXCHANGE = ("leadership", "strategy", "network", "negotiation", "public-speaking", "career")
 
 
 class Knobs(BaseModel):
@@ -88,7 +88,7 @@ def _answer(
             "availability": rng.sample(SLOTS, 4),
             "format": rng.choice(("remote", "onsite", "hybrid")),
             "languages": ["fr"] if rng.random() < 0.7 else ["fr", "en"],
-            "exchange": rng.sample(EXCHANGE, 2),
+            "exchange": rng.sample(EXCHANGE_TOPICS, 2),
         }
         if role is Role.MENTOR:
             return {

@@ -87,6 +87,7 @@ SAMPLES: dict[EventType, dict[str, Any]] = {
         "format": "remote",
         "languages": ["fr", "en"],
         "exchange": ["strategy"],
+        "exchange_other": "sealed:v1:participant/p-sample:AAAA",
         "role": "mentee",
     },
     E.SELF_ASSESSMENT_MISSED: {},

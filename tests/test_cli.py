@@ -430,6 +430,19 @@ def test_production_refuses_the_development_secret() -> None:
     assert given.returncode == 0, given.stderr
     shown = json.loads(given.stdout)
     assert shown["TANDEM_ENV"] == "production" and shown["SMTP_URL"] == "smtp://mail:1025"
+    # Typed texts sealed is not an option there.
+    unsealed = subprocess.run(
+        [sys.executable, "-m", "starter", "config", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=_production(**services, TANDEM_SECRET="a-secret-of-our-own", TANDEM_SEAL_TEXTS="0"),
+        timeout=120,
+    )
+    assert unsealed.returncode == 2
+    assert unsealed.stderr.startswith(
+        "configuration error: TANDEM_SEAL_TEXTS: must stay true when TANDEM_ENV=production"
+    ), unsealed.stderr
 
 
 def test_development_is_the_default_and_a_wrong_env_is_named() -> None:

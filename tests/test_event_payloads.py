@@ -22,6 +22,7 @@ from domain.event_payloads import (
     PAYLOADS,
     MatchingProposed,
     ParticipantUnmatched,
+    SelfAssessmentSubmitted,
     SessionLogged,
     SessionScheduled,
     checked_data,
@@ -29,7 +30,7 @@ from domain.event_payloads import (
     payload_of,
 )
 from domain.events import EventType, NewEvent, RecordedEvent, pair_stream
-from domain.personal_data import redact
+from domain.personal_data import REDACTED, redact
 from domain.read_models import LoggedEvent, ReadModels, fold
 from tests.event_samples import SAMPLES, sample
 from tests.lifecycle_helpers import eventually
@@ -145,6 +146,17 @@ def test_events_recorded_before_a_field_existed_still_parse() -> None:
 def test_an_erased_event_still_parses(event_type: EventType) -> None:
     erased = redact(event_type, SAMPLES[event_type]) or SAMPLES[event_type]
     payload_of(_recorded(event_type, erased))
+
+
+def test_erasure_removes_a_topic_of_one_s_own_from_a_self_assessment_recorded_before() -> None:
+    """Before `exchange_other`, "another topic" was typed into `exchange`, beside the codes."""
+    old = {**SAMPLES[E.SELF_ASSESSMENT_SUBMITTED], "exchange": ["strategy", "Mon réseau à moi"]}
+    del old["exchange_other"]
+    erased = redact(E.SELF_ASSESSMENT_SUBMITTED, old)
+    assert erased is not None and erased["exchange"] == ["strategy", REDACTED]
+    assert payload_as(_recorded(E.SELF_ASSESSMENT_SUBMITTED, old), SelfAssessmentSubmitted)
+    # Only codes, and a sealed text of its own: nothing to rewrite.
+    assert redact(E.SELF_ASSESSMENT_SUBMITTED, SAMPLES[E.SELF_ASSESSMENT_SUBMITTED]) is None
 
 
 def test_payload_as_refuses_an_event_of_another_type() -> None:

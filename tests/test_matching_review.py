@@ -205,6 +205,14 @@ async def test_the_review_from_the_command_line(stack: Stack, database_url: str)
     )
     assert code == 1
     assert "refused: nobody with the e-mail nobody@example.com" in err and "Traceback" not in err
+    # A reason too long to keep, even one that starts like a sealed text: refused in words.
+    pair = (run.email(pairs[mentee]), run.email(mentee))
+    long_reason = ("--reason", "sealed:v1:participant/p1:" + "A" * 2000)
+    code, out, err = await tandem_cli(
+        database_url, stack, "matching", "ban", programme, *pair, *long_reason
+    )
+    assert code == 1 and "a reason holds at most 2000 characters" in err, err
+    assert (await _matching(run)).banned == [(pairs[mentee], mentee)]
 
     code, out, err = await tandem_cli(database_url, stack, "matching", "show", programme)
     assert code == 0 and "Proposed pairs" in out and "banned:" in out

@@ -245,6 +245,8 @@ def _answer(**changes: object) -> SelfAssessment:
         (_window(), _answer(targets={"ia": 3}), (Refusal.TARGET_NEEDED_FOR_EVERY_SKILL, {})),
         (_window(), _answer(targets={"ia": 0, "linkedin": 2}), (Refusal.TARGET_BELOW_LEVEL, {})),
         (_window(), _answer(priorities=("cobol",)), (Refusal.PRIORITIES_NOT_SKILLS, {})),
+        # A topic of one's own goes in the typed `exchange_other`: matching compares only codes.
+        (_window(), _answer(exchange=("Mes propres mots",)), (Refusal.EXCHANGE_NOT_A_TOPIC, {})),
     ],
     ids=lambda v: v[0].value if isinstance(v, tuple) else "-",
 )

@@ -140,6 +140,13 @@ async def test_withdraw_correct_an_address_and_extend_a_task(
         (AuditOutcome.DONE, mentor, None),
     ]
     assert all(e.actor.startswith("cli:") for e in trail)
+    # The workflow cannot count a sealed reason's letters: the command line counts them.
+    leaving = (*withdraw, run.email(second), "--reason")
+    code, out, err = await tandem_cli(database_url, stack, *leaving, "ok")
+    assert code == 1 and "say why" in err, err
+    code, out, err = await tandem_cli(database_url, stack, *leaving, "x" * 2001)
+    assert code == 1 and "a reason holds at most 2000 characters" in err, err
+    assert (await run.summary()).withdrawn_ids == [mentor]
 
     # A finished task keeps its deadline.
     task = await run.task(TaskKind.SELF_ASSESSMENT, second)

@@ -10,15 +10,17 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from pydantic import ValidationError
 
 from credentials.envelope import (
     KeyUnusable,
+    MasterKey,
     generate_master_key,
     open_sealed,
     parse_master_key,
     seal,
 )
-from credentials.keyring import Keyring, MasterKeyMismatch
+from credentials.keyring import Keyring, KeyUnavailable, MasterKeyMismatch
 from credentials.sealing import sealed
 from domain.answers import Goal, GoalsProposal, SessionLog
 from domain.sealed_text import (
@@ -29,12 +31,14 @@ from domain.sealed_text import (
     participant_key,
     programme_key,
 )
+from domain.typed_text import as_typed
+from store import data_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTES = "Elle a montré comment résumer une réunion avec l'IA générative."
 
 
-def _master() -> object:
+def _master() -> MasterKey:
     return parse_master_key(generate_master_key())
 
 
@@ -123,20 +127,59 @@ async def test_shredding_a_key_erases_every_copy_and_spares_the_partner(
         "n": 3,
     }
 
-    assert await web.shred([participant_key("p-erased")]) == 1
-    # Another process sees it at once when it keeps no keys (and after `cache_seconds` if it
-    # does); the copy kept anywhere else is the same ciphertext, so it reads the same.
+    assert await data_keys.shred(pool, [participant_key("p-erased")]) == 1
+    # A process sees it at once when it keeps no keys (and after `cache_seconds` if it does);
+    # the copy kept anywhere else is the same ciphertext, so it reads the same.
     opened = await worker.open_tree(record)
     assert opened["events"] == [{"notes": ERASED}, {"notes": "Il m'a appris à négocier."}]
     assert opened["reason"] == "fin anticipée"
-    assert await web.open(mine) == ERASED
+    assert await worker.open(mine) == ERASED
     # Someone erased stays erased: a late answer of theirs is not kept under a new key.
-    assert await web.seal(participant_key("p-erased"), "encore") == ERASED
-    assert await web.shred([participant_key("p-erased")]) == 0
+    assert await worker.seal(participant_key("p-erased"), "encore") == ERASED
+    assert await data_keys.shred(pool, [participant_key("p-erased")]) == 0
     row = await pool.fetchrow(
         "SELECT wrapped, shredded_at FROM data_keys WHERE key_id = $1", participant_key("p-erased")
     )
     assert row is not None and row["wrapped"] is None and row["shredded_at"] is not None
+
+
+async def test_a_text_that_only_looks_sealed_reads_as_erased_and_crashes_nothing(
+    pool: asyncpg.Pool,
+) -> None:
+    keyring = Keyring(pool, _master(), cache_seconds=0)
+    real = await keyring.seal(participant_key("p1"), NOTES)
+    damaged = [
+        "sealed:v1:x",  # no key id
+        "sealed:v1:participant/p1:%%%",  # not base64
+        "sealed:v1:participant/p1:QUJD",  # too short for its nonce
+        real[:-6],  # cut short
+    ]
+    assert await keyring.open_tree({"ok": real, "bad": damaged}) == {
+        "ok": NOTES,
+        "bad": [ERASED] * 4,
+    }
+
+
+def test_at_the_edge_a_text_that_starts_as_a_sealed_one_is_held_to_its_length() -> None:
+    forged = "sealed:v1:participant/p1:" + "A" * 6000
+    fields = {"task_id": "00000000-0000-0000-0000-000000000001", "participant_id": "p1"}
+    log = {**fields, "session_number": 1, "held": True, "minutes": 60, "notes": forged}
+    with pytest.raises(ValidationError) as refused:
+        as_typed(SessionLog, **log)
+    assert refused.value.errors()[0]["type"] == "string_too_long"
+    # What a workflow receives was checked as plain text before it was sealed.
+    assert SessionLog.model_validate(log).notes == forged
+
+
+async def test_a_data_key_that_does_not_unwrap_keeps_nothing_as_erased(
+    pool: asyncpg.Pool,
+) -> None:
+    await Keyring(pool, _master()).seal(participant_key("p-other"), "sous une autre clé")
+    stranger = Keyring(pool, _master(), cache_seconds=0)
+    with pytest.raises(KeyUnavailable):
+        await stranger.seal(participant_key("p-other"), NOTES)
+    # A participant of its own still seals: only the keys it cannot open are refused.
+    assert is_sealed(await stranger.seal(participant_key("p-mine"), NOTES))
 
 
 async def test_rotating_the_master_key_rewraps_data_keys_and_no_sealed_text(

@@ -604,7 +604,10 @@ async def test_what_a_participant_typed_is_escaped_when_shown_read_only(
     answered = await submit(web, mentee, mentee_answer(exchange_other=typed))
     assert answered.status_code == 200
     row = await wait_until_done(mentee)
-    assert row.answer is not None and typed in row.answer["exchange"]
+    assert row.answer is not None and row.answer["exchange"] == ["leadership", "strategy"]
+    # Their own topic is a typed text: sealed where it is stored, and in the update.
+    assert is_sealed(row.answer["exchange_other"])
+    assert (await opened(stack.pool, row.answer))["exchange_other"] == typed
 
     page = await web.get(mentee.path)
     assert page.status_code == 200

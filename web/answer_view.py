@@ -32,6 +32,7 @@ _LABELS = {
     "format": "field.format",
     "languages": "field.languages",
     "exchange": "field.exchange",
+    "exchange_other": "field.exchange_other",
     "go": "field.go",
     "reason": "field.reason",
     "goals": "kind.goals_propose",

@@ -58,6 +58,7 @@ from domain.read_models import programme_clock
 from domain.refusals import Refusal
 from domain.report import build_report
 from domain.roster import AddParticipants, Enrolled, WithdrawParticipant, joining
+from domain.typed_text import as_typed, long_enough
 from store import audit
 from store import dashboard_queries as q
 from store.accounts import LoginFailures, SessionStore
@@ -545,29 +546,35 @@ def add_dashboard(
         refused: str | None = None
         found: RefusalInfo | None = None
         handle = client.get_workflow_handle(programme_workflow_id(programme_id))
-        command = WithdrawParticipant(
+        command = as_typed(
+            WithdrawParticipant,
             command_id=f"dashboard-withdraw-{uuid.uuid4()}",
             participant_id=participant,
             reason=reason,
         )
-        try:
-            ack = await execute_update(
-                handle,
-                WITHDRAW_PARTICIPANT,
-                await sealed(keyring, command, programme_id),
-                id=command.command_id,
-                result_type=Acknowledgement,
-            )
-            name = (await q.names(pool, programme_id)).get(participant) or t("dash.erased")
-            notice = t("dash.done.withdraw", name=name, next_step=t.next_step(ack))
-        except WorkflowUpdateFailedError as error:
-            refused, found = AuditDetail.UNKNOWN, refusal_of(error)
-            notice = await refusal_notice(programme_id, t, found)
-        except RPCError as error:
-            nothing_there = _not_delivered(t, error, handle.id)
-            not_delivered = AuditDetail.NOT_DELIVERED
-            await audited(account, action, programme_id, participant, not_delivered)
-            return nothing_there
+        # The workflow cannot count a sealed reason's letters: they are counted here.
+        if not long_enough(reason):
+            refused = AuditDetail.REASON_NEEDED
+            notice = t("dash.refused", reason=t("dash.refused.reason_needed"))
+        else:
+            try:
+                ack = await execute_update(
+                    handle,
+                    WITHDRAW_PARTICIPANT,
+                    await sealed(keyring, command, programme_id),
+                    id=command.command_id,
+                    result_type=Acknowledgement,
+                )
+                name = (await q.names(pool, programme_id)).get(participant) or t("dash.erased")
+                notice = t("dash.done.withdraw", name=name, next_step=t.next_step(ack))
+            except WorkflowUpdateFailedError as error:
+                refused, found = AuditDetail.UNKNOWN, refusal_of(error)
+                notice = await refusal_notice(programme_id, t, found)
+            except RPCError as error:
+                nothing_there = _not_delivered(t, error, handle.id)
+                not_delivered = AuditDetail.NOT_DELIVERED
+                await audited(account, action, programme_id, participant, not_delivered)
+                return nothing_there
         await audited(account, action, programme_id, participant, refused, found)
         log.info(
             "dashboard.withdraw",
@@ -651,13 +658,13 @@ def add_dashboard(
         reason = values.get("reason", "").strip()[:500]
         refused: str | None = None
         found: RefusalInfo | None = None
-        if len(reason) < 3:
+        if not long_enough(reason):
             refused = AuditDetail.REASON_NEEDED
             notice = t("dash.refused", reason=t("dash.refused.reason_needed"))
         else:
             handle = client.get_workflow_handle(pair_workflow_id(programme_id, pair_id))
-            command = CoordinatorCommand(
-                command_id=f"dashboard-{action}-{uuid.uuid4()}", reason=reason
+            command = as_typed(
+                CoordinatorCommand, command_id=f"dashboard-{action}-{uuid.uuid4()}", reason=reason
             )
             try:
                 await execute_update(

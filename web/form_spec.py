@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from domain.answers import AnswerFault
+from domain.typed_text import AS_TYPED
 from web.i18n import Translator
 
 Widget = Literal["select", "radios", "checkboxes", "text", "textarea", "number", "date"]
@@ -30,8 +31,7 @@ Path = tuple[str | int, ...]
 #   stripped: the same without surrounding spaces
 #   optional: stripped, or None when blank (an optional number left empty)
 #   ticked: the ticked options, in the form's order (a forged value is ignored)
-#   added: stripped and added to the list at the path when not blank ("another topic")
-Reading = Literal["first", "stripped", "optional", "ticked", "added"]
+Reading = Literal["first", "stripped", "optional", "ticked"]
 _CHOICES = ("select", "radios", "checkboxes")
 
 
@@ -112,7 +112,7 @@ class Field:
             return [option for option, _ in self.options if option in ticked]
         if reading == "first":
             return first
-        return first.strip() or (None if reading in ("optional", "added") else "")
+        return first.strip() or (None if reading == "optional" else "")
 
     def filled(self, values: Values) -> bool:
         posted = values.get(self.name) or ()
@@ -170,11 +170,11 @@ class FormSpec:
             if section.optional and not any(f.filled(values) for f in section.fields):
                 continue
             for f in section.fields:
-                _put(given, f.path, f.value(values), add=f.reading == "added")
+                _put(given, f.path, f.value(values))
         renames: dict[Path, Path] = {}
         payload = _as_lists(given, (), (), renames)
         try:
-            return self.model.model_validate({**payload, **self.fixed, **ids})
+            return self.model.model_validate({**payload, **self.fixed, **ids}, context=AS_TYPED)
         except ValidationError as error:
             raise FormRejected(self._errors(error, renames, values), self.action) from None
 
@@ -221,14 +221,11 @@ def _as_parts(said: Say) -> tuple[Words | str, ...]:
     return said if isinstance(said, tuple) else (said,)
 
 
-def _put(given: dict[str | int, Any], path: Path, value: object, *, add: bool) -> None:
+def _put(given: dict[str | int, Any], path: Path, value: object) -> None:
     node = given
     for part in path[:-1]:
         node = node.setdefault(part, {})
-    if not add:
-        node[path[-1]] = value
-    elif value is not None:
-        node.setdefault(path[-1], []).append(value)
+    node[path[-1]] = value
 
 
 def _as_lists(node: object, at: Path, was: Path, renames: dict[Path, Path]) -> Any:

@@ -17,6 +17,7 @@ from typing import Any
 
 from domain.answers import (
     ANSWER_MODELS,
+    EXCHANGE_TOPICS,
     Action,
     EndPair,
     Pause,
@@ -58,7 +59,6 @@ SLOTS = tuple(
     f"{day}-{half}" for day in ("mon", "tue", "wed", "thu", "fri") for half in ("am", "pm")
 )
 # Shared words, so a mentee's offer and a mentor's wish can meet in the matching score.
-EXCHANGE_TOPICS = ("leadership", "strategy", "network", "negotiation", "public-speaking", "career")
 FORMATS = ("remote", "onsite", "hybrid")
 LANGUAGES = ("fr", "en")
 MAX_GOALS = 3
@@ -232,12 +232,11 @@ def _self_assessment(task: TaskRecord, ctx: TaskContext, locale: str, _: Values)
             ("exchange",), "checkboxes", words("field.exchange"), _each("exchange", EXCHANGE_TOPICS)
         ),
         Field(
-            ("exchange",),
+            ("exchange_other",),
             "text",
             words("field.exchange_other"),
             max_length=200,
-            reading="added",
-            named="exchange_other",
+            reading="stripped",
         ),
     )
     sections.append(

@@ -14,6 +14,8 @@ import asyncpg
 import structlog
 from temporalio.service import RPCError, RPCStatusCode
 
+from credentials.keyring import KeyUnavailable
+
 log = structlog.get_logger("web")
 
 RETRY_AFTER_SECONDS = 30
@@ -54,11 +56,14 @@ def temporal_unavailable(error: BaseException) -> bool:
 
 
 def unavailable_service(error: BaseException) -> str | None:
-    """`database` or `temporal` when `error` is that service being out of reach, else None."""
+    """`database` or `temporal` when `error` is that service being out of reach, `data_keys` when
+    a data key does not unwrap (the keyring logs which), else None."""
     if database_unavailable(error):
         return "database"
     if temporal_unavailable(error):
         return "temporal"
+    if isinstance(error, KeyUnavailable):
+        return "data_keys"
     return None
 
 

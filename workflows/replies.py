@@ -26,6 +26,7 @@ _REFUSAL_LOG: dict[Refusal, str] = {
     R.TARGET_NEEDED_FOR_EVERY_SKILL: "a target level is needed for every skill",
     R.TARGET_BELOW_LEVEL: "a target cannot be below the current level",
     R.PRIORITIES_NOT_SKILLS: "priorities must be skills of the programme",
+    R.EXCHANGE_NOT_A_TOPIC: "topics to exchange must be taken from the list",
     R.NOT_YOUR_TASK: "this task is not yours",
     R.TASK_CLOSED: "this task is closed or does not exist",
     R.UNKNOWN_SKILLS: "unknown skills: {skills}",
@@ -75,6 +76,7 @@ _REFUSAL_LOG: dict[Refusal, str] = {
     R.TASK_ALREADY_DONE: "this task is already done: there is nothing to extend",
     R.EXTENSION_TOO_LONG: "a deadline moves by at most {max_days} days at a time",
     R.REASON_NEEDED: "say why",
+    R.REASON_TOO_LONG: "a reason holds at most {max_length} characters",
 }
 del R
 
