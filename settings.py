@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     )
     # False seals nothing: only a benchmark's baseline measures a deployment without it.
     seal_texts: bool = True
+    # False: this worker leaves the daily `tandem-retention` schedule alone (a rehearsal's
+    # workers, on a server without schedules and with programmes nobody should purge).
+    retention_schedule: bool = True
 
     namespace: str = "default"
     task_queue: str = "tandem"

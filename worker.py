@@ -57,7 +57,8 @@ async def serve(settings: Settings) -> None:
         async with worker:
             polling = True
             # Once polling: the schedule's first run finds a worker for it.
-            await ensure_retention_schedule(client, settings.task_queue)
+            if settings.retention_schedule:
+                await ensure_retention_schedule(client, settings.task_queue)
             await stop.wait()
     finally:
         if health is not None:

@@ -40,6 +40,8 @@ class WorkerProcess:
             "TANDEM_TASK_QUEUE": task_queue,
             "TANDEM_WORKER_ROLE": role,
             "TANDEM_LOG_LEVEL": log_level,
+            # A rehearsal's or a test's worker: no purge schedule of its own.
+            "TANDEM_RETENTION_SCHEDULE": "false",
         }
         self._process: subprocess.Popen[bytes] | None = None
 
