@@ -223,6 +223,11 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def codec_token_value(self) -> str | None:
+        """TANDEM_CODEC_TOKEN as the codec endpoint compares it, or None when unset."""
+        return None if self.codec_token is None else self.codec_token.get_secret_value()
+
+    @property
     def oidc(self) -> OidcSettings | None:
         """The single sign-on settings, or None when it is not configured."""
         if not (self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret):

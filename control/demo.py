@@ -219,7 +219,7 @@ async def _run_stack(
                 outbox_recipient=None if simulate_everyone else _left_to_you(spec),
                 dashboard=dashboard,
                 keyring=keyring,
-                codec=CodecSettings(ui_url=ui_url),
+                codec=CodecSettings(token=settings.codec_token_value, ui_url=ui_url),
             ),
             "127.0.0.1",
             ports.web,

@@ -43,7 +43,6 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     try:
         await migrate(pool)  # safe alongside the worker's: migrations take an advisory lock
         keyring = await checked_keyring(pool, settings)
-        codec_token = settings.codec_token
         metrics = WebMetrics(lag=Projector(pool).lag)
         app = create_app(
             client=client,
@@ -55,10 +54,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
             dashboard=dashboard_settings(settings),
             metrics=metrics,
             keyring=keyring,
-            codec=CodecSettings(
-                token=None if codec_token is None else codec_token.get_secret_value(),
-                ui_url=settings.temporal_ui_url,
-            ),
+            codec=CodecSettings(token=settings.codec_token_value, ui_url=settings.temporal_ui_url),
         )
         servers = [http_server(app, host, port)]
         if metrics_port is not None:
