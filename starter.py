@@ -22,7 +22,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from control.cli import JsonOpt, err, out, run
+from control.cli import JsonOpt, err, out, refuse, run
 from control.coordinator_cli import audit, coordinator_app
 from control.files import load_programme
 from control.help_format import use_whole_word_help
@@ -310,6 +310,70 @@ def config(as_json: JsonOpt = False) -> None:
     out.print(table)
 
 
+def _comparison(
+    programme_id: str,
+    other_id: str,
+    out_file: Path | None,
+    csv_dir: Path | None,
+    lang: Locale | None,
+    as_json: bool,
+) -> None:
+    """`tandem report ID --compare OTHER_ID`: both cohorts side by side."""
+    from control.cli_audit import record_cli
+    from control.connect import database
+    from control.report import programme_report, report_locale
+    from domain.accounts import AuditAction
+    from domain.report_comparison import compare_reports
+
+    if other_id == programme_id:
+        refuse(f"--compare names {programme_id} itself: give another programme's id")
+
+    async def go() -> Any:
+        async with database() as pool:
+            mine = await programme_report(pool, programme_id)
+            theirs = await programme_report(pool, other_id)
+            locale = await report_locale(pool, programme_id, lang and lang.value)
+            return compare_reports(mine, theirs), locale
+
+    async def exported() -> None:
+        async with database() as pool:
+            await record_cli(pool, AuditAction.EXPORTED_REPORT, programme_id, other_id)
+
+    comparison, locale = run(go())
+    from web.report_comparison import render_comparison_html, write_comparison_csv
+
+    try:
+        if out_file is not None:
+            out_file.parent.mkdir(parents=True, exist_ok=True)
+            out_file.write_text(render_comparison_html(comparison, locale), encoding="utf-8")
+        if csv_dir is not None:
+            write_comparison_csv(comparison, csv_dir)
+    except OSError as error:
+        err.print(f"[red]error:[/red] cannot write the report: {error.strerror}: {error.filename}")
+        raise typer.Exit(1) from None
+    run(exported())
+    if as_json:
+        print(comparison.model_dump_json())
+        return
+    from control.cli import CLI_LOCALE
+    from web.i18n import Translator
+    from web.report_comparison import RowWords
+
+    words = RowWords(Translator(CLI_LOCALE))
+    table = Table("", comparison.compared_name, comparison.name, "±")
+    for row in comparison.rows:
+        table.add_row(
+            words.label(row),
+            words.value(row, row.compared),
+            words.value(row, row.value),
+            words.difference(row),
+        )
+    out.print(table)
+    for path in (out_file, csv_dir):
+        if path is not None:
+            out.print(f"written: {path}")
+
+
 @app.command()
 def report(
     programme_id: str,
@@ -323,6 +387,15 @@ def report(
         Locale | None,
         typer.Option("--lang", help="Language of the HTML report (default: the programme's)."),
     ] = None,
+    compare: Annotated[
+        str | None,
+        typer.Option(
+            "--compare",
+            metavar="OTHER_ID",
+            help="Set another programme (the pilot a wave follows) beside this one, figure by "
+            "figure, with the difference per row.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The programme report: completion, sessions, skill uplift, KPIs, satisfaction and NPS."""
@@ -335,6 +408,10 @@ def report(
         async with database() as pool:
             found = await programme_report(pool, programme_id)
             return found, await report_locale(pool, programme_id, lang and lang.value)
+
+    if compare is not None:
+        _comparison(programme_id, compare, out_file, csv_dir, lang, as_json)
+        return
 
     async def exported() -> None:
         async with database() as pool:

@@ -35,6 +35,7 @@ from domain.pair_rules import GoalsState
 from domain.programme import Role
 from domain.read_models import _PAIR_END
 from domain.refusals import Refusal
+from domain.report_comparison import Figure
 from domain.skills import LEVELS
 from domain.tasks import TaskKind
 from domain.text import TextFault
@@ -187,6 +188,7 @@ def families() -> set[str]:
         *(f"dash.funnel.{step}" for step, _count, _total in funnel),
         *(f"dash.survey.{survey}" for survey in ("midpoint", "final")),  # store/dashboard_queries
         *(f"report.side.{role}" for role in Role),
+        *(f"compare.figure.{figure}" for figure in Figure if figure is not Figure.UPLIFT),
         *(f"dash.roster.role.{role}" for role in Role),
         *(f"intro.self_assessment.{role}" for role in Role),
         *(f"section.exchange.{role}" for role in Role),
