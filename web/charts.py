@@ -7,8 +7,15 @@ printout in black and white) loses nothing.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
+
+Format = Callable[[float], str]
+
+
+def _plain(value: float) -> str:
+    return f"{value:g}"
+
 
 WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 56
@@ -24,7 +31,7 @@ def _frame(title: str, desc: str, body: str) -> str:
     )
 
 
-def _axis(maximum: float, ticks: int = 4) -> str:
+def _axis(maximum: float, ticks: int = 4, shown: Format = _plain) -> str:
     plot_h = HEIGHT - TOP - BOTTOM
     parts = []
     for k in range(ticks + 1):
@@ -34,43 +41,53 @@ def _axis(maximum: float, ticks: int = 4) -> str:
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
             f'stroke="#ccc" stroke-width="1"/>'
             f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">'
-            f"{value:g}</text>"
+            f"{escape(shown(value))}</text>"
         )
     return "".join(parts)
 
 
+# About the width of a character at font size 11, to set legend entries after one another.
+_CHAR_WIDTH = 6.5
+
+
 def _legend(series: Sequence[str]) -> str:
     parts = []
+    x = float(LEFT)
     for k, name in enumerate(series):
-        x = LEFT + 150 * k
         parts.append(
-            f'<rect x="{x}" y="{HEIGHT - 16}" width="10" height="10" fill="{COLOURS[k]}"/>'
-            f'<text x="{x + 14}" y="{HEIGHT - 7}" font-size="11">{escape(name)}</text>'
+            f'<rect x="{x:.1f}" y="{HEIGHT - 16}" width="10" height="10" fill="{COLOURS[k]}"/>'
+            f'<text x="{x + 14:.1f}" y="{HEIGHT - 7}" font-size="11">{escape(name)}</text>'
         )
+        x += max(150.0, 14 + len(name) * _CHAR_WIDTH + 24)
     return "".join(parts)
 
 
 def grouped_bars(
     title: str,
     labels: Sequence[str],
-    series: Sequence[tuple[str, Sequence[float]]],
+    series: Sequence[tuple[str, Sequence[float | None]]],
     maximum: float | None = None,
     figures: bool = False,
+    shown: Format = _plain,
 ) -> str:
     """Bars side by side for each label, one colour per series (e.g. baseline and final);
-    `figures` writes each bar's value above it."""
-    values = [v for _, vs in series for v in vs]
+    `figures` writes each bar's value above it, as `shown` writes a number (the reader's way).
+    A value of None draws no bar: there is no figure, which is not zero."""
+    values = [v for _, vs in series for v in vs if v is not None]
     top = maximum or (max(values, default=0.0) or 1.0)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     group = plot_w / max(1, len(labels))
     # A bar no wider than a thumb: a lone label's bars would otherwise fill the chart.
     bar = min(group * 0.8 / max(1, len(series)), MAX_BAR)
-    body = [_axis(top)]
+    body = [_axis(top, shown=shown)]
     for i, label in enumerate(labels):
         centre = LEFT + i * group + group / 2
         x0 = centre - bar * len(series) / 2
         for k, (_, vs) in enumerate(series):
-            h = plot_h * max(0.0, vs[i]) / top
+            value = vs[i]
+            if value is None:
+                continue
+            h = plot_h * max(0.0, value) / top
             x, y = x0 + k * bar, TOP + plot_h - h
             body.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" '
@@ -79,15 +96,19 @@ def grouped_bars(
             if figures:
                 body.append(
                     f'<text x="{x + bar / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle" '
-                    f'font-size="11">{vs[i]:g}</text>'
+                    f'font-size="11">{escape(shown(value))}</text>'
                 )
         body.append(
             f'<text x="{centre:.1f}" y="{TOP + plot_h + 14}" text-anchor="middle" '
             f'font-size="11">{escape(label)}</text>'
         )
     body.append(_legend([name for name, _ in series]))
+
+    def said(value: float | None) -> str:
+        return "–" if value is None else shown(value)
+
     desc = "; ".join(
-        f"{label}: " + ", ".join(f"{name} {vs[i]:g}" for name, vs in series)
+        f"{label}: " + ", ".join(f"{name} {said(vs[i])}" for name, vs in series)
         for i, label in enumerate(labels)
     )
     return _frame(title, desc, "".join(body))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 
 from domain.programme import Locale
@@ -17,9 +18,9 @@ from web.report import safe_cell
 _RATES = (Figure.COMPLETION_RATE, Figure.SESSIONS_HELD_RATE, Figure.KPI_ATTAINMENT)
 
 
-def _as_percent(row: ComparedRow, value: float | None) -> float:
+def _as_percent(row: ComparedRow, value: float | None) -> float | None:
     if value is None:
-        return 0.0
+        return None
     return value * 100 if row.unit is Unit.RATIO else value
 
 
@@ -77,14 +78,17 @@ def render_comparison_html(
     uplift = [r for r in rows if r.figure is Figure.UPLIFT]
     rates = [r for r in rows if r.figure in _RATES]
     series_names = (comparison.compared_name, comparison.name)
+    top_uplift = max((abs(v) for r in uplift for v in (r.value, r.compared) if v), default=1.0)
     uplift_chart = grouped_bars(
         t("compare.chart.uplift"),
         [words.skill(r.skill) for r in uplift],
         [
-            (series_names[0], [r.compared or 0.0 for r in uplift]),
-            (series_names[1], [r.value or 0.0 for r in uplift]),
+            (series_names[0], [r.compared for r in uplift]),
+            (series_names[1], [r.value for r in uplift]),
         ],
+        maximum=float(math.ceil(top_uplift)),
         figures=True,
+        shown=lambda v: t.number(round(v, 2)),
     )
     rates_chart = grouped_bars(
         t("compare.chart.rates"),
@@ -95,6 +99,7 @@ def render_comparison_html(
         ],
         maximum=100,
         figures=True,
+        shown=lambda v: t.number(round(v)),
     )
     return (
         environment(t)
