@@ -86,6 +86,8 @@ def test_each_figure_is_set_beside_the_other_cohort_s_with_its_difference() -> N
     assert '<td class="n">+10\u00a0pts</td>' in french  # a rate's difference, in points
     assert '<td class="n">+14</td>' in french
     assert '<th scope="row">IA générative</th><td class="n">–</td>' in french
+    # The chart draws no bar where the pilot has no figure, and says so in words.
+    assert "IA générative: Pilote –, Vague 2 1,5" in french
     english = render_comparison_html(compared, "en")
     assert "Vague 2 compared with Pilote" in english and "+10 pts" in english
 
