@@ -20,6 +20,9 @@ from domain.matching import MatchingWeights
 from domain.meeting_rules import MeetingRules, WorkingHours
 from domain.org_chart import cohort_lines
 
+# How long a session may last, in minutes.
+MIN_SESSION_MINUTES, MAX_SESSION_MINUTES = 30, 120
+
 
 class Role(StrEnum):
     MENTOR = "mentor"  # the junior colleague who teaches digital skills
@@ -113,7 +116,7 @@ class ProgrammeSpec(BaseModel):
     # ("FR", "FR-57", "none"), a session's length and the working day.
     timezone: str = "Europe/Paris"
     holidays: str = "FR"
-    session_minutes: int = Field(60, gt=0)
+    session_minutes: int = Field(60, ge=MIN_SESSION_MINUTES, le=MAX_SESSION_MINUTES)
     working_hours: WorkingHours = WorkingHours()
     # How many days after the programme ends its personal data is kept before it is purged
     # (store/retention.py): long enough for the final report, short enough to be defended.

@@ -48,7 +48,16 @@ from domain.holiday_calendar import UnknownRegion, parse_region
 from domain.meeting_rules import WorkingHours
 from domain.organisation_file import organisation_managers, parse_organisation
 from domain.participants_file import looks_like_email, parse_locale, parse_participants
-from domain.programme import Durations, Locale, MatchingSettings, Participant, ProgrammeSpec, Skill
+from domain.programme import (
+    MAX_SESSION_MINUTES,
+    MIN_SESSION_MINUTES,
+    Durations,
+    Locale,
+    MatchingSettings,
+    Participant,
+    ProgrammeSpec,
+    Skill,
+)
 from domain.skills import CATALOGUE
 from domain.text import refusal
 from domain.tree import Kind, ListNode, MapNode, Node, Scalar, entry_at
@@ -362,7 +371,10 @@ class _ProgrammeFile(BaseModel):
     # When sessions take place (domain.meeting_rules).
     timezone: Annotated[str, BeforeValidator(_timezone)] = _as_in_spec("timezone")
     holidays: Annotated[str, BeforeValidator(_holidays)] = _as_in_spec("holidays")
-    session_minutes: _Count = _as_in_spec("session_minutes")
+    # From a short practice (30 minutes is enough, and easier to fit in) to a long workshop.
+    session_minutes: Annotated[
+        int, BeforeValidator(_meant), Field(ge=MIN_SESSION_MINUTES, le=MAX_SESSION_MINUTES)
+    ] = _as_in_spec("session_minutes")
     working_hours: Annotated[WorkingHours, BeforeValidator(_working_hours)] = _as_in_spec(
         "working_hours"
     )

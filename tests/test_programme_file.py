@@ -955,8 +955,19 @@ def test_a_wrong_retention_names_its_line_and_what_to_write(
 
 
 def test_a_session_longer_than_the_working_day_is_refused(tmp_path: Path) -> None:
-    path = write(tmp_path, PROGRAMME + 'session_minutes: 240\nworking_hours: "09:00-12:00"\n')
-    one_problem(path, "programme.yaml:6: session_minutes:", "240 minutes", "180 minutes")
+    path = write(tmp_path, PROGRAMME + 'session_minutes: 120\nworking_hours: "09:00-10:30"\n')
+    one_problem(path, "programme.yaml:6: session_minutes:", "120 minutes", "90 minutes")
+
+
+@pytest.mark.parametrize("minutes", ["20", "180"])
+def test_a_session_lasts_from_half_an_hour_to_two_hours(tmp_path: Path, minutes: str) -> None:
+    path = write(tmp_path, PROGRAMME + f"session_minutes: {minutes}\n")
+    one_problem(
+        path, f"programme.yaml:6: session_minutes: must be a number from 30 to 120, got {minutes}"
+    )
+    assert (
+        load_programme(write(tmp_path, PROGRAMME + "session_minutes: 30\n")).session_minutes == 30
+    )
 
 
 def test_sessions_fall_every_whole_number_of_weeks(tmp_path: Path) -> None:
