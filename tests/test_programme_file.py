@@ -921,7 +921,7 @@ def test_bad_meeting_settings_name_their_line_and_what_to_write(tmp_path: Path) 
         "'Europe/Paris'?): use an IANA name such as Europe/Paris or America/Montreal",
         "programme.yaml:7: holidays: unknown country in 'XX': use a country code such as FR, BE, "
         "CH, DE or GB, with an optional subdivision (FR-57), or none for no holidays",
-        "programme.yaml:8: session_minutes: must be a positive whole number, got 0",
+        "programme.yaml:8: session_minutes: must be a number from 30 to 120, got 0",
         "programme.yaml:9: working_hours: must end after they start",
     ]
     subdivision = write(tmp_path, PROGRAMME + "holidays: FR-99\n")
