@@ -12,7 +12,7 @@ import logging
 import signal
 import subprocess
 import sys
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -310,6 +310,24 @@ def config(as_json: JsonOpt = False) -> None:
     out.print(table)
 
 
+def _write_report(
+    out_file: Path | None,
+    html: Callable[[], str],
+    csv_dir: Path | None,
+    write_csv: Callable[[Path], object],
+) -> None:
+    """The HTML page and the CSV files asked for; exit 1 naming the file that cannot be written."""
+    try:
+        if out_file is not None:
+            out_file.parent.mkdir(parents=True, exist_ok=True)
+            out_file.write_text(html(), encoding="utf-8")
+        if csv_dir is not None:
+            write_csv(csv_dir)
+    except OSError as error:
+        err.print(f"[red]error:[/red] cannot write the report: {error.strerror}: {error.filename}")
+        raise typer.Exit(1) from None
+
+
 def _comparison(
     programme_id: str,
     other_id: str,
@@ -342,15 +360,12 @@ def _comparison(
     comparison, locale = run(go())
     from web.report_comparison import render_comparison_html, write_comparison_csv
 
-    try:
-        if out_file is not None:
-            out_file.parent.mkdir(parents=True, exist_ok=True)
-            out_file.write_text(render_comparison_html(comparison, locale), encoding="utf-8")
-        if csv_dir is not None:
-            write_comparison_csv(comparison, csv_dir)
-    except OSError as error:
-        err.print(f"[red]error:[/red] cannot write the report: {error.strerror}: {error.filename}")
-        raise typer.Exit(1) from None
+    _write_report(
+        out_file,
+        lambda: render_comparison_html(comparison, locale),
+        csv_dir,
+        lambda folder: write_comparison_csv(comparison, folder),
+    )
     run(exported())
     if as_json:
         print(comparison.model_dump_json())
@@ -420,15 +435,9 @@ def report(
     found, locale = run(go())
     from web.report import render_html, write_csv
 
-    try:
-        if out_file is not None:
-            out_file.parent.mkdir(parents=True, exist_ok=True)
-            out_file.write_text(render_html(found, locale), encoding="utf-8")
-        if csv_dir is not None:
-            write_csv(found, csv_dir)
-    except OSError as error:
-        err.print(f"[red]error:[/red] cannot write the report: {error.strerror}: {error.filename}")
-        raise typer.Exit(1) from None
+    _write_report(
+        out_file, lambda: render_html(found, locale), csv_dir, lambda d: write_csv(found, d)
+    )
     run(exported())  # once written: a report that could not be written was not exported
     if as_json:
         print(found.model_dump_json())

@@ -132,7 +132,10 @@ class Keyring:
         if stored.wrapped is None:
             key = None
         elif (key := self._unwrap(stored)) is None:
-            raise KeyUnavailable(key_id)
+            raise KeyUnavailable(
+                f"the data key {key_id} does not open with TANDEM_MASTER_KEY (nor "
+                "TANDEM_PREVIOUS_MASTER_KEY): nothing was sealed or sent"
+            )
         self._cache[key_id] = (time.monotonic(), key)
         return key
 
