@@ -72,6 +72,7 @@ def validate(file: Path, as_json: JsonOpt = False) -> None:
     """Check a programme file and its participants CSV; print every problem found."""
     spec = _load(file)
     mentors = sum(p.role.value == "mentor" for p in spec.participants)
+    lacking = _skills_without_exercises(spec)
     summary = {
         "id": spec.id,
         "name": spec.name,
@@ -89,6 +90,7 @@ def validate(file: Path, as_json: JsonOpt = False) -> None:
         "session_minutes": spec.session_minutes,
         "working_hours": f"{spec.working_hours.start:%H:%M}-{spec.working_hours.end:%H:%M}",
         "retention_days": spec.retention_days,
+        "skills_without_exercises": lacking,
     }
     if as_json:
         print(json.dumps({"valid": True, **summary}))
@@ -105,6 +107,23 @@ def validate(file: Path, as_json: JsonOpt = False) -> None:
         f"{summary['working_hours']} {spec.timezone}, {holidays}"
     )
     out.print(f"  personal data purged {spec.retention_days} days after the programme ends")
+    if lacking:
+        out.print(
+            f"  no practice exercise for {', '.join(lacking)}: their sessions get a theme and no "
+            "exercise (the guide library: guides/exercises/<fr|en>/<skill>/<level>.md)",
+            markup=False,
+        )
+    else:
+        out.print("  a practice exercise for every skill at every level, in French and English")
+
+
+def _skills_without_exercises(spec: ProgrammeSpec) -> list[str]:
+    """The programme's skills the guide library has no exercise for, at some level or in one of
+    the languages (a programme's own skill, typically)."""
+    from guides.library import built_in
+
+    missing = built_in().missing(s.id for s in spec.skills)
+    return [s.id for s in spec.skills if any(f"/{s.id}/" in path for path in missing)]
 
 
 @programme_app.command("start")

@@ -7,6 +7,7 @@ import email.policy
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -58,6 +59,25 @@ def test_validate_accepts_the_sample() -> None:
     assert (summary["participants"], summary["mentors"], summary["mentees"]) == (24, 12, 12)
     assert summary["coordinators"] == ["rh.mentorat@example.com"]
     assert summary["retention_days"] == 365
+    assert summary["skills_without_exercises"] == []  # the guide library covers every skill
+
+
+def test_validate_names_the_skills_the_guide_library_has_no_exercise_for(tmp_path: Path) -> None:
+    folder = tmp_path / "programme"
+    shutil.copytree(SAMPLE.parent, folder)
+    programme = folder / "programme.yaml"
+    text = programme.read_text(encoding="utf-8")
+    programme.write_text(
+        text.replace(
+            "  - cybersecurity\n", "  - cybersecurity\n  - {id: podcasts, label: Podcasts}\n"
+        ),
+        encoding="utf-8",
+    )
+    result = tandem("programme", "validate", str(programme), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["skills_without_exercises"] == ["podcasts"]
+    shown = tandem("programme", "validate", str(programme))
+    assert "no practice exercise for podcasts: their sessions get a theme" in shown.stdout
 
 
 def test_validate_reports_every_problem_with_file_line_and_field() -> None:
