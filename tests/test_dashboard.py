@@ -11,6 +11,7 @@ import httpx
 from contracts.programme import ProgrammePhase
 from control.files import load_matching_problem
 from credentials.passwords import hash_password
+from domain.accounts import AuditAction, AuditDetail, AuditOutcome
 from domain.answers import Concern
 from domain.events import EventType
 from domain.matcher import solve
@@ -19,9 +20,10 @@ from domain.programme import MatchingSettings, Role
 from domain.sealed_text import is_sealed
 from domain.tasks import TaskKind
 from i18n.catalogues import source_messages
+from store import audit
 from store.projections import Projector
 from tests.browser_helpers import needs_browser
-from tests.dashboard_helpers import sign_in
+from tests.dashboard_helpers import post_form, sign_in
 from tests.lifecycle_helpers import Stack, eventually, opened, small_cohort
 from tests.test_web_browser import serving
 from web import csrf
@@ -63,6 +65,24 @@ async def test_without_signing_in_nothing_is_shown(stack: Stack) -> None:
         # A sign-in never sends anyone off-site.
         login = await http.get("/coordinator/login?next=https://evil.example/")
         assert 'value="/coordinator"' in login.text
+
+
+async def test_an_action_on_a_programme_that_runs_nowhere_is_a_page_not_a_traceback(
+    stack: Stack,
+) -> None:
+    """Approving the matching of a programme no workflow runs: "not found", and the attempt is in
+    the audit trail as not delivered; nothing else changes."""
+    app = create_app(client=stack.client, pool=stack.pool, secret=SECRET, dashboard=SETTINGS)
+    async with serving(app) as base, httpx.AsyncClient(base_url=base) as http:
+        assert (await sign_in(http, "admin", PASSWORD)).status_code == 303
+        answer = await post_form(
+            http, "/coordinator", "/coordinator/p/never-started/matching/approve", {}
+        )
+        assert answer.status_code == 404 and "Traceback" not in answer.text
+    trail = await audit.read(stack.pool, "never-started")
+    assert [(e.action, e.outcome, e.detail) for e in trail] == [
+        (AuditAction.APPROVED_MATCHING, AuditOutcome.REFUSED, AuditDetail.NOT_DELIVERED.value)
+    ]
 
 
 @needs_browser

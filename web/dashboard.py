@@ -231,6 +231,36 @@ def add_dashboard(
         people = await q.names(pool, programme_id) if found and found.params else {}
         return t("dash.refused", reason=t.refusal(found, people=people))
 
+    async def coordinator_update(
+        account: Account,
+        action: AuditAction,
+        programme_id: str,
+        target: str | None,
+        t: Translator,
+        workflow_id: str,
+        update: str,
+        command: CoordinatorCommand,
+    ) -> Acknowledgement | UpdateRefused | Response:
+        """Send a coordinator's command (its typed texts sealed): the workflow's answer, its
+        refusal worded for the notice, or, when no workflow is there to take it, the page to
+        show, the attempt already audited. Temporal out of reach is raised (web/errors.py)."""
+        handle = client.get_workflow_handle(workflow_id)
+        try:
+            return await execute_update(
+                handle,
+                update,
+                await sealed(keyring, command, programme_id),
+                id=command.command_id,
+                result_type=Acknowledgement,
+            )
+        except WorkflowUpdateFailedError as error:
+            found = refusal_of(error)
+            return UpdateRefused(found, await refusal_notice(programme_id, t, found))
+        except RPCError as error:
+            nothing_there = _not_delivered(t, error, workflow_id)
+            await audited(account, action, programme_id, target, AuditDetail.NOT_DELIVERED)
+            return nothing_there
+
     def page(template: str, request: Request, status: int = 200, **context: Any) -> Response:
         nonce, token = csrf_pair(request, bound_to(request))
         t = translator(request)
@@ -471,32 +501,30 @@ def add_dashboard(
                 [Enrolled(p.id, p.email, p.manager_email) for p in enrolled], joiners
             )
             await ParticipantStore(pool).upsert_many(programme_id, joiners)
-            handle = client.get_workflow_handle(programme_workflow_id(programme_id))
             command = AddParticipants(
                 command_id=f"dashboard-add-{uuid.uuid4()}", participants=refs, chains=chains
             )
-            try:
-                ack = await execute_update(
-                    handle,
-                    ADD_PARTICIPANTS,
-                    await sealed(keyring, command, programme_id),
-                    id=command.command_id,
-                    result_type=Acknowledgement,
-                )
-                notice = t("dash.done.roster", next_step=t.next_step(ack))
-            except WorkflowUpdateFailedError as error:
+            sent = await coordinator_update(
+                account,
+                action,
+                programme_id,
+                target,
+                t,
+                programme_workflow_id(programme_id),
+                ADD_PARTICIPANTS,
+                command,
+            )
+            if not isinstance(sent, Acknowledgement):
                 # Not enrolled: their rows would otherwise read as enrolled ones, and refuse
-                # the corrected file as naming people already in the programme.
+                # the corrected file as naming people already in the programme. (Not
+                # delivered: no programme there, so surely not taken.)
                 await ParticipantStore(pool).remove_new(programme_id, [p.id for p in joiners])
-                refused, found = AuditDetail.UNKNOWN, refusal_of(error)
-                notice = await refusal_notice(programme_id, t, found)
-            except RPCError as error:
-                if error.status in _NO_SUCH_WORKFLOW:  # surely not taken: nothing to enrol in
-                    await ParticipantStore(pool).remove_new(programme_id, [p.id for p in joiners])
-                nothing_there = _not_delivered(t, error, handle.id)
-                not_delivered = AuditDetail.NOT_DELIVERED
-                await audited(account, action, programme_id, target, not_delivered)
-                return nothing_there
+            if isinstance(sent, Response):
+                return sent
+            if isinstance(sent, UpdateRefused):
+                refused, found, notice = AuditDetail.UNKNOWN, sent.found, sent.notice
+            else:
+                notice = t("dash.done.roster", next_step=t.next_step(sent))
         await audited(account, action, programme_id, target, refused, found)
         log.info(
             "dashboard.roster_add",
@@ -545,7 +573,6 @@ def add_dashboard(
         reason = values.get("reason", "").strip()[:500]
         refused: str | None = None
         found: RefusalInfo | None = None
-        handle = client.get_workflow_handle(programme_workflow_id(programme_id))
         command = as_typed(
             WithdrawParticipant,
             command_id=f"dashboard-withdraw-{uuid.uuid4()}",
@@ -557,24 +584,23 @@ def add_dashboard(
             refused = AuditDetail.REASON_NEEDED
             notice = t("dash.refused", reason=t("dash.refused.reason_needed"))
         else:
-            try:
-                ack = await execute_update(
-                    handle,
-                    WITHDRAW_PARTICIPANT,
-                    await sealed(keyring, command, programme_id),
-                    id=command.command_id,
-                    result_type=Acknowledgement,
-                )
+            sent = await coordinator_update(
+                account,
+                action,
+                programme_id,
+                participant,
+                t,
+                programme_workflow_id(programme_id),
+                WITHDRAW_PARTICIPANT,
+                command,
+            )
+            if isinstance(sent, Response):
+                return sent
+            if isinstance(sent, UpdateRefused):
+                refused, found, notice = AuditDetail.UNKNOWN, sent.found, sent.notice
+            else:
                 name = (await q.names(pool, programme_id)).get(participant) or t("dash.erased")
-                notice = t("dash.done.withdraw", name=name, next_step=t.next_step(ack))
-            except WorkflowUpdateFailedError as error:
-                refused, found = AuditDetail.UNKNOWN, refusal_of(error)
-                notice = await refusal_notice(programme_id, t, found)
-            except RPCError as error:
-                nothing_there = _not_delivered(t, error, handle.id)
-                not_delivered = AuditDetail.NOT_DELIVERED
-                await audited(account, action, programme_id, participant, not_delivered)
-                return nothing_there
+                notice = t("dash.done.withdraw", name=name, next_step=t.next_step(sent))
         await audited(account, action, programme_id, participant, refused, found)
         log.info(
             "dashboard.withdraw",
@@ -662,27 +688,25 @@ def add_dashboard(
             refused = AuditDetail.REASON_NEEDED
             notice = t("dash.refused", reason=t("dash.refused.reason_needed"))
         else:
-            handle = client.get_workflow_handle(pair_workflow_id(programme_id, pair_id))
             command = as_typed(
                 CoordinatorCommand, command_id=f"dashboard-{action}-{uuid.uuid4()}", reason=reason
             )
-            try:
-                await execute_update(
-                    handle,
-                    update,
-                    await sealed(keyring, command, programme_id),
-                    id=command.command_id,
-                    result_type=Acknowledgement,
-                )
+            sent = await coordinator_update(
+                account,
+                audit_action,
+                programme_id,
+                pair_id,
+                t,
+                pair_workflow_id(programme_id, pair_id),
+                update,
+                command,
+            )
+            if isinstance(sent, Response):
+                return sent
+            if isinstance(sent, UpdateRefused):
+                refused, found, notice = AuditDetail.UNKNOWN, sent.found, sent.notice
+            else:
                 notice = t(done)
-            except WorkflowUpdateFailedError as error:
-                refused, found = AuditDetail.UNKNOWN, refusal_of(error)
-                notice = await refusal_notice(programme_id, t, found)
-            except RPCError as error:
-                nothing_there = _not_delivered(t, error, handle.id)
-                not_delivered = AuditDetail.NOT_DELIVERED
-                await audited(account, audit_action, programme_id, pair_id, not_delivered)
-                return nothing_there
         await audited(account, audit_action, programme_id, pair_id, refused, found)
         log.info(
             "dashboard.pair",
@@ -717,21 +741,23 @@ def add_dashboard(
             command = NudgeCommand(
                 command_id=f"dashboard-nudge-{uuid.uuid4()}", task_id=task.task_id
             )
-            handle = client.get_workflow_handle(task.workflow_id)
-            try:
-                await execute_update(
-                    handle, "nudge", command, id=command.command_id, result_type=Acknowledgement
-                )
+            sent = await coordinator_update(
+                account,
+                AuditAction.NUDGED,
+                programme_id,
+                task_id,
+                t,
+                task.workflow_id,
+                "nudge",
+                command,
+            )
+            if isinstance(sent, Response):
+                return sent
+            if isinstance(sent, UpdateRefused):
+                refused, found, notice = AuditDetail.UNKNOWN, sent.found, sent.notice
+            else:
                 name = (await q.names(pool, programme_id)).get(task.participant_id, "?")
                 notice = t("dash.done.nudge", name=name)
-            except WorkflowUpdateFailedError as error:
-                refused, found = AuditDetail.UNKNOWN, refusal_of(error)
-                notice = await refusal_notice(programme_id, t, found)
-            except RPCError as error:
-                nothing_there = _not_delivered(t, error, handle.id)
-                not_delivered = AuditDetail.NOT_DELIVERED
-                await audited(account, AuditAction.NUDGED, programme_id, task_id, not_delivered)
-                return nothing_there
         await audited(account, AuditAction.NUDGED, programme_id, task_id, refused, found)
         log.info(
             "dashboard.nudge",
@@ -818,29 +844,24 @@ def add_dashboard(
             refused = AuditDetail.CHOOSE
             notice = t("dash.refused", reason=t("dash.refused.choose"))
         else:
-            handle = client.get_workflow_handle(programme_workflow_id(programme_id))
-            try:
-                ack = await execute_update(
-                    handle,
-                    update,
-                    await sealed(keyring, command, programme_id),
-                    id=command.command_id,
-                    result_type=Acknowledgement,
-                )
-                notice = (
-                    t("dash.done.approve")
-                    if action == "approve"
-                    else t("dash.done.matching", next_step=t.next_step(ack))
-                )
-            except WorkflowUpdateFailedError as error:
-                refused, found = AuditDetail.UNKNOWN, refusal_of(error)
-                notice = await refusal_notice(programme_id, t, found)
-            except RPCError as error:
-                nothing_there = _not_delivered(t, error, handle.id)
-                target = _matching_target(values)
-                not_delivered = AuditDetail.NOT_DELIVERED
-                await audited(account, audit_action, programme_id, target, not_delivered)
-                return nothing_there
+            sent = await coordinator_update(
+                account,
+                audit_action,
+                programme_id,
+                _matching_target(values),
+                t,
+                programme_workflow_id(programme_id),
+                update,
+                command,
+            )
+            if isinstance(sent, Response):
+                return sent
+            if isinstance(sent, UpdateRefused):
+                refused, found, notice = AuditDetail.UNKNOWN, sent.found, sent.notice
+            elif action == "approve":
+                notice = t("dash.done.approve")
+            else:
+                notice = t("dash.done.matching", next_step=t.next_step(sent))
         target = _matching_target(values)
         await audited(account, audit_action, programme_id, target, refused, found)
         log.info(
@@ -914,6 +935,14 @@ def _matching_command(action: str, values: dict[str, str]) -> CoordinatorCommand
 
 # No such workflow: a made-up id in the URL, or a pair or programme already over.
 _NO_SUCH_WORKFLOW = (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT)
+
+
+@dataclass(frozen=True)
+class UpdateRefused:
+    """A workflow's refusal of a coordinator's command, and the notice that words it."""
+
+    found: RefusalInfo | None  # None: refused for a reason the workflow did not declare
+    notice: str
 
 
 def _not_delivered(t: Translator, error: RPCError, workflow_id: str) -> Response:

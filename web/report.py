@@ -115,12 +115,13 @@ def write_csv(report: ProgrammeReport, directory: Path) -> list[Path]:
             ],
         ),
     }
-    written = []
-    for name, (header, rows) in tables.items():
-        path = directory / name
-        with path.open("w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f)
-            writer.writerow(header)
-            writer.writerows([[safe_cell(v) for v in row] for row in rows])
-        written.append(path)
-    return written
+    return [write_table(directory / name, header, rows) for name, (header, rows) in tables.items()]
+
+
+def write_table(path: Path, header: list[str], rows: list[list[object]]) -> Path:
+    """One CSV file, its cells made safe for spreadsheets."""
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows([[safe_cell(v) for v in row] for row in rows])
+    return path

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import math
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from domain.skills import CATALOGUE
 from web.charts import grouped_bars
 from web.i18n import DEFAULT_LOCALE, LOCALES, Translator
 from web.rendering import environment
-from web.report import safe_cell
+from web.report import write_table
 
 # The figures the rates chart draws, each a share of 100.
 _RATES = (Figure.COMPLETION_RATE, Figure.SESSIONS_HELD_RATE, Figure.KPI_ATTAINMENT)
@@ -35,6 +34,9 @@ class RowWords:
     def skill(self, skill_id: str | None) -> str:
         known = CATALOGUE.get(skill_id or "")
         return skill_id or "" if known is None else known.label(self._labels)
+
+    def skill_of(self, row: ComparedRow) -> str:
+        return self.skill(row.skill)
 
     def label(self, row: ComparedRow) -> str:
         if row.figure is Figure.UPLIFT:
@@ -116,13 +118,8 @@ def render_comparison_html(
 
 def write_comparison_csv(comparison: CohortComparison, directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "comparison.csv"
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(
-            ["figure", "skill", comparison.compared_id, comparison.programme_id, "difference"]
-        )
-        for r in comparison.rows:
-            row = [r.figure.value, r.skill or "", r.compared, r.value, r.difference]
-            writer.writerow([safe_cell(v) for v in row])
-    return path
+    header = ["figure", "skill", comparison.compared_id, comparison.programme_id, "difference"]
+    rows: list[list[object]] = [
+        [r.figure.value, r.skill or "", r.compared, r.value, r.difference] for r in comparison.rows
+    ]
+    return write_table(directory / "comparison.csv", header, rows)
