@@ -10,6 +10,7 @@ from typing import Any
 
 from domain.calendar import Attendee, CalendarMethod, SessionSeries, SessionSlot, slots
 from domain.holiday_calendar import holiday_name
+from domain.notifications import ThemeWords
 from i18n.formatting import long_date
 
 
@@ -24,14 +25,17 @@ def session_series(
     attendees: tuple[Attendee, ...],
     stamp: datetime,
     method: CalendarMethod | None = None,
+    themes: Mapping[int, ThemeWords] | None = None,
 ) -> SessionSeries:
-    """The series an invitation (or, with `method` PUBLISH, a feed) gives its reader."""
+    """The series an invitation (or, with `method` PUBLISH, a feed) gives its reader; `themes`
+    are its sessions' themes in the reader's words, by session number."""
     sessions = session_slots(
         slots([tuple(s) for s in calendar["sessions"]]),
         word,
         partner=partner,
         region=calendar.get("holidays"),
         locale=locale,
+        themes=themes or {},
     )
     return SessionSeries(
         uid=str(calendar["uid"]),
@@ -56,21 +60,44 @@ def session_slots(
     partner: str,
     region: str | None,
     locale: str,
+    themes: Mapping[int, ThemeWords] | None = None,
 ) -> tuple[SessionSlot, ...]:
     total = len(sessions)
+    themes = themes or {}
     return tuple(
         dataclasses.replace(
             slot,
-            summary=word(
-                "mail.invitation.session_summary",
-                number=slot.number,
-                total=total,
-                partner=partner,
-            ),
+            summary=_summary(slot.number, total, partner, themes.get(slot.number), word),
             note=_note(slot, word, region, locale),
+            details=_details(themes.get(slot.number), word),
         )
         for slot in sessions
     )
+
+
+def _summary(
+    number: int, total: int, partner: str, theme: ThemeWords | None, word: Callable[..., str]
+) -> str:
+    if theme is None:
+        return word("mail.invitation.session_summary", number=number, total=total, partner=partner)
+    return word(
+        "mail.invitation.session_summary.theme",
+        number=number,
+        total=total,
+        partner=partner,
+        theme=theme.label,
+    )
+
+
+def _details(theme: ThemeWords | None, word: Callable[..., str]) -> str:
+    """The session's theme and its exercise, as a calendar's description shows plain text."""
+    if theme is None:
+        return ""
+    lines = [word("mail.invitation.theme", theme=theme.label)]
+    if theme.exercise_title:
+        lines.append(word("mail.invitation.exercise", title=theme.exercise_title))
+        lines.append(theme.exercise_text)
+    return "\n\n".join(lines)
 
 
 def _note(slot: SessionSlot, word: Callable[..., str], region: str | None, locale: str) -> str:

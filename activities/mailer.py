@@ -38,6 +38,7 @@ from activities.mail_rendering import (
 )
 from activities.mime import Attachment, compose
 from activities.sealed_texts import TextOpener, UnopenedTexts
+from activities.session_themes import calendar_themes, theme_words
 from domain.calendar import Attendee, series_ics
 from domain.delivery import DeliveryFailure
 from domain.feed_links import calendar_feed_url, calendar_feed_web_url
@@ -47,6 +48,7 @@ from domain.notifications import (
     TemplateFailure,
     context_errors,
 )
+from domain.skills import skill_labels
 from domain.tasks import Notification, TaskKind
 from domain.tokens import sign_feed_token, sign_task_token
 from i18n.catalogues import LOCALES, LOCALES_DIR
@@ -262,7 +264,10 @@ class Mailer:
             )
             if n.context.get("calendar"):
                 others = () if partner is None else (Attendee(partner.email, partner.name),)
-                invite = self._invitation(n.context["calendar"], recipient, others, mail.values)
+                labels = self._labels(programme, recipient.locale)
+                invite = self._invitation(
+                    n.context["calendar"], recipient, others, mail.values, labels
+                )
                 attachments = (*attachments, invite)
         except RenderFailed as failure:
             raise self._failed(n, failure) from None
@@ -327,8 +332,22 @@ class Mailer:
             )
         except ValidationError as e:
             raise RenderFailed(TemplateFailure.INVALID_CONTEXT, context_errors(e)) from None
+        theme = context.get("theme")
+        if isinstance(theme, dict):
+            word = words(recipient.locale, catalogues)
+            values = values.model_copy(
+                update={
+                    "theme_words": theme_words(
+                        theme, self._labels(programme, recipient.locale), recipient.locale, word
+                    )
+                }
+            )
         rendered = render(n.template, recipient.locale, context, values, catalogues)
         return _Mail(values, rendered)
+
+    @staticmethod
+    def _labels(programme: ProgrammeRecord, locale: str) -> dict[str, str]:
+        return skill_labels(programme.spec.get("skills") or (), locale)
 
     def _failed(self, n: Notification, failure: RenderFailed) -> Undeliverable:
         """The e-mail can never be rendered as it is: given up at once, saying which and why."""
@@ -454,18 +473,21 @@ class Mailer:
         recipient: _Recipient,
         others: tuple[Attendee, ...],
         values: MailValues,
+        labels: Mapping[str, str],
     ) -> Attachment:
         """The pair's sessions as an ICS attachment (see `domain.calendar`)."""
         organizer_name, organizer_email = parseaddr(self._settings.mail_from)
+        word = words(recipient.locale, self._settings.catalogues)
         series = session_series(
             calendar,
-            words(recipient.locale, self._settings.catalogues),
+            word,
             locale=recipient.locale,
             partner=values.partner_name or "",
             programme=values.programme_name,
             organizer=Attendee(organizer_email, organizer_name or None),
             attendees=(Attendee(recipient.email, recipient.name), *others),
             stamp=datetime.now(UTC),
+            themes=calendar_themes(calendar, labels, recipient.locale, word),
         )
         method = series.method
         mime_type = f"text/calendar; method={method.value}"

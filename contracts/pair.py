@@ -12,6 +12,7 @@ from domain.meeting_rules import MeetingRules
 from domain.pair_state import TERMINAL, OpenTask, PairPhase, Session
 from domain.programme import Durations
 from domain.programme_clock import ProgrammeClock
+from domain.session_plan import SessionTheme
 
 __all__ = [
     "TERMINAL",
@@ -21,6 +22,7 @@ __all__ = [
     "PairPhase",
     "PairStatus",
     "Session",
+    "SessionPlanRequest",
     "UpcomingSession",
 ]
 
@@ -73,6 +75,17 @@ class WithdrawnNotice(BaseModel):
 class UpcomingSession(BaseModel):
     number: int
     at: datetime
+    theme: SessionTheme | None = None  # None in pairs planned before sessions had themes
+
+
+class SessionPlanRequest(BaseModel):
+    """What the pair asks to plan its sessions' themes: the mentee, from their self-assessment."""
+
+    model_config = ConfigDict(frozen=True)
+
+    mentee_id: str
+    sessions: int
+    skills: tuple[str, ...]
 
 
 class PairStatus(BaseModel):
@@ -91,3 +104,5 @@ class PairStatus(BaseModel):
     # The weekly slot the sessions are planned at ("tue-pm"), and the ones the pair may choose.
     slot: str | None = None
     slot_options: list[str] = []
+    # Every session's theme, in order; empty in pairs planned before sessions had themes.
+    themes: list[SessionTheme] = []

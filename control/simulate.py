@@ -15,6 +15,7 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import asyncpg
 from pydantic import BaseModel
 from temporalio.client import WorkflowExecutionStatus, WorkflowHistory
 from temporalio.service import RPCError
@@ -34,6 +35,8 @@ from devstack.postgres import start_postgres
 from devstack.smtp_sink import SmtpSinkProcess
 from devstack.temporal import skip_time, start_time_skipping
 from devstack.worker_process import WorkerProcess
+from domain.event_payloads import SessionPlanMade, payload_as
+from domain.events import EventType
 from domain.programme import ProgrammeSpec
 from domain.simulation import Knobs
 from settings import DEVELOPMENT_MASTER_KEY
@@ -55,6 +58,8 @@ class SimulationReport(BaseModel):
     unmatched: int
     sessions_planned: int
     sessions_held: int
+    # Sessions given a theme by their pair's plan (domain.session_plan): every planned one.
+    sessions_with_theme: int
     emails_sent: int
     events_stored: int
     answers_sent: int
@@ -230,6 +235,7 @@ async def simulate(
                 unmatched=summary.unmatched,
                 sessions_planned=summary.sessions_planned,
                 sessions_held=summary.sessions_held,
+                sessions_with_theme=await _sessions_with_theme(pool, spec.id),
                 emails_sent=await SentMailLog(pool).count(spec.id),
                 events_stored=await EventStore(pool).count(),
                 answers_sent=cohort.stats.answered,
@@ -252,6 +258,14 @@ async def simulate(
             await env.shutdown()
             await pool.close()
             pg.cleanup()
+
+
+async def _sessions_with_theme(pool: asyncpg.Pool, programme_id: str) -> int:
+    return sum(
+        len(payload_as(event, SessionPlanMade).themes)
+        for event in await EventStore(pool).read_programme(programme_id)
+        if event.type == EventType.SESSION_PLAN_MADE
+    )
 
 
 async def _until_the_start(env: WorkflowEnvironment, spec: ProgrammeSpec) -> None:

@@ -131,6 +131,13 @@ class Reschedule(Action):
     slot: Slot | None = None
 
 
+class ThemeChange(Action):
+    """A partner gives one of the sessions still ahead another theme, from their pair page."""
+
+    session_number: int = Field(ge=1)
+    skill: str | None = None  # a skill of the programme; None makes the session a review
+
+
 class Pause(Action):
     days: int = Field(ge=1)
     reason: Annotated[str, Typed(max_length=2000)] = ""

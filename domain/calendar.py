@@ -38,6 +38,7 @@ class SessionSlot:
     moved_from: date | None = None  # the public holiday it moved from
     summary: str = ""  # its own title ("Séance 3 sur 12 avec …"); the series' when empty
     note: str = ""  # why it is not where the rule put it, in the reader's words
+    details: str = ""  # what it is about (its theme and exercise), in the reader's words
 
 
 @dataclass(frozen=True)
@@ -156,8 +157,9 @@ def _occurrence(series: SessionSeries, slot: SessionSlot, zone: tzinfo) -> icale
     event.add("recurrence-id", slot.planned_at.astimezone(zone))
     if slot.summary:
         event["summary"] = icalendar.vText(slot.summary)
-    if slot.note:
-        event["description"] = icalendar.vText(f"{slot.note}\n\n{series.description}")
+    own = [text for text in (slot.note, slot.details) if text]
+    if own:
+        event["description"] = icalendar.vText("\n\n".join((*own, series.description)))
     return event
 
 

@@ -273,6 +273,33 @@ class SessionRescheduled(EventPayload):
     by: str  # the participant who moved it
 
 
+class PlannedTheme(BaseModel):
+    """One session's theme in a plan: a skill from a level, or the review (skill None)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    number: StrictInt
+    skill: str | None
+    level: StrictInt
+
+
+class SessionPlanMade(EventPayload):
+    """The theme of each session, from the mentee's self-assessment (domain.session_plan)."""
+
+    event_type = EventType.SESSION_PLAN_MADE
+
+    themes: tuple[PlannedTheme, ...]
+
+
+class SessionThemeChanged(EventPayload):
+    event_type = EventType.SESSION_THEME_CHANGED
+
+    session_number: StrictInt
+    skill: str | None  # None: the session is a review
+    level: StrictInt
+    by: str  # the participant who changed it
+
+
 class SessionLogged(EventPayload):
     """`domain.answers.SessionLog` without its task id."""
 
@@ -455,6 +482,8 @@ PAYLOADS: Mapping[EventType, type[EventPayload]] = {
         GoalsDeclined,
         SessionScheduled,
         SessionRescheduled,
+        SessionPlanMade,
+        SessionThemeChanged,
         SessionLogged,
         SessionMissed,
         PairAtRisk,

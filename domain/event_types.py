@@ -32,6 +32,8 @@ class EventType(StrEnum):
     GOALS_DECLINED = "GoalsDeclined"
     SESSION_SCHEDULED = "SessionScheduled"
     SESSION_RESCHEDULED = "SessionRescheduled"
+    SESSION_PLAN_MADE = "SessionPlanMade"
+    SESSION_THEME_CHANGED = "SessionThemeChanged"
     SESSION_LOGGED = "SessionLogged"
     SESSION_MISSED = "SessionMissed"
     PAIR_AT_RISK = "PairAtRisk"

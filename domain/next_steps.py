@@ -21,6 +21,7 @@ class NextStep(StrEnum):
     GOALS_TO_COORDINATOR = "goals_to_coordinator"  # declined again: the coordinator steps in
     NEXT_SESSION = "next_session"  # a session logged
     SESSION_MOVED = "session_moved"
+    THEME_CHANGED = "theme_changed"  # a session's theme changed: both get the invitation again
     PAUSED_UNTIL = "paused_until"
     SESSIONS_CONTINUE = "sessions_continue"  # the midpoint survey answered
     PAIR_COMPLETE = "pair_complete"  # a final evaluation in
@@ -46,6 +47,7 @@ class NextStep(StrEnum):
 # Steps without an entry take no parameters.
 PARAMS: dict[NextStep, dict[str, type]] = {
     NextStep.SESSION_MOVED: {"number": int, "date": str},  # the session, its new ISO date
+    NextStep.THEME_CHANGED: {"number": int},  # the session
     NextStep.PAUSED_UNTIL: {"date": str},  # the ISO date the pair resumes
     NextStep.MATCHING_RECOMPUTED: {
         "changed": int,  # mentees whose mentor changed

@@ -43,6 +43,7 @@ class MailTemplate(StrEnum):
     AT_RISK = "at_risk"
     SESSIONS_SCHEDULED = "sessions_scheduled"
     SESSION_RESCHEDULED = "session_rescheduled"
+    SESSION_THEME_CHANGED = "session_theme_changed"
     PAIR_PAUSED = "pair_paused"
     PAIR_RESUMED = "pair_resumed"
     MIDPOINT_SURVEY = "midpoint_survey"
@@ -125,6 +126,15 @@ class NotificationContext(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
+class ThemeLine(NotificationContext):
+    """A session's theme (domain.session_plan.SessionTheme): a skill from a level, or the
+    review (skill None)."""
+
+    number: int
+    skill: str | None
+    level: int = Field(ge=0, le=4)
+
+
 class CalendarInvite(NotificationContext):
     """The pair's sessions as the mailer turns them into an ICS file (see `domain.calendar`)."""
 
@@ -140,6 +150,8 @@ class CalendarInvite(NotificationContext):
     # absent from pairs planned before sessions kept to working hours.
     timezone: str | None = None
     holidays: str | None = None
+    # Each session's theme; absent from pairs planned before sessions had themes.
+    themes: list[ThemeLine] = Field(default_factory=list)
 
 
 class GoalLine(NotificationContext):
@@ -223,6 +235,7 @@ class SessionReminder(NotificationContext):
     session_date: IsoDate
     partner_id: str
     leads_agenda: bool
+    theme: ThemeLine | None = None  # None in pairs planned before sessions had themes
 
 
 class TaskNudge(NotificationContext):
@@ -261,6 +274,15 @@ class SessionRescheduled(NotificationContext):
     session_number: int
     session_date: IsoDate
     partner_id: str
+    calendar: CalendarInvite
+
+
+class SessionThemeChanged(NotificationContext):
+    session_number: int
+    session_date: IsoDate
+    partner_id: str
+    changed_by_partner: bool  # the reader's partner changed it (else the reader did)
+    theme: ThemeLine
     calendar: CalendarInvite
 
 
@@ -366,6 +388,7 @@ CONTEXTS: Mapping[str, type[NotificationContext]] = {
     MailTemplate.AT_RISK: AtRisk,
     MailTemplate.SESSIONS_SCHEDULED: SessionsScheduled,
     MailTemplate.SESSION_RESCHEDULED: SessionRescheduled,
+    MailTemplate.SESSION_THEME_CHANGED: SessionThemeChanged,
     MailTemplate.PAIR_PAUSED: PairPaused,
     MailTemplate.PAIR_RESUMED: PairResumed,
     MailTemplate.MIDPOINT_SURVEY: MidpointSurvey,
@@ -391,10 +414,23 @@ SESSION_TEMPLATES = frozenset(
         MailTemplate.SESSION_LOG,
         MailTemplate.SESSION_MISSED,
         MailTemplate.SESSION_RESCHEDULED,
+        MailTemplate.SESSION_THEME_CHANGED,
         MailTemplate.PAIR_PAUSED,
         MailTemplate.PAIR_RESUMED,
     }
 )
+
+
+class ThemeWords(BaseModel):
+    """A session's theme as its reader sees it: the skill's label (or the review's title) and
+    the guide library's exercise for it, as text and as HTML."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    label: str
+    exercise_title: str = ""  # "" when the library has no exercise for the skill
+    exercise_text: str = ""
+    exercise_html: str = ""
 
 
 class MailValues(BaseModel):
@@ -415,6 +451,8 @@ class MailValues(BaseModel):
     # The recipient's calendar feed (a webcal:// address), in e-mails that carry an invitation.
     calendar_feed: str | None = None
     calendar_feed_web: str | None = None  # the same feed at its http(s) address
+    # The session's theme in the reader's words, in e-mails about one session that has one.
+    theme_words: ThemeWords | None = None
 
 
 def context_errors(error: ValidationError) -> str:

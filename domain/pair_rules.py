@@ -29,12 +29,14 @@ from domain.answers import (
     Pause,
     Reschedule,
     SessionLog,
+    ThemeChange,
 )
 from domain.meeting_rules import MeetingRules, at_slot, plan_sessions, slot_weekday
 from domain.pair_state import TERMINAL, OpenTask, PairPhase, PairTerms, Session
 from domain.programme_clock import ProgrammeClock
 from domain.refusals import Refusal, Refused
 from domain.roster import ExtendTask, check_extension
+from domain.session_plan import SessionPlan, SessionTheme
 from domain.tasks import TaskKind
 from domain.typed_text import long_enough
 
@@ -217,6 +219,7 @@ class PairRules:
         self.withdrawn_by: str | None = None  # the participant who left the programme
         # The weekly slot the sessions are planned at: proposed, then as the chemistry answers say.
         self.slot = terms.proposed_slot
+        self.plan: SessionPlan | None = None  # each session's theme (domain.session_plan)
 
     # ---- tasks ----------------------------------------------------------------------------------
 
@@ -511,6 +514,20 @@ class PairRules:
         if new_at - session.at > self.terms.cadence:
             raise Refused(Refusal.MOVE_BEYOND_CADENCE)
 
+    def check_theme_change(self, change: ThemeChange) -> None:
+        self.require(change, TaskKind.PAIR_MANAGE, {PairPhase.GOALS, PairPhase.SESSIONS})
+        if self.plan is None:
+            raise Refused(Refusal.NO_SESSION_PLAN)
+        if not 1 <= change.session_number <= len(self.sessions):
+            raise Refused(Refusal.NO_SUCH_SESSION)
+        session = self.sessions[change.session_number - 1]
+        if session.took_place:
+            raise Refused(Refusal.SESSION_ALREADY_TOOK_PLACE)
+        if change.skill is not None and change.skill not in self.terms.skills:
+            raise Refused(Refusal.UNKNOWN_SKILLS, skills=[change.skill])
+        if session.theme is not None and session.theme.skill == change.skill:
+            raise Refused(Refusal.THEME_UNCHANGED)
+
     def check_pause(self, request: Pause) -> None:
         self.require(request, TaskKind.PAIR_MANAGE, {PairPhase.GOALS, PairPhase.SESSIONS})
         if self.paused_until is not None:
@@ -627,6 +644,24 @@ class PairRules:
         self._shift_from(session, moved - session.at, wall)
         session.at, session.moved_from = moved, None  # exactly where it was asked to be
         return session
+
+    def make_plan(self, plan: SessionPlan) -> None:
+        """Give each session its theme; a plan for more sessions than the pair has gives none
+        to the extra ones."""
+        self.plan = plan
+        by_number = {theme.number: theme for theme in plan.themes}
+        for session in self.sessions:
+            session.theme = by_number.get(session.number)
+
+    def change_theme(self, change: ThemeChange) -> Session:
+        assert self.plan is not None
+        session = self.sessions[change.session_number - 1]
+        session.theme = self.plan.changed(change.session_number, change.skill)
+        return session
+
+    @property
+    def themes(self) -> list[SessionTheme]:
+        return [s.theme for s in self.sessions if s.theme is not None]
 
     def pause(self, request: Pause, now: datetime) -> datetime:
         """Pause the timeline; the next session and the ones after it move by the pause."""

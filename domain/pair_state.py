@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from domain.meeting_rules import MeetingRules, proposed_slot, slot_options
 from domain.programme import Durations
 from domain.programme_clock import ProgrammeClock
+from domain.session_plan import SessionTheme
 from domain.tasks import TaskKind
 
 _SESSION_TIME = time(9, 0)
@@ -44,6 +45,8 @@ class Session(BaseModel):
     logged: bool = False
     held: bool | None = None
     missed: bool = False
+    # What it practises (domain.session_plan); None in pairs planned before sessions had themes.
+    theme: SessionTheme | None = None
 
     @property
     def resolved(self) -> bool:

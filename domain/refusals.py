@@ -65,6 +65,8 @@ class Refusal(StrEnum):
     ALREADY_PAUSED = "already_paused"
     PAUSE_TOO_LONG = "pause_too_long"
     PAIR_ALREADY_ENDING = "pair_already_ending"
+    NO_SESSION_PLAN = "no_session_plan"
+    THEME_UNCHANGED = "theme_unchanged"
     # A pair's coordinator.
     PAIR_ENDED = "pair_ended"
     WAIT_FOR_CHEMISTRY = "wait_for_chemistry"
@@ -133,6 +135,8 @@ CATEGORIES: dict[Refusal, Category] = {
     R.ALREADY_PAUSED: C.WRONG_PHASE,
     R.PAUSE_TOO_LONG: C.INVALID,
     R.PAIR_ALREADY_ENDING: C.WRONG_PHASE,
+    R.NO_SESSION_PLAN: C.WRONG_PHASE,
+    R.THEME_UNCHANGED: C.NO_CHANGE,
     R.PAIR_ENDED: C.WRONG_PHASE,
     R.WAIT_FOR_CHEMISTRY: C.WRONG_PHASE,
     R.PAIR_AT_FINAL_EVALUATION: C.WRONG_PHASE,

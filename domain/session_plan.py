@@ -34,6 +34,36 @@ class SessionTheme(BaseModel):
         return self.skill is None
 
 
+class SessionPlan(BaseModel):
+    """A pair's plan: the theme of each session, and the mentee's levels a changed theme starts
+    from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    themes: tuple[SessionTheme, ...]
+    levels: dict[str, int] = Field(default_factory=dict)
+
+    def changed(self, number: int, skill: str | None) -> SessionTheme:
+        """Session `number`'s theme once a partner chose `skill` for it (None: the review),
+        practised from where the mentee stands."""
+        level = 0 if skill is None else min(max(self.levels.get(skill, 0), 0), MAX_LEVEL)
+        return SessionTheme(number=number, skill=skill, level=level)
+
+
+def make_plan(
+    sessions: int,
+    skills: Sequence[str],
+    levels: Mapping[str, int],
+    targets: Mapping[str, int],
+    priorities: Sequence[str] = (),
+) -> SessionPlan:
+    """The plan of `plan_themes`, with the mentee's levels of the programme's skills."""
+    return SessionPlan(
+        themes=plan_themes(sessions, skills, levels, targets, priorities),
+        levels={s: levels[s] for s in skills if s in levels},
+    )
+
+
 def plan_themes(
     sessions: int,
     skills: Sequence[str],

@@ -5,6 +5,8 @@ A programme file names skills by id; it may also define its own (see `domain.pro
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from domain.programme import Skill
 
 _SKILLS = (
@@ -41,3 +43,14 @@ CATALOGUE: dict[str, Skill] = {skill.id: skill for skill in _SKILLS}
 # Self-assessed level of a skill: 0 (never used it) to 4 (could teach it); the pages word each
 # one from the catalogue (`level.{n}`).
 LEVELS = range(0, 5)
+
+
+def skill_labels(programme_skills: Iterable[object], locale: str) -> dict[str, str]:
+    """Skill id -> label in `locale`: the programme's own skills (as its stored file has them:
+    dicts with `id`, `label_fr`, `label_en`) over the built-in catalogue."""
+    labels = {s.id: s.label_en if locale == "en" else s.label_fr for s in CATALOGUE.values()}
+    for skill in programme_skills:
+        if isinstance(skill, Mapping) and "id" in skill:
+            label = skill.get("label_en" if locale == "en" else "label_fr") or skill["id"]
+            labels[str(skill["id"])] = str(label)
+    return labels

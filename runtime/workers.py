@@ -14,6 +14,7 @@ from activities.launches import start_workflows
 from activities.mailer import Mailer, MailSettings
 from activities.matching import MatchingActivities
 from activities.retention import RetentionActivities
+from activities.session_plans import SessionPlanActivities
 from activities.steps import StepActivities
 from credentials.keyring import Keyring
 from runtime.keys import development_keyring
@@ -59,6 +60,7 @@ def build_worker(
     )
     matching = MatchingActivities(events)
     retention = RetentionActivities(pool)
+    plans = SessionPlanActivities(events)
     return Worker(
         client,
         task_queue=task_queue,
@@ -68,6 +70,7 @@ def build_worker(
         activities=[
             steps.record_step,
             matching.run_matching,
+            plans.plan_sessions,
             start_workflows,
             retention.purge_due_programmes,
         ],

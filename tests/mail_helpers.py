@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from activities.mail_rendering import words
+from activities.session_themes import theme_words
 from domain.notifications import (
     CONTEXTS,
     SESSION_TEMPLATES,
@@ -13,6 +15,7 @@ from domain.notifications import (
     MailTemplate,
     MailValues,
 )
+from domain.skills import skill_labels
 from domain.tasks import TaskKind
 
 BASE_URL = "https://tandem.example"
@@ -42,6 +45,10 @@ CALENDAR = {
     "minutes": 60,
     "timezone": "Europe/Paris",
     "holidays": "FR",
+    "themes": [
+        {"number": 1, "skill": "generative-ai", "level": 1},
+        {"number": 2, "skill": None, "level": 0},
+    ],
 }
 # An invitation from before sessions kept to the programme's zone and holidays.
 UTC_CALENDAR = {
@@ -93,6 +100,8 @@ SAMPLES: dict[str, Any] = {
     "has_goals": True,
     "slot": "tue-pm",
     "slot_shared": True,
+    "theme": {"number": 2, "skill": "generative-ai", "level": 2},
+    "changed_by_partner": True,
 }
 # Other values worth reading, one field changed at a time.
 VARIANTS: dict[str, list[Any]] = {
@@ -125,6 +134,12 @@ VARIANTS: dict[str, list[Any]] = {
     "slot": [None, "mon-am"],
     "slot_shared": [False],
     "calendar": [UTC_CALENDAR],
+    # The review, and a programme's own skill the guide library has no exercise for.
+    "theme": [
+        {"number": 12, "skill": None, "level": 0},
+        {"number": 2, "skill": "podcasts", "level": 0},
+    ],
+    "changed_by_partner": [False],
     "why": ["goals_missing"],
     "has_goals": [False],
 }
@@ -146,6 +161,7 @@ MANAGE_TEMPLATES = frozenset(
         MailTemplate.SESSION_MISSED,
         MailTemplate.SESSIONS_SCHEDULED,
         MailTemplate.SESSION_RESCHEDULED,
+        MailTemplate.SESSION_THEME_CHANGED,
         MailTemplate.PAIR_PAUSED,
         MailTemplate.PAIR_RESUMED,
     }
@@ -179,6 +195,7 @@ def mail_values(
     role: str | None = "mentor",
     linked: bool = True,
     context: dict[str, Any] | None = None,
+    locale: str = "fr",
 ) -> MailValues:
     """What the mailer adds: a coordinator's e-mail has no name, no role and no concern link."""
     coordinator = template in COORDINATOR_TEMPLATES
@@ -200,4 +217,8 @@ def mail_values(
         partner_name=PARTNER if has_partner else None,
         calendar_feed=FEED_LINK if about_sessions else None,
         calendar_feed_web=FEED_WEB_LINK if about_sessions else None,
+        # As the mailer finds them: the built-in skills' labels and the guide library's exercise.
+        theme_words=theme_words(given["theme"], skill_labels((), locale), locale, words(locale))
+        if given.get("theme")
+        else None,
     )

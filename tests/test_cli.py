@@ -203,6 +203,7 @@ def test_simulate_json_is_one_object_on_stdout() -> None:
         "pairs_ended_early",
         "sessions_planned",
         "sessions_held",
+        "sessions_with_theme",
         "emails_sent",
         "events_stored",
         "max_history_events",
@@ -212,6 +213,8 @@ def test_simulate_json_is_one_object_on_stdout() -> None:
     assert report["participants"] == 6
     assert report["pairs_formed"] >= 1
     assert report["sessions_held"] <= report["sessions_planned"]
+    # Every session a pair planned has a theme.
+    assert report["sessions_with_theme"] == report["sessions_planned"] > 0
     assert 0 < report["max_history_events"] < 2_000
     assert report["emails_sent"] > report["participants"]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from domain.answers import AnswerFault, ChemistryAnswer, Reschedule
+from domain.answers import AnswerFault, ChemistryAnswer, Reschedule, ThemeChange
 from domain.tasks import TaskKind, TaskStatus
 from store.tasks import TaskRecord
 from web.form_spec import FieldFault, FormRejected, FormSpec, Words, wording, words
@@ -51,6 +51,7 @@ def context(role: str) -> TaskContext:
         upcoming=((2, datetime(2027, 3, 4, 10, tzinfo=UTC)),),
         slots=("tue-pm", "thu-am"),
         slot="tue-pm",
+        themes=((2, "linkedin"), (3, None)),
     )
 
 
@@ -163,3 +164,42 @@ def test_a_reschedule_may_move_to_another_of_the_pairs_slots_or_keep_its_time() 
     answer = parse_answer(task(TaskKind.PAIR_MANAGE), context("mentor"), "fr", moved).answer
     assert isinstance(answer, Reschedule)
     assert (answer.new_date.isoformat(), answer.slot) == ("2027-03-11", "thu-am")
+
+
+def test_the_pair_page_shows_the_plan_and_a_theme_change_names_a_skill_or_the_review() -> None:
+    forms = build_forms(task(TaskKind.PAIR_MANAGE), context("mentee"), "fr", {})
+    (form,) = [f for f in forms if f.action == "change_theme"]
+    (section,) = form.sections
+    plan = [wording(Translator("fr"), note) for note in section.notes]
+    assert plan == [
+        "Séance n° 2, le jeudi 4 mars 2027\u00a0: LinkedIn",
+        "Séance n° 3\u00a0: Bilan du programme",
+    ]
+    fields = form.fields()
+    assert [v for v, _ in fields["change_theme-session_number"].options] == ["2", "3"]
+    assert [v for v, _ in fields["change_theme-skill"].options] == ["linkedin", "automation", ""]
+    posted = {
+        "action": ["change_theme"],
+        "submission": ["d" * 32],
+        "change_theme-session_number": ["3"],
+        "change_theme-skill": ["automation"],
+    }
+    answer = parse_answer(task(TaskKind.PAIR_MANAGE), context("mentee"), "fr", posted).answer
+    assert isinstance(answer, ThemeChange)
+    assert (answer.session_number, answer.skill) == (3, "automation")
+    review = {**posted, "change_theme-skill": [""]}
+    back = parse_answer(task(TaskKind.PAIR_MANAGE), context("mentee"), "fr", review).answer
+    assert isinstance(back, ThemeChange) and back.skill is None
+    # A pair planned before sessions had themes has no such form.
+    bare = TaskContext(role="mentee", skills=context("mentee").skills)
+    assert "change_theme" not in [
+        f.action for f in build_forms(task(TaskKind.PAIR_MANAGE), bare, "fr", {})
+    ]
+
+
+def test_a_session_log_starts_from_the_planned_theme() -> None:
+    planned = task(TaskKind.SESSION_LOG, theme={"number": 4, "skill": "automation", "level": 1})
+    (form,) = build_forms(planned, context("mentor"), "fr", {})
+    assert form.fields()["skills_covered"].initial == ("automation",)
+    (unplanned,) = build_forms(task(TaskKind.SESSION_LOG), context("mentor"), "fr", {})
+    assert unplanned.fields()["skills_covered"].initial == ()

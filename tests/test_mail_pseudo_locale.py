@@ -22,7 +22,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 from activities.mail_rendering import TEMPLATES, render, words
+from activities.session_themes import theme_words
 from domain.holiday_calendar import holiday_name
+from domain.skills import skill_labels
 from i18n.catalogues import LOCALES_DIR
 from i18n.translator import Translator
 from tests.mail_helpers import (
@@ -104,6 +106,9 @@ def _data(context: dict[str, Any], directory: Path) -> list[str]:
     goals = [*context.get("goals", []), *context.get("previous_goals", [])]
     shown += [str(g[k]) for g in goals for k in ("objective", "kpi")]
     shown += [str(context.get("comment") or "")]  # the mentor's own words
+    labels = skill_labels((), "qps")  # the programme's skills, named by the programme
+    themes = [context.get("theme") or {}, *(context.get("calendar") or {}).get("themes", [])]
+    shown += [labels.get(str(t.get("skill")), str(t.get("skill") or "")) for t in themes]
     calendar = context.get("calendar") or {}
     if calendar.get("timezone"):  # the zone's city and the holidays' names are CLDR's and the
         zone = ZoneInfo(calendar["timezone"])  # holidays library's, not the catalogue's
@@ -131,6 +136,12 @@ def test_every_email_reads_in_a_generated_locale_only(template: str, catalogues:
     for context in sample_contexts(template):
         for role in ("mentor", "mentee"):
             values = mail_values(template, role, context=context)
+            if context.get("theme"):
+                # The library has no exercise in a generated language: the theme's label only,
+                # a skill's from the programme (data), the review's from the catalogue.
+                word = words("qps", catalogues)
+                found = theme_words(context["theme"], skill_labels((), "qps"), "qps", word)
+                values = values.model_copy(update={"theme_words": found})
             mail = render(template, "qps", context, values, catalogues)
             data = _data(context, catalogues)
 

@@ -45,7 +45,9 @@ CONCERN_LABEL = {
 
 def _render(template: str, locale: str, role: str = "mentor", **changes: object):  # type: ignore[no-untyped-def]
     context = sample_context(template, **changes)
-    return render(template, locale, context, mail_values(template, role, context=context))
+    return render(
+        template, locale, context, mail_values(template, role, context=context, locale=locale)
+    )
 
 
 # -- one template per e-mail -------------------------------------------------------------------
@@ -55,7 +57,8 @@ def test_no_template_is_written_per_language() -> None:
     files = sorted(p.relative_to(TEMPLATES_DIR).as_posix() for p in TEMPLATES_DIR.rglob("*"))
     assert all("/" not in name for name in files), files  # no fr/ nor en/ folder, nothing nested
     expected = {f"{name}.{part}.j2" for name in TEMPLATES for part in ("txt", "html")}
-    assert set(files) == expected | {"_layout.txt.j2", "_layout.html.j2"}
+    partials = {f"{name}.{part}.j2" for name in ("_layout", "_theme") for part in ("txt", "html")}
+    assert set(files) == expected | partials
     assert set(TEMPLATES) == set(CONTEXTS) == set(MailTemplate)
 
 
@@ -64,7 +67,7 @@ def test_no_template_is_written_per_language() -> None:
 def test_every_template_renders_in_every_locale_from_its_model(template: str, locale: str) -> None:
     for context in sample_contexts(template):
         for role in ("mentor", "mentee"):
-            values = mail_values(template, role, context=context)
+            values = mail_values(template, role, context=context, locale=locale)
             mail = render(template, locale, context, values)
 
             assert mail.subject and "\n" not in mail.subject and len(mail.subject) < 140
@@ -363,6 +366,11 @@ def _keys_from_code() -> set[str]:
         "mail.invitation.moved_from_holiday",
         "mail.holiday.unnamed",
         "mail.calendar_feed.name",  # the feed's name in the reader's list of calendars
+        # A session's theme, in its invitation (activities/session_themes.py).
+        "mail.invitation.session_summary.theme",
+        "mail.invitation.theme",
+        "mail.invitation.exercise",
+        "mail.theme.review",
     }
     slots = {f"mail.slot.{slot}" for slot in SLOTS}
     return roles | reasons | kinds | mailer | slots

@@ -1,6 +1,7 @@
 """A rehearsal's invitations, read back as a calendar application reads them: every session of
 every pair on a working day, in working hours in Europe/Paris, at the weekly slot the pair's
-e-mail names as one both partners gave, never on a French public holiday.
+e-mail names as one both partners gave, never on a French public holiday, each titled with its
+theme and giving the exercise the guide library suggests.
 
 The rehearsals run as a coordinator runs them (`tandem simulate --outbox DIR`), and only the
 `.eml` files they leave are read: the e-mail package for the messages, icalendar and
@@ -27,6 +28,8 @@ import holidays
 import icalendar
 import pytest
 import recurring_ical_events
+
+from domain.skills import CATALOGUE
 
 ROOT = Path(__file__).resolve().parent.parent
 PARIS = ZoneInfo("Europe/Paris")
@@ -78,6 +81,21 @@ def _invitations(folder: Path) -> Iterator[Invitation]:
                 )
 
 
+# What a session's title may end with: a built-in skill's label, or the last session's review.
+THEMES = tuple(
+    [s.label_fr for s in CATALOGUE.values()]
+    + [s.label_en for s in CATALOGUE.values()]
+    + ["Bilan du programme", "Programme review"]
+)
+
+
+def _names_its_theme(session: Any) -> bool:
+    """Its title names its theme, and its description the exercise the library suggests."""
+    summary, said = str(session["SUMMARY"]), str(session.get("DESCRIPTION", ""))
+    exercise = "Exercice proposé\u00a0:" in said or "Suggested exercise:" in said
+    return summary.endswith(THEMES) and exercise
+
+
 def _moved_off_a_holiday(session: Any) -> bool:
     said = str(session.get("DESCRIPTION", ""))
     return "est férié" in said or "is a public holiday" in said
@@ -125,6 +143,7 @@ def _check(invitations: list[Invitation]) -> int:
             assert start.date() == end.date() and start.time() == slot_start.time()
             if not _moved_off_a_holiday(session):
                 assert start.weekday() == slot_start.weekday()
+            assert _names_its_theme(session), (session["SUMMARY"], session.get("DESCRIPTION"))
             checked += 1
     return checked
 
@@ -146,6 +165,7 @@ def test_every_invited_session_is_on_a_working_day_at_a_shared_slot_never_a_holi
     assert len({i.uid for i in invitations}) >= report["pairs_formed"] - report["pairs_dissolved"]
     checked = _check(invitations)
     assert checked >= report["sessions_planned"]
+    assert report["sessions_with_theme"] == report["sessions_planned"]
     # From January, fortnightly series of twelve cross Easter Monday, Ascension or Whit Monday:
     # at least one pair's session moved off a holiday, and said so.
     moved = [s for i in invitations for s in i.calendar.walk("VEVENT") if _moved_off_a_holiday(s)]

@@ -30,6 +30,7 @@ from domain.events import EventType, participant_stream, programme_stream
 from domain.programme import Locale, Role
 from domain.roster import ChangeEmail, OpenLink
 from domain.sealed_text import is_sealed
+from domain.skills import skill_labels
 from domain.tasks import TaskKind, TaskSpec, TaskStatus
 from domain.tokens import sign_task_token, verify_task_token
 from i18n.formatting import long_date
@@ -1036,6 +1037,28 @@ async def test_a_pair_agrees_and_pauses_through_the_pages(
     assert upcoming and upcoming[0].number == 1
     first = f"Séance n° 1, prévue le {long_date(upcoming[0].at, 'fr')}"
     assert f'<option value="1">{first}</option>' in form
+    # The plan of the sessions ahead, each with its theme; either partner changes one here.
+    labels = skill_labels((), "fr")
+    themes = (await run.pair_status(1)).themes
+    planned_2 = labels[themes[1].skill] if themes[1].skill else "Bilan du programme"
+    assert f"Séance n° 2, le {long_date(upcoming[1].at, 'fr')}\u00a0: {planned_2}" in form
+    other = next(s.id for s in run.spec.skills if s.id != themes[1].skill)
+    change = {
+        "action": "change_theme",
+        "change_theme-session_number": "2",
+        "change_theme-skill": other,
+        "submission": submission_of(form),
+    }
+    changed = await _post(web, manage_path, change)
+    assert changed.status_code == 200, changed.text
+    assert "La séance n° 2 a son nouveau thème" in changed.text
+    assert (await run.pair_status(1)).themes[1].skill == other
+    unchanged = await _post(
+        web, manage_path, {k: v for k, v in change.items() if k != "submission"}
+    )
+    assert unchanged.status_code == 409 and "cette séance a déjà ce thème" in unchanged.text
+    form = (await web.get(manage_path)).text
+    assert f"Séance n° 2, le {long_date(upcoming[1].at, 'fr')}\u00a0: {labels[other]}" in form
     pause = {
         "action": "pause",
         "pause-days": "7",

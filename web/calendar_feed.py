@@ -17,8 +17,10 @@ from starlette.responses import PlainTextResponse, Response
 
 from activities.invitation_words import session_series
 from activities.mail_rendering import words
+from activities.session_themes import calendar_themes
 from domain.calendar import Attendee, CalendarMethod, SessionSeries, feed_ics
 from domain.programme_clock import DEFAULT_TIMEZONE
+from domain.skills import skill_labels
 from domain.tokens import TokenError, verify_feed_token
 from store.calendar_feeds import CalendarFeedStore
 from store.participants import ParticipantRecord, ParticipantStore
@@ -61,6 +63,9 @@ def add_calendar_feed(
             programme = await programmes.get(row.programme_id)
             coordinator = programme.coordinator_email if programme else None
             partner = await participants.get(row.partner_id) if row.partner_id else None
+            labels = skill_labels(
+                programme.spec.get("skills") or () if programme else (), person.locale
+            )
             series.append(
                 session_series(
                     row.calendar,
@@ -72,6 +77,7 @@ def add_calendar_feed(
                     attendees=(),
                     stamp=now(),
                     method=CalendarMethod.PUBLISH,
+                    themes=calendar_themes(row.calendar, labels, person.locale, word),
                 )
             )
         name = word("mail.calendar_feed.name")

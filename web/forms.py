@@ -22,6 +22,7 @@ from domain.answers import (
     EndPair,
     Pause,
     Reschedule,
+    ThemeChange,
 )
 from domain.dates import as_date
 from domain.skills import LEVELS
@@ -92,6 +93,9 @@ class TaskContext:
     # planned before sessions kept to the partners' slots.
     slots: tuple[str, ...] = ()
     slot: str = ""
+    # The theme of each session still ahead: a skill id, or None for the review; empty in pairs
+    # planned before sessions had themes.
+    themes: tuple[tuple[int, str | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,10 @@ def build_forms(task: TaskRecord, ctx: TaskContext, locale: str, values: Values)
     """The forms of the task's page (one, or one per action for pair management)."""
     if task.kind is TaskKind.PAIR_MANAGE:
         submission = _submission_id(values)
-        return [_end_pair(submission), _reschedule(ctx, submission), _pause(ctx, submission)]
+        forms = [_end_pair(submission), _reschedule(ctx, submission)]
+        if ctx.themes:
+            forms.append(_change_theme(ctx, submission))
+        return [*forms, _pause(ctx, submission)]
     declare = _FORMS.get(task.kind)
     return [declare(task, ctx, locale, values)] if declare else []
 
@@ -358,7 +365,14 @@ def _session_log(task: TaskRecord, ctx: TaskContext, locale: str, _: Values) -> 
             maximum=600,
             reading="optional",
         ),
-        Field(("skills_covered",), "checkboxes", words("field.skills_covered"), _skills(ctx)),
+        Field(
+            ("skills_covered",),
+            "checkboxes",
+            words("field.skills_covered"),
+            _skills(ctx),
+            # The session's planned theme, ticked: the mentor corrects it if they did otherwise.
+            initial=_planned_skill(task),
+        ),
         Field(("notes",), "textarea", words("field.notes"), max_length=5000),
         Field(
             ("progress_rating",),
@@ -376,6 +390,12 @@ def _session_log(task: TaskRecord, ctx: TaskContext, locale: str, _: Values) -> 
         # The session is the task's, never the form's: the workflow checks they match.
         fixed={"session_number": task.context.get("session_number")},
     )
+
+
+def _planned_skill(task: TaskRecord) -> tuple[str, ...]:
+    theme = task.context.get("theme")
+    skill = theme.get("skill") if isinstance(theme, dict) else None
+    return (str(skill),) if skill else ()
 
 
 def _midpoint(task: TaskRecord, ctx: TaskContext, locale: str, _: Values) -> FormSpec:
@@ -450,7 +470,7 @@ def _concern(task: TaskRecord, ctx: TaskContext, locale: str, values: Values) ->
 
 
 # The pair-management page's forms, by the update each sends (their words: `action.*`, `submit.*`).
-PAIR_ACTIONS = ("end_pair", "reschedule", "pause")
+PAIR_ACTIONS = ("end_pair", "reschedule", "change_theme", "pause")
 
 
 def _pair_action(action: str, model: type[Action], submission: str, *fields: Field) -> FormSpec:
@@ -509,6 +529,47 @@ def _reschedule(ctx: TaskContext, submission: str) -> FormSpec:
             else ()
         ),
     )
+
+
+def _theme_label(ctx: TaskContext, skill: str | None) -> Say:
+    if skill is None:
+        return words("theme.review")
+    return next((s.label for s in ctx.skills if s.id == skill), skill)
+
+
+def _change_theme(ctx: TaskContext, submission: str) -> FormSpec:
+    """The plan of the sessions still ahead, and a session to give another theme."""
+    dates = dict(ctx.upcoming)
+    plan = tuple(
+        words(
+            "theme.planned_on" if number in dates else "theme.planned",
+            number=number,
+            date=dates.get(number, ""),
+            theme=_theme_label(ctx, skill),
+        )
+        for number, skill in ctx.themes
+    )
+    sessions = tuple((str(n), words("option.session", number=n)) for n, _ in ctx.themes)
+    # The review is offered as the empty value: the answer's `skill` None.
+    themes = (*_skills(ctx), ("", words("theme.review")))
+    form = _pair_action(
+        "change_theme",
+        ThemeChange,
+        submission,
+        Field(
+            ("session_number",), "select", words("field.session_number"), sessions, required=True
+        ),
+        Field(
+            ("skill",),
+            "select",
+            words("field.theme"),
+            themes,
+            hint=words("hint.theme"),
+            reading="optional",
+        ),
+    )
+    (section,) = form.sections
+    return replace(form, sections=(replace(section, notes=plan),))
 
 
 def _pause(ctx: TaskContext, submission: str) -> FormSpec:

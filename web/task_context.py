@@ -13,7 +13,7 @@ from temporalio.service import RPCError
 
 from credentials.keyring import Keyring
 from domain.programme import Durations
-from domain.skills import CATALOGUE
+from domain.skills import skill_labels as labels_of
 from domain.tasks import TaskKind
 from store.participants import ParticipantRecord
 from store.programmes import ProgrammeRecord
@@ -28,12 +28,7 @@ _ASKS_THE_PAIR = (TaskKind.PAIR_MANAGE, TaskKind.CHEMISTRY)
 
 def skill_labels(programme: ProgrammeRecord | None, locale: str) -> dict[str, str]:
     """Skill id -> label: the programme's own skills first, then the built-in catalogue."""
-    labels = {s.id: s.label_en if locale == "en" else s.label_fr for s in CATALOGUE.values()}
-    for skill in (programme.spec.get("skills") if programme else None) or ():
-        if isinstance(skill, dict) and "id" in skill:
-            label = skill.get("label_en" if locale == "en" else "label_fr") or skill["id"]
-            labels[str(skill["id"])] = str(label)
-    return labels
+    return labels_of(programme.spec.get("skills") or () if programme else (), locale)
 
 
 async def pair_status(client: Client, task: TaskRecord) -> dict[str, Any]:
@@ -45,6 +40,15 @@ async def pair_status(client: Client, task: TaskRecord) -> dict[str, Any]:
     except (RPCError, WorkflowQueryFailedError):
         return {}
     return status
+
+
+def upcoming_themes(status: dict[str, Any]) -> tuple[tuple[int, str | None], ...]:
+    """The theme (skill id, None for the review) of each session still ahead that has one."""
+    return tuple(
+        (int(s["number"]), s["theme"].get("skill"))
+        for s in status.get("upcoming_sessions") or ()
+        if isinstance(s.get("theme"), dict)
+    )
 
 
 def upcoming_sessions(status: dict[str, Any]) -> tuple[tuple[int, datetime], ...]:
@@ -96,4 +100,5 @@ async def load_task_context(
         # The pair's slot now: a partner who answered first may have chosen another one.
         slots=tuple(str(s) for s in status.get("slot_options") or task.context.get("slots") or ()),
         slot=str(status.get("slot") or task.context.get("proposed_slot") or ""),
+        themes=upcoming_themes(status),
     )

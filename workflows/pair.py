@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
         PairOutcome,
         PairPhase,
         PairStatus,
+        SessionPlanRequest,
         UpcomingSession,
         WithdrawnNotice,
     )
@@ -41,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
         Pause,
         Reschedule,
         SessionLog,
+        ThemeChange,
     )
     from domain.events import EventType, pair_stream, participant_stream
     from domain.next_steps import NextStep
@@ -63,16 +65,28 @@ with workflow.unsafe.imports_passed_through():
     from domain.pair_state import PairTerms
     from domain.programme_clock import ProgrammeClock
     from domain.roster import ExtendTask
+    from domain.session_plan import SessionPlan, SessionTheme
     from domain.tasks import TaskKind, TaskStatus
 
 from workflows.replies import acknowledge, refusing
-from workflows.shared import Journal, iso_date, iso_moment, wait_until
+from workflows.retries import LOCAL_STEP_RETRY
+from workflows.shared import (
+    PLAN_SESSIONS,
+    STEP_TIMEOUT,
+    Journal,
+    iso_date,
+    iso_moment,
+    wait_until,
+)
 
 # Patch: a mentor's decline sends the goals back to the mentee (a new task and e-mail), the last
 # decline and a missing proposal alert the coordinator. Runs started before keep ignoring both.
 GOALS_DECLINABLE = "goals-declinable"
 # Patch: a pair dissolved before its sessions leaves its pair_dissolved e-mails to the programme.
 PROGRAMME_TELLS_DISSOLVED = "programme-tells-dissolved"
+# Patch: each session gets a theme once the sessions are scheduled (an activity reads the
+# mentee's self-assessment), and the invitations, reminders and pair page show it.
+SESSION_PLAN = "session-plan"
 _ENDED = frozenset({PairPhase.COMPLETED, PairPhase.ENDED_EARLY, PairPhase.DISSOLVED})
 
 
@@ -181,6 +195,8 @@ class PairWorkflow:
                 session_number=s.number,
                 at=s.at.isoformat(),
             )
+        if workflow.patched(SESSION_PLAN):
+            await self._plan_sessions()
         # Patched: two more notifications mint two more ids, which would shift the ids of every
         # task opened after them in runs started before this change, and so their replay.
         if workflow.patched("sessions-scheduled-invitation"):
@@ -221,6 +237,25 @@ class PairWorkflow:
             return
         # The mentor's confirmation runs alongside the session timeline: it never delays session 1.
         self._set_phase(PairPhase.SESSIONS)
+
+    async def _plan_sessions(self) -> None:
+        """Each session's theme, from the mentee's self-assessment, before the invitation goes:
+        its sessions name their themes from the first."""
+        inp = self._in
+        plan = await workflow.execute_local_activity(
+            PLAN_SESSIONS,
+            SessionPlanRequest(mentee_id=inp.mentee_id, sessions=inp.sessions, skills=inp.skills),
+            result_type=SessionPlan,
+            start_to_close_timeout=STEP_TIMEOUT,
+            retry_policy=LOCAL_STEP_RETRY,
+            summary="session themes from the mentee's self-assessment",
+        )
+        self._pair.make_plan(plan)
+        self._journal.event(
+            self._stream,
+            EventType.SESSION_PLAN_MADE,
+            themes=[t.model_dump(mode="json") for t in self._pair.themes],
+        )
 
     async def _wait_for_goals(self, task: UUID, due: datetime) -> bool:
         """Whether the mentee proposed goals by the task's deadline, extended or not."""
@@ -364,6 +399,7 @@ class PairWorkflow:
                     session_date=iso_moment(due.at, self._clock),
                     partner_id=partner,
                     leads_agenda=me == inp.mentor_id,
+                    **self._theme_of(due.number),
                 )
         elif isinstance(due, AskSessionLog):
             task = self._open(
@@ -372,6 +408,7 @@ class PairWorkflow:
                 "log_session",
                 due.due,
                 session_number=due.number,
+                **self._theme_of(due.number),  # the log's form starts from the planned theme
             )
             j.notify(
                 inp.mentor_id,
@@ -599,6 +636,39 @@ class PairWorkflow:
         with refusing():
             self._pair.check_reschedule(request, workflow.now())
 
+    @workflow.update(name="change_theme")
+    def change_theme(self, change: ThemeChange) -> Acknowledgement:
+        session = self._pair.change_theme(change)
+        assert session.theme is not None
+        self._journal.event(
+            self._stream,
+            EventType.SESSION_THEME_CHANGED,
+            session_number=session.number,
+            skill=session.theme.skill,
+            level=session.theme.level,
+            by=change.participant_id,
+        )
+        invite = self._calendar()
+        for me, partner in self._sides:
+            self._journal.notify(
+                me,
+                "session_theme_changed",
+                self._pair.task_of(me, TaskKind.PAIR_MANAGE),
+                session_number=session.number,
+                session_date=iso_moment(session.at, self._clock),
+                partner_id=partner,
+                changed_by_partner=change.participant_id == partner,
+                theme=session.theme.model_dump(mode="json"),
+                calendar=invite,
+            )
+        self._changed = True
+        return acknowledge(NextStep.THEME_CHANGED, number=session.number)
+
+    @change_theme.validator
+    def _check_theme_change(self, change: ThemeChange) -> None:
+        with refusing():
+            self._pair.check_theme_change(change)
+
     @workflow.update(name="pause")
     def pause(self, request: Pause) -> Acknowledgement:
         until = self._pair.pause(request, workflow.now())
@@ -775,11 +845,12 @@ class PairWorkflow:
             paused_until=pair.paused_until,
             open_tasks=list(pair.tasks.values()),
             upcoming_sessions=[
-                UpcomingSession(number=s.number, at=self._shown(s.at))
+                UpcomingSession(number=s.number, at=self._shown(s.at), theme=s.theme)
                 for s in pair.upcoming_sessions()
             ],
             slot=pair.slot if self._slot_context() else None,
             slot_options=list(pair.terms.slot_options) if self._slot_context() else [],
+            themes=pair.themes,
         )
 
     # ---- helpers ------------------------------------------------------------------------------
@@ -842,11 +913,18 @@ class PairWorkflow:
                 for s in self._pair.sessions
             ],
         }
+        if self._pair.plan is not None:
+            invite["themes"] = [t.model_dump(mode="json") for t in self._pair.themes]
         if terms.meetings is not None:
             invite["timezone"] = terms.meetings.timezone
             invite["minutes"] = terms.meetings.session_minutes
             invite["holidays"] = terms.meetings.holidays
         return invite
+
+    def _theme_of(self, number: int) -> dict[str, Any]:
+        """Session `number`'s theme for an e-mail's context; nothing in pairs without a plan."""
+        theme: SessionTheme | None = self._pair.sessions[number - 1].theme
+        return {"theme": theme.model_dump(mode="json")} if theme is not None else {}
 
     def _shown(self, moment: datetime) -> datetime:
         """`moment` as the pair's people live it: programme time (a demo's is compressed)."""
