@@ -10,13 +10,9 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from markdown_it import MarkdownIt
-
 from domain.notifications import ThemeWords
 from guides.library import Guide, GuideLibrary, built_in
-
-# The guides are the programme's own texts, yet an e-mail never carries raw HTML from a file.
-_MARKDOWN = MarkdownIt("commonmark", {"html": False})
+from guides.rendering import guide_html
 
 
 def theme_words(
@@ -45,7 +41,7 @@ def theme_words(
         label=label,
         exercise_title=guide.title,
         exercise_text=guide.body,
-        exercise_html=_MARKDOWN.render(guide.body),
+        exercise_html=guide_html(guide.body),
     )
 
 

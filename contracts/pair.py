@@ -9,13 +9,15 @@ from pydantic import BaseModel, ConfigDict
 
 # The pair's own model lives in the domain, with its rules (domain.pair_rules).
 from domain.meeting_rules import MeetingRules
-from domain.pair_state import TERMINAL, OpenTask, PairPhase, Session
+from domain.pair_state import TERMINAL, OnboardingTerms, OpenTask, PairPhase, Session
 from domain.programme import Durations
 from domain.programme_clock import ProgrammeClock
 from domain.session_plan import SessionTheme
 
 __all__ = [
     "TERMINAL",
+    "OnboardedNotice",
+    "OnboardingTerms",
     "OpenTask",
     "PairInput",
     "PairOutcome",
@@ -47,6 +49,9 @@ class PairInput(BaseModel):
     # working hours, which keep the old timing.
     meetings: MeetingRules | None = None
     common_slots: tuple[str, ...] = ()  # the slots both gave, in the order of the week
+    # Who must accept the charter before the chemistry meeting; None: no onboarding (the
+    # programme has none, or the pair was started before it existed).
+    onboarding: OnboardingTerms | None = None
 
 
 class PairOutcome(BaseModel):
@@ -64,6 +69,13 @@ class PairOutcome(BaseModel):
     # with the calendar's cancellation when sessions had been planned.
     withdrawn_by: str | None = None
     cancellation: dict[str, Any] | None = None
+
+
+class OnboardedNotice(BaseModel):
+    """Between a pair and its programme: this participant accepted the charter in that pair."""
+
+    participant_id: str
+    pair_id: str
 
 
 class WithdrawnNotice(BaseModel):

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.pair import PairOutcome
+from contracts.pair import OnboardedNotice, PairOutcome
 from domain.matching import MatchingProposal
 from domain.programme import ParticipantRef, ProgrammePlan
 
@@ -103,6 +103,11 @@ class ProgrammeState(BaseModel):
     clock_origin: datetime | None = None
     # Participant -> the weekly slots they gave, from every matching so far.
     availability: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    # Onboarding: who accepted the charter, and which pair holds each pending participant's
+    # task (a participant in two new pairs is asked once).
+    onboarded: list[str] = Field(default_factory=list)
+    onboarding_asked_in: dict[str, str] = Field(default_factory=dict)
+    onboarding_relays: list[OnboardedNotice] = Field(default_factory=list)  # to tell other pairs
 
 
 class ProgrammeInput(BaseModel):

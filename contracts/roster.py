@@ -16,5 +16,8 @@ EXTEND_TASK = "extend_task"
 # Signals: to a pair, one of its two left the programme; to a self-assessment window, stop
 # (its participant left), or close later (its deadline was extended: the new one, a datetime).
 PARTICIPANT_WITHDRAWN = "participant_withdrawn"
+# Onboarding: a pair tells the programme one of its partners accepted the charter, and the
+# programme tells that participant's other pairs waiting for it.
+PARTICIPANT_ONBOARDED = "participant_onboarded"
 STAND_DOWN = "stand_down"
 EXTEND_WINDOW = "extend_window"

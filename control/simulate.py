@@ -60,6 +60,8 @@ class SimulationReport(BaseModel):
     sessions_held: int
     # Sessions given a theme by their pair's plan (domain.session_plan): every planned one.
     sessions_with_theme: int
+    # Participants who accepted the charter before their first meeting.
+    onboarding_completed: int
     emails_sent: int
     events_stored: int
     answers_sent: int
@@ -235,7 +237,7 @@ async def simulate(
                 unmatched=summary.unmatched,
                 sessions_planned=summary.sessions_planned,
                 sessions_held=summary.sessions_held,
-                sessions_with_theme=await _sessions_with_theme(pool, spec.id),
+                **await _preparation(pool, spec.id),
                 emails_sent=await SentMailLog(pool).count(spec.id),
                 events_stored=await EventStore(pool).count(),
                 answers_sent=cohort.stats.answered,
@@ -260,12 +262,17 @@ async def simulate(
             pg.cleanup()
 
 
-async def _sessions_with_theme(pool: asyncpg.Pool, programme_id: str) -> int:
-    return sum(
-        len(payload_as(event, SessionPlanMade).themes)
-        for event in await EventStore(pool).read_programme(programme_id)
-        if event.type == EventType.SESSION_PLAN_MADE
-    )
+async def _preparation(pool: asyncpg.Pool, programme_id: str) -> dict[str, int]:
+    """How prepared the rehearsal's people were: charters accepted, sessions with a theme."""
+    events = await EventStore(pool).read_programme(programme_id)
+    return {
+        "onboarding_completed": sum(e.type == EventType.ONBOARDING_ACCEPTED for e in events),
+        "sessions_with_theme": sum(
+            len(payload_as(e, SessionPlanMade).themes)
+            for e in events
+            if e.type == EventType.SESSION_PLAN_MADE
+        ),
+    }
 
 
 async def _until_the_start(env: WorkflowEnvironment, spec: ProgrammeSpec) -> None:

@@ -172,6 +172,13 @@ class EndPair(Action):
     reason: Annotated[str, Typed(max_length=2000, min_length=3)]
 
 
+class OnboardingAcceptance(Action):
+    """The participant has read the programme's charter and their role's guide, and accepts
+    the charter."""
+
+    accepted: bool
+
+
 class Concern(Action):
     text: Annotated[str, Typed(max_length=5000, min_length=3)]
     pair_id: str | None = None
@@ -229,4 +236,5 @@ ANSWER_MODELS: dict[TaskKind, type[Action]] = {
     TaskKind.FINAL_EVALUATION: FinalEvaluation,
     TaskKind.PAIR_MANAGE: EndPair,
     TaskKind.CONCERN: Concern,
+    TaskKind.ONBOARDING: OnboardingAcceptance,
 }

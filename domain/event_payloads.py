@@ -273,6 +273,15 @@ class SessionRescheduled(EventPayload):
     by: str  # the participant who moved it
 
 
+class OnboardingAccepted(EventPayload):
+    """A participant read the charter and their role's guide, and accepted the charter (their
+    stream); `pair_id` is the pair whose chemistry meeting waited for it."""
+
+    event_type = EventType.ONBOARDING_ACCEPTED
+
+    pair_id: str
+
+
 class PlannedTheme(BaseModel):
     """One session's theme in a plan: a skill from a level, or the review (skill None)."""
 
@@ -369,7 +378,8 @@ class CoordinatorAlerted(EventPayload):
     event_type = EventType.COORDINATOR_ALERTED
 
     # "goals_declined", "goals_missing": domain.pair_rules.GoalsAlert.
-    why: Literal["at_risk", "midpoint", "goals_declined", "goals_missing"]
+    # "onboarding": a partner had not accepted the charter by its deadline.
+    why: Literal["at_risk", "midpoint", "goals_declined", "goals_missing", "onboarding"]
 
 
 class PairCompleted(EventPayload):
@@ -482,6 +492,7 @@ PAYLOADS: Mapping[EventType, type[EventPayload]] = {
         GoalsDeclined,
         SessionScheduled,
         SessionRescheduled,
+        OnboardingAccepted,
         SessionPlanMade,
         SessionThemeChanged,
         SessionLogged,

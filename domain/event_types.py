@@ -32,6 +32,7 @@ class EventType(StrEnum):
     GOALS_DECLINED = "GoalsDeclined"
     SESSION_SCHEDULED = "SessionScheduled"
     SESSION_RESCHEDULED = "SessionRescheduled"
+    ONBOARDING_ACCEPTED = "OnboardingAccepted"
     SESSION_PLAN_MADE = "SessionPlanMade"
     SESSION_THEME_CHANGED = "SessionThemeChanged"
     SESSION_LOGGED = "SessionLogged"

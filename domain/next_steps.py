@@ -13,6 +13,7 @@ NextStepParam = str | int | float
 
 class NextStep(StrEnum):
     MATCHING = "matching"  # a self-assessment is in: the matching comes next
+    ONBOARDED = "onboarded"  # the charter accepted: the chemistry meeting once both have
     GOALS = "goals"  # a chemistry "go": the mentee proposes goals next
     RE_PAIRING = "re_pairing"  # a chemistry "no-go": the coordinators look for another pair
     MENTOR_CONFIRMS_GOALS = "mentor_confirms_goals"

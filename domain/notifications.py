@@ -31,6 +31,9 @@ class MailTemplate(StrEnum):
     SELF_ASSESSMENT_CLOSED = "self_assessment_closed"
     MATCHING_REVIEW = "matching_review"
     UNMATCHED = "unmatched"
+    ONBOARDING = "onboarding"
+    ONBOARDING_REMINDER = "onboarding_reminder"
+    ONBOARDING_OVERDUE = "onboarding_overdue"
     CHEMISTRY = "chemistry"
     CHEMISTRY_REMINDER = "chemistry_reminder"
     PAIR_DISSOLVED = "pair_dissolved"
@@ -67,6 +70,8 @@ TASK_TEMPLATES = frozenset(
     {
         MailTemplate.SELF_ASSESSMENT,
         MailTemplate.SELF_ASSESSMENT_REMINDER,
+        MailTemplate.ONBOARDING,
+        MailTemplate.ONBOARDING_REMINDER,
         MailTemplate.CHEMISTRY,
         MailTemplate.CHEMISTRY_REMINDER,
         MailTemplate.GOALS_PROPOSE,
@@ -189,6 +194,24 @@ class Unmatched(NotificationContext):
     # A code (`UnmatchedReason`, or a wording code), "" when none is known; records older than
     # the codes carry a sentence. The mailer words only what it recognises.
     reason: str
+
+
+class Onboarding(NotificationContext):
+    """The charter and the reader's role guide to read and accept before meeting their partner."""
+
+    partner_id: str
+    due_date: IsoDate
+
+
+class OnboardingReminder(Onboarding):
+    pass
+
+
+class OnboardingOverdue(NotificationContext):
+    """To the coordinator: the pair's chemistry meeting went ahead without these acceptances."""
+
+    pair_id: str
+    not_accepted: list[Literal["mentor", "mentee"]] = Field(min_length=1)  # Role values
 
 
 class Chemistry(NotificationContext):
@@ -376,6 +399,9 @@ CONTEXTS: Mapping[str, type[NotificationContext]] = {
     MailTemplate.SELF_ASSESSMENT_CLOSED: SelfAssessmentClosed,
     MailTemplate.MATCHING_REVIEW: MatchingReview,
     MailTemplate.UNMATCHED: Unmatched,
+    MailTemplate.ONBOARDING: Onboarding,
+    MailTemplate.ONBOARDING_REMINDER: OnboardingReminder,
+    MailTemplate.ONBOARDING_OVERDUE: OnboardingOverdue,
     MailTemplate.CHEMISTRY: Chemistry,
     MailTemplate.CHEMISTRY_REMINDER: ChemistryReminder,
     MailTemplate.PAIR_DISSOLVED: PairDissolved,

@@ -26,6 +26,7 @@ from domain.answers import (
     GoalsProposal,
     MidpointAnswer,
     NudgeCommand,
+    OnboardingAcceptance,
     Pause,
     Reschedule,
     SessionLog,
@@ -220,6 +221,7 @@ class PairRules:
         # The weekly slot the sessions are planned at: proposed, then as the chemistry answers say.
         self.slot = terms.proposed_slot
         self.plan: SessionPlan | None = None  # each session's theme (domain.session_plan)
+        self.onboarded: set[str] = set()  # the partners who accepted the charter
 
     # ---- tasks ----------------------------------------------------------------------------------
 
@@ -454,6 +456,11 @@ class PairRules:
         if slot is not None and slot not in self.terms.slot_options:
             raise Refused(Refusal.SLOT_NOT_OFFERED, slots=list(self.terms.slot_options))
 
+    def check_onboarding(self, answer: OnboardingAcceptance) -> None:
+        self.require(answer, TaskKind.ONBOARDING, {PairPhase.CHEMISTRY})
+        if not answer.accepted:
+            raise Refused(Refusal.CHARTER_NOT_ACCEPTED)
+
     def check_chemistry(self, answer: ChemistryAnswer) -> None:
         self.require(answer, TaskKind.CHEMISTRY, {PairPhase.CHEMISTRY})
         self.check_slot(answer.slot)
@@ -593,6 +600,20 @@ class PairRules:
             raise Refused(Refusal.NUDGE_TOO_SOON)
 
     # ---- what an accepted action changes (update handlers) ----------------------------------
+
+    def record_onboarding(self, participant_id: str) -> list[UUID]:
+        """The participant accepted the charter (here or in another of their pairs); returns
+        their onboarding task here, if one is still open, to close."""
+        self.onboarded.add(participant_id)
+        return [
+            t.task_id
+            for t in self.tasks.values()
+            if t.kind is TaskKind.ONBOARDING and t.participant_id == participant_id
+        ]
+
+    def onboarding_pending(self, waits_for: tuple[str, ...]) -> list[str]:
+        """Who, of those the chemistry meeting waits for, has not accepted the charter yet."""
+        return [p for p in waits_for if p not in self.onboarded]
 
     def record_chemistry(self, answer: ChemistryAnswer) -> None:
         self.chemistry[answer.participant_id] = answer

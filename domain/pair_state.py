@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from domain.meeting_rules import MeetingRules, proposed_slot, slot_options
 from domain.programme import Durations
@@ -64,6 +64,19 @@ class OpenTask(BaseModel):
     kind: TaskKind
     due_at: datetime
     session_number: int | None = None
+
+
+class OnboardingTerms(BaseModel):
+    """A new pair's onboarding, as the programme sets it: the partners who have not accepted the
+    charter yet (`waits_for`), and those of them whose task this pair opens (`opens_for`; a
+    participant already asked by another of their pairs accepts there, and the programme tells
+    this one)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    days: int
+    waits_for: tuple[str, ...] = ()
+    opens_for: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,16 @@ class Durations(BaseModel):
     task_link_grace_days: int = Field(3, ge=0)
 
 
+class OnboardingSettings(BaseModel):
+    """The charter and role guides each participant reads and accepts once paired, before the
+    chemistry meeting: how many days they have (the meeting waits for both, or the deadline)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enabled: bool = True
+    days: int = Field(5, gt=0)
+
+
 class MatchingSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -121,6 +131,7 @@ class ProgrammeSpec(BaseModel):
     # How many days after the programme ends its personal data is kept before it is purged
     # (store/retention.py): long enough for the final report, short enough to be defended.
     retention_days: int = Field(365, gt=0)
+    onboarding: OnboardingSettings = OnboardingSettings()
 
     @field_validator("coordinators")
     @classmethod
@@ -152,6 +163,7 @@ class ProgrammeSpec(BaseModel):
             durations=self.durations,
             day_seconds=day_seconds,
             meetings=self.meeting_rules(),
+            onboarding_days=self.onboarding.days if self.onboarding.enabled else None,
         )
 
     def meeting_rules(self) -> MeetingRules:
@@ -199,6 +211,9 @@ class ProgrammePlan(BaseModel):
     day_seconds: int = Field(86_400, gt=0)
     # When sessions take place; plans of runs started before these existed get the defaults.
     meetings: MeetingRules = MeetingRules()
+    # Days a new pair's partners have to accept the charter before their chemistry meeting;
+    # None: no onboarding (the programme's choice, or a run started before it existed).
+    onboarding_days: int | None = None
 
     def participant(self, participant_id: str) -> ParticipantRef:
         for p in self.participants:

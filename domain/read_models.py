@@ -64,6 +64,7 @@ class ProgrammeRow:
     enrolled: int = 0
     assessments_submitted: int = 0
     assessments_missed: int = 0
+    onboarded: int = 0  # participants who accepted the charter
     matching_score: float | None = None
     pairs_formed: int = 0
     pairs_completed: int = 0
@@ -266,6 +267,7 @@ _PROGRAMME_COUNTS: dict[str, str] = {
     E.PARTICIPANT_ENROLLED: "enrolled",
     E.SELF_ASSESSMENT_SUBMITTED: "assessments_submitted",
     E.SELF_ASSESSMENT_MISSED: "assessments_missed",
+    E.ONBOARDING_ACCEPTED: "onboarded",
     E.PAIR_FORMED: "pairs_formed",
     E.PAIR_COMPLETED: "pairs_completed",
     E.PAIR_ENDED_EARLY: "pairs_ended_early",

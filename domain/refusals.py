@@ -66,6 +66,7 @@ class Refusal(StrEnum):
     PAUSE_TOO_LONG = "pause_too_long"
     PAIR_ALREADY_ENDING = "pair_already_ending"
     NO_SESSION_PLAN = "no_session_plan"
+    CHARTER_NOT_ACCEPTED = "charter_not_accepted"
     THEME_UNCHANGED = "theme_unchanged"
     # A pair's coordinator.
     PAIR_ENDED = "pair_ended"
@@ -136,6 +137,7 @@ CATEGORIES: dict[Refusal, Category] = {
     R.PAUSE_TOO_LONG: C.INVALID,
     R.PAIR_ALREADY_ENDING: C.WRONG_PHASE,
     R.NO_SESSION_PLAN: C.WRONG_PHASE,
+    R.CHARTER_NOT_ACCEPTED: C.INVALID,
     R.THEME_UNCHANGED: C.NO_CHANGE,
     R.PAIR_ENDED: C.WRONG_PHASE,
     R.WAIT_FOR_CHEMISTRY: C.WRONG_PHASE,

@@ -65,7 +65,10 @@ def decide(
         return None
     # Answer times keep half a day away from reminders and deadlines, so the simulator's one-day
     # steps cannot tip an answer to the other side of one: a seed replays the same programme.
-    delay = rng.uniform(3.3, 4.5) if rng.random() < knobs.late_rate else rng.uniform(0.2, 2.4)
+    late = rng.random() < knobs.late_rate
+    delay = rng.uniform(3.3, 4.5) if late else rng.uniform(0.2, 2.4)
+    if kind is TaskKind.ONBOARDING and late:
+        delay = rng.uniform(3.5, 4.4)  # between its reminder (day 3) and its deadline (day 5)
     payload = _answer(rng, knobs, role, kind, skills, context, today)
     return None if payload is None else Decision(delay, kind, payload)
 
@@ -104,6 +107,8 @@ def _answer(
             "priorities": rng.sample(skills, min(3, len(skills))),
             **common,
         }
+    if kind is TaskKind.ONBOARDING:
+        return {"accepted": True}
     if kind is TaskKind.CHEMISTRY:
         go = rng.random() >= knobs.no_go_rate
         return {"go": go, "reason": "" if go else "Pas d'affinité sur les objectifs"}

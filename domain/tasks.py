@@ -21,6 +21,7 @@ class TaskKind(StrEnum):
     MATCHING_REVIEW = "matching_review"
     CONCERN = "concern"
     PAIR_MANAGE = "pair_manage"
+    ONBOARDING = "onboarding"  # read the charter and one's role guide, and accept them
 
 
 class TaskStatus(StrEnum):

@@ -36,7 +36,7 @@ class Guide:
 
     title: str
     body: str
-    source: Path
+    source: Path | None = None  # None: a programme's own text, given in its file
 
     @property
     def markdown(self) -> str:

@@ -134,6 +134,7 @@ SAMPLES: dict[EventType, dict[str, Any]] = {
     E.GOALS_DECLINED: {"comment": "Trop vague", "declines": 1, "sent_back": True},
     E.SESSION_SCHEDULED: {"session_number": 1, "at": "2027-02-15T09:00:00+00:00"},
     E.SESSION_RESCHEDULED: {"session_number": 2, "at": "2027-03-02T09:00:00+01:00", "by": "e1"},
+    E.ONBOARDING_ACCEPTED: {"pair_id": "0001"},
     E.SESSION_PLAN_MADE: {
         "themes": [
             {"number": 1, "skill": "linkedin", "level": 1},

@@ -375,6 +375,17 @@ class Run:
             sent += 1
         return sent
 
+    async def accept_charters(self, pairs: int = 1) -> None:
+        """Every participant of the first `pairs` pairs accepts the charter: their chemistry
+        meetings open."""
+
+        async def asked() -> list[TaskRecord] | None:
+            found = await self.open_tasks(TaskKind.ONBOARDING)
+            return found if len({t.workflow_id for t in found}) >= pairs else None
+
+        for task in await eventually(asked, f"onboarding of {pairs} pair(s)"):
+            await self.answer(task)
+
     async def run_days(self, count: int, skip: TaskFilter = _never) -> None:
         for _ in range(count):
             await self.answer_open(skip)

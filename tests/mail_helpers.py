@@ -102,6 +102,7 @@ SAMPLES: dict[str, Any] = {
     "slot_shared": True,
     "theme": {"number": 2, "skill": "generative-ai", "level": 2},
     "changed_by_partner": True,
+    "not_accepted": ["mentee"],
 }
 # Other values worth reading, one field changed at a time.
 VARIANTS: dict[str, list[Any]] = {
@@ -140,6 +141,7 @@ VARIANTS: dict[str, list[Any]] = {
         {"number": 2, "skill": "podcasts", "level": 0},
     ],
     "changed_by_partner": [False],
+    "not_accepted": [["mentor", "mentee"]],
     "why": ["goals_missing"],
     "has_goals": [False],
 }
@@ -150,6 +152,7 @@ COORDINATOR_TEMPLATES = frozenset(
         MailTemplate.AT_RISK,
         MailTemplate.MIDPOINT_ALERT,
         MailTemplate.GOALS_ALERT,
+        MailTemplate.ONBOARDING_OVERDUE,
         MailTemplate.CONCERN_RAISED,
         MailTemplate.PROGRAMME_COMPLETED,
     }

@@ -204,6 +204,7 @@ def test_simulate_json_is_one_object_on_stdout() -> None:
         "sessions_planned",
         "sessions_held",
         "sessions_with_theme",
+        "onboarding_completed",
         "emails_sent",
         "events_stored",
         "max_history_events",
@@ -215,6 +216,8 @@ def test_simulate_json_is_one_object_on_stdout() -> None:
     assert report["sessions_held"] <= report["sessions_planned"]
     # Every session a pair planned has a theme.
     assert report["sessions_with_theme"] == report["sessions_planned"] > 0
+    # Each paired participant accepts the charter once (a silent one may never).
+    assert 0 < report["onboarding_completed"] <= 2 * report["pairs_formed"]
     assert 0 < report["max_history_events"] < 2_000
     assert report["emails_sent"] > report["participants"]
 

@@ -43,7 +43,8 @@ def test_every_skill_of_the_catalogue_has_an_exercise_at_every_level_in_both_lan
         for skill in (s.id for s in spec.skills):
             for level in LEVELS:
                 guide = built_in().exercise(skill, level, locale)
-                assert guide is not None and guide.source.name == f"{level}.md"
+                assert guide is not None and guide.source is not None
+                assert guide.source.name == f"{level}.md"
 
 
 @pytest.mark.parametrize("path", _all_guides(), ids=lambda p: str(p.relative_to(BUILT_IN)))
@@ -82,7 +83,8 @@ def test_a_programme_s_own_guides_override_and_add(tmp_path: Path) -> None:
     assert replaced is not None and replaced.title == "Notre page entreprise"
     # The other levels are still the built-in ones; a level without a file takes the one below.
     kept = library.exercise("linkedin", 1, "fr")
-    assert kept is not None and kept.source.is_relative_to(BUILT_IN)
+    assert kept is not None and kept.source is not None
+    assert kept.source.is_relative_to(BUILT_IN)
     added = library.exercise("sap", 3, "fr")
     assert added is not None and added.title == "Ouvrir SAP"
     assert library.exercise("sap", 0, "en") is None

@@ -241,6 +241,13 @@ async def test_no_go_re_pairs_the_freed_mentor_with_the_mentee_left_waiting(stac
     assert (second.mentor_id, second.mentee_id) == (mentor, waiting)
     assert second.phase == PairPhase.CHEMISTRY.value
     assert (summary.pairs_dissolved, summary.repairings) == (1, 1)
+    # The mentor accepted the charter in the first pair: only the mentee who waited is asked.
+    (asked,) = await eventually(
+        lambda: run.open_tasks(TaskKind.ONBOARDING, workflow_id=run.pair_id_for(2)),
+        "the waiting mentee's onboarding",
+    )
+    assert asked.participant_id == waiting
+    await run.answer(asked)
     await stack.wait_for_mails("chemistry", run.email(mentor), count=2)
     (invited,) = await stack.wait_for_mails("chemistry", run.email(waiting))
     assert invited.message["X-Tandem-Template"] == "chemistry"

@@ -149,6 +149,7 @@ async def test_late_joiners_are_matched_in_a_reviewed_top_up_round(stack: Stack)
     assert summary.unmatched_ids == sorted(spare - {top_up.mentor_id})
     assert summary.late_joiners_paired == (2 if top_up.mentor_id == joiners[1].id else 1)
     mentee = joiners[0]
+    await run.accept_charters()
     await stack.wait_for_mails("chemistry", mentee.email)
 
 
@@ -342,6 +343,7 @@ async def test_an_open_self_assessment_extended_is_told_at_once_and_matched_late
 async def test_an_open_chemistry_task_gets_a_later_deadline(stack: Stack) -> None:
     run = await stack.launch(small_cohort(2, sessions=2))
     await run.until_phase(ProgrammePhase.RUNNING, max_days=15)
+    await run.accept_charters()
     mentee = run.ids(Role.MENTEE)[0]
     task = await run.task(TaskKind.CHEMISTRY, mentee)
     handle = stack.client.get_workflow_handle(task.workflow_id)

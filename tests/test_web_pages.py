@@ -33,6 +33,7 @@ from domain.sealed_text import is_sealed
 from domain.skills import skill_labels
 from domain.tasks import TaskKind, TaskSpec, TaskStatus
 from domain.tokens import sign_task_token, verify_task_token
+from guides.library import Onboarding, built_in
 from i18n.formatting import long_date
 from store.db import create_pool
 from store.participants import ParticipantStore
@@ -959,11 +960,31 @@ async def test_a_pair_agrees_and_pauses_through_the_pages(
     async def chemistry_open() -> bool:
         return len(await run.open_tasks(TaskKind.CHEMISTRY)) == 2
 
-    def chemistry(task: TaskRecord) -> bool:
-        return task.kind is TaskKind.CHEMISTRY
+    async def onboarding_open() -> bool:
+        return len(await run.open_tasks(TaskKind.ONBOARDING)) == 2
 
-    await run.run_until(chemistry_open, "chemistry tasks", 20, skip=chemistry)
+    def chemistry(task: TaskRecord) -> bool:
+        return task.kind in (TaskKind.CHEMISTRY, TaskKind.ONBOARDING)
+
+    await run.run_until(onboarding_open, "onboarding tasks", 20, skip=chemistry)
     stream = await run.pair_stream(1)
+
+    # Onboarding: each reads the charter and their role's guide, and ticks the box to accept.
+    charter = built_in().onboarding(Onboarding.CHARTER, "fr")
+    for person, role in ((mentor, Onboarding.MENTOR), (mentee, Onboarding.MENTEE)):
+        guide = built_in().onboarding(role, "fr")
+        assert charter is not None and guide is not None
+        path = await _link_in_mail(stack, "onboarding", run.email(person))
+        page = (await web.get(path)).text
+        assert f"<h2>{charter.title}</h2>" in page and f"<h2>{guide.title}</h2>" in page
+        assert "<ol>" in page or "<ul>" in page  # the Markdown's lists, as HTML
+        unticked = await _post(web, path, {})
+        assert unticked.status_code == 422 and 'href="#accepted"' in unticked.text
+        assert EventType.CHEMISTRY_ANSWERED not in await run.event_types(stream)
+        accepted = await _post(web, path, {"accepted": "true"})
+        assert accepted.status_code == 200, accepted.text
+        assert "L’invitation à votre première rencontre suit" in accepted.text
+    await run.run_until(chemistry_open, "chemistry tasks", 5, skip=chemistry)
 
     # Chemistry: a no-go needs a reason; then both say go.
     mentor_chemistry = await _link_in_mail(stack, "chemistry", run.email(mentor))

@@ -988,10 +988,13 @@ def _funnel(p: dict[str, object], pairs: list[dict[str, object]]) -> list[tuple[
     participants = int(str(p["participants"])) or 1
     formed = len(pairs) or 1
     in_sessions = sum(r["phase"] in ("sessions", "final", "completed") for r in pairs)
+    paired = len({str(r[side]) for r in pairs for side in ("mentor_id", "mentee_id")}) or 1
     return [
         ("enrolled", int(str(p["enrolled"])), participants),
         ("answered", int(str(p["assessments_submitted"])), participants),
         ("formed", len(pairs), max(1, participants // 2)),
+        # People, not pairs: each accepts the charter once, whatever their pairs.
+        ("onboarded", int(str(p.get("onboarded") or 0)), paired),
         ("past_chemistry", in_sessions, formed),
         ("completed", int(str(p["pairs_completed"])), formed),
     ]

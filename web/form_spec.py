@@ -120,10 +120,20 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Document:
+    """A text shown in full on a form: its title and its HTML, rendered from Markdown with raw
+    HTML disabled (web/guide_texts.py), so it is safe to insert as it is."""
+
+    title: str
+    html: str
+
+
+@dataclass(frozen=True)
 class Section:
     title: Say
     fields: tuple[Field, ...]
     notes: tuple[Say, ...] = ()  # read-only lines shown above the fields
+    documents: tuple[Document, ...] = ()  # texts to read before the fields (the charter)
     optional: bool = False  # left out of the answer when none of its fields is filled in
 
 

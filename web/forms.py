@@ -29,6 +29,7 @@ from domain.skills import LEVELS
 from domain.tasks import TaskKind
 from store.tasks import TaskRecord
 from web.form_spec import (
+    Document,
     Field,
     FieldFault,
     FormRejected,
@@ -96,6 +97,8 @@ class TaskContext:
     # The theme of each session still ahead: a skill id, or None for the review; empty in pairs
     # planned before sessions had themes.
     themes: tuple[tuple[int, str | None], ...] = ()
+    # What the onboarding task gives to read: the charter, then the reader's role guide.
+    documents: tuple[Document, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -457,6 +460,19 @@ def _final_evaluation(task: TaskRecord, ctx: TaskContext, locale: str, _: Values
     return FormSpec(ANSWER_MODELS[task.kind], tuple(sections), words("form.submit"))
 
 
+def _onboarding(task: TaskRecord, ctx: TaskContext, locale: str, _: Values) -> FormSpec:
+    accept = Field(
+        ("accepted",),
+        "checkboxes",
+        words("field.accept_charter"),
+        (("true", words("option.accept_charter")),),
+        required=True,
+        reading="first",  # one box: the answer's `accepted` is True when it is ticked
+    )
+    section = Section(words("kind.onboarding"), (accept,), documents=ctx.documents)
+    return FormSpec(ANSWER_MODELS[task.kind], (section,), words("submit.onboarding"))
+
+
 def _concern(task: TaskRecord, ctx: TaskContext, locale: str, values: Values) -> FormSpec:
     text = Field(("text",), "textarea", words("field.text"), required=True, max_length=5000)
     pair_id = task.context.get("pair_id")
@@ -599,4 +615,5 @@ _FORMS: dict[TaskKind, Callable[[TaskRecord, TaskContext, str, Values], FormSpec
     TaskKind.MIDPOINT_SURVEY: _midpoint,
     TaskKind.FINAL_EVALUATION: _final_evaluation,
     TaskKind.CONCERN: _concern,
+    TaskKind.ONBOARDING: _onboarding,
 }

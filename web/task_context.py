@@ -20,6 +20,7 @@ from store.programmes import ProgrammeRecord
 from store.tasks import TaskRecord
 from store.web_queries import proposed_goals
 from web.forms import SkillChoice, TaskContext
+from web.guide_texts import onboarding_documents
 
 _NEEDS_GOALS = (TaskKind.GOALS_CONFIRM, TaskKind.FINAL_EVALUATION)
 # Forms that show the pair's sessions or slots as its workflow has them now.
@@ -101,4 +102,7 @@ async def load_task_context(
         slots=tuple(str(s) for s in status.get("slot_options") or task.context.get("slots") or ()),
         slot=str(status.get("slot") or task.context.get("proposed_slot") or ""),
         themes=upcoming_themes(status),
+        documents=onboarding_documents(spec, role, locale)
+        if task.kind is TaskKind.ONBOARDING
+        else (),
     )

@@ -8,7 +8,7 @@ then sleeps until the next thing is due or a participant acts.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +16,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from contracts.pair import (
+        OnboardedNotice,
         OpenTask,
         PairInput,
         PairOutcome,
@@ -26,7 +27,7 @@ with workflow.unsafe.imports_passed_through():
         WithdrawnNotice,
     )
     from contracts.queries import PAIR_STATUS
-    from contracts.roster import EXTEND_TASK, PARTICIPANT_WITHDRAWN
+    from contracts.roster import EXTEND_TASK, PARTICIPANT_ONBOARDED, PARTICIPANT_WITHDRAWN
     from contracts.search_attributes import AT_RISK, PHASE
     from domain.answers import (
         Acknowledgement,
@@ -39,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
         GoalsProposal,
         MidpointAnswer,
         NudgeCommand,
+        OnboardingAcceptance,
         Pause,
         Reschedule,
         SessionLog,
@@ -62,7 +64,7 @@ with workflow.unsafe.imports_passed_through():
         Waiting,
         WaitKind,
     )
-    from domain.pair_state import PairTerms
+    from domain.pair_state import OnboardingTerms, PairTerms
     from domain.programme_clock import ProgrammeClock
     from domain.roster import ExtendTask
     from domain.session_plan import SessionPlan, SessionTheme
@@ -87,6 +89,8 @@ PROGRAMME_TELLS_DISSOLVED = "programme-tells-dissolved"
 # Patch: each session gets a theme once the sessions are scheduled (an activity reads the
 # mentee's self-assessment), and the invitations, reminders and pair page show it.
 SESSION_PLAN = "session-plan"
+# How long before the onboarding deadline those who have not accepted the charter are reminded.
+ONBOARDING_REMINDER_DAYS = 2
 _ENDED = frozenset({PairPhase.COMPLETED, PairPhase.ENDED_EARLY, PairPhase.DISSOLVED})
 
 
@@ -130,7 +134,12 @@ class PairWorkflow:
 
     async def _chemistry_meeting(self) -> bool:
         inp, j, pair = self._in, self._journal, self._pair
-        due = pair.chemistry_deadlines(workflow.now())
+        formed = workflow.now()
+        onboarding = inp.onboarding
+        # With onboarding, the meeting's deadline counts from the end of it: partners who accept
+        # the charter early have longer to meet.
+        opens = formed + (pair.terms.days(onboarding.days) if onboarding else timedelta(0))
+        due = pair.chemistry_deadlines(opens)
         j.event(
             self._stream,
             EventType.PAIR_FORMED,
@@ -138,6 +147,10 @@ class PairWorkflow:
             mentee_id=inp.mentee_id,
             chemistry_due=due.deadline.isoformat(),
         )
+        if onboarding is not None:
+            await self._onboarding(onboarding, opens)
+            if pair.chemistry_stopped or pair.ended:
+                return pair.conclude_chemistry()
         slots = self._slot_context()
         for me, partner in self._sides:
             self._open(me, TaskKind.PAIR_MANAGE, "end_pair", due.manage_due, **slots)
@@ -182,6 +195,58 @@ class PairWorkflow:
             if both() or stop() or pair.chemistry_due == deadline:
                 break
         return pair.conclude_chemistry()
+
+    async def _onboarding(self, terms: OnboardingTerms, deadline: datetime) -> None:
+        """Each partner reads the charter and their role's guide and accepts the charter; the
+        chemistry meeting waits for both, or for the deadline, when the coordinator hears who
+        has not accepted."""
+        inp, j, pair = self._in, self._journal, self._pair
+        self._waiting_for = "onboarding"
+        for me, partner in self._sides:
+            if me in terms.opens_for:
+                task = self._open(
+                    me, TaskKind.ONBOARDING, "accept_onboarding", deadline, role=self._role(me)
+                )
+                j.notify(
+                    me,
+                    "onboarding",
+                    task,
+                    partner_id=partner,
+                    due_date=iso_date(deadline, self._clock),
+                )
+        await j.flush("pair formed: onboarding")
+
+        def onboarded() -> bool:
+            return not pair.onboarding_pending(terms.waits_for)
+
+        def stop() -> bool:
+            return pair.chemistry_stopped or pair.ended
+
+        reminder_at = deadline - pair.terms.days(ONBOARDING_REMINDER_DAYS)
+        if reminder_at > workflow.now():
+            done = await wait_until(reminder_at, onboarded, j, "charter accepted", also=stop)
+            if not done and not stop():
+                for me, partner in self._sides:
+                    asked = pair.task_of(me, TaskKind.ONBOARDING)
+                    if asked is not None and me in pair.onboarding_pending(terms.waits_for):
+                        j.notify(
+                            me,
+                            "onboarding_reminder",
+                            asked,
+                            partner_id=partner,
+                            due_date=iso_date(deadline, self._clock),
+                        )
+        if await wait_until(deadline, onboarded, j, "charter accepted", also=stop) or stop():
+            return
+        missing = pair.onboarding_pending(terms.waits_for)
+        j.event(self._stream, EventType.COORDINATOR_ALERTED, why="onboarding")
+        j.notify(
+            None,
+            "onboarding_overdue",
+            pair_id=inp.pair_id,
+            not_accepted=[self._role(p) for p in missing],
+        )
+        # Their task stays open: the charter can still be accepted once the meeting is planned.
 
     async def _agree_goals(self) -> None:
         inp, j, pair = self._in, self._journal, self._pair
@@ -491,6 +556,44 @@ class PairWorkflow:
             )
 
     # ---- participant actions (updates with validators) ---------------------------------------
+
+    @workflow.update(name="accept_onboarding")
+    async def accept_onboarding(self, answer: OnboardingAcceptance) -> Acknowledgement:
+        self._onboarded(answer.participant_id, answer)
+        # The programme tells the participant's other pairs waiting for the same acceptance.
+        programme = workflow.get_external_workflow_handle(self._in.programme_workflow_id)
+        await programme.signal(
+            PARTICIPANT_ONBOARDED,
+            OnboardedNotice(participant_id=answer.participant_id, pair_id=self._in.pair_id),
+        )
+        return acknowledge(NextStep.ONBOARDED)
+
+    @accept_onboarding.validator
+    def _check_onboarding(self, answer: OnboardingAcceptance) -> None:
+        with refusing():
+            self._pair.check_onboarding(answer)
+
+    @workflow.signal(name=PARTICIPANT_ONBOARDED)
+    def participant_onboarded(self, notice: OnboardedNotice) -> None:
+        """The participant accepted the charter in another of their pairs."""
+        person = notice.participant_id
+        if (
+            person in (self._in.mentor_id, self._in.mentee_id)
+            and person not in self._pair.onboarded
+        ):
+            self._onboarded(person)
+
+    def _onboarded(self, participant_id: str, answer: OnboardingAcceptance | None = None) -> None:
+        # Accepted here, the task is done; accepted in another pair, this one's is moot.
+        status = TaskStatus.DONE if answer is not None else TaskStatus.CANCELLED
+        for task_id in self._pair.record_onboarding(participant_id):
+            self._close(task_id, status, answer)
+        if answer is not None:
+            self._journal.event(
+                participant_stream(participant_id),
+                EventType.ONBOARDING_ACCEPTED,
+                pair_id=self._in.pair_id,
+            )
 
     @workflow.update(name="chemistry")
     def chemistry(self, answer: ChemistryAnswer) -> Acknowledgement:
@@ -925,6 +1028,9 @@ class PairWorkflow:
         """Session `number`'s theme for an e-mail's context; nothing in pairs without a plan."""
         theme: SessionTheme | None = self._pair.sessions[number - 1].theme
         return {"theme": theme.model_dump(mode="json")} if theme is not None else {}
+
+    def _role(self, participant_id: str) -> str:
+        return self._pair.terms.role_of(participant_id)
 
     def _shown(self, moment: datetime) -> datetime:
         """`moment` as the pair's people live it: programme time (a demo's is compressed)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,7 +26,14 @@ from temporalio.workflow import ParentClosePolicy
 with workflow.unsafe.imports_passed_through():
     from contracts.assessment import AssessmentInput
     from contracts.ids import assessment_workflow_id, pair_workflow_id
-    from contracts.pair import PairInput, PairOutcome, PairPhase, WithdrawnNotice
+    from contracts.pair import (
+        OnboardedNotice,
+        OnboardingTerms,
+        PairInput,
+        PairOutcome,
+        PairPhase,
+        WithdrawnNotice,
+    )
     from contracts.programme import (
         LateWindow,
         MatchingRequest,
@@ -42,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
         CHANGE_EMAIL,
         EXTEND_TASK,
         EXTEND_WINDOW,
+        PARTICIPANT_ONBOARDED,
         PARTICIPANT_WITHDRAWN,
         STAND_DOWN,
         WITHDRAW_PARTICIPANT,
@@ -422,6 +431,8 @@ class ProgrammeWorkflow:
                     return
         while s.pending_outcomes:
             self._handle_outcome(s.pending_outcomes.pop(0))
+        while s.onboarding_relays:
+            await self._relay_onboarding(s.onboarding_relays.pop(0))
         if any(not r.started for r in s.pairs.values()):
             return
         if self._top_up_due():
@@ -450,6 +461,23 @@ class ProgrammeWorkflow:
             pair_id=pair_id, mentor_id=mentor_id, mentee_id=mentee_id
         )
 
+    def _onboarding(self, record: PairRecord) -> OnboardingTerms | None:
+        """Who of the pair still has to accept the charter, and whose task this pair opens: a
+        participant's first pair asks them, a later one waits for that answer (or asks again if
+        the first pair ended without it)."""
+        days, s = self._plan.onboarding_days, self._s
+        if days is None:
+            return None
+        waits = [p for p in (record.mentor_id, record.mentee_id) if p not in s.onboarded]
+        opens = []
+        for person in waits:
+            asked_in = s.onboarding_asked_in.get(person)
+            earlier = s.pairs.get(asked_in) if asked_in is not None else None
+            if earlier is None or earlier.outcome is not None or earlier.pair_id == record.pair_id:
+                s.onboarding_asked_in[person] = record.pair_id
+                opens.append(person)
+        return OnboardingTerms(days=days, waits_for=tuple(waits), opens_for=tuple(opens))
+
     def _pair_input(self, record: PairRecord) -> PairInput:
         plan = self._plan
         return PairInput(
@@ -469,6 +497,7 @@ class ProgrammeWorkflow:
                 self._s.availability.get(record.mentor_id, ()),
                 self._s.availability.get(record.mentee_id, ()),
             ),
+            onboarding=self._onboarding(record),
         )
 
     @staticmethod
@@ -686,6 +715,20 @@ class ProgrammeWorkflow:
             return False  # it has just ended: its outcome is on its way
         return True
 
+    async def _relay_onboarding(self, notice: OnboardedNotice) -> None:
+        """The participant's other pairs waiting for their acceptance stop waiting."""
+        for record in self._s.pairs.values():
+            people = (record.mentor_id, record.mentee_id)
+            if record.pair_id == notice.pair_id or notice.participant_id not in people:
+                continue
+            if not record.started or record.outcome is not None:
+                continue  # a pair started later is told at its start (`_onboarding`)
+            handle = workflow.get_external_workflow_handle(
+                pair_workflow_id(self._plan.id, record.pair_id)
+            )
+            with suppress(FailureError):  # it has just ended: nothing is waiting any more
+                await handle.signal(PARTICIPANT_ONBOARDED, notice)
+
     def _after_withdrawal(self, outcome: PairOutcome) -> None:
         """The one who left hears it is done; their partner gets a new one, or hears why not."""
         s = self._s
@@ -889,6 +932,14 @@ class ProgrammeWorkflow:
     @workflow.signal(name="pair_ended")
     def pair_ended(self, outcome: PairOutcome) -> None:
         self._s.pending_outcomes.append(outcome)
+
+    @workflow.signal(name=PARTICIPANT_ONBOARDED)
+    def participant_onboarded(self, notice: OnboardedNotice) -> None:
+        s = self._s
+        if notice.participant_id not in s.onboarded:
+            s.onboarded.append(notice.participant_id)
+            s.onboarding_relays.append(notice)
+            self._wake = True
 
     @workflow.update(name="approve_matching")
     def approve_matching(self, command: CoordinatorCommand) -> Acknowledgement:
