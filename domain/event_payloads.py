@@ -336,6 +336,8 @@ class FinalEvaluationSubmitted(EventPayload):
     satisfaction: StrictInt
     nps: StrictInt
     learned_back: str
+    # A mentor's answer (domain.answers.FinalEvaluation); absent from events recorded before.
+    would_mentor_again: StrictBool | None = None
 
 
 class CoordinatorAlerted(EventPayload):

@@ -167,6 +167,7 @@ SAMPLES: dict[EventType, dict[str, Any]] = {
         "satisfaction": 5,
         "nps": 9,
         "learned_back": "",
+        "would_mentor_again": None,
     },
     E.CONCERN_RAISED: {
         "concern_id": _TASK,
