@@ -121,6 +121,10 @@ class ProgrammeSpec(BaseModel):
     # How many days after the programme ends its personal data is kept before it is purged
     # (store/retention.py): long enough for the final report, short enough to be defended.
     retention_days: int = Field(365, gt=0)
+    # The pilot this programme follows (`follows:`), and the programme file's line that names it,
+    # for the problem a start reports when the store has no such programme (domain/pilot.py).
+    follows: str | None = None
+    follows_line: int = Field(0, exclude=True)
 
     @field_validator("coordinators")
     @classmethod
@@ -152,6 +156,7 @@ class ProgrammeSpec(BaseModel):
             durations=self.durations,
             day_seconds=day_seconds,
             meetings=self.meeting_rules(),
+            follows=self.follows,
         )
 
     def meeting_rules(self) -> MeetingRules:
@@ -199,6 +204,8 @@ class ProgrammePlan(BaseModel):
     day_seconds: int = Field(86_400, gt=0)
     # When sessions take place; plans of runs started before these existed get the defaults.
     meetings: MeetingRules = MeetingRules()
+    # The pilot's id when this programme is a wave that follows one (domain/pilot.py).
+    follows: str | None = None
 
     def participant(self, participant_id: str) -> ParticipantRef:
         for p in self.participants:
