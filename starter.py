@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.markup import escape
@@ -61,16 +61,35 @@ def _load(file: Path) -> ProgrammeSpec:
     try:
         return load_programme(file)
     except ProgrammeFileError as error:
-        for problem in error.problems:
-            print(problem, file=sys.stderr)  # one line each, never wrapped: tools grep these
-        err.print(f"[red]{len(error.problems)} problem(s); nothing was started.[/red]")
-        raise typer.Exit(1) from None
+        _problems(error)
+
+
+def _problems(error: ProgrammeFileError) -> NoReturn:
+    for problem in error.problems:
+        print(problem, file=sys.stderr)  # one line each, never wrapped: tools grep these
+    err.print(f"[red]{len(error.problems)} problem(s); nothing was started.[/red]")
+    raise typer.Exit(1) from None
+
+
+def _pilot(spec: ProgrammeSpec) -> dict[str, Any] | None:
+    """The pilot `follows:` names, looked up in the store when one can be reached; an unknown
+    one is a problem of the file, as a start would find it."""
+    if not spec.follows:
+        return None
+    from control.pilot_check import check_pilot
+    from domain.pilot import unknown_pilot
+
+    found = run(check_pilot(spec.follows))
+    if found.checked and not found.found:
+        _problems(ProgrammeFileError([unknown_pilot(spec)]))
+    return {"id": spec.follows, "checked": found.checked, "found": found.found}
 
 
 @programme_app.command("validate")
 def validate(file: Path, as_json: JsonOpt = False) -> None:
     """Check a programme file and its participants CSV; print every problem found."""
     spec = _load(file)
+    pilot = _pilot(spec)
     mentors = sum(p.role.value == "mentor" for p in spec.participants)
     lacking = _skills_without_exercises(spec)
     summary = {
@@ -91,6 +110,7 @@ def validate(file: Path, as_json: JsonOpt = False) -> None:
         "working_hours": f"{spec.working_hours.start:%H:%M}-{spec.working_hours.end:%H:%M}",
         "retention_days": spec.retention_days,
         "skills_without_exercises": lacking,
+        "follows": pilot,
     }
     if as_json:
         print(json.dumps({"valid": True, **summary}))
@@ -107,6 +127,17 @@ def validate(file: Path, as_json: JsonOpt = False) -> None:
         f"{summary['working_hours']} {spec.timezone}, {holidays}"
     )
     out.print(f"  personal data purged {spec.retention_days} days after the programme ends")
+    if pilot is not None:
+        out.print(
+            f"  follows pilot {spec.follows}: "
+            + (
+                "found in the store; its returning mentors are invited first, its pairs and "
+                "bans are not repeated"
+                if pilot["found"]
+                else "not checked, no database could be reached (the start checks it)"
+            ),
+            markup=False,
+        )
     if lacking:
         out.print(
             f"  no practice exercise for {', '.join(lacking)}: their sessions get a theme and no "
@@ -147,7 +178,10 @@ def start(
             launch = await launch_programme(client, pool, spec, settings.task_queue, day_seconds)
             return launch.started
 
-    started = run(go())
+    try:
+        started = run(go())
+    except ProgrammeFileError as error:  # the pilot it follows is unknown
+        _problems(error)
     if as_json:
         print(json.dumps({"programme_id": spec.id, "started": started}))
     elif started:

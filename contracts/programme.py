@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.pair import OnboardedNotice, PairOutcome
 from domain.matching import MatchingProposal
+from domain.pilot import PilotFacts
 from domain.programme import ParticipantRef, ProgrammePlan
 
 
@@ -46,6 +47,8 @@ class MatchingView(BaseModel):
     review_deadline: datetime | None
     approved: bool
     auto_approve: bool
+    # A wave's mentors back from its pilot (their pilot pairs and its bans are in `banned`).
+    returning: list[str] = Field(default_factory=list)
 
 
 class PairRecord(BaseModel):
@@ -108,6 +111,9 @@ class ProgrammeState(BaseModel):
     onboarded: list[str] = Field(default_factory=list)
     onboarding_asked_in: dict[str, str] = Field(default_factory=dict)
     onboarding_relays: list[OnboardedNotice] = Field(default_factory=list)  # to tell other pairs
+    # What a wave took from the pilot it follows (domain/pilot.py), read once before its first
+    # self-assessment invitations; None for a programme that follows none.
+    pilot: PilotFacts | None = None
 
 
 class ProgrammeInput(BaseModel):
@@ -147,3 +153,5 @@ class ProgrammeSummary(BaseModel):
     partners_repaired: int = 0
     matching_rounds: int = 0  # 1 once matched, one more per top-up round
     next_top_up: datetime | None = None  # when the next top-up round matches
+    # A wave's mentors back from the pilot it follows, who would mentor again: invited first.
+    returning_mentor_ids: list[str] = Field(default_factory=list)

@@ -17,7 +17,9 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from contracts.ids import programme_workflow_id
 from contracts.programme import ProgrammeInput
 from contracts.search_attributes import PHASE, PROGRAMME_ID
+from domain.pilot import unknown_pilot
 from domain.programme import ProgrammeSpec
+from domain.programme_file import ProgrammeFileError
 from store.participants import ParticipantStore
 from store.programmes import ProgrammeStore
 from workflows.programme import ProgrammeWorkflow
@@ -36,8 +38,13 @@ async def launch_programme(
     task_queue: str,
     day_seconds: int = 86_400,
 ) -> Launch:
+    """Start `spec`; `ProgrammeFileError` when the pilot it follows is not in the store."""
     workflow_id = programme_workflow_id(spec.id)
-    await ProgrammeStore(pool).upsert(spec)
+    programmes = ProgrammeStore(pool)
+    if spec.follows and await programmes.get(spec.follows) is None:
+        # Before anything is written: a wave whose pilot is unknown starts nothing.
+        raise ProgrammeFileError([unknown_pilot(spec)])
+    await programmes.upsert(spec)
     await ParticipantStore(pool).upsert_many(spec.id, spec.participants)
     try:
         await client.start_workflow(

@@ -93,7 +93,7 @@ def show(programme_id: str, as_json: JsonOpt = False) -> None:
         else ""
     )
     out.print(f"[bold]{programme_id}[/bold] — matching {state}{deadline}")
-    _print_proposal(view.proposal, found.names, set(view.forced))
+    _print_proposal(view.proposal, found.names, set(view.forced), set(view.returning))
     for label, pairs in (("banned", view.banned), ("forced", view.forced)):
         if pairs:
             named = ", ".join(
@@ -104,7 +104,10 @@ def show(programme_id: str, as_json: JsonOpt = False) -> None:
 
 
 def _print_proposal(
-    proposal: MatchingProposal, names: dict[str, str], forced: set[tuple[str, str]]
+    proposal: MatchingProposal,
+    names: dict[str, str],
+    forced: set[tuple[str, str]],
+    returning: frozenset[str] | set[str] = frozenset(),
 ) -> None:
     from i18n.matching import TOP_FACTORS, factor_words, unmatched_words
     from i18n.translator import Translator
@@ -113,6 +116,8 @@ def _print_proposal(
     table = Table("mentee", "mentor", "score", "why", title="Proposed pairs")
     for p in proposal.pairs:
         mark = " (forced)" if p.forced or (p.mentor_id, p.mentee_id) in forced else ""
+        if p.mentor_id in returning:  # a wave's mentor back from its pilot
+            mark += " (returning)"
         table.add_row(
             names.get(p.mentee_id, p.mentee_id),
             names.get(p.mentor_id, p.mentor_id) + mark,

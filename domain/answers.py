@@ -157,6 +157,9 @@ class FinalEvaluation(Action):
     satisfaction: int = Field(ge=1, le=5)
     nps: int = Field(ge=0, le=10)
     learned_back: Annotated[str, Typed(max_length=5000)] = ""  # mentor: what they learned in return
+    # Mentor: whether they would mentor again, so a wave that follows this programme invites them
+    # first (domain/pilot.py). None: not asked (a mentee, or an answer from before the question).
+    would_mentor_again: bool | None = None
 
     @field_validator("kpi_attainment")
     @classmethod

@@ -77,6 +77,18 @@ class ProgrammeLaunched(EventPayload):
     clock_origin: Moment | None = None
 
 
+class PilotFollowed(EventPayload):
+    """What a wave took from the pilot it follows, before its first invitations."""
+
+    event_type = EventType.PILOT_FOLLOWED
+
+    pilot_id: str
+    found: StrictBool  # False: the store no longer had the pilot, and nothing was carried over
+    returning: tuple[str, ...]  # the wave's mentors invited first, in the wave's ids
+    pilot_pairs: StrictInt  # the pilot's pairs banned from the wave's matching
+    pilot_bans: StrictInt  # the pilot coordinator's other bans, kept in the wave
+
+
 class ParticipantEnrolled(EventPayload):
     event_type = EventType.PARTICIPANT_ENROLLED
 
@@ -372,6 +384,8 @@ class FinalEvaluationSubmitted(EventPayload):
     satisfaction: StrictInt
     nps: StrictInt
     learned_back: str
+    # A mentor's answer (domain.answers.FinalEvaluation); absent from events recorded before.
+    would_mentor_again: StrictBool | None = None
 
 
 class CoordinatorAlerted(EventPayload):
@@ -469,6 +483,7 @@ PAYLOADS: Mapping[EventType, type[EventPayload]] = {
     model.event_type: model
     for model in (
         ProgrammeLaunched,
+        PilotFollowed,
         ParticipantEnrolled,
         ParticipantWithdrawn,
         ParticipantEmailChanged,

@@ -11,6 +11,8 @@ from enum import StrEnum
 
 class EventType(StrEnum):
     PROGRAMME_LAUNCHED = "ProgrammeLaunched"
+    # A wave read the pilot it follows (domain/pilot.py), on the wave's programme stream.
+    PILOT_FOLLOWED = "PilotFollowed"
     PARTICIPANT_ENROLLED = "ParticipantEnrolled"
     PARTICIPANT_WITHDRAWN = "ParticipantWithdrawn"
     PARTICIPANT_EMAIL_CHANGED = "ParticipantEmailChanged"

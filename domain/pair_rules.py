@@ -551,6 +551,9 @@ class PairRules:
             missing = sorted(set(self.terms.skills) - set(evaluation.levels))
             if missing:
                 raise Refused(Refusal.LEVEL_NEEDED, skills=missing)
+            # Asked of mentors only: a mentee's answer would count them as a returning mentor.
+            if evaluation.would_mentor_again is not None:
+                raise Refused(Refusal.MENTORS_ONLY_QUESTION)
 
     def check_end(self, request: EndPair) -> None:
         self.require(

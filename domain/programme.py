@@ -132,6 +132,10 @@ class ProgrammeSpec(BaseModel):
     # (store/retention.py): long enough for the final report, short enough to be defended.
     retention_days: int = Field(365, gt=0)
     onboarding: OnboardingSettings = OnboardingSettings()
+    # The pilot this programme follows (`follows:`), and the programme file's line that names it,
+    # for the problem a start reports when the store has no such programme (domain/pilot.py).
+    follows: str | None = None
+    follows_line: int = Field(0, exclude=True)
 
     @field_validator("coordinators")
     @classmethod
@@ -164,6 +168,7 @@ class ProgrammeSpec(BaseModel):
             day_seconds=day_seconds,
             meetings=self.meeting_rules(),
             onboarding_days=self.onboarding.days if self.onboarding.enabled else None,
+            follows=self.follows,
         )
 
     def meeting_rules(self) -> MeetingRules:
@@ -214,6 +219,8 @@ class ProgrammePlan(BaseModel):
     # Days a new pair's partners have to accept the charter before their chemistry meeting;
     # None: no onboarding (the programme's choice, or a run started before it existed).
     onboarding_days: int | None = None
+    # The pilot's id when this programme is a wave that follows one (domain/pilot.py).
+    follows: str | None = None
 
     def participant(self, participant_id: str) -> ParticipantRef:
         for p in self.participants:

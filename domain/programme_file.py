@@ -380,6 +380,18 @@ class _ProgrammeFile(BaseModel):
     )
     # Days its personal data is kept once the programme has ended.
     retention_days: _Count = _as_in_spec("retention_days")
+    # The pilot this programme is the next wave of: its returning mentors are invited first and
+    # its pairs and bans are not repeated (domain/pilot.py). Whether it exists is the store's to
+    # say (`tandem programme validate` asks it when it can; a start always does).
+    follows: _Id = ""
+
+    @model_validator(mode="after")
+    def _follows_another(self) -> _ProgrammeFile:
+        if self.follows and self.follows == self.id:
+            raise _refuse(
+                "follows_itself", "a programme cannot follow itself: name its pilot's id", "follows"
+            )
+        return self
 
     @model_validator(mode="after")
     def _sessions_fit_the_day(self) -> _ProgrammeFile:
@@ -429,6 +441,8 @@ def _load(
                 "participants": participants,
                 "organisation": organisation,
                 "source_file": name,
+                "follows": settings.follows or None,
+                "follows_line": entry_at(root, ("follows",))[1].line if settings.follows else 0,
             }
         )
     except ValidationError as exc:  # the file's own checks should make this unreachable

@@ -50,6 +50,7 @@ class Refusal(StrEnum):
     TASK_CLOSED = "task_closed"
     UNKNOWN_SKILLS = "unknown_skills"
     LEVEL_NEEDED = "level_needed"
+    MENTORS_ONLY_QUESTION = "mentors_only_question"
     # A pair's participants.
     NOT_POSSIBLE_IN_PHASE = "not_possible_in_phase"
     LINK_FOR_OTHER_SESSION = "link_for_other_session"
@@ -122,6 +123,7 @@ CATEGORIES: dict[Refusal, Category] = {
     R.TASK_CLOSED: C.WRONG_TASK,
     R.UNKNOWN_SKILLS: C.INVALID,
     R.LEVEL_NEEDED: C.INVALID,
+    R.MENTORS_ONLY_QUESTION: C.WRONG_ROLE,
     R.NOT_POSSIBLE_IN_PHASE: C.WRONG_PHASE,
     R.LINK_FOR_OTHER_SESSION: C.WRONG_TASK,
     R.NO_SUCH_SESSION: C.INVALID,

@@ -95,6 +95,10 @@ class ProgrammeReport(BaseModel):
     late_joiners: int = 0
     late_joiners_paired: int = 0
     partners_repaired: int = 0
+    # Mentors who answered the final evaluation's "would you mentor again?", and those who said
+    # yes: the returning mentors a following wave invites first (domain/pilot.py).
+    mentors_asked_again: int = 0
+    mentors_willing_again: int = 0
 
 
 def nps(scores: Sequence[int]) -> float | None:
@@ -139,6 +143,7 @@ def build_report(
     finals: dict[str, dict[str, int]] = {}
     roles: dict[str, str] = {}
     kpis: list[int] = []
+    mentor_again: dict[str, bool] = {}  # mentor -> their latest "would mentor again"
     satisfaction: dict[str, list[int]] = defaultdict(list)
     promoter_scores: dict[str, list[int]] = defaultdict(list)
     mentees_paired: Counter[str] = Counter()
@@ -185,6 +190,8 @@ def build_report(
             if p.role == "mentee":
                 finals[p.participant_id] = p.levels
                 kpis.extend(p.kpi_attainment)
+            elif p.would_mentor_again is not None:
+                mentor_again[p.participant_id] = p.would_mentor_again
 
     formed = types[E.PAIR_FORMED]
     completed, dissolved = types[E.PAIR_COMPLETED], types[E.PAIR_DISSOLVED]
@@ -234,6 +241,8 @@ def build_report(
         late_joiners=len(late),
         late_joiners_paired=sum(1 for who in late if partnered[who]),
         partners_repaired=sum(n - 1 for n in partnered.values()),
+        mentors_asked_again=len(mentor_again),
+        mentors_willing_again=sum(mentor_again.values()),
     )
 
 

@@ -29,6 +29,7 @@ class Knobs(BaseModel):
     no_show_rate: float = Field(0.06, ge=0, le=1)  # a session that did not take place
     dropout_rate: float = Field(0.02, ge=0, le=1)  # a pair ended early by a participant
     concern_rate: float = Field(0.01, ge=0, le=1)
+    mentor_again_rate: float = Field(0.7, ge=0, le=1)  # a mentor would mentor again
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,7 @@ def _answer(
             answer["kpi_attainment"] = [rng.randrange(40, 101, 10)]
         else:
             answer["learned_back"] = "Vision stratégique et prise de parole"
+            answer["would_mentor_again"] = rng.random() < knobs.mentor_again_rate
         return answer
     return None
 

@@ -13,6 +13,7 @@ from temporalio.worker import Worker
 from activities.launches import start_workflows
 from activities.mailer import Mailer, MailSettings
 from activities.matching import MatchingActivities
+from activities.pilot import PilotActivities
 from activities.retention import RetentionActivities
 from activities.session_plans import SessionPlanActivities
 from activities.steps import StepActivities
@@ -22,6 +23,7 @@ from runtime.sandbox import workflow_runner
 from settings import Settings
 from store.events import EventStore
 from store.participants import ParticipantStore
+from store.programmes import ProgrammeStore
 from store.tasks import TaskStore
 from workflows.assessment import AssessmentWorkflow
 from workflows.pair import PairWorkflow
@@ -61,6 +63,7 @@ def build_worker(
     matching = MatchingActivities(events)
     retention = RetentionActivities(pool)
     plans = SessionPlanActivities(events)
+    pilot = PilotActivities(events, ParticipantStore(pool), ProgrammeStore(pool))
     return Worker(
         client,
         task_queue=task_queue,
@@ -73,6 +76,7 @@ def build_worker(
             plans.plan_sessions,
             start_workflows,
             retention.purge_due_programmes,
+            pilot.read_pilot,
         ],
         no_remote_activities=role == "workflows",
         max_concurrent_activities=32,

@@ -136,22 +136,27 @@ class EventStore:
         )
         return [_to_recorded(r) for r in rows]
 
-    async def read_programme(self, programme_id: str) -> list[RecordedEvent]:
-        """Every event of one programme, in log order: its stream, its pairs' and its people's."""
+    async def read_programme(
+        self, programme_id: str, types: Sequence[str] | None = None
+    ) -> list[RecordedEvent]:
+        """Every event of one programme, in log order: its stream, its pairs' and its people's;
+        only those of `types` when given (a following wave reads three types of its pilot's)."""
         rows = await self._pool.fetch(
             f"""
             SELECT {_COLUMNS} FROM events
-            WHERE stream_name = $1
+            WHERE (stream_name = $1
                OR stream_name LIKE $2
                OR stream_name IN (
                    SELECT stream_name FROM events
                    WHERE type = 'ParticipantEnrolled' AND data->>'programme_id' = $3
-               )
+               ))
+              AND ($4::text[] IS NULL OR type = ANY($4::text[]))
             ORDER BY position
             """,
             programme_stream(programme_id),
             _like_prefix(pair_stream(programme_id, "")),
             programme_id,
+            None if types is None else [str(t) for t in types],
         )
         # `pair-pilote-%` also matches programme `pilote-2027`'s pairs: a pair id is digits only.
         pairs = pair_stream(programme_id, "")

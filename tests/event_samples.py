@@ -58,6 +58,13 @@ SAMPLES: dict[EventType, dict[str, Any]] = {
         "timezone": "Europe/Paris",
         "clock_origin": "2026-12-02T18:30:00.123456+00:00",
     },
+    E.PILOT_FOLLOWED: {
+        "pilot_id": "pilote",
+        "found": True,
+        "returning": ["m1"],
+        "pilot_pairs": 3,
+        "pilot_bans": 1,
+    },
     E.PARTICIPANT_ENROLLED: {
         "programme_id": "pilote",
         "role": "mentee",
@@ -181,6 +188,7 @@ SAMPLES: dict[EventType, dict[str, Any]] = {
         "satisfaction": 5,
         "nps": 9,
         "learned_back": "",
+        "would_mentor_again": None,
     },
     E.CONCERN_RAISED: {
         "concern_id": _TASK,

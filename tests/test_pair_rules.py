@@ -287,13 +287,26 @@ def test_the_midpoint_opens_at_half_and_the_final_once_every_session_is_resolved
     assert any(isinstance(d, OpenFinal) for d in owed)
     assert shell.pair.phase is PairPhase.FINAL
     assert shell.pair.waiting().kind is WaitKind.FINAL_EVALUATIONS
-    for me, levels in ((MENTOR, {}), (MENTEE, dict.fromkeys(SKILLS, 3))):
+    # "Would you mentor again?" is the mentors' question: a mentee's answer to it is refused.
+    mentee_says = FinalEvaluation(
+        task_id=shell.task(MENTEE, TaskKind.FINAL_EVALUATION),
+        participant_id=MENTEE,
+        levels=dict.fromkeys(SKILLS, 3),
+        satisfaction=5,
+        nps=9,
+        would_mentor_again=True,
+    )
+    with pytest.raises(Refused) as refused:
+        shell.pair.check_final(mentee_says)
+    assert refused.value.code is Refusal.MENTORS_ONLY_QUESTION
+    for me, levels, again in ((MENTOR, {}, True), (MENTEE, dict.fromkeys(SKILLS, 3), None)):
         final = FinalEvaluation(
             task_id=shell.task(me, TaskKind.FINAL_EVALUATION),
             participant_id=me,
             levels=levels,
             satisfaction=5,
             nps=9,
+            would_mentor_again=again,
         )
         shell.pair.check_final(final)
         shell.pair.record_final(final)

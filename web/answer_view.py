@@ -51,6 +51,7 @@ _LABELS = {
     "kpi_attainment": "section.kpis",
     "nps": "field.nps",
     "learned_back": "field.learned_back",
+    "would_mentor_again": "field.would_mentor_again",
     "text": "field.text",
     "new_date": "field.new_date",
     "days": "field.days",

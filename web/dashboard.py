@@ -445,6 +445,7 @@ def add_dashboard(
             summary=summary,
             withdrawn=set(summary.withdrawn_ids) if summary else set(),
             late=set(summary.late_joiner_ids) if summary else set(),
+            returning=set(summary.returning_mentor_ids) if summary else set(),
             notice=shown_notice(secret, request.query_params, previous_secrets),
             **{"add_problems": [], **extra},
         )

@@ -456,6 +456,15 @@ def _final_evaluation(task: TaskRecord, ctx: TaskContext, locale: str, _: Values
     if ctx.role != "mentee":
         learned = Field(("learned_back",), "textarea", words("field.learned_back"), max_length=5000)
         feedback.append(learned)
+        # Asked of mentors only: a "yes" puts them first in a wave that follows this programme.
+        again = Field(
+            ("would_mentor_again",),
+            "radios",
+            words("field.would_mentor_again"),
+            _YES_NO,
+            required=True,
+        )
+        feedback.append(again)
     sections.append(Section(words("section.feedback"), tuple(feedback)))
     return FormSpec(ANSWER_MODELS[task.kind], tuple(sections), words("form.submit"))
 

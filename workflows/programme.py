@@ -68,6 +68,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.matching import MatchingProposal
     from domain.meeting_rules import common_slots
     from domain.next_steps import NextStep
+    from domain.pilot import PilotFacts, PilotRequest, invitation_order
     from domain.programme import ParticipantRef, ProgrammePlan, Role
     from domain.programme_clock import ProgrammeClock
     from domain.programme_rules import (
@@ -96,8 +97,14 @@ with workflow.unsafe.imports_passed_through():
 from workflows.assessment import AssessmentWorkflow
 from workflows.pair import PairWorkflow
 from workflows.replies import acknowledge, refuse, refusing
-from workflows.retries import MATCHING_RETRY, REVISION_RETRY, START_WORKFLOWS_RETRY
+from workflows.retries import (
+    MATCHING_RETRY,
+    READ_PILOT_RETRY,
+    REVISION_RETRY,
+    START_WORKFLOWS_RETRY,
+)
 from workflows.shared import (
+    READ_PILOT,
     RUN_MATCHING,
     START_WORKFLOWS,
     STEP_TIMEOUT,
@@ -129,6 +136,10 @@ WINDOW_MARGIN_DAYS = 0.02
 
 # Patch: the programme records its clock's origin at launch (domain.programme_clock).
 PROGRAMME_CLOCK = "programme-clock"
+# Patch: a wave that follows a pilot reads it before its first invitations (domain/pilot.py).
+# Only plans with `follows` take this path, and no run started before it had one; the marker
+# still records in each history which code read the pilot.
+FOLLOWS_PILOT = "follows-pilot"
 
 
 @workflow.defn
@@ -224,8 +235,11 @@ class ProgrammeWorkflow:
     async def _self_assessment(self) -> None:
         plan, s = self._plan, self._s
         concern_due = self._expected_end() + self._days(60)
-        while s.assessments_started < len(plan.participants):
-            batch = plan.participants[s.assessments_started : s.assessments_started + START_BATCH]
+        if plan.follows and s.pilot is None and workflow.patched(FOLLOWS_PILOT):
+            await self._read_pilot(plan.follows)
+        order = self._invitation_order()
+        while s.assessments_started < len(order):
+            batch = self._next_invitations(order)
             inputs = [
                 AssessmentInput(
                     programme_id=plan.id,
@@ -290,6 +304,54 @@ class ProgrammeWorkflow:
         )
         if workflow.now() >= closes:
             self._set_phase(ProgrammePhase.MATCHING)
+
+    async def _read_pilot(self, pilot_id: str) -> None:
+        """The pilot's facts, once: its pairs and bans join this programme's bans, so the
+        matching, the coordinator's review and every re-pairing keep to them."""
+        s = self._s
+        facts = await workflow.execute_activity(
+            READ_PILOT,
+            PilotRequest(programme_id=self._plan.id, pilot_id=pilot_id),
+            result_type=PilotFacts,
+            start_to_close_timeout=STEP_TIMEOUT,
+            retry_policy=READ_PILOT_RETRY,
+            summary=f"read pilot {pilot_id}: returning mentors, its pairs and bans",
+        )
+        s.pilot = facts
+        s.banned.extend(pair for pair in facts.banned if pair not in s.banned)
+        self._journal.event(
+            self._stream,
+            EventType.PILOT_FOLLOWED,
+            pilot_id=facts.pilot_id,
+            found=facts.found,
+            returning=list(facts.returning),
+            pilot_pairs=facts.pilot_pairs,
+            pilot_bans=len(facts.banned) - facts.pilot_pairs,
+        )
+        await self._journal.flush(f"pilot {pilot_id} read")
+
+    def _invitation_order(self) -> list[ParticipantRef]:
+        """The participants in the order their self-assessments start: a wave's returning
+        mentors first, then the plan's order (the plan's order alone without a pilot)."""
+        plan, pilot = self._plan, self._s.pilot
+        if pilot is None:
+            return list(plan.participants)
+        by_id = {p.id: p for p in plan.participants}
+        return [
+            by_id[i] for i in invitation_order([p.id for p in plan.participants], pilot.returning)
+        ]
+
+    def _next_invitations(self, order: list[ParticipantRef]) -> list[ParticipantRef]:
+        """The next batch to invite. Returning mentors make batches of their own, so that
+        everyone else's invitations start only once theirs have."""
+        first, pilot = self._s.assessments_started, self._s.pilot
+        planned = {p.id for p in self._plan.participants}
+        # A late joiner the pilot brings back has a window of their own, outside this order.
+        returning = sum(p in planned for p in pilot.returning) if pilot else 0
+        end = first + START_BATCH
+        if first < returning:
+            end = min(end, returning)
+        return order[first:end]
 
     async def _matching(self) -> None:
         plan, s, j = self._plan, self._s, self._journal
@@ -1066,6 +1128,7 @@ class ProgrammeWorkflow:
             review_deadline=s.review_deadline,
             approved=s.approved,
             auto_approve=self._plan.matching.auto_approve,
+            returning=list(s.pilot.returning) if s.pilot else [],
         )
 
     @workflow.update(name=ADD_PARTICIPANTS)
@@ -1330,6 +1393,7 @@ class ProgrammeWorkflow:
             partners_repaired=s.partners_repaired,
             matching_rounds=s.matching_round,
             next_top_up=self._next_top_up(),
+            returning_mentor_ids=list(s.pilot.returning) if s.pilot else [],
         )
 
     # ---- helpers ------------------------------------------------------------------------------

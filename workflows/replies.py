@@ -31,6 +31,7 @@ _REFUSAL_LOG: dict[Refusal, str] = {
     R.TASK_CLOSED: "this task is closed or does not exist",
     R.UNKNOWN_SKILLS: "unknown skills: {skills}",
     R.LEVEL_NEEDED: "a level is needed for: {skills}",
+    R.MENTORS_ONLY_QUESTION: "only a mentor says whether they would mentor again",
     R.NOT_POSSIBLE_IN_PHASE: "not possible now: the pair is in phase {phase}",
     R.LINK_FOR_OTHER_SESSION: "this link is for session {session}, not {asked}",
     R.NO_SUCH_SESSION: "there is no such session",

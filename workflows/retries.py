@@ -79,6 +79,14 @@ MATCHING_RETRY = RetryPolicy(
     non_retryable_error_types=["MatchingConflict"],
 )
 
+# A wave reading the pilot it follows before its first invitations (a database read): waited
+# through an outage like the matching, which needs the same database.
+READ_PILOT_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(minutes=1),
+    maximum_attempts=attempts_within(OUTAGE_BUDGET, timedelta(seconds=1), timedelta(minutes=1)),
+)
+
 # The matching recomputed for a coordinator's ban, force or swap: they wait for the answer on the
 # dashboard or at the command line. Five attempts, fifteen seconds of waits between them (the
 # solver's own time aside), then the change is refused, the matching stays as it is, and they may

@@ -33,6 +33,7 @@ from workflows.retries import LOCAL_STEP_RETRY, REMOTE_STEP_RETRY
 RECORD_STEP = "record_step"
 RUN_MATCHING = "run_matching"
 PLAN_SESSIONS = "plan_sessions"
+READ_PILOT = "read_pilot"  # the facts a wave takes from its pilot (domain/pilot.py)
 START_WORKFLOWS = "start_workflows"
 STEP_TIMEOUT = timedelta(minutes=5)
 # Patch: a step runs as a local activity, inside the workflow task that decided it. A remote one
