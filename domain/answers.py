@@ -124,6 +124,15 @@ class SessionLog(Action):
     progress_rating: int | None = Field(None, ge=1, le=5)
 
 
+class SessionAgenda(Action):
+    """The mentee's agenda for the next session, sent on to their mentor: what they tried since
+    the last one, and what they want to practise."""
+
+    session_number: int = Field(ge=1)
+    tried: Annotated[str, Typed(max_length=2000)] = ""
+    practise: Annotated[str, Typed(max_length=2000, min_length=3)]
+
+
 class Reschedule(Action):
     session_number: int = Field(ge=1)
     new_date: date
@@ -240,4 +249,5 @@ ANSWER_MODELS: dict[TaskKind, type[Action]] = {
     TaskKind.PAIR_MANAGE: EndPair,
     TaskKind.CONCERN: Concern,
     TaskKind.ONBOARDING: OnboardingAcceptance,
+    TaskKind.SESSION_AGENDA: SessionAgenda,
 }

@@ -312,6 +312,17 @@ class SessionPlanMade(EventPayload):
     themes: tuple[PlannedTheme, ...]
 
 
+class SessionAgendaSent(EventPayload):
+    """`domain.answers.SessionAgenda` without its task id: the mentee's, for their mentor."""
+
+    event_type = EventType.SESSION_AGENDA_SENT
+
+    participant_id: str
+    session_number: StrictInt
+    tried: str  # sealed, as every text a participant types
+    practise: str
+
+
 class SessionThemeChanged(EventPayload):
     event_type = EventType.SESSION_THEME_CHANGED
 
@@ -510,6 +521,7 @@ PAYLOADS: Mapping[EventType, type[EventPayload]] = {
         OnboardingAccepted,
         SessionPlanMade,
         SessionThemeChanged,
+        SessionAgendaSent,
         SessionLogged,
         SessionMissed,
         PairAtRisk,

@@ -36,6 +36,7 @@ class EventType(StrEnum):
     SESSION_RESCHEDULED = "SessionRescheduled"
     ONBOARDING_ACCEPTED = "OnboardingAccepted"
     SESSION_PLAN_MADE = "SessionPlanMade"
+    SESSION_AGENDA_SENT = "SessionAgendaSent"
     SESSION_THEME_CHANGED = "SessionThemeChanged"
     SESSION_LOGGED = "SessionLogged"
     SESSION_MISSED = "SessionMissed"

@@ -22,6 +22,7 @@ class NextStep(StrEnum):
     GOALS_TO_COORDINATOR = "goals_to_coordinator"  # declined again: the coordinator steps in
     NEXT_SESSION = "next_session"  # a session logged
     SESSION_MOVED = "session_moved"
+    AGENDA_SENT = "agenda_sent"  # the mentee's agenda went to their mentor
     THEME_CHANGED = "theme_changed"  # a session's theme changed: both get the invitation again
     PAUSED_UNTIL = "paused_until"
     SESSIONS_CONTINUE = "sessions_continue"  # the midpoint survey answered

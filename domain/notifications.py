@@ -47,6 +47,7 @@ class MailTemplate(StrEnum):
     SESSIONS_SCHEDULED = "sessions_scheduled"
     SESSION_RESCHEDULED = "session_rescheduled"
     SESSION_THEME_CHANGED = "session_theme_changed"
+    SESSION_AGENDA = "session_agenda"
     PAIR_PAUSED = "pair_paused"
     PAIR_RESUMED = "pair_resumed"
     MIDPOINT_SURVEY = "midpoint_survey"
@@ -259,6 +260,10 @@ class SessionReminder(NotificationContext):
     partner_id: str
     leads_agenda: bool
     theme: ThemeLine | None = None  # None in pairs planned before sessions had themes
+    # The mentee's reminder links to their agenda for the session (its task), not the pair page;
+    # the mentor's says it is coming.
+    asks_agenda: bool = False
+    agenda_coming: bool = False
 
 
 class TaskNudge(NotificationContext):
@@ -298,6 +303,17 @@ class SessionRescheduled(NotificationContext):
     session_date: IsoDate
     partner_id: str
     calendar: CalendarInvite
+
+
+class SessionAgendaSent(NotificationContext):
+    """To the mentor: their mentee's agenda for the next session."""
+
+    session_number: int
+    session_date: IsoDate
+    partner_id: str
+    tried: str  # the mentee's words (sealed in the workflow, opened by the mailer)
+    practise: str
+    theme: ThemeLine | None = None
 
 
 class SessionThemeChanged(NotificationContext):
@@ -415,6 +431,7 @@ CONTEXTS: Mapping[str, type[NotificationContext]] = {
     MailTemplate.SESSIONS_SCHEDULED: SessionsScheduled,
     MailTemplate.SESSION_RESCHEDULED: SessionRescheduled,
     MailTemplate.SESSION_THEME_CHANGED: SessionThemeChanged,
+    MailTemplate.SESSION_AGENDA: SessionAgendaSent,
     MailTemplate.PAIR_PAUSED: PairPaused,
     MailTemplate.PAIR_RESUMED: PairResumed,
     MailTemplate.MIDPOINT_SURVEY: MidpointSurvey,
@@ -441,6 +458,7 @@ SESSION_TEMPLATES = frozenset(
         MailTemplate.SESSION_MISSED,
         MailTemplate.SESSION_RESCHEDULED,
         MailTemplate.SESSION_THEME_CHANGED,
+        MailTemplate.SESSION_AGENDA,
         MailTemplate.PAIR_PAUSED,
         MailTemplate.PAIR_RESUMED,
     }

@@ -29,6 +29,7 @@ from domain.answers import (
     OnboardingAcceptance,
     Pause,
     Reschedule,
+    SessionAgenda,
     SessionLog,
     ThemeChange,
 )
@@ -53,7 +54,8 @@ NUDGE_INTERVAL_DAYS = 1
 # proposal; the last one tells the coordinator, and the sessions go on with the last proposal.
 MAX_GOALS_DECLINES = 2
 # Tasks the timeline expires on their due date (the others close with the pair, or by the final).
-_EXPIRING_SURVEYS = (TaskKind.MIDPOINT_SURVEY, TaskKind.GOALS_CONFIRM)
+# (and the mentee's agenda, due when its session begins)
+_EXPIRING_SURVEYS = (TaskKind.MIDPOINT_SURVEY, TaskKind.GOALS_CONFIRM, TaskKind.SESSION_AGENDA)
 # Tasks nobody waits on: open for the pair's whole life.
 _STANDING = (TaskKind.PAIR_MANAGE, TaskKind.CONCERN)
 # The end reason of a pair whose participant left the programme: a code, worded at the edge.
@@ -520,6 +522,24 @@ class PairRules:
                 )
         if new_at - session.at > self.terms.cadence:
             raise Refused(Refusal.MOVE_BEYOND_CADENCE)
+
+    def check_agenda(self, agenda: SessionAgenda) -> None:
+        task = self.require(agenda, TaskKind.SESSION_AGENDA, {PairPhase.SESSIONS})
+        if task.session_number != agenda.session_number:
+            raise Refused(
+                Refusal.LINK_FOR_OTHER_SESSION,
+                session=task.session_number or 0,
+                asked=agenda.session_number,
+            )
+
+    def agenda_tasks(self, number: int) -> list[UUID]:
+        """The open agenda tasks of session `number` (one, unless it moved and was reminded
+        again)."""
+        return [
+            t.task_id
+            for t in self.tasks.values()
+            if t.kind is TaskKind.SESSION_AGENDA and t.session_number == number
+        ]
 
     def check_theme_change(self, change: ThemeChange) -> None:
         self.require(change, TaskKind.PAIR_MANAGE, {PairPhase.GOALS, PairPhase.SESSIONS})

@@ -71,6 +71,9 @@ class OnboardingSettings(BaseModel):
 
     enabled: bool = True
     days: int = Field(5, gt=0)
+    # The programme's own texts, from the files its `onboarding:` names, each in place of the
+    # guide library's: "charter", "mentor" or "mentee" -> locale -> Markdown, title line first.
+    texts: dict[str, dict[str, str]] = Field(default_factory=dict)
 
 
 class MatchingSettings(BaseModel):

@@ -21,7 +21,7 @@ import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time
-from typing import Annotated, Any, TypeVar, get_args
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 import annotated_types
 from pydantic import (
@@ -54,6 +54,7 @@ from domain.programme import (
     Durations,
     Locale,
     MatchingSettings,
+    OnboardingSettings,
     Participant,
     ProgrammeSpec,
     Skill,
@@ -344,6 +345,40 @@ def _as_in_spec(setting: str) -> Any:
     return ProgrammeSpec.model_fields[setting].get_default(call_default_factory=True)
 
 
+# The texts a programme may give its participants to read before their first meeting.
+ONBOARDING_TEXTS = ("charter", "mentor", "mentee")
+_Language = Literal["fr", "en"]  # the languages Tandem speaks (domain.programme.Locale)
+
+
+def _per_language(value: object) -> object:
+    """A file per language: `fr: charte.md`, `en: charter.md`."""
+    if not isinstance(value, dict):
+        raise _refuse("not_mapping", "must give a file per language, e.g. {fr: charte.md}")
+    unknown = sorted(str(k) for k in value if k not in get_args(_Language))
+    if unknown:
+        raise _refuse(
+            "unknown_language",
+            f"names a language Tandem does not speak: {', '.join(unknown)} (fr or en)",
+        )
+    return value
+
+
+_Files = Annotated[dict[_Language, str], BeforeValidator(_per_language)]
+
+
+class _FileOnboarding(BaseModel):
+    """`onboarding:`: whether pairs start with it, its days, and the programme's own texts (a
+    Markdown file per text and language, relative to the programme file)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    days: int = Field(5, gt=0)
+    charter: _Files = Field(default_factory=dict)
+    mentor: _Files = Field(default_factory=dict)
+    mentee: _Files = Field(default_factory=dict)
+
+
 class _ProgrammeFile(BaseModel):
     """Every setting a programme file may hold, and how each is read."""
 
@@ -380,6 +415,7 @@ class _ProgrammeFile(BaseModel):
     )
     # Days its personal data is kept once the programme has ended.
     retention_days: _Count = _as_in_spec("retention_days")
+    onboarding: Annotated[_FileOnboarding, BeforeValidator(_settings)] = _FileOnboarding()
     # The pilot this programme is the next wave of: its returning mentors are invited first and
     # its pairs and bans are not repeated (domain/pilot.py). Whether it exists is the store's to
     # say (`tandem programme validate` asks it when it can; a start always does).
@@ -431,6 +467,7 @@ def _load(
     _report_repeats(root, wrong, report)
     participants = _read_participants(document, root, read_named, report)
     organisation = _read_organisation(document, root, read_named, report, participants or ())
+    texts = _read_onboarding(settings, root, read_named, report) if settings else {}
     if problems or settings is None or participants is None:
         return None
     try:
@@ -441,6 +478,9 @@ def _load(
                 "participants": participants,
                 "organisation": organisation,
                 "source_file": name,
+                "onboarding": OnboardingSettings(
+                    enabled=settings.onboarding.enabled, days=settings.onboarding.days, texts=texts
+                ),
                 "follows": settings.follows or None,
                 "follows_line": entry_at(root, ("follows",))[1].line if settings.follows else 0,
             }
@@ -519,6 +559,39 @@ def _read_organisation(
         return {}
     rows = parse_organisation(named.name, named.data, report.problems)
     return organisation_managers(rows, participants, Report(named.name, report.problems))
+
+
+def _read_onboarding(
+    settings: _ProgrammeFile, root: MapNode, read_named: ReadNamed, report: Report
+) -> dict[str, dict[str, str]]:
+    """The programme's own onboarding texts, each file read and checked to start with its title
+    (`# Title`), as the guide library's do."""
+    texts: dict[str, dict[str, str]] = {}
+    for text in ONBOARDING_TEXTS:
+        for locale, relative in getattr(settings.onboarding, text).items():
+            at = entry_at(root, ("onboarding", text, locale))[1]
+            field = f"onboarding.{text}.{locale}"
+            named = read_named(relative)
+            if isinstance(named, Unreadable):
+                report.at(at, field, named.reason)
+                continue
+            try:
+                markdown = named.data.decode("utf-8").strip()
+            except UnicodeDecodeError:
+                report.at(at, field, f"{named.name} is not UTF-8 text")
+                continue
+            first, _, rest = markdown.partition("\n")
+            if not first.startswith("# ") or not first[2:].strip():
+                Report(named.name, report.problems).add(
+                    1, "title", "a guide starts with its title, as `# Title`"
+                )
+            elif not rest.strip():
+                Report(named.name, report.problems).add(
+                    2, "text", "the guide has a title and no text"
+                )
+            else:
+                texts.setdefault(text, {})[locale] = markdown
+    return texts
 
 
 def _setting(kind: Any, document: object, key: str, default: _T) -> _T:

@@ -70,6 +70,8 @@ def decide(
     delay = rng.uniform(3.3, 4.5) if late else rng.uniform(0.2, 2.4)
     if kind is TaskKind.ONBOARDING and late:
         delay = rng.uniform(3.5, 4.4)  # between its reminder (day 3) and its deadline (day 5)
+    if kind is TaskKind.SESSION_AGENDA:
+        delay = rng.uniform(0.2, 1.5)  # due when the session begins, two days on
     payload = _answer(rng, knobs, role, kind, skills, context, today)
     return None if payload is None else Decision(delay, kind, payload)
 
@@ -110,6 +112,12 @@ def _answer(
         }
     if kind is TaskKind.ONBOARDING:
         return {"accepted": True}
+    if kind is TaskKind.SESSION_AGENDA:
+        return {
+            "session_number": context["session_number"],
+            "tried": "Un post publié" if rng.random() < 0.6 else "",
+            "practise": "Préparer une présentation avec l’assistant",
+        }
     if kind is TaskKind.CHEMISTRY:
         go = rng.random() >= knobs.no_go_rate
         return {"go": go, "reason": "" if go else "Pas d'affinité sur les objectifs"}

@@ -22,6 +22,7 @@ class TaskKind(StrEnum):
     CONCERN = "concern"
     PAIR_MANAGE = "pair_manage"
     ONBOARDING = "onboarding"  # read the charter and one's role guide, and accept them
+    SESSION_AGENDA = "session_agenda"  # the mentee's agenda, two days before a session
 
 
 class TaskStatus(StrEnum):

@@ -149,6 +149,12 @@ SAMPLES: dict[EventType, dict[str, Any]] = {
             {"number": 3, "skill": None, "level": 0},
         ]
     },
+    E.SESSION_AGENDA_SENT: {
+        "participant_id": "e1",
+        "session_number": 2,
+        "tried": "",
+        "practise": "Publier un post",
+    },
     E.SESSION_THEME_CHANGED: {
         "session_number": 2,
         "skill": "linkedin",

@@ -103,6 +103,10 @@ SAMPLES: dict[str, Any] = {
     "theme": {"number": 2, "skill": "generative-ai", "level": 2},
     "changed_by_partner": True,
     "not_accepted": ["mentee"],
+    "asks_agenda": False,
+    "agenda_coming": True,
+    "tried": "Deux posts publiés",
+    "practise": "Écrire un prompt pour mon rapport mensuel",
 }
 # Other values worth reading, one field changed at a time.
 VARIANTS: dict[str, list[Any]] = {
@@ -142,6 +146,9 @@ VARIANTS: dict[str, list[Any]] = {
     ],
     "changed_by_partner": [False],
     "not_accepted": [["mentor", "mentee"]],
+    "asks_agenda": [True],
+    "agenda_coming": [False],
+    "tried": [""],
     "why": ["goals_missing"],
     "has_goals": [False],
 }
@@ -165,6 +172,7 @@ MANAGE_TEMPLATES = frozenset(
         MailTemplate.SESSIONS_SCHEDULED,
         MailTemplate.SESSION_RESCHEDULED,
         MailTemplate.SESSION_THEME_CHANGED,
+        MailTemplate.SESSION_AGENDA,
         MailTemplate.PAIR_PAUSED,
         MailTemplate.PAIR_RESUMED,
     }

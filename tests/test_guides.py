@@ -20,6 +20,7 @@ from guides.library import (
     built_in,
     read_guide,
 )
+from web.guide_texts import onboarding_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISE_WORDS, ONBOARDING_WORDS = 130, 250
@@ -106,3 +107,20 @@ def test_a_file_that_is_not_a_guide_is_named_with_its_line(tmp_path: Path) -> No
     bare.write_text("# Un titre seul\n", encoding="utf-8")
     with pytest.raises(GuideProblem, match=r"1\.md:2: the guide has a title and no text"):
         read_guide(bare)
+
+
+def test_the_onboarding_page_reads_the_programmes_own_texts_and_the_library_for_the_rest() -> None:
+    spec = {"onboarding": {"texts": {"charter": {"fr": "# Notre charte\n\n- Respect\n- Écoute"}}}}
+    charter, guide = onboarding_documents(spec, "mentee", "fr")
+    assert charter.title == "Notre charte"
+    assert charter.html == "<ul>\n<li>Respect</li>\n<li>Écoute</li>\n</ul>\n"
+    mentee = built_in().onboarding(Onboarding.MENTEE, "fr")
+    assert mentee is not None and guide.title == mentee.title
+    # In English the programme gave no charter: the library's.
+    english, _ = onboarding_documents(spec, "mentor", "en")
+    library = built_in().onboarding(Onboarding.CHARTER, "en")
+    assert library is not None and english.title == library.title
+    # Markup in a programme's file is shown as text, never run.
+    raw = {"onboarding": {"texts": {"charter": {"fr": "# C\n\n<script>alert(1)</script>"}}}}
+    (shown, _) = onboarding_documents(raw, "mentor", "fr")
+    assert "<script>" not in shown.html and "&lt;script&gt;" in shown.html

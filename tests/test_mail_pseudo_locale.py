@@ -106,6 +106,7 @@ def _data(context: dict[str, Any], directory: Path) -> list[str]:
     goals = [*context.get("goals", []), *context.get("previous_goals", [])]
     shown += [str(g[k]) for g in goals for k in ("objective", "kpi")]
     shown += [str(context.get("comment") or "")]  # the mentor's own words
+    shown += [str(context.get(k) or "") for k in ("tried", "practise")]  # the mentee's agenda
     labels = skill_labels((), "qps")  # the programme's skills, named by the programme
     themes = [context.get("theme") or {}, *(context.get("calendar") or {}).get("themes", [])]
     shown += [labels.get(str(t.get("skill")), str(t.get("skill") or "")) for t in themes]

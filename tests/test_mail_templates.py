@@ -188,6 +188,12 @@ def test_the_session_agenda_follows_who_leads_it() -> None:
     assert "As the mentor, you set the agenda." in lead and "How far has Jean Dupont got" in lead
     follow = _render("session_reminder", "en", leads_agenda=False).text
     assert "Jean Dupont will suggest an agenda." in follow
+    # With a planned theme the mentee writes their agenda, and the mentor knows it is coming.
+    asked = _render("session_reminder", "en", leads_agenda=False, asks_agenda=True).text
+    assert "tell Jean Dupont in two minutes what you have tried" in asked
+    assert "Your agenda for this session, in two minutes:" in asked
+    assert "will suggest an agenda" not in asked
+    assert "Jean Dupont is asked for their agenda too" in lead
 
 
 @pytest.mark.parametrize("kind", list(TaskKind))

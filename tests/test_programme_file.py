@@ -976,3 +976,47 @@ def test_sessions_fall_every_whole_number_of_weeks(tmp_path: Path) -> None:
     # Reported with the file's other problems, not after they are fixed.
     both = write(tmp_path, PROGRAMME + "cadence_days: 10\ntimezone: Mars/Olympus\n")
     assert [p.split(": ")[1] for p in problems(both)] == ["cadence_days", "timezone"]
+
+
+def test_onboarding_sets_its_days_and_may_replace_the_texts_with_the_programmes_own(
+    tmp_path: Path,
+) -> None:
+    default = load_programme(write(tmp_path))
+    assert (default.onboarding.enabled, default.onboarding.days, default.onboarding.texts) == (
+        True,
+        5,
+        {},
+    )
+    (tmp_path / "charte.md").write_text("# Notre charte\n\nRespect et confidentialité.\n")
+    (tmp_path / "guide-mentor.md").write_text("# Guide mentor\n\nPartez de son travail.\n")
+    own = PROGRAMME + (
+        "onboarding:\n  days: 3\n  charter: {fr: charte.md}\n  mentor:\n    en: guide-mentor.md\n"
+    )
+    spec = load_programme(write(tmp_path, own))
+    assert spec.onboarding.days == 3
+    assert spec.onboarding.texts == {
+        "charter": {"fr": "# Notre charte\n\nRespect et confidentialité."},
+        "mentor": {"en": "# Guide mentor\n\nPartez de son travail."},
+    }
+    off = load_programme(write(tmp_path, PROGRAMME + "onboarding: {enabled: false}\n"))
+    assert off.plan().onboarding_days is None and spec.plan().onboarding_days == 3
+
+
+@pytest.mark.parametrize(
+    ("setting", "where", "says"),
+    [
+        ("  charter: {de: charte.md}\n", "programme.yaml:7: onboarding.charter", "fr or en"),
+        ("  charter: charte.md\n", "programme.yaml:7: onboarding.charter", "a file per language"),
+        ("  mentee: {fr: absent.md}\n", "programme.yaml:7: onboarding.mentee.fr", "absent.md"),
+        ("  charter: {fr: ../outside.md}\n", "onboarding.charter.fr", "outside the folder"),
+        ("  charter: {fr: untitled.md}\n", "untitled.md:1: title", "starts with its title"),
+        ("  days: 0\n", "programme.yaml:7: onboarding.days", "positive whole number"),
+        ("  welcome: {fr: charte.md}\n", "programme.yaml:7: onboarding.welcome", ""),
+    ],
+)
+def test_a_wrong_onboarding_setting_names_its_file_line_and_field(
+    tmp_path: Path, setting: str, where: str, says: str
+) -> None:
+    (tmp_path / "untitled.md").write_text("Bienvenue dans le programme.\n")
+    path = write(tmp_path, PROGRAMME + "onboarding:\n" + setting)
+    one_problem(path, where, says)

@@ -174,3 +174,66 @@ async def test_a_theme_changed_on_the_pair_page_reaches_the_invitation_and_the_n
     (first_log, *_) = await run.tasks_ever(TaskKind.SESSION_LOG, pair_wf)
     assert first_log.context["theme"]["skill"] == before[0].skill
     assert first_log.status in (TaskStatus.OPEN, TaskStatus.DONE)
+
+
+async def test_the_mentee_sends_an_agenda_before_each_session_and_the_mentor_receives_it(
+    stack: Stack,
+) -> None:
+    run = await _pair_in_sessions(stack)
+    mentor, mentee = run.ids(Role.MENTOR)[0], run.ids(Role.MENTEE)[0]
+    pair_wf = run.pair_id_for(1)
+    themes = (await run.pair_status(1)).themes
+
+    def agenda(task: TaskRecord) -> bool:
+        return task.kind is TaskKind.SESSION_AGENDA
+
+    async def asked() -> bool:
+        return bool(await run.open_tasks(TaskKind.SESSION_AGENDA, mentee, pair_wf))
+
+    await run.run_until(asked, "session 1's agenda", 30, skip=agenda)
+    task = await run.task(TaskKind.SESSION_AGENDA, mentee, pair_wf)
+    assert task.context["session_number"] == 1
+    assert task.context["theme"]["skill"] == themes[0].skill
+    session_1 = (await run.pair_status(1)).upcoming_sessions[0].at
+    assert task.due_at == session_1  # it is for before the session
+    # The mentee's reminder links to it; the mentor's to the pair's page, saying it is coming.
+    (to_mentee,) = await stack.wait_for_mails("session_reminder", run.email(mentee))
+    (to_mentor,) = await stack.wait_for_mails("session_reminder", run.email(mentor))
+    assert to_mentee.message["X-Tandem-Task"] == str(task.task_id)
+    manage = await run.task(TaskKind.PAIR_MANAGE, mentor, pair_wf)
+    assert to_mentor.message["X-Tandem-Task"] == str(manage.task_id)
+
+    with pytest.raises(WorkflowUpdateFailedError) as failure:
+        await run.answer(task, session_number=2, practise="Un tableau croisé")
+    assert refusal_of(failure.value) == RefusalInfo(
+        Refusal.LINK_FOR_OTHER_SESSION, {"session": 1, "asked": 2}
+    )
+    ack = await run.answer(task, tried="Deux posts publiés", practise="Un tableau croisé dynamique")
+    assert ack.next is NextStep.AGENDA_SENT
+    (sent,) = await stack.wait_for_mails("session_agenda", run.email(mentor))
+    assert "Deux posts publiés" in sent.text() and "Un tableau croisé dynamique" in sent.text()
+    assert _label(run, mentor, themes[0].skill) in sent.text()
+    stream = await run.pair_stream(1)
+    (event,) = [e for e in await run.events(stream) if e.type == EventType.SESSION_AGENDA_SENT]
+    assert event.data["session_number"] == 1 and event.data["participant_id"] == mentee
+
+    # Session 2's agenda, left unanswered, expires when the session begins.
+    async def second_asked() -> list[TaskRecord]:
+        return [
+            t
+            for t in await run.tasks_ever(TaskKind.SESSION_AGENDA, pair_wf)
+            if t.context["session_number"] == 2
+        ]
+
+    async def second_open() -> bool:
+        return bool(await second_asked())
+
+    await run.run_until(second_open, "session 2's agenda", 30, skip=agenda)
+    assert len(await second_asked()) == 1
+
+    async def expired() -> bool:
+        (found,) = await second_asked()
+        return found.status is TaskStatus.EXPIRED
+
+    await run.run_until(expired, "session 2's agenda expired", 5, skip=agenda)
+    assert len(stack.mails("session_agenda", run.email(mentor))) == 1

@@ -469,6 +469,30 @@ def _final_evaluation(task: TaskRecord, ctx: TaskContext, locale: str, _: Values
     return FormSpec(ANSWER_MODELS[task.kind], tuple(sections), words("form.submit"))
 
 
+def _session_agenda(task: TaskRecord, ctx: TaskContext, locale: str, _: Values) -> FormSpec:
+    fields = (
+        Field(("tried",), "textarea", words("field.tried"), max_length=2000),
+        Field(
+            ("practise",),
+            "textarea",
+            words("field.practise"),
+            hint=words("hint.practise"),
+            required=True,
+            max_length=2000,
+            reading="stripped",
+        ),
+    )
+    skill = _planned_skill(task)
+    notes = (words("intro.agenda_theme", theme=_theme_label(ctx, skill[0])),) if skill else ()
+    title = words("option.session", number=task.context.get("session_number", ""))
+    return FormSpec(
+        ANSWER_MODELS[task.kind],
+        (Section(title, fields, notes=notes),),
+        words("submit.session_agenda"),
+        fixed={"session_number": task.context.get("session_number")},
+    )
+
+
 def _onboarding(task: TaskRecord, ctx: TaskContext, locale: str, _: Values) -> FormSpec:
     accept = Field(
         ("accepted",),
@@ -625,4 +649,5 @@ _FORMS: dict[TaskKind, Callable[[TaskRecord, TaskContext, str, Values], FormSpec
     TaskKind.FINAL_EVALUATION: _final_evaluation,
     TaskKind.CONCERN: _concern,
     TaskKind.ONBOARDING: _onboarding,
+    TaskKind.SESSION_AGENDA: _session_agenda,
 }

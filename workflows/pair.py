@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         OnboardingAcceptance,
         Pause,
         Reschedule,
+        SessionAgenda,
         SessionLog,
         ThemeChange,
     )
@@ -89,6 +90,9 @@ PROGRAMME_TELLS_DISSOLVED = "programme-tells-dissolved"
 # Patch: each session gets a theme once the sessions are scheduled (an activity reads the
 # mentee's self-assessment), and the invitations, reminders and pair page show it.
 SESSION_PLAN = "session-plan"
+# Patch: two days before each session the mentee gets an agenda task (one more minted id), which
+# their reminder links to, and the mentor receives what they write.
+SESSION_AGENDA = "session-agenda"
 # How long before the onboarding deadline those who have not accepted the charter are reminded.
 ONBOARDING_REMINDER_DAYS = 2
 _ENDED = frozenset({PairPhase.COMPLETED, PairPhase.ENDED_EARLY, PairPhase.DISSOLVED})
@@ -454,17 +458,21 @@ class PairWorkflow:
     def _perform(self, due: Due) -> None:
         inp, j, pair = self._in, self._journal, self._pair
         if isinstance(due, RemindSession):
+            agenda = self._ask_agenda(due) if pair.plan is not None else None
             for me, partner in self._sides:
+                asks = agenda is not None and me == inp.mentee_id
                 j.notify(
                     me,
                     "session_reminder",
-                    pair.task_of(me, TaskKind.PAIR_MANAGE),
+                    agenda if asks else pair.task_of(me, TaskKind.PAIR_MANAGE),
                     session_number=due.number,
                     sessions_total=inp.sessions,
                     session_date=iso_moment(due.at, self._clock),
                     partner_id=partner,
                     leads_agenda=me == inp.mentor_id,
                     **self._theme_of(due.number),
+                    **({"asks_agenda": True} if asks else {}),
+                    **({"agenda_coming": True} if agenda and me == inp.mentor_id else {}),
                 )
         elif isinstance(due, AskSessionLog):
             task = self._open(
@@ -738,6 +746,30 @@ class PairWorkflow:
     def _check_reschedule(self, request: Reschedule) -> None:
         with refusing():
             self._pair.check_reschedule(request, workflow.now())
+
+    @workflow.update(name="session_agenda")
+    def session_agenda(self, agenda: SessionAgenda) -> Acknowledgement:
+        self._close(agenda.task_id, answer=agenda)
+        fields = agenda.model_dump(mode="json", exclude={"task_id"})
+        self._journal.event(self._stream, EventType.SESSION_AGENDA_SENT, **fields)
+        session = self._pair.sessions[agenda.session_number - 1]
+        self._journal.notify(
+            self._in.mentor_id,
+            "session_agenda",
+            self._pair.task_of(self._in.mentor_id, TaskKind.PAIR_MANAGE),
+            session_number=agenda.session_number,
+            session_date=iso_moment(session.at, self._clock),
+            partner_id=self._in.mentee_id,
+            tried=agenda.tried,
+            practise=agenda.practise,
+            **self._theme_of(agenda.session_number),
+        )
+        return acknowledge(NextStep.AGENDA_SENT)
+
+    @session_agenda.validator
+    def _check_agenda(self, agenda: SessionAgenda) -> None:
+        with refusing():
+            self._pair.check_agenda(agenda)
 
     @workflow.update(name="change_theme")
     def change_theme(self, change: ThemeChange) -> Acknowledgement:
@@ -1023,6 +1055,22 @@ class PairWorkflow:
             invite["minutes"] = terms.meetings.session_minutes
             invite["holidays"] = terms.meetings.holidays
         return invite
+
+    def _ask_agenda(self, due: RemindSession) -> UUID | None:
+        """The mentee's agenda task for the session, due when it begins (a session reminded
+        again after it moved replaces the one asked before)."""
+        if not workflow.patched(SESSION_AGENDA):
+            return None
+        for earlier in self._pair.agenda_tasks(due.number):
+            self._close(earlier, TaskStatus.CANCELLED)
+        return self._open(
+            self._in.mentee_id,
+            TaskKind.SESSION_AGENDA,
+            "session_agenda",
+            due.at,
+            session_number=due.number,
+            **self._theme_of(due.number),
+        )
 
     def _theme_of(self, number: int) -> dict[str, Any]:
         """Session `number`'s theme for an e-mail's context; nothing in pairs without a plan."""

@@ -98,6 +98,7 @@ _NEXT_STEP_LOG: dict[NextStep, str] = {
     S.SESSION_MOVED: "session {number} on {date}",
     S.THEME_CHANGED: "session {number} has a new theme",
     S.ONBOARDED: "charter accepted: the chemistry meeting once both have",
+    S.AGENDA_SENT: "agenda sent to the mentor",
     S.PAUSED_UNTIL: "paused until {date}",
     S.SESSIONS_CONTINUE: "sessions continue",
     S.PAIR_COMPLETE: "the pair is complete",
