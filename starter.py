@@ -149,12 +149,17 @@ def validate(file: Path, as_json: JsonOpt = False) -> None:
 
 
 def _skills_without_exercises(spec: ProgrammeSpec) -> list[str]:
-    """The programme's skills the guide library has no exercise for, at some level or in one of
-    the languages (a programme's own skill, typically)."""
-    from guides.library import built_in
+    """The programme's skills the guide library, with the programme's own guides, has no
+    exercise for at some level or in one of the languages (a programme's own skill, typically).
+    A level without its file takes the one below: a skill has them all once its level 0 has."""
+    from guides.library import LOCALES, built_in
 
-    missing = built_in().missing(s.id for s in spec.skills)
-    return [s.id for s in spec.skills if any(f"/{s.id}/" in path for path in missing)]
+    library = built_in().with_texts(spec.guides)
+    return [
+        s.id
+        for s in spec.skills
+        if any(library.exercise(s.id, 0, locale) is None for locale in LOCALES)
+    ]
 
 
 @programme_app.command("start")

@@ -38,7 +38,7 @@ from activities.mail_rendering import (
 )
 from activities.mime import Attachment, compose
 from activities.sealed_texts import TextOpener, UnopenedTexts
-from activities.session_themes import calendar_themes, theme_words
+from activities.session_themes import calendar_themes, programme_library, theme_words
 from domain.calendar import Attendee, series_ics
 from domain.delivery import DeliveryFailure
 from domain.feed_links import calendar_feed_url, calendar_feed_web_url
@@ -264,9 +264,8 @@ class Mailer:
             )
             if n.context.get("calendar"):
                 others = () if partner is None else (Attendee(partner.email, partner.name),)
-                labels = self._labels(programme, recipient.locale)
                 invite = self._invitation(
-                    n.context["calendar"], recipient, others, mail.values, labels
+                    n.context["calendar"], recipient, others, mail.values, programme
                 )
                 attachments = (*attachments, invite)
         except RenderFailed as failure:
@@ -338,7 +337,11 @@ class Mailer:
             values = values.model_copy(
                 update={
                     "theme_words": theme_words(
-                        theme, self._labels(programme, recipient.locale), recipient.locale, word
+                        theme,
+                        self._labels(programme, recipient.locale),
+                        recipient.locale,
+                        word,
+                        programme_library(programme.spec),
                     )
                 }
             )
@@ -473,7 +476,7 @@ class Mailer:
         recipient: _Recipient,
         others: tuple[Attendee, ...],
         values: MailValues,
-        labels: Mapping[str, str],
+        programme: ProgrammeRecord,
     ) -> Attachment:
         """The pair's sessions as an ICS attachment (see `domain.calendar`)."""
         organizer_name, organizer_email = parseaddr(self._settings.mail_from)
@@ -487,7 +490,13 @@ class Mailer:
             organizer=Attendee(organizer_email, organizer_name or None),
             attendees=(Attendee(recipient.email, recipient.name), *others),
             stamp=datetime.now(UTC),
-            themes=calendar_themes(calendar, labels, recipient.locale, word),
+            themes=calendar_themes(
+                calendar,
+                self._labels(programme, recipient.locale),
+                recipient.locale,
+                word,
+                programme_library(programme.spec),
+            ),
         )
         method = series.method
         mime_type = f"text/calendar; method={method.value}"

@@ -57,15 +57,23 @@ def _review(locale: str) -> Guide | None:
     return built_in().review(locale)
 
 
+def programme_library(spec: Mapping[str, Any]) -> GuideLibrary | None:
+    """The guide library with the programme's own guides over it; None when it has none (the
+    built-in one, whose files are cached)."""
+    own = spec.get("guides")
+    return built_in().with_texts(own) if isinstance(own, dict) and own else None
+
+
 def calendar_themes(
     calendar: Mapping[str, Any],
     labels: Mapping[str, str],
     locale: str,
     word: Callable[..., str],
+    library: GuideLibrary | None = None,
 ) -> dict[int, ThemeWords]:
     """The themes an invitation's context gives its sessions (none in pairs planned before
     sessions had themes), by session number."""
     return {
-        int(theme["number"]): theme_words(theme, labels, locale, word)
+        int(theme["number"]): theme_words(theme, labels, locale, word, library)
         for theme in calendar.get("themes") or ()
     }

@@ -18,6 +18,7 @@ from domain.matching import MatchingProblem
 from domain.matching_file import parse_matching_problem
 from domain.programme import ProgrammeSpec
 from domain.programme_file import (
+    ListFolder,
     NamedFile,
     Problem,
     ProgrammeFileError,
@@ -41,7 +42,7 @@ def load_programme(path: Path) -> ProgrammeSpec:
     """
     path = Path(path)
     root = yaml_tree(str(path), _bytes_or_problem(path))
-    return parse_programme(str(path), root, named_file_reader(path))
+    return parse_programme(str(path), root, named_file_reader(path), folder_lister(path))
 
 
 def load_matching_problem(path: Path) -> MatchingProblem:
@@ -57,6 +58,38 @@ def read_file(path: Path) -> bytes | Unreadable:
         return _read_bytes(path)
     except _Refused as exc:
         return Unreadable(str(exc))
+
+
+# A programme's own guides are a few dozen files; a folder of thousands is a mistaken path.
+MAX_FOLDER_FILES = 1_000
+
+
+def folder_lister(naming_file: Path) -> ListFolder:
+    """Lists the Markdown files under a folder that `naming_file` names, never outside its own
+    folder, each as `named_file_reader` reads it (relative to `naming_file`)."""
+    return functools.partial(list_named_folder, naming_file)
+
+
+def list_named_folder(naming_file: Path, written: str) -> list[str] | Unreadable:
+    shown = naming_file.parent / written
+    try:
+        home = naming_file.parent.resolve()
+        folder = shown.resolve()
+    except (OSError, RuntimeError, ValueError) as exc:
+        return Unreadable(f"{shown}: cannot be read ({type(exc).__name__})")
+    if not folder.is_relative_to(home):
+        return Unreadable(
+            f"{written!r} is outside the folder of {naming_file.name}: keep the folder there "
+            "(or below it) and name it relative to it"
+        )
+    if not folder.is_dir():
+        return Unreadable(f"{shown}: no such folder")
+    found = sorted(p for p in folder.rglob("*.md") if p.is_file())
+    if len(found) > MAX_FOLDER_FILES:
+        return Unreadable(f"{shown}: more than {MAX_FOLDER_FILES} files: is it the right folder?")
+    # Named as the programme file would name them; a link out of the folder is refused on read.
+    prefix = written.rstrip("/")
+    return [f"{prefix}/{p.relative_to(folder).as_posix()}" for p in found]
 
 
 def named_file_reader(naming_file: Path) -> ReadNamed:

@@ -135,6 +135,9 @@ class ProgrammeSpec(BaseModel):
     # (store/retention.py): long enough for the final report, short enough to be defended.
     retention_days: int = Field(365, gt=0)
     onboarding: OnboardingSettings = OnboardingSettings()
+    # The programme's own guides (`guides:`), by their path in the library's layout
+    # ("exercises/fr/sap/0.md"): each adds to the guide library or replaces its file.
+    guides: dict[str, str] = Field(default_factory=dict)
     # The pilot this programme follows (`follows:`), and the programme file's line that names it,
     # for the problem a start reports when the store has no such programme (domain/pilot.py).
     follows: str | None = None

@@ -64,6 +64,7 @@ from domain.text import refusal
 from domain.tree import Kind, ListNode, MapNode, Node, Scalar, entry_at
 
 __all__ = [
+    "ListFolder",
     "NamedFile",
     "Problem",
     "ProgrammeFileError",
@@ -96,9 +97,17 @@ class Unreadable:
 
 # Reads the file a programme file names, given as written there (relative to the programme file).
 ReadNamed = Callable[[str], NamedFile | Unreadable]
+# The Markdown files under a folder a programme file names, each as `ReadNamed` takes it.
+ListFolder = Callable[[str], list[str] | Unreadable]
 
 
-def parse_programme(name: str, root: Node, read_named: ReadNamed) -> ProgrammeSpec:
+def _no_folders(written: str) -> list[str] | Unreadable:
+    return Unreadable(f"{written}: folders cannot be read here")
+
+
+def parse_programme(
+    name: str, root: Node, read_named: ReadNamed, list_folder: ListFolder = _no_folders
+) -> ProgrammeSpec:
     """Validate a programme file and parse the participants file it names.
 
     `name` is what problems call the programme file (its path as the coordinator typed it), and
@@ -107,7 +116,7 @@ def parse_programme(name: str, root: Node, read_named: ReadNamed) -> ProgrammeSp
     """
     problems: list[Problem] = []
     try:
-        spec = _load(name, root, read_named, problems)
+        spec = _load(name, root, read_named, list_folder, problems)
     except Exception as exc:
         # A bug in this module must still reach the coordinator as a line, not as a traceback;
         # the chained exception keeps the traceback for whoever debugs it.
@@ -416,6 +425,8 @@ class _ProgrammeFile(BaseModel):
     # Days its personal data is kept once the programme has ended.
     retention_days: _Count = _as_in_spec("retention_days")
     onboarding: Annotated[_FileOnboarding, BeforeValidator(_settings)] = _FileOnboarding()
+    # A folder laid out as the guide library is, whose files add to it or replace its own.
+    guides: _Text = ""
     # The pilot this programme is the next wave of: its returning mentors are invited first and
     # its pairs and bans are not repeated (domain/pilot.py). Whether it exists is the store's to
     # say (`tandem programme validate` asks it when it can; a start always does).
@@ -449,7 +460,7 @@ _T = TypeVar("_T")
 
 
 def _load(
-    name: str, root: Node, read_named: ReadNamed, problems: list[Problem]
+    name: str, root: Node, read_named: ReadNamed, list_folder: ListFolder, problems: list[Problem]
 ) -> ProgrammeSpec | None:
     report = Report(name, problems)
     if not isinstance(root, MapNode):
@@ -468,6 +479,7 @@ def _load(
     participants = _read_participants(document, root, read_named, report)
     organisation = _read_organisation(document, root, read_named, report, participants or ())
     texts = _read_onboarding(settings, root, read_named, report) if settings else {}
+    guides = _read_guides(settings, root, read_named, list_folder, report) if settings else {}
     if problems or settings is None or participants is None:
         return None
     try:
@@ -478,6 +490,7 @@ def _load(
                 "participants": participants,
                 "organisation": organisation,
                 "source_file": name,
+                "guides": guides,
                 "onboarding": OnboardingSettings(
                     enabled=settings.onboarding.enabled, days=settings.onboarding.days, texts=texts
                 ),
@@ -561,6 +574,74 @@ def _read_organisation(
     return organisation_managers(rows, participants, Report(named.name, report.problems))
 
 
+_GUIDE_PATH = re.compile(
+    r"^(?:exercises/(?P<locale>fr|en)/(?P<skill>[a-z0-9][a-z0-9-]*)/[0-4]\.md"
+    r"|review/(?:fr|en)\.md|onboarding/(?:fr|en)/(?:charter|mentor|mentee)\.md)$"
+)
+_GUIDE_LAYOUT = (
+    "exercises/<fr|en>/<skill>/<level 0-4>.md, review/<fr|en>.md or "
+    "onboarding/<fr|en>/<charter|mentor|mentee>.md"
+)
+
+
+def _read_guides(
+    settings: _ProgrammeFile,
+    root: MapNode,
+    read_named: ReadNamed,
+    list_folder: ListFolder,
+    report: Report,
+) -> dict[str, str]:
+    """The programme's own guides (`guides:`), by their path under its folder, each checked to
+    be where the library would look for it and to start with its title."""
+    if not settings.guides:
+        return {}
+    at = entry_at(root, ("guides",))[1]
+    listed = list_folder(settings.guides)
+    if isinstance(listed, Unreadable):
+        report.at(at, "guides", listed.reason)
+        return {}
+    folder = settings.guides.rstrip("/") + "/"
+    skills = {s.id for s in settings.skills}
+    guides: dict[str, str] = {}
+    for written in listed:
+        inside = written.removeprefix(folder)
+        shape = _GUIDE_PATH.match(inside)
+        if shape is None:
+            report.at(
+                at, "guides", f"{written}: not a place the guides are read from ({_GUIDE_LAYOUT})"
+            )
+            continue
+        if shape["skill"] is not None and shape["skill"] not in skills:
+            report.at(at, "guides", f"{written}: {shape['skill']} is not a skill of the programme")
+            continue
+        markdown = _guide_text(read_named(written), report)
+        if markdown is not None:
+            guides[inside] = markdown
+    return guides
+
+
+def _guide_text(named: NamedFile | Unreadable, report: Report) -> str | None:
+    """A guide's Markdown, or None once its problem is reported."""
+    if isinstance(named, Unreadable):
+        report.add(0, "guides", named.reason)
+        return None
+    try:
+        markdown = named.data.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        Report(named.name, report.problems).add(0, "file", "is not UTF-8 text")
+        return None
+    first, _, rest = markdown.partition("\n")
+    if not first.startswith("# ") or not first[2:].strip():
+        Report(named.name, report.problems).add(
+            1, "title", "a guide starts with its title, as `# Title`"
+        )
+        return None
+    if not rest.strip():
+        Report(named.name, report.problems).add(2, "text", "the guide has a title and no text")
+        return None
+    return markdown
+
+
 def _read_onboarding(
     settings: _ProgrammeFile, root: MapNode, read_named: ReadNamed, report: Report
 ) -> dict[str, dict[str, str]]:
@@ -575,21 +656,8 @@ def _read_onboarding(
             if isinstance(named, Unreadable):
                 report.at(at, field, named.reason)
                 continue
-            try:
-                markdown = named.data.decode("utf-8").strip()
-            except UnicodeDecodeError:
-                report.at(at, field, f"{named.name} is not UTF-8 text")
-                continue
-            first, _, rest = markdown.partition("\n")
-            if not first.startswith("# ") or not first[2:].strip():
-                Report(named.name, report.problems).add(
-                    1, "title", "a guide starts with its title, as `# Title`"
-                )
-            elif not rest.strip():
-                Report(named.name, report.problems).add(
-                    2, "text", "the guide has a title and no text"
-                )
-            else:
+            markdown = _guide_text(named, report)
+            if markdown is not None:
                 texts.setdefault(text, {})[locale] = markdown
     return texts
 

@@ -13,7 +13,7 @@ that skill (0 none to 4 expert); a level without its file falls back to the near
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -48,27 +48,42 @@ class GuideProblem(ValueError):
 
 
 def read_guide(path: Path) -> Guide:
-    text = path.read_text(encoding="utf-8").strip()
-    first, _, rest = text.partition("\n")
+    return parse_guide(path.read_text(encoding="utf-8"), path)
+
+
+def parse_guide(markdown: str, source: Path | None = None) -> Guide:
+    """A guide from its Markdown: the `# Title` line, then its text."""
+    where = source or "guide"
+    first, _, rest = markdown.strip().partition("\n")
     if not first.startswith("# ") or not first[2:].strip():
-        raise GuideProblem(f"{path}:1: a guide starts with its title, as `# Title`")
+        raise GuideProblem(f"{where}:1: a guide starts with its title, as `# Title`")
     body = rest.strip()
     if not body:
-        raise GuideProblem(f"{path}:2: the guide has a title and no text")
-    return Guide(title=first[2:].strip(), body=body, source=path)
+        raise GuideProblem(f"{where}:2: the guide has a title and no text")
+    return Guide(title=first[2:].strip(), body=body, source=source)
 
 
 class GuideLibrary:
     """The guides of `roots`, the later ones overriding the earlier (a programme's own folder
-    after the built-in one)."""
+    after the built-in one), and over them `texts`: a programme's own guides as its file gave
+    them, by their path in the same layout ("exercises/fr/sap/0.md")."""
 
-    def __init__(self, roots: Sequence[Path] = (BUILT_IN,)) -> None:
+    def __init__(
+        self, roots: Sequence[Path] = (BUILT_IN,), texts: Mapping[str, str] | None = None
+    ) -> None:
         self._roots = tuple(roots)
+        self._texts = dict(texts or {})
 
     def extended(self, root: Path) -> GuideLibrary:
-        return GuideLibrary((*self._roots, root))
+        return GuideLibrary((*self._roots, root), self._texts)
+
+    def with_texts(self, texts: Mapping[str, str]) -> GuideLibrary:
+        return GuideLibrary(self._roots, {**self._texts, **texts})
 
     def _find(self, *parts: str) -> Guide | None:
+        given = self._texts.get("/".join(parts))
+        if given is not None:
+            return parse_guide(given)
         for root in reversed(self._roots):
             path = root.joinpath(*parts)
             if path.is_file():
@@ -106,7 +121,8 @@ class GuideLibrary:
         return [
             "/".join(parts)
             for parts in wanted
-            if not any(root.joinpath(*parts).is_file() for root in self._roots)
+            if "/".join(parts) not in self._texts
+            and not any(root.joinpath(*parts).is_file() for root in self._roots)
         ]
 
 

@@ -78,6 +78,15 @@ def test_validate_names_the_skills_the_guide_library_has_no_exercise_for(tmp_pat
     assert json.loads(result.stdout)["skills_without_exercises"] == ["podcasts"]
     shown = tandem("programme", "validate", str(programme))
     assert "no practice exercise for podcasts: their sessions get a theme" in shown.stdout
+    # The programme writes its own, from the first level (the others fall back to it).
+    for locale in ("fr", "en"):
+        own = folder / "guides" / "exercises" / locale / "podcasts" / "0.md"
+        own.parent.mkdir(parents=True)
+        own.write_text("# Enregistrez un premier épisode\n\nDix minutes, un micro.\n")
+    programme.write_text(programme.read_text(encoding="utf-8") + "guides: guides\n")
+    covered = tandem("programme", "validate", str(programme), "--json")
+    assert covered.returncode == 0, covered.stderr
+    assert json.loads(covered.stdout)["skills_without_exercises"] == []
 
 
 def test_validate_reports_every_problem_with_file_line_and_field() -> None:

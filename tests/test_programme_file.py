@@ -23,6 +23,7 @@ from domain.programme_file import (
     parse_programme,
 )
 from domain.skills import CATALOGUE, LEVELS
+from guides.library import Onboarding, built_in
 from i18n.translator import Translator
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -1020,3 +1021,55 @@ def test_a_wrong_onboarding_setting_names_its_file_line_and_field(
     (tmp_path / "untitled.md").write_text("Bienvenue dans le programme.\n")
     path = write(tmp_path, PROGRAMME + "onboarding:\n" + setting)
     one_problem(path, where, says)
+
+
+def _guide(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_a_programmes_guides_folder_adds_to_the_library_and_replaces_its_files(
+    tmp_path: Path,
+) -> None:
+    own = tmp_path / "nos-guides"
+    _guide(own / "exercises/fr/linkedin/2.md", "# Notre page entreprise\n\nPubliez-y un post.\n")
+    _guide(own / "onboarding/fr/charter.md", "# Charte maison\n\nRespect.\n")
+    spec = load_programme(write(tmp_path, PROGRAMME + "guides: nos-guides\n"))
+    assert spec.guides == {
+        "exercises/fr/linkedin/2.md": "# Notre page entreprise\n\nPubliez-y un post.",
+        "onboarding/fr/charter.md": "# Charte maison\n\nRespect.",
+    }
+    library = built_in().with_texts(spec.guides)
+    replaced = library.exercise("linkedin", 2, "fr")
+    assert replaced is not None and replaced.title == "Notre page entreprise"
+    above = library.exercise("linkedin", 3, "fr")  # the built-in level 3 is still there
+    assert above is not None and above.title != "Notre page entreprise"
+    kept = library.exercise("linkedin", 2, "en")
+    assert kept is not None and kept.source is not None  # the built-in English one
+    charter = library.onboarding(Onboarding.CHARTER, "fr")
+    assert charter is not None and charter.title == "Charte maison"
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "where", "says"),
+    [
+        ("exercises/fr/linkedin/7.md", "# T\n\nx\n", "programme.yaml:6: guides", "not a place"),
+        ("exercises/fr/podcasts/0.md", "# T\n\nx\n", "programme.yaml:6: guides", "not a skill"),
+        ("review/fr.md", "Bilan\n", "review/fr.md:1: title", "starts with its title"),
+        ("review/en.md", "# Review\n", "review/en.md:2: text", "no text"),
+    ],
+)
+def test_a_wrong_guide_names_its_file_and_what_to_fix(
+    tmp_path: Path, file: str, text: str, where: str, says: str
+) -> None:
+    _guide(tmp_path / "guides" / file, text)
+    one_problem(write(tmp_path, PROGRAMME + "guides: guides\n"), where, says)
+
+
+def test_a_guides_folder_outside_the_programmes_or_missing_is_refused(tmp_path: Path) -> None:
+    home = tmp_path / "programme"
+    home.mkdir()
+    outside = write(home, PROGRAMME + "guides: ../elsewhere\n")
+    one_problem(outside, "programme.yaml:6: guides", "outside the folder")
+    missing = write(home, PROGRAMME + "guides: absent\n")
+    one_problem(missing, "programme.yaml:6: guides", "no such folder")

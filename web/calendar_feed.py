@@ -17,7 +17,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from activities.invitation_words import session_series
 from activities.mail_rendering import words
-from activities.session_themes import calendar_themes
+from activities.session_themes import calendar_themes, programme_library
 from domain.calendar import Attendee, CalendarMethod, SessionSeries, feed_ics
 from domain.programme_clock import DEFAULT_TIMEZONE
 from domain.skills import skill_labels
@@ -77,7 +77,13 @@ def add_calendar_feed(
                     attendees=(),
                     stamp=now(),
                     method=CalendarMethod.PUBLISH,
-                    themes=calendar_themes(row.calendar, labels, person.locale, word),
+                    themes=calendar_themes(
+                        row.calendar,
+                        labels,
+                        person.locale,
+                        word,
+                        programme_library(programme.spec) if programme else None,
+                    ),
                 )
             )
         name = word("mail.calendar_feed.name")

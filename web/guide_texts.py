@@ -15,8 +15,9 @@ from web.form_spec import Document
 def onboarding_documents(spec: Mapping[str, Any], role: str, locale: str) -> tuple[Document, ...]:
     wanted = (Onboarding.CHARTER, Onboarding.MENTOR if role == "mentor" else Onboarding.MENTEE)
     documents = []
+    library = built_in().with_texts(spec.get("guides") or {})
     for text in wanted:
-        guide = _own(spec, text, locale) or built_in().onboarding(text, locale)
+        guide = _own(spec, text, locale) or library.onboarding(text, locale)
         if guide is not None:
             documents.append(Document(guide.title, guide_html(guide.body)))
     return tuple(documents)
