@@ -142,6 +142,14 @@ async def test_a_coordinator_signs_in_reviews_and_approves(stack: Stack, browser
         await page.get_by_role("button", name="Valider l’appariement").click()
         assert "Appariement validé" in await page.get_by_role("status").inner_text()
         await run.until_phase(ProgrammePhase.RUNNING, max_days=1)
+        # Both partners accept the charter: their chemistry meeting is what is waited for.
+        formed = len((await run.summary()).pairs)
+        await run.accept_charters(pairs=formed)
+
+        async def meetings_open() -> bool:
+            return len(await run.open_tasks(TaskKind.CHEMISTRY)) == 2 * formed
+
+        await eventually(meetings_open, "every pair's chemistry tasks")
 
         # Pairs appear once the read models catch up; each has its timeline.
         async def pairs_projected() -> bool:

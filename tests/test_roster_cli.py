@@ -174,6 +174,7 @@ async def test_a_pair_task_goes_to_its_pair_an_expired_self_assessment_reopens(
     await run.until_phase(
         ProgrammePhase.RUNNING, max_days=15, skip=lambda t: t.task_id == missed.task_id
     )
+    await run.accept_charters()
     task = await run.task(TaskKind.CHEMISTRY, mentee)
     extend = ("task", "extend", run.spec.id, run.email(mentee), "--days", "4")
     code, out, err = await tandem_cli(database_url, stack, *extend, "--json")  # its one open task
