@@ -32,6 +32,7 @@ class Figure(StrEnum):
     PAIRS_ENDED_EARLY = "pairs_ended_early"
     WITHDRAWN = "withdrawn"
     CONCERNS = "concerns"
+    MENTORS_WILLING_AGAIN = "mentors_willing_again"  # of the mentors who answered the question
     UPLIFT = "uplift"  # one row per skill
 
 
@@ -66,6 +67,11 @@ def _held_rate(r: ProgrammeReport) -> float | None:
     return r.sessions_held / r.sessions_planned if r.sessions_planned else None
 
 
+def _willing_again(r: ProgrammeReport) -> float | None:
+    # A share of those asked: a wave's larger cohort must not look keener by its size alone.
+    return r.mentors_willing_again / r.mentors_asked_again if r.mentors_asked_again else None
+
+
 def _side(
     role: str, pick: Callable[[SideOpinion], float | None]
 ) -> Callable[[ProgrammeReport], float | None]:
@@ -94,6 +100,7 @@ _FIGURES: tuple[tuple[Figure, Unit, Callable[[ProgrammeReport], float | None]], 
     (F.PAIRS_ENDED_EARLY, U.COUNT, lambda r: r.pairs_ended_early),
     (F.WITHDRAWN, U.COUNT, lambda r: r.withdrawn),
     (F.CONCERNS, U.COUNT, lambda r: r.concerns),
+    (F.MENTORS_WILLING_AGAIN, U.RATIO, _willing_again),
 )
 
 

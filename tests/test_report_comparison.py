@@ -51,6 +51,8 @@ def test_each_figure_is_set_beside_the_other_cohort_s_with_its_difference() -> N
         "Pilote",
         skills=[SkillUplift(skill="linkedin", mentees=3, baseline=1, final=2, uplift=1.0)],
         opinions=[SideOpinion(role="mentee", answers=4, satisfaction=4.0, nps=25.0)],
+        mentors_asked_again=4,
+        mentors_willing_again=3,
     )
     wave = _made(
         "vague-2",
@@ -77,6 +79,9 @@ def test_each_figure_is_set_beside_the_other_cohort_s_with_its_difference() -> N
         15.0,
     )
     assert rows[Figure.NPS_MENTOR, None].value is None  # no mentor answered in either
+    # The pilot's mentors said whether they would mentor again; the wave's have not been asked.
+    again = rows[Figure.MENTORS_WILLING_AGAIN, None]
+    assert (again.value, again.compared, again.difference) == (None, 0.75, None)
     # Every skill either practised, the wave's first; one the pilot lacked has no difference.
     uplift = [(r.skill, r.difference) for r in compared.rows if r.figure is Figure.UPLIFT]
     assert uplift == [("generative-ai", None), ("linkedin", 0.5)]
@@ -86,6 +91,7 @@ def test_each_figure_is_set_beside_the_other_cohort_s_with_its_difference() -> N
     assert '<td class="n">+10\u00a0pts</td>' in french  # a rate's difference, in points
     assert '<td class="n">+14</td>' in french
     assert '<th scope="row">IA générative</th><td class="n">–</td>' in french
+    assert '<th scope="row">Mentors prêts à recommencer</th><td class="n">75\u00a0%</td>' in french
     # The chart draws no bar where the pilot has no figure, and says so in words.
     assert "IA générative: Pilote –, Vague 2 1,5" in french
     english = render_comparison_html(compared, "en")

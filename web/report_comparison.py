@@ -14,7 +14,12 @@ from web.rendering import environment
 from web.report import write_table
 
 # The figures the rates chart draws, each a share of 100.
-_RATES = (Figure.COMPLETION_RATE, Figure.SESSIONS_HELD_RATE, Figure.KPI_ATTAINMENT)
+_RATES = (
+    Figure.COMPLETION_RATE,
+    Figure.SESSIONS_HELD_RATE,
+    Figure.KPI_ATTAINMENT,
+    Figure.MENTORS_WILLING_AGAIN,
+)
 
 
 def _as_percent(row: ComparedRow, value: float | None) -> float | None:
