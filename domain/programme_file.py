@@ -373,6 +373,7 @@ def _per_language(value: object) -> object:
 
 
 _Files = Annotated[dict[_Language, str], BeforeValidator(_per_language)]
+_FilesMeant = Annotated[_Files, BeforeValidator(_settings)]  # read outside its section's model
 
 
 class _FileOnboarding(BaseModel):
@@ -388,6 +389,13 @@ class _FileOnboarding(BaseModel):
     mentee: _Files = Field(default_factory=dict)
 
 
+_Skills = Annotated[
+    tuple[_FileSkill, ...],
+    _list_of("skill ids, e.g. [linkedin, generative-ai]"),
+    AfterValidator(_some),
+]
+
+
 class _ProgrammeFile(BaseModel):
     """Every setting a programme file may hold, and how each is read."""
 
@@ -399,11 +407,7 @@ class _ProgrammeFile(BaseModel):
     locale: _FileLocale = _as_in_spec("locale")
     sessions: _Count = _as_in_spec("sessions")
     cadence_days: Annotated[_Count, AfterValidator(_whole_weeks)] = _as_in_spec("cadence_days")
-    skills: Annotated[
-        tuple[_FileSkill, ...],
-        _list_of("skill ids, e.g. [linkedin, generative-ai]"),
-        AfterValidator(_some),
-    ]
+    skills: _Skills
     participants: _Text  # the participants file, relative to this one
     organisation: _Text = ""  # the organisation file (everyone's manager), relative to this one
     matching: Annotated[MatchingSettings, BeforeValidator(_settings)] = _as_in_spec("matching")
@@ -478,8 +482,9 @@ def _load(
     _report_repeats(root, wrong, report)
     participants = _read_participants(document, root, read_named, report)
     organisation = _read_organisation(document, root, read_named, report, participants or ())
-    texts = _read_onboarding(settings, root, read_named, report) if settings else {}
-    guides = _read_guides(settings, root, read_named, list_folder, report) if settings else {}
+    # Read even when another setting is wrong, so that one run names every problem of the file.
+    texts = _read_onboarding(document, root, read_named, report)
+    guides = _read_guides(document, root, read_named, list_folder, report)
     if problems or settings is None or participants is None:
         return None
     try:
@@ -585,23 +590,26 @@ _GUIDE_LAYOUT = (
 
 
 def _read_guides(
-    settings: _ProgrammeFile,
+    document: object,
     root: MapNode,
     read_named: ReadNamed,
     list_folder: ListFolder,
     report: Report,
 ) -> dict[str, str]:
     """The programme's own guides (`guides:`), by their path under its folder, each checked to
-    be where the library would look for it and to start with its title."""
-    if not settings.guides:
+    be where the library would look for it and to start with its title (and to be about one of
+    the programme's skills, when those are valid)."""
+    folder_name = _setting(_Text, document, "guides", "")
+    if not folder_name:
         return {}
     at = entry_at(root, ("guides",))[1]
-    listed = list_folder(settings.guides)
+    listed = list_folder(folder_name)
     if isinstance(listed, Unreadable):
         report.at(at, "guides", listed.reason)
         return {}
-    folder = settings.guides.rstrip("/") + "/"
-    skills = {s.id for s in settings.skills}
+    folder = folder_name.rstrip("/") + "/"
+    valid_skills: tuple[_FileSkill, ...] | None = _setting(_Skills, document, "skills", None)
+    skills = None if valid_skills is None else {s.id for s in valid_skills}
     guides: dict[str, str] = {}
     for written in listed:
         inside = written.removeprefix(folder)
@@ -611,7 +619,7 @@ def _read_guides(
                 at, "guides", f"{written}: not a place the guides are read from ({_GUIDE_LAYOUT})"
             )
             continue
-        if shape["skill"] is not None and shape["skill"] not in skills:
+        if shape["skill"] is not None and skills is not None and shape["skill"] not in skills:
             report.at(at, "guides", f"{written}: {shape['skill']} is not a skill of the programme")
             continue
         markdown = _guide_text(read_named(written), report)
@@ -643,13 +651,16 @@ def _guide_text(named: NamedFile | Unreadable, report: Report) -> str | None:
 
 
 def _read_onboarding(
-    settings: _ProgrammeFile, root: MapNode, read_named: ReadNamed, report: Report
+    document: object, root: MapNode, read_named: ReadNamed, report: Report
 ) -> dict[str, dict[str, str]]:
     """The programme's own onboarding texts, each file read and checked to start with its title
-    (`# Title`), as the guide library's do."""
+    (`# Title`), as the guide library's do. Each text's files are read when they are named
+    rightly, whatever the rest of `onboarding:` holds."""
+    onboarding = document.get("onboarding") if isinstance(document, dict) else None
     texts: dict[str, dict[str, str]] = {}
     for text in ONBOARDING_TEXTS:
-        for locale, relative in getattr(settings.onboarding, text).items():
+        files: dict[str, str] = _setting(_FilesMeant, onboarding, text, {})
+        for locale, relative in files.items():
             at = entry_at(root, ("onboarding", text, locale))[1]
             field = f"onboarding.{text}.{locale}"
             named = read_named(relative)

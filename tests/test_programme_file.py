@@ -1023,6 +1023,24 @@ def test_a_wrong_onboarding_setting_names_its_file_line_and_field(
     one_problem(path, where, says)
 
 
+def test_the_onboarding_texts_and_the_guides_are_read_even_when_another_setting_is_wrong(
+    tmp_path: Path,
+) -> None:
+    """One run names every problem of the file: a wrong number of days does not hide an untitled
+    charter, nor a wrong session count a guide outside the programme's folder."""
+    (tmp_path / "untitled.md").write_text("Bienvenue dans le programme.\n")
+    wrong = PROGRAMME + "sessions: none\nonboarding:\n  days: 0\n  charter: {fr: untitled.md}\n"
+    path = write(tmp_path, wrong + "guides: ../out\n")
+    found = problems(path)
+    assert len(found) == 4, found
+    assert [p.split(": ", 2)[1] for p in found] == [
+        "sessions",
+        "onboarding.days",
+        "guides",
+        "title",  # in untitled.md, after the programme file's own
+    ]
+
+
 def _guide(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
