@@ -199,6 +199,23 @@ async def test_concurrent_appends_to_one_stream_are_gap_free(pool: asyncpg.Pool)
     assert len(everything) == 60
 
 
+async def test_appends_never_scan_the_log(pool: asyncpg.Pool) -> None:
+    """An append finds the ids it carries by their index: PL/pgSQL keeps the plan it made while
+    the log was small, and a scan of the log in it would cost more at every append."""
+    store = EventStore(pool)
+    await store.append([ev(f"pair-old{n}") for n in range(200)])
+    scans = "SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'events'"
+    # In one transaction: a backend's counts reach pg_stat_xact_user_tables as they happen, and
+    # leave it (for pg_stat_user_tables) only once the backend is idle outside a transaction.
+    async with pool.acquire() as conn, conn.transaction():
+        before = await conn.fetchval(scans)
+        on_one_connection = EventStore(conn)
+        for n in range(20):
+            await on_one_connection.append([ev("pair-scan")], expected_version=n - 1)
+        await on_one_connection.append([ev("pair-scan"), ev("pair-other")])
+        assert await conn.fetchval(scans) == before
+
+
 async def test_only_one_of_racing_appends_with_the_same_expected_version_wins(
     pool: asyncpg.Pool,
 ) -> None:
