@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install lock browser sso-peer bytecode catalogues extract test lint demo bench clean
+.PHONY: install lock bench-peers browser sso-peer bytecode catalogues extract test lint demo bench clean
 
 install: $(VENV)/.installed browser sso-peer bytecode catalogues
 
@@ -72,6 +72,10 @@ UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes \
 lock: $(VENV)/.installed
 	$(UV_COMPILE) $(LOCK_FLAGS) --extra dev --extra embedded -o requirements/dev.txt
 	$(UV_COMPILE) $(LOCK_FLAGS) -c requirements/dev.txt -o requirements/production.txt
+	$(UV_COMPILE) $(LOCK_FLAGS) --extra bench -c requirements/dev.txt -o requirements/bench.txt
+	$(BIN)/uv pip compile requirements/cpsat.in --quiet --generate-hashes --python-version 3.11 \
+	  --python-platform x86_64-manylinux_2_28 --custom-compile-command 'make lock' \
+	  $(LOCK_FLAGS) -o requirements/cpsat.txt
 
 test: install
 	$(BIN)/pytest -q
@@ -84,7 +88,20 @@ lint: install
 demo: install
 	$(BIN)/tandem demo
 
-bench: install
+# The peers bench/peers.py measures Tandem against: the eventsourcing library in .venv (its
+# lock, requirements/bench.txt, within the dev one), OR-Tools in a venv of its own under .tandem/
+# (requirements/cpsat.txt: it pins a protobuf older than the Temporal SDK's). Neither is needed by
+# `make install` or `make test`.
+CPSAT_VENV := .tandem/cpsat
+bench-peers: install
+	$(BIN)/pip install --quiet --require-hashes -r requirements/bench.txt
+	@cmp -s requirements/cpsat.txt $(CPSAT_VENV)/installed.txt || { \
+	  rm -rf $(CPSAT_VENV) && $(PYTHON) -m venv $(CPSAT_VENV) && \
+	  $(CPSAT_VENV)/bin/pip install --quiet --require-hashes -r requirements/cpsat.txt && \
+	  cp requirements/cpsat.txt $(CPSAT_VENV)/installed.txt; }
+	$(BIN)/python -m bench.peers --write BENCHMARKS.md
+
+bench: install bench-peers
 	$(BIN)/python -m bench.matching
 	$(BIN)/python -m bench.projections
 	$(BIN)/python -m bench.sealing

@@ -1,5 +1,6 @@
 """The lock files (`make lock`) against pyproject.toml: every declared dependency is pinned, with
-hashes, at a version its requirement allows; the production lock has neither extra."""
+hashes, at a version its requirement allows; the production lock has no extra; the benchmarks'
+peers (`make bench-peers`) are locked apart, within the versions CI tests."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ def _pins(name: str) -> dict[str, tuple[Version, int]]:
 
 
 DEV, PRODUCTION = _pins("dev.txt"), _pins("production.txt")
+BENCH, CPSAT = _pins("bench.txt"), _pins("cpsat.txt")
 
 
 def _check(requirements: list[Requirement], pins: dict[str, tuple[Version, int]]) -> None:
@@ -50,13 +52,13 @@ def _check(requirements: list[Requirement], pins: dict[str, tuple[Version, int]]
 
 
 def test_the_dev_lock_pins_every_dependency_and_both_extras() -> None:
-    assert set(EXTRAS) == {"dev", "embedded"}
+    assert set(EXTRAS) == {"dev", "embedded", "bench"}
     _check(RUNTIME + EXTRAS["dev"] + EXTRAS["embedded"], DEV)
 
 
 def test_the_production_lock_pins_every_runtime_dependency_and_no_extra() -> None:
     _check(RUNTIME, PRODUCTION)
-    for requirement in EXTRAS["embedded"] + EXTRAS["dev"]:
+    for requirement in EXTRAS["embedded"] + EXTRAS["dev"] + EXTRAS["bench"]:
         name = canonicalize_name(requirement.name)
         needed = any(name == canonicalize_name(r.name) for r in RUNTIME)
         assert needed or name not in PRODUCTION, f"{name} is in the production lock"
@@ -71,3 +73,16 @@ def test_the_image_runs_the_versions_ci_tests() -> None:
 def test_every_pin_carries_its_hashes() -> None:
     for name, (_, hashes) in (DEV | PRODUCTION).items():
         assert hashes >= 1, f"{name} has no hash: pip --require-hashes would refuse the lock"
+
+
+def test_the_bench_peers_are_locked_apart_and_leave_tested_versions_alone() -> None:
+    """`make test` never installs them; `make bench-peers` adds them without moving a package CI
+    tested, and OR-Tools (whose protobuf is older than the Temporal SDK's) has a venv of its own."""
+    _check(RUNTIME + EXTRAS["bench"], BENCH)
+    for name in ("eventsourcing", "ortools"):
+        assert name not in DEV and name not in PRODUCTION, f"{name} is in a lock `make test` uses"
+    for name, (version, _) in BENCH.items():
+        assert name not in DEV or DEV[name][0] == version, f"{name}: {version} for the bench"
+    assert "ortools" in CPSAT and "ortools" not in BENCH
+    for name, (_, hashes) in (BENCH | CPSAT).items():
+        assert hashes >= 1, f"{name} has no hash"
