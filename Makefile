@@ -101,13 +101,14 @@ bench-peers: install
 	  cp requirements/cpsat.txt $(CPSAT_VENV)/installed.txt; }
 	$(BIN)/python -m bench.peers --write BENCHMARKS.md
 
-bench: install bench-peers
+bench: install
 	$(BIN)/python -m bench.matching
 	$(BIN)/python -m bench.projections
 	$(BIN)/python -m bench.sealing
 	$(BIN)/python -m bench.simulate
 	$(BIN)/python -m bench.time_skipping
 	$(BIN)/python -m bench.web
+	$(MAKE) bench-peers
 
 clean:
 	rm -rf $(VENV) .tandem .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
