@@ -108,6 +108,7 @@ bench: install
 	$(BIN)/python -m bench.simulate
 	$(BIN)/python -m bench.time_skipping
 	$(BIN)/python -m bench.web
+	$(BIN)/python -m bench.capacity
 	$(MAKE) bench-peers
 
 clean:

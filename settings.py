@@ -101,6 +101,11 @@ class Settings(BaseSettings):
     # On SIGTERM, how long activities in flight may run before they are cancelled (and retried by
     # another worker). Below Compose's 60 s stop_grace_period, so the worker exits on its own.
     shutdown_grace_seconds: float = Field(50, ge=0, le=3600)
+    # A worker's workflow cache and concurrency (runtime/workers.py says why these defaults).
+    max_cached_workflows: int = Field(1000, ge=0)
+    max_concurrent_workflow_tasks: int = Field(20, ge=2)
+    max_concurrent_activities: int = Field(32, ge=1)
+    max_concurrent_local_activities: int = Field(100, ge=1)
 
     @field_validator("coordinator_password_hash")
     @classmethod

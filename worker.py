@@ -41,6 +41,10 @@ async def serve(settings: Settings) -> None:
         role=settings.worker_role,
         shutdown_grace=timedelta(seconds=settings.shutdown_grace_seconds),
         keyring=keyring,
+        max_cached_workflows=settings.max_cached_workflows,
+        max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
+        max_concurrent_activities=settings.max_concurrent_activities,
+        max_concurrent_local_activities=settings.max_concurrent_local_activities,
     )
     # SIGTERM (a deployment, `docker stop`) stops polling and lets in-flight activities finish.
     stop = asyncio.Event()

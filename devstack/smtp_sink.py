@@ -167,6 +167,12 @@ class SmtpSinkProcess:
     def url(self) -> str:
         return f"smtp://{self.host}:{self.port}"
 
+    @property
+    def pid(self) -> int:
+        if self._process is None:
+            raise RuntimeError("the SMTP sink is not started")
+        return self._process.pid
+
     def __enter__(self) -> SmtpSinkProcess:
         handler = (
             ["aiosmtpd.handlers.Sink"]

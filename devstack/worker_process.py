@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from runtime.workers import WorkerRole
@@ -29,6 +30,7 @@ class WorkerProcess:
         public_base_url: str,
         role: WorkerRole,
         log_level: str = "WARNING",
+        settings: Mapping[str, str] | None = None,
     ) -> None:
         self._env = {
             **os.environ,
@@ -42,6 +44,8 @@ class WorkerProcess:
             "TANDEM_LOG_LEVEL": log_level,
             # A rehearsal's or a test's worker: no purge schedule of its own.
             "TANDEM_RETENTION_SCHEDULE": "false",
+            # Anything else the worker reads from its environment (TANDEM_MAX_CACHED_WORKFLOWS…).
+            **(settings or {}),
         }
         self._process: subprocess.Popen[bytes] | None = None
 

@@ -54,6 +54,9 @@ def build_worker(
     shutdown_grace: timedelta = timedelta(seconds=50),
     keyring: Keyring | None = None,
     max_cached_workflows: int = 1000,
+    max_concurrent_workflow_tasks: int = 20,
+    max_concurrent_activities: int = 32,
+    max_concurrent_local_activities: int = 100,
 ) -> Worker:
     events = EventStore(pool)
     mailer = Mailer(pool, mail, keyring or development_keyring(pool))
@@ -79,10 +82,11 @@ def build_worker(
             pilot.read_pilot,
         ],
         no_remote_activities=role == "workflows",
-        max_concurrent_activities=32,
+        max_concurrent_activities=max_concurrent_activities,
+        max_concurrent_local_activities=max_concurrent_local_activities,
         # Activations share one interpreter: a hundred at once (the default) made each slower,
         # and under a cohort's burst of answers a task could outlive its 10 s timeout.
-        max_concurrent_workflow_tasks=20,
+        max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
         # The SDK's default (zero) cancels activities in flight the moment shutdown begins.
         graceful_shutdown_timeout=shutdown_grace,
         workflow_runner=workflow_runner(),
