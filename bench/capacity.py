@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import platform
 import random
@@ -38,7 +37,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bench.live_pairs import PairDriver, couples, start_pairs
 from bench.processes import Usage, children, loadavg, postmaster, usage, with_argument
-from bench.report import replace_section
+from bench.report import JsonOut, replace_section
 from bench.web import open_loop
 from devstack.ports import free_port
 from devstack.postgres import start_postgres
@@ -434,9 +433,7 @@ def main() -> None:
     overrides = dict(item.split("=", 1) for item in args.worker)
     # The servers and the worker write their lines to the stdout they inherit: with --json
     # that is stderr, and the object goes to the real stdout alone.
-    stdout = os.dup(1) if args.json else None
-    if stdout is not None:
-        os.dup2(2, 1)
+    out = JsonOut(args.json)
     configure_logging("WARNING")
     began = time.perf_counter()
     steps = asyncio.run(run(sizes, answer_seconds, args.in_flight, overrides))
@@ -451,10 +448,7 @@ def main() -> None:
         "wall_seconds": round(time.perf_counter() - began, 1),
     }
     body = table(steps)
-    if stdout is not None:
-        with os.fdopen(stdout, "w") as out:
-            print(json.dumps(result), file=out)
-    else:
+    if not out.print(result):
         print(body)
         print(f"worker RSS growth: {result['rss_growth_mib_per_1k_pairs']} MiB per 1,000 pairs")
         print(f"goals: {result['goals']}")

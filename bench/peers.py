@@ -4,6 +4,8 @@
 
 - the event store against the `eventsourcing` library's PostgreSQL recorder (bench/peer_store.py),
   on the same embedded PostgreSQL, at 1 and 16 writers;
+- a pair's lifecycle against the bare-Temporal floor (bench/temporal_floor.py), on one
+  time-skipping server;
 - the matcher against OR-Tools CP-SAT on the same instance (bench/peer_matching.py), run by the
   interpreter of `.tandem/cpsat` (`TANDEM_CPSAT_PYTHON` to name another) because OR-Tools pins a
   protobuf older than the one the Temporal SDK is locked at.
@@ -16,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import platform
 import sys
@@ -24,8 +25,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench import peer_matching, peer_store
-from bench.report import replace_section
+from bench import peer_matching, peer_store, temporal_floor
+from bench.report import JsonOut, replace_section
 from devstack.postgres import start_postgres
 
 CPSAT_PYTHON = Path(".tandem/cpsat/bin/python")
@@ -62,6 +63,38 @@ async def event_store(quick: bool) -> dict[str, Any]:
         "writers": rows,
         "event_bytes": result.event_bytes,
         "both_refuse_a_stale_append": all(result.refusals),
+    }
+
+
+async def lifecycle(quick: bool) -> dict[str, Any]:
+    pairs, rounds = (4, 2) if quick else (8, 4)
+    result = await temporal_floor.compare(pairs, rounds)
+
+    def side(batches: list[temporal_floor.Batch]) -> dict[str, Any]:
+        n = len(batches)
+        return {
+            "wall_s": [b.wall_seconds for b in batches],
+            "worker_cpu_s": round(sum(b.worker_cpu_seconds for b in batches) / n, 2),
+            "server_cpu_s": round(sum(b.server_cpu_seconds for b in batches) / n, 2),
+            "days": max(b.days for b in batches),
+            "updates": sum(b.updates for b in batches) // n,
+            "refused": sum(b.refused for b in batches),
+            # Per workflow, from its history, averaged over the batches.
+            "per_workflow": {
+                k: round(sum(b.counts.get(k, 0) for b in batches) / n, 1) for k in batches[0].counts
+            },
+        }
+
+    tandem, floor = side(result.pairs), side(result.floors)
+    return {
+        "tandem_s": result.tandem_s,
+        "floor_s": result.floor_s,
+        "ratio": round(result.tandem_s / result.floor_s, 3),
+        "cpu_ratio": round(tandem["worker_cpu_s"] / floor["worker_cpu_s"], 3),
+        "pairs_per_batch": pairs,
+        "sessions": temporal_floor.SESSIONS,
+        "tandem": tandem,
+        "floor": floor,
     }
 
 
@@ -140,6 +173,7 @@ def section(figures: dict[str, Any], quick: bool) -> str:
             f"{r['tandem_p50_ms']} / {r['tandem_p99_ms']} | "
             f"{r['eventsourcing_p50_ms']} / {r['eventsourcing_p99_ms']} | {_verdict(met)} |"
         )
+    lines += _lifecycle_lines(figures["temporal_floor"])
     m = figures["matching"]
     lines += ["", "### Matcher vs OR-Tools CP-SAT", ""]
     if "skipped" in m:
@@ -165,25 +199,74 @@ def section(figures: dict[str, Any], quick: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
+_COUNTS = (
+    ("timers", "timers"),
+    ("updates", "updates"),
+    ("local_activities", "local activities"),
+    ("activities", "activities"),
+    ("upserts", "upserts"),
+    ("signals", "signals"),
+    ("workflow_tasks", "workflow tasks"),
+    ("events", "history events"),
+)
+
+
+def _lifecycle_lines(f: dict[str, Any]) -> list[str]:
+    tandem, floor = f["tandem"], f["floor"]
+    lines = [
+        "",
+        "### A pair's lifecycle vs the bare-Temporal floor",
+        "",
+        f"The real `PairWorkflow` ({f['sessions']} fortnightly sessions, everybody answering on "
+        "time) with empty activities, against `Floor`: a workflow with empty bodies and the same "
+        "timers, updates, local activities, upserts and signals, counted from the pair's "
+        f"history, over the same {tandem['days']} programme days, its updates sent on the same "
+        f"days. {f['pairs_per_batch']} workflows per batch, batches alternated (ABBA) on one "
+        "time-skipping server and one worker (the same sandbox). Wall seconds from the first "
+        "start to the last end; CPU of the worker's process (with the participants' driver) and "
+        "of the server. Goal: at most 1.3x the floor.",
+        "",
+        "| | wall (s), each batch | mean (s) | worker CPU (s) | server CPU (s) | verdict |",
+        "|---|---|---:|---:|---:|---|",
+        f"| PairWorkflow | {', '.join(map(str, tandem['wall_s']))} | {f['tandem_s']} | "
+        f"{tandem['worker_cpu_s']} | {tandem['server_cpu_s']} | {f['ratio']:.2f}x the floor "
+        f"(CPU {f['cpu_ratio']:.2f}x): {_verdict(f['ratio'] <= 1.3)} |",
+        f"| Floor | {', '.join(map(str, floor['wall_s']))} | {f['floor_s']} | "
+        f"{floor['worker_cpu_s']} | {floor['server_cpu_s']} | |",
+        "",
+        "Per workflow, from the histories:",
+        "",
+        "| | " + " | ".join(label for _, label in _COUNTS) + " |",
+        "|---|" + "---:|" * len(_COUNTS),
+    ]
+    for name, side in (("PairWorkflow", tandem), ("Floor", floor)):
+        counts = side["per_workflow"]
+        lines.append(
+            f"| {name} | " + " | ".join(f"{counts.get(k, 0):g}" for k, _ in _COUNTS) + " |"
+        )
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller runs (minutes, not hours)")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.add_argument("--write", type=Path, help="rewrite the bench:peers section of this file")
     args = parser.parse_args()
+    out = JsonOut(args.json)
     log("event store vs eventsourcing…")
     figures: dict[str, Any] = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}",
         "event_store": asyncio.run(event_store(args.quick)),
     }
+    log("a pair's lifecycle vs the bare-Temporal floor…")
+    figures["temporal_floor"] = asyncio.run(lifecycle(args.quick))
     log("matcher vs CP-SAT…")
     figures["matching"] = matching(args.quick)
     if args.write is not None:
         replace_section(args.write, "peers", section(figures, args.quick))
-    if args.json:
-        print(json.dumps(figures))
-    else:
+    if not out.print(figures):
         print(section(figures, args.quick))
 
 

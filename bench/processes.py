@@ -65,6 +65,21 @@ def with_argument(executable: str, argument: str) -> int | None:
     return max(matches) if matches else None
 
 
+def newest_named(prefix: str) -> int:
+    """The newest process whose command name starts with `prefix` (a server just started)."""
+    pids = []
+    for entry in _PROC.iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip().startswith(prefix):
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    if not pids:
+        raise RuntimeError(f"no {prefix} process found")
+    return max(pids, key=lambda pid: (_PROC / str(pid)).stat().st_mtime)
+
+
 def postmaster(data_dir: Path) -> int:
     """The PostgreSQL server of `data_dir`: the first line of its postmaster.pid."""
     return int((data_dir / "postmaster.pid").read_text(encoding="ascii").split()[0])

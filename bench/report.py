@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import sys
 from pathlib import Path
 
 HEADER = "# Benchmarks\n\nProduced by `make bench` on this project's 2-core, 24 GiB machine.\n"
@@ -19,3 +22,23 @@ def replace_section(path: Path, name: str, body: str) -> None:
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
     path.write_text(text, encoding="utf-8")
+
+
+class JsonOut:
+    """The real standard output kept for one JSON object; everything else written to fd 1 (the
+    servers' and the Temporal core's lines) goes to stderr meanwhile."""
+
+    def __init__(self, enabled: bool) -> None:
+        self._fd = os.dup(1) if enabled else None
+        if self._fd is not None:
+            sys.stdout.flush()
+            os.dup2(2, 1)
+
+    def print(self, figures: object) -> bool:
+        """Print `figures` as JSON on the real stdout; False when JSON was not asked for."""
+        if self._fd is None:
+            return False
+        with os.fdopen(self._fd, "w") as out:
+            print(json.dumps(figures), file=out)
+        self._fd = None
+        return True
