@@ -7,10 +7,13 @@ import signal
 import sys
 from datetime import timedelta
 
+import structlog
+
 from client.connection import connect_client
 from credentials.keyring import MasterKeyMismatch
 from runtime.keys import checked_keyring
 from runtime.retention_schedule import ensure_retention_schedule
+from runtime.sandbox import stale_bytecode
 from runtime.workers import build_worker, mail_settings
 from settings import Settings, settings_or_exit
 from worker_health import serve_health
@@ -28,6 +31,11 @@ async def serve(settings: Settings) -> None:
         metrics_bind=metrics,
         secrets=settings.secret_values(),
     )
+    if sys.dont_write_bytecode and (stale := stale_bytecode()):
+        # Every workflow run the sandbox starts would compile these from source again.
+        structlog.get_logger("worker").warning(
+            "worker.bytecode_stale", modules=stale, fix="python -m compileall workflows"
+        )
     services = await resolve_services(settings)
     client = await connect_client(services.temporal_address, settings.namespace)
     pool = await create_pool(services.database_url)
