@@ -102,7 +102,10 @@ class Settings(BaseSettings):
     # another worker). Below Compose's 60 s stop_grace_period, so the worker exits on its own.
     shutdown_grace_seconds: float = Field(50, ge=0, le=3600)
     # A worker's workflow cache and concurrency (runtime/workers.py says why these defaults).
-    max_cached_workflows: int = Field(1000, ge=0)
+    # A cached pair holds about 0.44 MiB of the worker's memory: 2,500 of them kept it at 1.3 GiB
+    # (bench/capacity.py). An answer to a pair out of the cache replays it first, about 0.1 s of
+    # the worker's CPU: docs/operations.md, "Scaling".
+    max_cached_workflows: int = Field(2500, ge=0)
     max_concurrent_workflow_tasks: int = Field(20, ge=2)
     max_concurrent_activities: int = Field(32, ge=1)
     max_concurrent_local_activities: int = Field(100, ge=1)

@@ -47,6 +47,7 @@ from devstack.worker_process import WorkerProcess
 from domain.simulation import synthetic_programme
 from domain.tokens import sign_task_token
 from logging_setup import configure_logging
+from runtime.sandbox import stale_bytecode
 from settings import Settings
 from store.db import create_pool, migrate
 from store.participants import ParticipantStore
@@ -428,6 +429,9 @@ def main() -> None:
         "--write", type=Path, default=None, help="BENCHMARKS.md (full runs write it by default)"
     )
     args = parser.parse_args()
+    if sys.dont_write_bytecode and (stale := stale_bytecode()):
+        # The worker would compile them for every pair it replays: twice the CPU of production.
+        parser.exit(2, f"error: no up-to-date bytecode for {', '.join(stale)}: run make bytecode\n")
     sizes = args.sizes or (QUICK_SIZES if args.quick else SIZES)
     answer_seconds = args.answer_seconds or (10.0 if args.quick else 30.0)
     overrides = dict(item.split("=", 1) for item in args.worker)

@@ -53,7 +53,7 @@ def build_worker(
     role: WorkerRole = "all",
     shutdown_grace: timedelta = timedelta(seconds=50),
     keyring: Keyring | None = None,
-    max_cached_workflows: int = 1000,
+    max_cached_workflows: int = 2500,
     max_concurrent_workflow_tasks: int = 20,
     max_concurrent_activities: int = 32,
     max_concurrent_local_activities: int = 100,
