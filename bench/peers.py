@@ -208,6 +208,7 @@ _COUNTS = (
     ("signals", "signals"),
     ("workflow_tasks", "workflow tasks"),
     ("events", "history events"),
+    ("history_kib", "history (KiB)"),
 )
 
 

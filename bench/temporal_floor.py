@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -30,23 +30,25 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from bench.processes import newest_named, usage
-from contracts.ids import pair_workflow_id
-from contracts.pair import PairInput, PairOutcome, PairPhase, SessionPlanRequest
-from contracts.search_attributes import PAIR_ID, PHASE, PROGRAMME_ID
-from devstack.temporal import skip_time, start_time_skipping
-from domain.answers import ANSWER_MODELS, Acknowledgement
-from domain.meeting_rules import common_slots
-from domain.programme import Role
-from domain.programme_clock import ProgrammeClock
-from domain.session_plan import SessionPlan, make_plan
-from domain.simulation import Knobs, decide, synthetic_programme
-from domain.steps import StepInput, StepResult
-from domain.tasks import TaskKind, TaskSpec
-from runtime.sandbox import workflow_runner
-from workflows.pair import PairWorkflow
-from workflows.retries import LOCAL_STEP_RETRY
-from workflows.shared import PLAN_SESSIONS, RECORD_STEP, STEP_TIMEOUT
+# The sandbox re-imports this module for each Floor run: what it imports besides passes through.
+with workflow.unsafe.imports_passed_through():
+    from bench.processes import newest_named, usage
+    from contracts.ids import pair_workflow_id
+    from contracts.pair import PairInput, PairOutcome, PairPhase, SessionPlanRequest
+    from contracts.search_attributes import PAIR_ID, PHASE, PROGRAMME_ID
+    from devstack.temporal import skip_time, start_time_skipping
+    from domain.answers import ANSWER_MODELS, Acknowledgement
+    from domain.meeting_rules import common_slots
+    from domain.programme import Role
+    from domain.programme_clock import ProgrammeClock
+    from domain.session_plan import SessionPlan, make_plan
+    from domain.simulation import Knobs, decide, synthetic_programme
+    from domain.steps import StepInput, StepResult
+    from domain.tasks import TaskKind, TaskSpec
+    from runtime.sandbox import workflow_runner
+    from workflows.pair import PairWorkflow
+    from workflows.retries import LOCAL_STEP_RETRY
+    from workflows.shared import PLAN_SESSIONS, RECORD_STEP, STEP_TIMEOUT
 
 QUEUE = "floor"
 SESSIONS = 12
@@ -196,15 +198,16 @@ class Batch:
 
 
 async def _history_counts(client: Client, workflow_ids: list[str]) -> dict[str, float]:
-    total: Counter[str] = Counter()
+    total: dict[str, float] = defaultdict(float)
     for wid in workflow_ids:
         history = await client.get_workflow_handle(wid).fetch_history()
         total["events"] += len(history.events)
+        total["history_kib"] += sum(e.ByteSize() for e in history.events) / 1024
         for event in history.events:
             name = _COUNTED.get(event.event_type)
             if name is not None:
                 total[name] += 1
-    return {k: round(v / len(workflow_ids), 2) for k, v in sorted(total.items())}
+    return {k: round(v / len(workflow_ids), 1) for k, v in sorted(total.items())}
 
 
 class Sitting:
